@@ -1,0 +1,39 @@
+// The verification policy: every threshold the verdict uses, in one zod-validated object with
+// documented defaults. Deploy config, the CLI and the Lambdas all pass this same object.
+import { z } from 'zod';
+
+export const VerificationPolicySchema = z
+  .object({
+    /** Images below this many bytes are never a real rootvg backup (a 4 MB "image" after /tmp filled). */
+    absoluteFloorBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(512 * 1024 * 1024),
+    /** How many of the host's latest good images form the size baseline. */
+    baselineWindow: z.number().int().min(1).max(520).default(8),
+    /** Fewer good images than this and the host is judged by the absolute floor alone (a "first run"). */
+    minHistoryForBaseline: z.number().int().min(1).default(2),
+    /** A size below this fraction of the baseline median (and below the floor) is TINY_IMAGE. */
+    tinyFractionOfBaseline: z.number().gt(0).lt(1).default(0.2),
+    /** Percent below the baseline median that is a SIZE_DROP (WARN); twice this is FAIL. */
+    dropWarnPercent: z.number().positive().max(100).default(25),
+    /** Percent above the baseline median that is a SIZE_JUMP (WARN). */
+    jumpWarnPercent: z.number().positive().default(50),
+    /** The drop/jump bands widen by this many median absolute deviations, so noisy hosts do not page. */
+    spreadAllowance: z.number().nonnegative().default(3),
+    /**
+     * How far the image may be below what `lsmksysb` says was backed up (BACKUP SIZE, MB), in percent.
+     * mksysb images are not compressed by default, so a much smaller file is a truncated one.
+     */
+    backupSizeShortfallPercent: z.number().positive().max(100).default(10),
+    /** How far the image may exceed the reported BACKUP SIZE (boot image, bosinst data, headers). */
+    backupSizeExcessPercent: z.number().positive().default(60),
+    /** Files the log says were backed up vs the table of contents: allowed difference, in percent. */
+    fileCountTolerancePercent: z.number().nonnegative().max(100).default(1),
+  })
+  .strict();
+
+export type VerificationPolicy = z.infer<typeof VerificationPolicySchema>;
+
+export const DEFAULT_VERIFICATION_POLICY: VerificationPolicy = VerificationPolicySchema.parse({});

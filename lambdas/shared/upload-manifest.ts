@@ -1,0 +1,91 @@
+// The upload manifest: the list of presigned part URLs that prepare-upload writes to S3 and the
+// transfer script reads on the relay (or the LPAR). It is plain text, one part a line, because the
+// reader is a POSIX shell script on a host with no JSON tool:
+//
+//   # mksysb-vault upload manifest v1
+//   # key=<object key> size=<bytes> parts=<n> partSize=<bytes> expires=<ISO time>
+//   <partNumber> <offset> <length> <presigned URL>
+//
+// Presigned URLs never contain spaces, so a space separates the fields.
+import { z } from 'zod';
+
+export const MANIFEST_MAGIC = '# mksysb-vault upload manifest v1';
+
+export const ManifestPartSchema = z.object({
+  partNumber: z.number().int().min(1).max(10_000),
+  offset: z.number().int().nonnegative(),
+  length: z.number().int().positive(),
+  url: z.string().url(),
+});
+export type ManifestPart = z.infer<typeof ManifestPartSchema>;
+
+export const UploadManifestSchema = z.object({
+  key: z.string().min(1),
+  sizeBytes: z.number().int().nonnegative(),
+  partSize: z.number().int().positive(),
+  expiresAt: z.string(),
+  parts: z.array(ManifestPartSchema).min(1).max(10_000),
+});
+export type UploadManifest = z.infer<typeof UploadManifestSchema>;
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+export function renderManifest(manifest: UploadManifest): string {
+  const m = UploadManifestSchema.parse(manifest);
+  const lines = [
+    MANIFEST_MAGIC,
+    `# key=${m.key} size=${m.sizeBytes} parts=${m.parts.length} partSize=${m.partSize} expires=${m.expiresAt}`,
+    ...m.parts.map((p) => `${p.partNumber} ${p.offset} ${p.length} ${p.url}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Parses a manifest and checks that its parts tile the image exactly: no gap, no overlap. */
+export function parseManifest(text: string, source = 'manifest'): UploadManifest {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  if (lines[0] !== MANIFEST_MAGIC) throw new ManifestError(`${source}: first line is not "${MANIFEST_MAGIC}"`);
+  const header = /^# key=(\S+) size=(\d+) parts=(\d+) partSize=(\d+) expires=(\S+)$/.exec(lines[1] ?? '');
+  if (!header) throw new ManifestError(`${source}: line 2 is not the "# key=… size=… parts=…" header`);
+  const parts = lines.slice(2).map((line, i) => {
+    const f = line.split(' ');
+    if (f.length !== 4) throw new ManifestError(`${source}: line ${i + 3} has ${f.length} fields, expected 4`);
+    const parsed = ManifestPartSchema.safeParse({
+      partNumber: Number(f[0]),
+      offset: Number(f[1]),
+      length: Number(f[2]),
+      url: f[3],
+    });
+    if (!parsed.success) throw new ManifestError(`${source}: line ${i + 3}: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  });
+  const manifest = UploadManifestSchema.parse({
+    key: header[1],
+    sizeBytes: Number(header[2]),
+    partSize: Number(header[4]),
+    expiresAt: header[5],
+    parts,
+  });
+  if (parts.length !== Number(header[3]))
+    throw new ManifestError(`${source}: header says ${header[3]} parts, found ${parts.length}`);
+  let expectedOffset = 0;
+  for (const [i, p] of parts.entries()) {
+    if (p.partNumber !== i + 1) throw new ManifestError(`${source}: part ${i + 1} is numbered ${p.partNumber}`);
+    if (p.offset !== expectedOffset)
+      throw new ManifestError(`${source}: part ${p.partNumber} starts at ${p.offset}, expected ${expectedOffset}`);
+    expectedOffset += p.length;
+  }
+  if (expectedOffset !== manifest.sizeBytes)
+    throw new ManifestError(`${source}: parts cover ${expectedOffset} bytes, image is ${manifest.sizeBytes}`);
+  return manifest;
+}
+
+/** Splits an image into parts: at least minPartSize, whole MiB (so dd can read it by MiB), ≤ 10,000 parts. */
+export function planParts(sizeBytes: number, preferredPartSize: number): { partSize: number; count: number } {
+  const MiB = 1024 * 1024;
+  const minPart = 8 * MiB;
+  let partSize = Math.max(minPart, Math.ceil(preferredPartSize / MiB) * MiB);
+  while (Math.ceil(sizeBytes / partSize) > 10_000) partSize += MiB * Math.ceil(partSize / MiB / 8);
+  return { partSize, count: Math.max(1, Math.ceil(sizeBytes / partSize)) };
+}
