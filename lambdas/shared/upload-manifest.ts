@@ -4,8 +4,13 @@
 //
 //   # mksysb-vault upload manifest v1
 //   # key=<object key> size=<bytes> parts=<n> partSize=<bytes> expires=<ISO time>
-//   <partNumber> <offset> <length> <presigned URL>
+//   <partNumber> <offset> <length> <presigned UploadPart URL>
+//   sidecar <name> <presigned PutObject URL>
 //
+// Sidecars are the small files the backup leaves beside the image (`<image>.log`, `<image>.lsmksysb`,
+// `<image>.filesets`, `<image>.toc.gz`) and the transfer's own report (`transfer-report`: one line
+// per part, `part=<n> etag=<etag> md5=<hex>`), which complete-upload reads instead of the
+// SSM output (a 1,000-part report would not fit in SSM's 24,000-character stdout).
 // Presigned URLs never contain spaces, so a space separates the fields.
 import { z } from 'zod';
 
@@ -19,12 +24,17 @@ export const ManifestPartSchema = z.object({
 });
 export type ManifestPart = z.infer<typeof ManifestPartSchema>;
 
+export const SIDECAR_NAMES = ['log', 'lsmksysb', 'filesets', 'toc', 'transfer-report'] as const;
+export const SidecarSchema = z.object({ name: z.enum(SIDECAR_NAMES), url: z.string().url() });
+export type Sidecar = z.infer<typeof SidecarSchema>;
+
 export const UploadManifestSchema = z.object({
   key: z.string().min(1),
   sizeBytes: z.number().int().nonnegative(),
   partSize: z.number().int().positive(),
   expiresAt: z.string(),
   parts: z.array(ManifestPartSchema).min(1).max(10_000),
+  sidecars: z.array(SidecarSchema).default([]),
 });
 export type UploadManifest = z.infer<typeof UploadManifestSchema>;
 
@@ -38,6 +48,7 @@ export function renderManifest(manifest: UploadManifest): string {
     MANIFEST_MAGIC,
     `# key=${m.key} size=${m.sizeBytes} parts=${m.parts.length} partSize=${m.partSize} expires=${m.expiresAt}`,
     ...m.parts.map((p) => `${p.partNumber} ${p.offset} ${p.length} ${p.url}`),
+    ...m.sidecars.map((s) => `sidecar ${s.name} ${s.url}`),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -45,19 +56,33 @@ export function renderManifest(manifest: UploadManifest): string {
 /** Parses a manifest and checks that its parts tile the image exactly: no gap, no overlap. */
 export function parseManifest(text: string, source = 'manifest'): UploadManifest {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines[0] !== MANIFEST_MAGIC) throw new ManifestError(`${source}: first line is not "${MANIFEST_MAGIC}"`);
+  if (lines[0] !== MANIFEST_MAGIC)
+    throw new ManifestError(`${source}: first line is not "${MANIFEST_MAGIC}"`);
   const header = /^# key=(\S+) size=(\d+) parts=(\d+) partSize=(\d+) expires=(\S+)$/.exec(lines[1] ?? '');
   if (!header) throw new ManifestError(`${source}: line 2 is not the "# key=… size=… parts=…" header`);
-  const parts = lines.slice(2).map((line, i) => {
+  const sidecars: Sidecar[] = [];
+  const partLines: string[] = [];
+  for (const [i, line] of lines.slice(2).entries()) {
+    if (!line.startsWith('sidecar ')) {
+      partLines.push(line);
+      continue;
+    }
+    const parsed = SidecarSchema.safeParse({ name: line.split(' ')[1], url: line.split(' ')[2] });
+    if (!parsed.success) throw new ManifestError(`${source}: line ${i + 3} is not "sidecar <name> <url>"`);
+    sidecars.push(parsed.data);
+  }
+  const parts = partLines.map((line, i) => {
     const f = line.split(' ');
-    if (f.length !== 4) throw new ManifestError(`${source}: line ${i + 3} has ${f.length} fields, expected 4`);
+    if (f.length !== 4)
+      throw new ManifestError(`${source}: line ${i + 3} has ${f.length} fields, expected 4`);
     const parsed = ManifestPartSchema.safeParse({
       partNumber: Number(f[0]),
       offset: Number(f[1]),
       length: Number(f[2]),
       url: f[3],
     });
-    if (!parsed.success) throw new ManifestError(`${source}: line ${i + 3}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new ManifestError(`${source}: line ${i + 3}: ${parsed.error.issues[0]?.message}`);
     return parsed.data;
   });
   const manifest = UploadManifestSchema.parse({
@@ -66,14 +91,18 @@ export function parseManifest(text: string, source = 'manifest'): UploadManifest
     partSize: Number(header[4]),
     expiresAt: header[5],
     parts,
+    sidecars,
   });
   if (parts.length !== Number(header[3]))
     throw new ManifestError(`${source}: header says ${header[3]} parts, found ${parts.length}`);
   let expectedOffset = 0;
   for (const [i, p] of parts.entries()) {
-    if (p.partNumber !== i + 1) throw new ManifestError(`${source}: part ${i + 1} is numbered ${p.partNumber}`);
+    if (p.partNumber !== i + 1)
+      throw new ManifestError(`${source}: part ${i + 1} is numbered ${p.partNumber}`);
     if (p.offset !== expectedOffset)
-      throw new ManifestError(`${source}: part ${p.partNumber} starts at ${p.offset}, expected ${expectedOffset}`);
+      throw new ManifestError(
+        `${source}: part ${p.partNumber} starts at ${p.offset}, expected ${expectedOffset}`,
+      );
     expectedOffset += p.length;
   }
   if (expectedOffset !== manifest.sizeBytes)

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Long checks (GiB transfers, fault injection, load): `npm run test:heavy`, which CI also runs.
+export default defineConfig({
+  test: {
+    include: ['test/heavy/**/*.test.ts', 'test/faults/**/*.test.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
