@@ -23,12 +23,33 @@ export const VerificationPolicySchema = z
     /** The drop/jump bands widen by this many median absolute deviations, so noisy hosts do not page. */
     spreadAllowance: z.number().nonnegative().default(3),
     /**
-     * How far the image may be below what `lsmksysb` says was backed up (BACKUP SIZE, MB), in percent.
-     * mksysb images are not compressed by default, so a much smaller file is a truncated one.
+     * `lsmksysb` BACKUP SIZE (MB) is the space the volume group's logical volumes occupy, an upper
+     * bound of what the image can hold: an image larger than it by more than this percent (plus
+     * `sizeMismatchSlackBytes` for the boot image and headers) belongs to some other backup. FAIL.
      */
-    backupSizeShortfallPercent: z.number().positive().max(100).default(10),
-    /** How far the image may exceed the reported BACKUP SIZE (boot image, bosinst data, headers). */
-    backupSizeExcessPercent: z.number().positive().default(60),
+    backupSizeExcessPercent: z.number().nonnegative().default(10),
+    /**
+     * SHRINK SIZE (MB) is what the file systems need if shrunk to their data. An image smaller than
+     * this fraction of it has lost most of the data (truncated, or excluded by `-e`). WARN.
+     */
+    shrinkSizeMinFraction: z.number().nonnegative().max(1).default(0.25),
+    /** Absolute slack for the BACKUP SIZE check: boot image, bosinst.data, image.data, headers. */
+    sizeMismatchSlackBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(256 * 1024 * 1024),
+    /** savevg images of small volume groups are legitimately small: their own absolute floor. */
+    savevgFloorBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(1024 * 1024),
+    /**
+     * How far the BACKUP DATE/TIME inside the image may be from the run's date. An older image is a
+     * leftover from an earlier run that a failed backup left in place (the classic silent failure).
+     */
+    backupDateToleranceHours: z.number().positive().default(36),
     /** Files the log says were backed up vs the table of contents: allowed difference, in percent. */
     fileCountTolerancePercent: z.number().nonnegative().max(100).default(1),
   })

@@ -1,0 +1,254 @@
+// The verdict on one image: everything learned about it — its `lsmksysb -lf` listing, its run log,
+// its size against the host's history, its table of contents — turned into PASS / WARN / FAIL and a
+// list of anomalies with evidence. Pure: it never reads image bytes, so its cost does not grow with
+// the image.
+import { type Anomaly, anomaly, formatBytes, type Verdict, verdictOf } from './anomaly.js';
+import { type LsmksysbReport, parseLsmksysb } from './lsmksysb.js';
+import { classifyMksysbLog, type MksysbLogReport } from './mksysb-log.js';
+import { compareOsLevels } from './oslevel.js';
+import type { VerificationPolicy } from './policy.js';
+import { assessSize, type HistoryEntry, type SizeBaseline } from './size-history.js';
+
+export type { HistoryEntry } from './size-history.js';
+
+export interface ImageEvidence {
+  readonly host: string;
+  readonly kind: 'mksysb' | 'savevg';
+  /** The volume group the image must hold: `rootvg` for mksysb, the declared VG for savevg. */
+  readonly volumeGroup: string;
+  /** The run's date (ISO). */
+  readonly date: string;
+  readonly sizeBytes: number;
+  /** Raw `lsmksysb -lf` output, or null when the host produced none. */
+  readonly lsmksysbText: string | null;
+  /** Raw mksysb / savevg output, or null when the host produced none. */
+  readonly logText: string | null;
+  /** Files in the image's table of contents (`restore -Tqf`), when the host counted them. */
+  readonly tocFileCount?: number | null;
+  /** `oslevel -s` on the host at backup time, when known. */
+  readonly osLevel?: string | null;
+}
+
+export interface ImageJudgement {
+  readonly verdict: Verdict;
+  readonly anomalies: Anomaly[];
+  readonly lsmksysb: LsmksysbReport | null;
+  readonly log: MksysbLogReport | null;
+  readonly baseline: SizeBaseline | null;
+  readonly firstRun: boolean;
+  /** The OS level this image is recorded with (host `oslevel -s`, else the listing's). */
+  readonly osLevel: string | null;
+}
+
+export interface JudgeOptions {
+  /** Records of this host that exist but could not be read: the baseline may be missing images. */
+  readonly historyProblems?: readonly string[];
+}
+
+const MB = 1024 * 1024;
+const HOUR_MS = 3600 * 1000;
+
+export function judgeImage(
+  evidence: ImageEvidence,
+  history: readonly HistoryEntry[],
+  policy: VerificationPolicy,
+  options: JudgeOptions = {},
+): ImageJudgement {
+  const anomalies: Anomaly[] = [];
+  const listing = judgeListing(evidence, policy, anomalies);
+  const log = judgeLog(evidence, policy, anomalies);
+
+  if (options.historyProblems && options.historyProblems.length > 0)
+    anomalies.push(
+      anomaly(
+        'HISTORY_UNREADABLE',
+        'warn',
+        `${options.historyProblems.length} earlier record(s) of ${evidence.host} could not be read: the size baseline may be incomplete`,
+        { problems: options.historyProblems.slice(0, 5).join(' | ') },
+      ),
+    );
+
+  const size = assessSize(evidence, history, policy);
+  anomalies.push(...size.anomalies);
+  if (listing) anomalies.push(...judgeReportedSize(evidence.sizeBytes, listing, policy));
+
+  const osLevel = evidence.osLevel ?? listing?.maintenanceLevel ?? listing?.osLevel ?? null;
+  anomalies.push(...judgeOsLevel(osLevel, evidence.date, history));
+
+  return {
+    verdict: verdictOf(anomalies),
+    anomalies,
+    lsmksysb: listing,
+    log,
+    baseline: size.baseline,
+    firstRun: size.firstRun,
+    osLevel,
+  };
+}
+
+function judgeListing(
+  evidence: ImageEvidence,
+  policy: VerificationPolicy,
+  out: Anomaly[],
+): LsmksysbReport | null {
+  if (evidence.lsmksysbText === null) {
+    out.push(anomaly('LSMKSYSB_UNPARSABLE', 'fail', 'no lsmksysb output: the image was never listed', {}));
+    return null;
+  }
+  const parsed = parseLsmksysb(evidence.lsmksysbText, `lsmksysb of ${evidence.host}`);
+  if (!parsed.ok) {
+    out.push(
+      anomaly('LSMKSYSB_UNPARSABLE', 'fail', parsed.problems.join('; '), {
+        problems: parsed.problems.length,
+        first: parsed.problems[0] ?? null,
+      }),
+    );
+    return null;
+  }
+  const report = parsed.report;
+  if (evidence.kind === 'mksysb' && report.volumeGroup !== 'rootvg') {
+    out.push(
+      anomaly('NOT_ROOTVG', 'fail', `the mksysb image holds ${report.volumeGroup}, not rootvg`, {
+        volumeGroup: report.volumeGroup,
+      }),
+    );
+  } else if (evidence.kind === 'savevg' && report.volumeGroup !== evidence.volumeGroup) {
+    out.push(
+      anomaly(
+        'WRONG_VOLUME_GROUP',
+        'fail',
+        `the savevg image holds ${report.volumeGroup}, expected ${evidence.volumeGroup}`,
+        { volumeGroup: report.volumeGroup, expected: evidence.volumeGroup },
+      ),
+    );
+  }
+  if (evidence.kind === 'mksysb' && report.volumeGroup === 'rootvg') {
+    const missing = ['hd5', 'hd4'].filter((lv) => !report.logicalVolumes.some((l) => l.name === lv));
+    const boot = report.logicalVolumes.some((l) => l.type === 'boot');
+    if (missing.length > 0 || !boot)
+      out.push(
+        anomaly(
+          'NOT_BOOTABLE',
+          'fail',
+          `rootvg listing lacks ${[...missing, ...(boot ? [] : ['a boot LV'])].join(', ')}: the image cannot boot (or the listing is cut off)`,
+          { missing: missing.join(','), bootLv: boot },
+        ),
+      );
+  }
+  if (report.vgDataOnly === true)
+    out.push(
+      anomaly(
+        'VG_DATA_ONLY',
+        'fail',
+        'VG DATA ONLY: yes — the image holds the volume group structure, no files',
+        {},
+      ),
+    );
+  if (report.backupDate) {
+    const hours = (Date.parse(evidence.date) - Date.parse(report.backupDate)) / HOUR_MS;
+    if (Number.isFinite(hours) && Math.abs(hours) > policy.backupDateToleranceHours)
+      out.push(
+        anomaly(
+          'BACKUP_DATE_MISMATCH',
+          hours > 0 ? 'fail' : 'warn',
+          hours > 0
+            ? `the image was made ${Math.round(hours / 24)} day(s) before this run (${report.backupDateRaw}): a leftover, not this week's backup`
+            : `the image's backup date ${report.backupDateRaw} is after the run date ${evidence.date}: a clock is wrong`,
+          { backupDate: report.backupDate, runDate: evidence.date, hours: Math.round(hours) },
+        ),
+      );
+  }
+  return report;
+}
+
+function judgeLog(
+  evidence: ImageEvidence,
+  policy: VerificationPolicy,
+  out: Anomaly[],
+): MksysbLogReport | null {
+  if (evidence.logText === null || evidence.logText.trim() === '') {
+    out.push(anomaly('LOG_MISSING', 'warn', `no ${evidence.kind} log: the run's own verdict is unknown`, {}));
+    return evidence.logText === null ? null : classifyMksysbLog(evidence.logText);
+  }
+  const log = classifyMksysbLog(evidence.logText);
+  const codes = log.codes.join(',') || null;
+  if (log.outcome === 'failed')
+    out.push(anomaly('RUN_FAILED', 'fail', log.reasons.join('; ') || `${evidence.kind} failed`, { codes }));
+  else if (log.outcome === 'warning')
+    out.push(anomaly('RUN_WARNING', 'warn', log.reasons.join('; '), { codes }));
+
+  const toc = evidence.tocFileCount;
+  if (toc !== undefined && toc !== null && log.filesBackedUp !== null && log.filesBackedUp > 0) {
+    const diff = ((toc - log.filesBackedUp) / log.filesBackedUp) * 100;
+    if (Math.abs(diff) > policy.fileCountTolerancePercent)
+      out.push(
+        anomaly(
+          'FILE_COUNT_MISMATCH',
+          diff < 0 ? 'fail' : 'warn',
+          `the table of contents lists ${toc} files, the log says ${log.filesBackedUp} were backed up`,
+          { tocFiles: toc, logFiles: log.filesBackedUp, differencePercent: Math.round(diff * 10) / 10 },
+        ),
+      );
+  }
+  return log;
+}
+
+/** The image's size against what lsmksysb says the volume group holds (BACKUP and SHRINK SIZE). */
+export function judgeReportedSize(
+  sizeBytes: number,
+  listing: LsmksysbReport,
+  policy: VerificationPolicy,
+): Anomaly[] {
+  if (sizeBytes === 0) return [];
+  const out: Anomaly[] = [];
+  if (listing.backupSizeMB !== null) {
+    const ceiling =
+      listing.backupSizeMB * MB * (1 + policy.backupSizeExcessPercent / 100) + policy.sizeMismatchSlackBytes;
+    if (sizeBytes > ceiling)
+      out.push(
+        anomaly(
+          'SIZE_MISMATCH',
+          'fail',
+          `${formatBytes(sizeBytes)} is more than the volume group's BACKUP SIZE of ${listing.backupSizeMB} MB: image and listing do not belong together`,
+          { sizeBytes, backupSizeMB: listing.backupSizeMB },
+        ),
+      );
+  }
+  if (listing.shrinkSizeMB !== null && listing.shrinkSizeMB > 0) {
+    const floor = listing.shrinkSizeMB * MB * policy.shrinkSizeMinFraction;
+    if (sizeBytes < floor)
+      out.push(
+        anomaly(
+          'SIZE_MISMATCH',
+          'warn',
+          `${formatBytes(sizeBytes)} is under ${Math.round(policy.shrinkSizeMinFraction * 100)}% of the ${listing.shrinkSizeMB} MB of data lsmksysb reports (SHRINK SIZE): truncated, or much excluded`,
+          { sizeBytes, shrinkSizeMB: listing.shrinkSizeMB },
+        ),
+      );
+  }
+  return out;
+}
+
+function judgeOsLevel(osLevel: string | null, date: string, history: readonly HistoryEntry[]): Anomaly[] {
+  if (!osLevel) return [];
+  const previous = [...history]
+    .filter((h) => h.osLevel && Date.parse(h.date) < Date.parse(date))
+    .sort((a, b) => Date.parse(a.date) - Date.parse(b.date))
+    .pop();
+  if (!previous?.osLevel || previous.osLevel === osLevel) return [];
+  const order = compareOsLevels(previous.osLevel, osLevel);
+  if (order === null) return [];
+  const evidence = { previous: previous.osLevel, current: osLevel, previousDate: previous.date };
+  if (order > 0)
+    return [
+      anomaly(
+        'OSLEVEL_REGRESSED',
+        'warn',
+        `OS level went back from ${previous.osLevel} to ${osLevel}`,
+        evidence,
+      ),
+    ];
+  return [
+    anomaly('OSLEVEL_CHANGED', 'info', `OS level changed from ${previous.osLevel} to ${osLevel}`, evidence),
+  ];
+}
