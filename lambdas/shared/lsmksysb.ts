@@ -69,7 +69,7 @@ export function parseLsmksysb(text: string, source = 'lsmksysb output'): Lsmksys
     const line = raw.trim();
     if (line === '') continue;
     const headerMatch = /^([A-Z][A-Z /()]*?[A-Z)])\s*:\s*(.*)$/.exec(line);
-    if (headerMatch && headerMatch[1] && headerMatch[1] in HEADER_FIELDS) {
+    if (headerMatch?.[1] && headerMatch[1] in HEADER_FIELDS) {
       header[HEADER_FIELDS[headerMatch[1] as HeaderLabel]] = (headerMatch[2] ?? '').trim();
       continue;
     }

@@ -18,7 +18,8 @@ export interface ImageEvidence {
   readonly volumeGroup: string;
   /** The run's date (ISO). */
   readonly date: string;
-  readonly sizeBytes: number;
+  /** Bytes of the image; null when unknown (e.g. `verify` run on a listing alone): size not judged. */
+  readonly sizeBytes: number | null;
   /** Raw `lsmksysb -lf` output, or null when the host produced none. */
   readonly lsmksysbText: string | null;
   /** Raw mksysb / savevg output, or null when the host produced none. */
@@ -68,9 +69,13 @@ export function judgeImage(
       ),
     );
 
-  const size = assessSize(evidence, history, policy);
+  const sizeBytes = evidence.sizeBytes;
+  const size =
+    sizeBytes === null
+      ? { anomalies: [], baseline: null, firstRun: false }
+      : assessSize({ kind: evidence.kind, date: evidence.date, sizeBytes }, history, policy);
   anomalies.push(...size.anomalies);
-  if (listing) anomalies.push(...judgeReportedSize(evidence.sizeBytes, listing, policy));
+  if (listing && sizeBytes !== null) anomalies.push(...judgeReportedSize(sizeBytes, listing, policy));
 
   const osLevel = evidence.osLevel ?? listing?.maintenanceLevel ?? listing?.osLevel ?? null;
   anomalies.push(...judgeOsLevel(osLevel, evidence.date, history));

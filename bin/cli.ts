@@ -1,0 +1,49 @@
+// The `mksysb-vault` command line: one entry, one command per file under lib/cli/.
+import { type CliIo, type Command, EXIT, UsageError } from '../lib/cli/command.js';
+import { verifyCommand } from '../lib/cli/verify.js';
+
+export const COMMANDS: readonly Command[] = [verifyCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: mksysb-vault <command> [options]',
+    '',
+    'Weekly, verified, off-site AIX mksysb images. Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "mksysb-vault <command> --help" for a command\'s options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`mksysb-vault: unknown command "${name}"\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`mksysb-vault ${name}: ${error.message}`);
+      return EXIT.usage;
+    }
+    io.err(`mksysb-vault ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.unavailable;
+  }
+}
+
+function processIo(): CliIo {
+  return {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}

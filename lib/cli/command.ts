@@ -1,0 +1,76 @@
+// The shape every `mksysb-vault` command has, and the small pieces they share: option parsing with
+// clear usage errors, exit codes, and the streams they write to (injected, so tests read them).
+import { readFileSync } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** Exit codes: 0 PASS/ok, 1 WARN, 2 FAIL, 64 usage error or unreadable input (sysexits EX_USAGE). */
+export const EXIT = { ok: 0, warn: 1, fail: 2, usage: 64, unavailable: 69 } as const;
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** The full `--help` text. */
+  readonly help: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+/** A problem with what the user typed or pointed at: printed as one line, exit 64. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parseOptions<T extends Options>(
+  command: string,
+  argv: string[],
+  options: T,
+  allowPositionals = 0,
+) {
+  try {
+    const parsed = parseArgs({ args: argv, options, allowPositionals: allowPositionals > 0, strict: true });
+    if (parsed.positionals.length > allowPositionals)
+      throw new UsageError(`unexpected argument "${parsed.positionals[allowPositionals]}"`);
+    return parsed;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const message = error instanceof Error ? error.message.replace(/\. To specify .*$/s, '') : String(error);
+    throw new UsageError(`${message} (see "mksysb-vault ${command} --help")`);
+  }
+}
+
+/** Reads a text file the user named, or throws a UsageError naming the option, the file and why. */
+export function readUserFile(option: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : (error as Error).message;
+    throw new UsageError(`${option} ${path}: ${why}`);
+  }
+}
+
+/** A fixed-width text table: the human output of list-like commands. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
