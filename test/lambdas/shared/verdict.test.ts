@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VERIFICATION_POLICY as policy } from '../../../lambdas/shared/policy.js';
+import type { HistoryEntry } from '../../../lambdas/shared/size-history.js';
+import { type ImageEvidence, judgeImage } from '../../../lambdas/shared/verdict.js';
+
+// Synthetic: built in the real `lsmksysb -lf` layout (see test/fixtures/README.md for real samples).
+function listing(opts: { vg?: string; date?: string; size?: number; shrink?: number; lvs?: string[]; vgDataOnly?: string } = {}) {
+  const lvs = opts.lvs ?? [
+    'hd5                 boot       1       1       1    closed/syncd  N/A',
+    'hd6                 paging     16      16      1    open/syncd    N/A',
+    'hd8                 jfs2log    1       1       1    open/syncd    N/A',
+    'hd4                 jfs2       8       8       1    open/syncd    /',
+    'hd2                 jfs2       40      40      1    open/syncd    /usr',
+    'hd9var              jfs2       8       8       1    open/syncd    /var',
+  ];
+  return [
+    `VOLUME GROUP:           ${opts.vg ?? 'rootvg'}`,
+    `BACKUP DATE/TIME:       ${opts.date ?? 'Mon Nov 23 02:14:09 UTC 2026'}`,
+    'UNAME INFO:             AIX dbqa09 2 7 00F9C1964C00',
+    'BACKUP OSLEVEL:         7.2.5.0',
+    'MAINTENANCE LEVEL:      7200-05',
+    `BACKUP SIZE (MB):       ${opts.size ?? 19456}`,
+    `SHRINK SIZE (MB):       ${opts.shrink ?? 7100}`,
+    `VG DATA ONLY:           ${opts.vgDataOnly ?? 'no'}`,
+    '',
+    `${opts.vg ?? 'rootvg'}:`,
+    'LV NAME             TYPE       LPs     PPs     PVs  LV STATE      MOUNT POINT',
+    ...lvs,
+    '',
+  ].join('\n');
+}
+const okLog = [
+  'Creating information file (/image.data) for rootvg.',
+  '',
+  'Creating list of files to back up.',
+  '',
+  'Backing up 71321 files...........',
+  '71321 of 71321 files backed up (100%)',
+  '0512-038 mksysb: Backup Completed Successfully.',
+].join('\n');
+
+const GB = 1024 ** 3;
+const history: HistoryEntry[] = [1, 2, 3, 4].map((w) => ({
+  date: new Date(Date.parse('2026-11-23T02:00:00Z') - w * 7 * 86_400_000).toISOString(),
+  sizeBytes: 6 * GB,
+  verdict: 'PASS',
+  osLevel: '7200-05-03-2148',
+}));
+const evidence: ImageEvidence = {
+  host: 'dbqa09',
+  kind: 'mksysb',
+  volumeGroup: 'rootvg',
+  date: '2026-11-23T02:00:00Z',
+  sizeBytes: 6 * GB,
+  lsmksysbText: listing(),
+  logText: okLog,
+  tocFileCount: 71321,
+  osLevel: '7200-05-03-2148',
+};
+const codes = (e: Partial<ImageEvidence>, h = history) =>
+  judgeImage({ ...evidence, ...e }, h, policy).anomalies.map((a) => `${a.code}:${a.severity}`);
+
+describe('judgeImage', () => {
+  it('passes a complete rootvg image of the usual size with a clean log', () => {
+    const j = judgeImage(evidence, history, policy);
+    expect(j.verdict).toBe('PASS');
+    expect(j.anomalies).toEqual([]);
+    expect(j.lsmksysb?.volumeGroup).toBe('rootvg');
+    expect(j.log?.outcome).toBe('success');
+    expect(j.osLevel).toBe('7200-05-03-2148');
+  });
+
+  it('fails a mksysb image whose listing is of datavg as NOT_ROOTVG', () => {
+    expect(codes({ lsmksysbText: listing({ vg: 'datavg' }) })).toContain('NOT_ROOTVG:fail');
+  });
+
+  it('fails a savevg image of another volume group as WRONG_VOLUME_GROUP', () => {
+    const c = codes({ kind: 'savevg', volumeGroup: 'appvg', lsmksysbText: listing({ vg: 'datavg' }) }, []);
+    expect(c).toContain('WRONG_VOLUME_GROUP:fail');
+  });
+
+  it('fails a run without the 0512-038 completion message as RUN_FAILED', () => {
+    const log = okLog.replace('0512-038 mksysb: Backup Completed Successfully.', '');
+    expect(codes({ logText: log })).toContain('RUN_FAILED:fail');
+  });
+
+  it('warns on a run that printed 0512-003 as RUN_WARNING', () => {
+    const log = `${okLog}\n0512-003 mksysb may not have been able to archive some files.`;
+    expect(codes({ logText: log })).toEqual(['RUN_WARNING:warn']);
+  });
+
+  it('warns when there is no log at all', () => {
+    expect(codes({ logText: null })).toEqual(['LOG_MISSING:warn']);
+  });
+
+  it('fails an image whose listing is unusable as LSMKSYSB_UNPARSABLE, naming what is missing', () => {
+    const j = judgeImage({ ...evidence, lsmksysbText: 'rootvg:\n' }, history, policy);
+    const a = j.anomalies.find((x) => x.code === 'LSMKSYSB_UNPARSABLE');
+    expect(a?.severity).toBe('fail');
+    expect(a?.message).toMatch(/no "VOLUME GROUP:" line/);
+    expect(a?.message).toMatch(/no logical-volume table/);
+  });
+
+  it('fails when there is no lsmksysb output at all', () => {
+    expect(codes({ lsmksysbText: null })).toEqual(['LSMKSYSB_UNPARSABLE:fail']);
+  });
+
+  it('fails a rootvg listing without its boot logical volume as NOT_BOOTABLE', () => {
+    const lvs = ['hd4                 jfs2       8       8       1    open/syncd    /'];
+    expect(codes({ lsmksysbText: listing({ lvs }) })).toContain('NOT_BOOTABLE:fail');
+  });
+
+  it('fails an image that holds only the volume group structure', () => {
+    expect(codes({ lsmksysbText: listing({ vgDataOnly: 'yes' }) })).toContain('VG_DATA_ONLY:fail');
+  });
+
+  it('fails an image larger than the BACKUP SIZE lsmksysb reports as SIZE_MISMATCH', () => {
+    expect(codes({ lsmksysbText: listing({ size: 2048, shrink: 1024 }) })).toContain('SIZE_MISMATCH:fail');
+  });
+
+  it('warns on an image far below the data lsmksysb reports (SHRINK SIZE) as SIZE_MISMATCH', () => {
+    expect(codes({ lsmksysbText: listing({ shrink: 40_000, size: 60_000 }) })).toEqual(['SIZE_MISMATCH:warn']);
+  });
+
+  it('fails a leftover image from an earlier week as BACKUP_DATE_MISMATCH', () => {
+    const c = codes({ lsmksysbText: listing({ date: 'Mon Nov 16 02:14:09 UTC 2026' }) });
+    expect(c).toContain('BACKUP_DATE_MISMATCH:fail');
+  });
+
+  it('notes an OS upgrade as OSLEVEL_CHANGED (info): the verdict stays PASS', () => {
+    const j = judgeImage({ ...evidence, osLevel: '7300-02-01-2346' }, history, policy);
+    expect(j.anomalies.map((a) => `${a.code}:${a.severity}`)).toEqual(['OSLEVEL_CHANGED:info']);
+    expect(j.verdict).toBe('PASS');
+  });
+
+  it('warns on an OS level lower than last week as OSLEVEL_REGRESSED', () => {
+    expect(codes({ osLevel: '7200-04-02-2028' })).toEqual(['OSLEVEL_REGRESSED:warn']);
+  });
+
+  it('fails a table of contents with fewer files than the log backed up as FILE_COUNT_MISMATCH', () => {
+    expect(codes({ tocFileCount: 50_000 })).toEqual(['FILE_COUNT_MISMATCH:fail']);
+  });
+
+  it('never lets a 4 MB image pass, however clean its log', () => {
+    const j = judgeImage({ ...evidence, sizeBytes: 4 * 1024 * 1024 }, history, policy);
+    expect(j.verdict).toBe('FAIL');
+    expect(j.anomalies.map((a) => a.code)).toContain('TINY_IMAGE');
+  });
+
+  it('reports unreadable history as HISTORY_UNREADABLE so the verdict is never a silent PASS', () => {
+    const j = judgeImage(evidence, [], policy, { historyProblems: ['images/dbqa09/x.record.json: bad JSON'] });
+    expect(j.verdict).toBe('WARN');
+    expect(j.anomalies.map((a) => a.code)).toEqual(['HISTORY_UNREADABLE', 'FIRST_RUN']);
+  });
+
+  it('does not judge size when the size is unknown', () => {
+    const j = judgeImage({ ...evidence, sizeBytes: null }, [], policy);
+    expect(j.anomalies).toEqual([]);
+    expect(j.baseline).toBeNull();
+  });
+});
