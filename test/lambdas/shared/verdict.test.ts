@@ -4,7 +4,16 @@ import type { HistoryEntry } from '../../../lambdas/shared/size-history.js';
 import { type ImageEvidence, judgeImage } from '../../../lambdas/shared/verdict.js';
 
 // Synthetic: built in the real `lsmksysb -lf` layout (see test/fixtures/README.md for real samples).
-function listing(opts: { vg?: string; date?: string; size?: number; shrink?: number; lvs?: string[]; vgDataOnly?: string } = {}) {
+function listing(
+  opts: {
+    vg?: string;
+    date?: string;
+    size?: number;
+    shrink?: number;
+    lvs?: string[];
+    vgDataOnly?: string;
+  } = {},
+) {
   const lvs = opts.lvs ?? [
     'hd5                 boot       1       1       1    closed/syncd  N/A',
     'hd6                 paging     16      16      1    open/syncd    N/A',
@@ -119,7 +128,9 @@ describe('judgeImage', () => {
   });
 
   it('warns on an image far below the data lsmksysb reports (SHRINK SIZE) as SIZE_MISMATCH', () => {
-    expect(codes({ lsmksysbText: listing({ shrink: 40_000, size: 60_000 }) })).toEqual(['SIZE_MISMATCH:warn']);
+    expect(codes({ lsmksysbText: listing({ shrink: 40_000, size: 60_000 }) })).toEqual([
+      'SIZE_MISMATCH:warn',
+    ]);
   });
 
   it('fails a leftover image from an earlier week as BACKUP_DATE_MISMATCH', () => {
@@ -148,7 +159,9 @@ describe('judgeImage', () => {
   });
 
   it('reports unreadable history as HISTORY_UNREADABLE so the verdict is never a silent PASS', () => {
-    const j = judgeImage(evidence, [], policy, { historyProblems: ['images/dbqa09/x.record.json: bad JSON'] });
+    const j = judgeImage(evidence, [], policy, {
+      historyProblems: ['images/dbqa09/x.record.json: bad JSON'],
+    });
     expect(j.verdict).toBe('WARN');
     expect(j.anomalies.map((a) => a.code)).toEqual(['HISTORY_UNREADABLE', 'FIRST_RUN']);
   });

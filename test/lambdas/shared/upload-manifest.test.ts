@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseManifest,
+  planParts,
+  renderManifest,
+  type UploadManifest,
+} from '../../../lambdas/shared/upload-manifest.js';
+
+const MiB = 1024 * 1024;
+const manifest: UploadManifest = {
+  key: 'images/dbqa09/dbqa09_mksysb_2026-11-23',
+  sizeBytes: 20 * MiB + 5,
+  partSize: 8 * MiB,
+  expiresAt: '2026-11-23T04:00:00.000Z',
+  parts: [
+    {
+      partNumber: 1,
+      offset: 0,
+      length: 8 * MiB,
+      url: 'http://127.0.0.1:9000/b/k?partNumber=1&uploadId=u&X-Amz-Signature=a',
+    },
+    {
+      partNumber: 2,
+      offset: 8 * MiB,
+      length: 8 * MiB,
+      url: 'http://127.0.0.1:9000/b/k?partNumber=2&uploadId=u',
+    },
+    {
+      partNumber: 3,
+      offset: 16 * MiB,
+      length: 4 * MiB + 5,
+      url: 'http://127.0.0.1:9000/b/k?partNumber=3&uploadId=u',
+    },
+  ],
+  sidecars: [{ name: 'log', url: 'http://127.0.0.1:9000/b/k.log?X-Amz-Signature=b' }],
+};
+
+describe('upload manifest', () => {
+  it('round-trips through its text form', () => {
+    expect(parseManifest(renderManifest(manifest))).toEqual(manifest);
+  });
+
+  it('writes one part per line in the order the shell reader expects', () => {
+    const lines = renderManifest(manifest).trimEnd().split('\n');
+    expect(lines[2]).toBe(`1 0 ${8 * MiB} ${manifest.parts[0]?.url}`);
+    expect(lines.at(-1)).toBe(`sidecar log ${manifest.sidecars[0]?.url}`);
+  });
+
+  it('rejects parts that leave a gap, naming the part', () => {
+    const text = renderManifest(manifest).replace(`2 ${8 * MiB} `, `2 ${8 * MiB + 1} `);
+    expect(() => parseManifest(text, 'm.manifest')).toThrow(
+      /m\.manifest: part 2 starts at 8388609, expected 8388608/,
+    );
+  });
+
+  it('rejects a manifest whose parts do not cover the image', () => {
+    const text = renderManifest(manifest).replace(`size=${20 * MiB + 5}`, `size=${20 * MiB + 6}`);
+    expect(() => parseManifest(text)).toThrow(/parts cover 20971525 bytes, image is 20971526/);
+  });
+
+  it('rejects a tampered line that is not a URL', () => {
+    const text = renderManifest(manifest).replace(manifest.parts[1]?.url ?? '', 'not-a-url');
+    expect(() => parseManifest(text)).toThrow(/line 4/);
+  });
+
+  it('plans whole-MiB parts of at least 8 MiB', () => {
+    expect(planParts(100 * MiB, 1)).toEqual({ partSize: 8 * MiB, count: 13 });
+    expect(planParts(8 * 1024 * MiB, 64 * MiB)).toEqual({ partSize: 64 * MiB, count: 128 });
+  });
+
+  it('never plans more than 10,000 parts, even for a 5 TiB image', () => {
+    const plan = planParts(5 * 1024 * 1024 * MiB, 8 * MiB);
+    expect(plan.count).toBeLessThanOrEqual(10_000);
+    expect(plan.partSize % MiB).toBe(0);
+  });
+});
