@@ -26,6 +26,9 @@ export const MksysbLogReportSchema = z.object({
   /** From the last `X of Y files backed up (Z%)`, else `filesToBackUp`. */
   filesBackedUp: z.number().int().nullable(),
   outOfSpace: z.boolean(),
+  /** The space banner mksysb prints before it starts (`Required = … Available = …`, 1024-byte blocks). */
+  requiredKB: z.number().int().nullable(),
+  availableKB: z.number().int().nullable(),
   /** One line per reason the outcome is not `success`, for the anomaly's evidence. */
   reasons: z.array(z.string()),
 });
@@ -34,7 +37,10 @@ export type MksysbLogReport = z.infer<typeof MksysbLogReportSchema>;
 // Codes whose meaning is known; any other 0512 code is treated as a failure, other families as warnings.
 const KNOWN_CODES: Record<string, { severity: LogMessage['severity']; meaning: string }> = {
   '0512-038': { severity: 'info', meaning: 'backup completed successfully' },
+  // Printed instead of 0512-038: the backup finished, but some files may be missing from it.
   '0512-003': { severity: 'warn', meaning: 'some files may not have been archived' },
+  // "Backup Completed. The backup command completed with errors": the image is not to be trusted.
+  '0512-005': { severity: 'fail', meaning: 'the backup completed with errors' },
   '0511-432': { severity: 'fail', meaning: 'write error on the backup medium' },
   '0511-089': { severity: 'fail', meaning: 'backup aborted' },
   '0511-080': { severity: 'fail', meaning: 'backup aborted' },
@@ -57,23 +63,42 @@ export function classifyMksysbLog(text: string): MksysbLogReport {
   let command: MksysbLogReport['command'] = null;
   let completed = false;
   let outOfSpace = false;
+  let requiredKB: number | null = null;
+  let availableKB: number | null = null;
+  const failureLines: string[] = [];
 
   for (const raw of text.replace(/\r\n?/g, '\n').split('\n')) {
     const line = raw.trim();
     if (line === '') continue;
     const toBackUp = /Backing up (\d+) files/i.exec(line);
     if (toBackUp) filesToBackUp = Number(toBackUp[1]);
-    const backedUp = /(\d+) of (\d+) files backed up/i.exec(line);
-    if (backedUp) filesBackedUp = Number(backedUp[1]);
+    // `N of M files backed up (P%)` (mksysb) or `N of M files (P%)` (savevg, NIM progress lines)
+    const backedUp = /(\d+) of (\d+) files(?: backed up)?\s*\(\d+%\)/i.exec(line);
+    if (backedUp) {
+      filesBackedUp = Number(backedUp[1]);
+      filesToBackUp ??= Number(backedUp[2]);
+    }
+    const space = /Required\s*=\s*(\d+).*Available\s*=\s*(\d+)/i.exec(line);
+    if (space) {
+      requiredKB = Number(space[1]);
+      availableKB = Number(space[2]);
+    }
     if (OUT_OF_SPACE.test(line)) outOfSpace = true;
-    const cmd = /\b(mksysb|savevg)\b/i.exec(line);
-    for (const match of line.matchAll(/\b(0\d{3}-\d{3})\b/g)) {
-      const code = match[1] ?? '';
+    if (command === null)
+      command = (/\b(mksysb|savevg)\b/i.exec(line)?.[1]?.toLowerCase() ?? null) as typeof command;
+    const lineCodes = [...line.matchAll(/\b(0\d{3}-\d{3})\b/g)].map((m) => m[1] ?? '');
+    // Some failures print no message code at all ("mksysb: Attempt to create a bootable tape failed");
+    // file lists of `mksysb -v` (`a ./path`) are not messages.
+    if (
+      lineCodes.length === 0 &&
+      /\bfail(?:ed|ure)\b/i.test(line) &&
+      !/^(?:a\s+(?:\d+\s+)?)?\.?\//.test(line)
+    )
+      failureLines.push(line.slice(0, 300));
+    for (const code of lineCodes) {
       if (!codes.includes(code)) codes.push(code);
-      if (code === '0512-038' && /Completed Successfully/i.test(line)) {
+      if ((code === '0512-038' && /Completed Successfully/i.test(line)) || code === '0512-003')
         completed = true;
-        if (cmd) command = cmd[1]?.toLowerCase() as MksysbLogReport['command'];
-      } else if (cmd && command === null) command = cmd[1]?.toLowerCase() as MksysbLogReport['command'];
       messages.push({ code, severity: severityOf(code), line: line.slice(0, 300) });
     }
   }
@@ -82,18 +107,19 @@ export function classifyMksysbLog(text: string): MksysbLogReport {
   for (const m of messages) if (m.severity !== 'info') reasons.push(`${m.code}: ${m.line}`);
   if (outOfSpace && !messages.some((m) => m.severity === 'fail'))
     reasons.push('the log reports the file system out of space');
-  if (!completed) reasons.push('no "0512-038 … Backup Completed Successfully" message');
+  reasons.push(...failureLines.slice(0, 3));
+  if (!completed && text.trim() !== '') reasons.push('no "0512-038 … Backup Completed Successfully" message');
   if (filesToBackUp !== null && filesBackedUp !== null && filesBackedUp < filesToBackUp)
     reasons.push(`${filesBackedUp} of ${filesToBackUp} files backed up`);
 
-  const failed = messages.some((m) => m.severity === 'fail') || outOfSpace;
+  const failed = messages.some((m) => m.severity === 'fail') || outOfSpace || failureLines.length > 0;
   const warned =
     messages.some((m) => m.severity === 'warn') ||
     (filesToBackUp !== null && filesBackedUp !== null && filesBackedUp < filesToBackUp);
   let outcome: LogOutcome;
   if (text.trim() === '') outcome = 'unknown';
   else if (failed) outcome = 'failed';
-  else if (!completed) outcome = messages.length === 0 && filesToBackUp === null ? 'unknown' : 'failed';
+  else if (!completed) outcome = 'failed';
   else if (warned) outcome = 'warning';
   else outcome = 'success';
 
@@ -106,6 +132,8 @@ export function classifyMksysbLog(text: string): MksysbLogReport {
     filesToBackUp,
     filesBackedUp: filesBackedUp ?? (completed ? filesToBackUp : null),
     outOfSpace,
+    requiredKB,
+    availableKB,
     reasons,
   };
 }
