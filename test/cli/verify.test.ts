@@ -89,6 +89,23 @@ describe('mksysb-vault verify', () => {
     expect(out.log.filesBackedUp).toBe(71321);
   });
 
+  it('reads a fixture listing and a real log into the JSON object', () => {
+    const r = runCli([
+      'verify',
+      '--lsmksysb',
+      'test/fixtures/synthetic/composite-aix71-full.txt',
+      '--log',
+      'test/fixtures/logs/mksysb-ok-ansible-lpar28.log',
+      '--json',
+    ]);
+    const out = JSON.parse(r.stdout);
+    expect(out.lsmksysb).toMatchObject({ volumeGroup: 'rootvg', backupDate: '2013-03-27T23:07:10-05:00', backupSizeMB: 24896 });
+    expect(out.lsmksysb.logicalVolumes).toHaveLength(11);
+    expect(out.log).toMatchObject({ outcome: 'success', filesBackedUp: 80239 });
+    expect(out.verdict).toBe('PASS');
+    expect(r.status).toBe(0);
+  });
+
   it('exits 2 and names TINY_IMAGE for a 4 MB image', () => {
     const r = runCli([
       'verify',
