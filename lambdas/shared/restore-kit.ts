@@ -1,0 +1,121 @@
+// The restore kit: the exact steps to rebuild a host from one of its images — download, verify the
+// checksum, define the image on a NIM master and bos_inst the LPAR, or test the image with
+// alt_disk_mksysb on a spare disk. Pure text from the image's record; the CLI adds the download URL.
+
+export interface RestoreSubject {
+  readonly host: string;
+  readonly date: string;
+  readonly key: string;
+  readonly bucket: string;
+  readonly sizeBytes: number;
+  readonly sha256: string | null;
+  readonly osLevel: string | null;
+  readonly verdict: string;
+}
+
+export interface RestoreKitOptions {
+  /** A presigned GET URL of the image, when one could be made. */
+  readonly downloadUrl: string | null;
+  /** Where the image goes on the NIM master. @default /export/mksysb */
+  readonly nimDirectory?: string;
+  /** The NIM master's name for itself. @default master */
+  readonly nimServer?: string;
+  /** Spare disk for a test restore. @default hdisk1 */
+  readonly spareDisk?: string;
+}
+
+export interface RestoreStep {
+  readonly title: string;
+  readonly where: string;
+  readonly commands: readonly string[];
+  readonly note?: string;
+}
+
+/** NIM object names: letters, digits and `_`, at most 39 characters. */
+export function nimName(host: string, suffix: string): string {
+  return `${host.replace(/[^A-Za-z0-9_]/g, '_')}_${suffix}`.slice(0, 39);
+}
+
+export function restoreKit(image: RestoreSubject, options: RestoreKitOptions): RestoreStep[] {
+  const dir = options.nimDirectory ?? '/export/mksysb';
+  const server = options.nimServer ?? 'master';
+  const disk = options.spareDisk ?? 'hdisk1';
+  const file = image.key.split('/').pop() ?? image.key;
+  const local = `${dir}/${file}`;
+  const day = image.date.slice(0, 10).replace(/-/g, '');
+  const mksysbObject = nimName(image.host, `mksysb_${day}`);
+  const spotObject = nimName(image.host, `spot_${day}`);
+  const download = options.downloadUrl
+    ? `curl --fail -o ${shellQuote(local)} ${shellQuote(options.downloadUrl)}`
+    : `aws s3 cp ${shellQuote(`s3://${image.bucket}/${image.key}`)} ${shellQuote(local)}`;
+  return [
+    {
+      title: 'Download the image to the NIM master',
+      where: 'NIM master (or any host with the AWS CLI)',
+      commands: [`mkdir -p ${shellQuote(dir)}`, download],
+      note: options.downloadUrl ? 'the presigned URL expires: make a new kit if it has' : undefined,
+    },
+    {
+      title: 'Verify the checksum recorded when the image was made',
+      where: 'NIM master',
+      commands: image.sha256
+        ? [
+            `openssl dgst -sha256 ${shellQuote(local)}`,
+            `# expect: ${image.sha256}`,
+            `# on AIX without openssl: csum -h SHA256 ${shellQuote(local)}`,
+          ]
+        : [
+            '# no SHA-256 was recorded for this image: compare its size instead',
+            `ls -l ${shellQuote(local)}`,
+          ],
+      note: `expected size ${image.sizeBytes} bytes`,
+    },
+    {
+      title: 'Define the mksysb and a SPOT made from it',
+      where: 'NIM master',
+      commands: [
+        `nim -o define -t mksysb -a server=${server} -a location=${shellQuote(local)} ${mksysbObject}`,
+        `nim -o define -t spot -a server=${server} -a location=/export/spot -a source=${mksysbObject} ${spotObject}`,
+      ],
+    },
+    {
+      title: `Reinstall ${image.host} from the image`,
+      where: 'NIM master',
+      commands: [
+        `nim -o bos_inst -a source=mksysb -a mksysb=${mksysbObject} -a spot=${spotObject} -a accept_licenses=yes -a no_client_boot=yes ${image.host}`,
+        `# then network-boot ${image.host} from its HMC profile (SMS > Setup Remote IPL) and watch: lsnim -l ${image.host}`,
+      ],
+      note: 'this overwrites rootvg on the target LPAR',
+    },
+    {
+      title: 'Or test the image without touching rootvg',
+      where: `${image.host} (or any LPAR with a spare disk)`,
+      commands: [
+        `alt_disk_mksysb -m ${shellQuote(local)} -d ${disk} -B`,
+        'lspv | grep altinst_rootvg',
+        'alt_rootvg_op -X altinst_rootvg   # remove the test copy afterwards',
+      ],
+      note: '-B leaves the boot list alone',
+    },
+  ];
+}
+
+export function renderRestoreKit(image: RestoreSubject, steps: readonly RestoreStep[]): string {
+  const lines = [
+    `Restore kit for ${image.host}: ${image.key}`,
+    `  image of ${image.date.slice(0, 10)}, verdict ${image.verdict}, OS level ${image.osLevel ?? 'unknown'}`,
+    '',
+  ];
+  steps.forEach((step, i) => {
+    lines.push(`${i + 1}. ${step.title}  [${step.where}]`);
+    for (const c of step.commands) lines.push(`     ${c}`);
+    if (step.note) lines.push(`   (${step.note})`);
+    lines.push('');
+  });
+  return lines.join('\n');
+}
+
+/** Single-quotes a word for a POSIX shell. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
