@@ -1,0 +1,165 @@
+// The fleet report (`mksysb-vault report`): one self-contained HTML page — no script, no external
+// asset, so it can be mailed or archived — with a row per host, a size-over-time chart per host
+// (inline SVG) and every anomaly. Pure: records in, HTML out.
+import { type Anomaly, formatBytes } from '../../lambdas/shared/anomaly.js';
+
+export interface ReportImage {
+  readonly host: string;
+  readonly kind: 'mksysb' | 'savevg';
+  readonly volumeGroup: string;
+  readonly date: string;
+  readonly sizeBytes: number;
+  readonly verdict: 'PASS' | 'WARN' | 'FAIL';
+  readonly anomalies: readonly Anomaly[];
+  readonly osLevel: string | null;
+}
+
+export interface ReportHost {
+  readonly host: string;
+  /** Oldest first. */
+  readonly images: readonly ReportImage[];
+  /** Problems the catalog met reading this host (unreadable records), shown, never hidden. */
+  readonly problems?: readonly string[];
+}
+
+export interface FleetReport {
+  readonly title: string;
+  readonly generatedAt: string;
+  readonly store: string;
+  readonly hosts: readonly ReportHost[];
+}
+
+const COLOURS = { PASS: '#1b7f3b', WARN: '#b26a00', FAIL: '#b3261e' } as const;
+
+export function renderHtmlReport(report: FleetReport): string {
+  const counts = { PASS: 0, WARN: 0, FAIL: 0, none: 0 };
+  for (const h of report.hosts) {
+    const last = lastRootvg(h);
+    if (last) counts[last.verdict] += 1;
+    else counts.none += 1;
+  }
+  const anomalies = report.hosts.flatMap((h) =>
+    h.images.flatMap((img) => img.anomalies.filter((a) => a.severity !== 'info').map((a) => ({ img, a }))),
+  );
+  anomalies.sort((x, y) => y.img.date.localeCompare(x.img.date));
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(report.title)}</title>
+<style>
+  body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1d1d1f; background: #fafafa; }
+  h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
+  .meta { color: #666; margin-bottom: 16px; }
+  .tiles { display: flex; gap: 12px; flex-wrap: wrap; }
+  .tile { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 10px 16px; min-width: 110px; }
+  .tile b { display: block; font-size: 24px; }
+  table { border-collapse: collapse; background: #fff; width: 100%; }
+  th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #eee; vertical-align: top; }
+  th { background: #f0f0f2; font-weight: 600; }
+  .PASS { color: ${COLOURS.PASS}; font-weight: 600; } .WARN { color: ${COLOURS.WARN}; font-weight: 600; }
+  .FAIL { color: ${COLOURS.FAIL}; font-weight: 600; }
+  .hosts { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
+  .host { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 10px 12px; }
+  .host h3 { margin: 0 0 4px; font-size: 15px; } .host .sub { color: #666; font-size: 12px; }
+  .problem { color: ${COLOURS.FAIL}; font-size: 12px; }
+  svg text { font-size: 10px; fill: #555; }
+</style>
+</head>
+<body>
+<h1>${esc(report.title)}</h1>
+<div class="meta">Generated ${esc(report.generatedAt)} from ${esc(report.store)} · ${report.hosts.length} hosts</div>
+<div class="tiles">
+  <div class="tile"><b class="PASS">${counts.PASS}</b>PASS</div>
+  <div class="tile"><b class="WARN">${counts.WARN}</b>WARN</div>
+  <div class="tile"><b class="FAIL">${counts.FAIL}</b>FAIL</div>
+  <div class="tile"><b>${counts.none}</b>no image yet</div>
+</div>
+<h2>Hosts</h2>
+<table>
+<thead><tr><th>host</th><th>last image</th><th>size</th><th>verdict</th><th>OS level</th><th>images</th></tr></thead>
+<tbody>
+${report.hosts.map(hostRow).join('\n')}
+</tbody>
+</table>
+<h2>Size over time</h2>
+<div class="hosts">
+${report.hosts.map(hostChart).join('\n')}
+</div>
+<h2>Anomalies (${anomalies.length})</h2>
+<table>
+<thead><tr><th>date</th><th>host</th><th>image</th><th>severity</th><th>code</th><th>what</th></tr></thead>
+<tbody>
+${anomalies
+  .map(
+    ({ img, a }) =>
+      `<tr><td>${esc(img.date.slice(0, 10))}</td><td>${esc(img.host)}</td><td>${esc(img.kind === 'mksysb' ? 'mksysb' : `savevg ${img.volumeGroup}`)}</td><td class="${a.severity === 'fail' ? 'FAIL' : 'WARN'}">${esc(a.severity)}</td><td>${esc(a.code)}</td><td>${esc(a.message)}</td></tr>`,
+  )
+  .join('\n')}
+</tbody>
+</table>
+</body>
+</html>
+`;
+}
+
+function lastRootvg(h: ReportHost): ReportImage | undefined {
+  return h.images.filter((i) => i.kind === 'mksysb').at(-1);
+}
+
+function hostRow(h: ReportHost): string {
+  const last = lastRootvg(h);
+  if (!last)
+    return `<tr><td>${esc(h.host)}</td><td colspan="5">no mksysb image${h.problems?.length ? ` · <span class="problem">${esc(h.problems[0] ?? '')}</span>` : ''}</td></tr>`;
+  return `<tr><td>${esc(h.host)}</td><td>${esc(last.date.slice(0, 10))}</td><td>${esc(formatBytes(last.sizeBytes))}</td><td class="${last.verdict}">${last.verdict}</td><td>${esc(last.osLevel ?? '–')}</td><td>${h.images.length}</td></tr>`;
+}
+
+/** A small line chart of the host's mksysb sizes, each point coloured by its verdict. */
+export function sizeChart(images: readonly ReportImage[], width = 320, height = 120): string {
+  const points = images.filter((i) => i.kind === 'mksysb');
+  if (points.length === 0) return '<svg width="0" height="0"></svg>';
+  const pad = { l: 48, r: 8, t: 8, b: 18 };
+  const times = points.map((p) => Date.parse(p.date));
+  const t0 = Math.min(...times);
+  const t1 = Math.max(...times);
+  const maxSize = Math.max(...points.map((p) => p.sizeBytes), 1);
+  const x = (t: number) =>
+    pad.l + (t1 === t0 ? (width - pad.l - pad.r) / 2 : ((t - t0) / (t1 - t0)) * (width - pad.l - pad.r));
+  const y = (s: number) => pad.t + (1 - s / maxSize) * (height - pad.t - pad.b);
+  const line = points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(Date.parse(p.date)).toFixed(1)},${y(p.sizeBytes).toFixed(1)}`)
+    .join(' ');
+  const dots = points
+    .map(
+      (p) =>
+        `<circle cx="${x(Date.parse(p.date)).toFixed(1)}" cy="${y(p.sizeBytes).toFixed(1)}" r="3.5" fill="${COLOURS[p.verdict]}"><title>${esc(`${p.date.slice(0, 10)} ${formatBytes(p.sizeBytes)} ${p.verdict}`)}</title></circle>`,
+    )
+    .join('');
+  return `<svg role="img" aria-label="image size over time" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
+<line x1="${pad.l}" y1="${height - pad.b}" x2="${width - pad.r}" y2="${height - pad.b}" stroke="#ccc"/>
+<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${height - pad.b}" stroke="#ccc"/>
+<text x="${pad.l - 4}" y="${pad.t + 8}" text-anchor="end">${esc(formatBytes(maxSize))}</text>
+<text x="${pad.l - 4}" y="${height - pad.b}" text-anchor="end">0</text>
+<text x="${pad.l}" y="${height - 4}">${esc(points[0]?.date.slice(0, 10) ?? '')}</text>
+<text x="${width - pad.r}" y="${height - 4}" text-anchor="end">${esc(points.at(-1)?.date.slice(0, 10) ?? '')}</text>
+<path d="${line}" fill="none" stroke="#4a6fa5" stroke-width="1.5"/>${dots}
+</svg>`;
+}
+
+function hostChart(h: ReportHost): string {
+  const last = lastRootvg(h);
+  return `<div class="host"><h3>${esc(h.host)} ${last ? `<span class="${last.verdict}">${last.verdict}</span>` : ''}</h3>
+<div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}</div>
+${sizeChart(h.images)}
+${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}
+</div>`;
+}
+
+export function esc(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+}
