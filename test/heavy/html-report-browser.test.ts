@@ -44,7 +44,9 @@ describe('the HTML report in Chromium', () => {
       { width: 320, height: 120, points: 8 },
       { width: 320, height: 120, points: 8 },
     ]);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - window.innerWidth',
+    )) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     const failCells = await page.locator('td.FAIL').count();
     expect(failCells).toBe(1);
