@@ -1,0 +1,209 @@
+#!/bin/sh
+# mksysb-vault backup: runs on the LPAR. Makes the rootvg image with mksysb -i and one savevg image
+# per declared volume group in the staging directory, describes each (lsmksysb -lf, size, SHA-256,
+# restore -Tqf table of contents, log verdict) in sidecars beside it, and prunes old local copies.
+# Arguments are key=value words; output is the protocol in docs/host-protocol.md.
+# shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
+. ./common.sh
+
+kv mksysb-vault.step backup
+kv started "$(now_utc)"
+
+HOST=
+STAGING=
+DATE=
+VGS=
+FLAGS=
+KEEP=2
+for arg in "$@"; do
+  case $arg in
+  host=*) HOST=${arg#host=} ;;
+  staging=*) STAGING=${arg#staging=} ;;
+  date=*) DATE=${arg#date=} ;;
+  volumeGroups=*) VGS=${arg#volumeGroups=} ;;
+  mksysbFlags=*) FLAGS=${arg#mksysbFlags=} ;;
+  keepLocal=*) KEEP=${arg#keepLocal=} ;;
+  *) invalid_arg unknown_argument ;;
+  esac
+done
+valid_name "$HOST" || invalid_arg host
+valid_path "$STAGING" || invalid_arg staging
+valid_date "$DATE" || invalid_arg date
+valid_vg_list "$VGS" || invalid_arg volumeGroups
+valid_flags "$FLAGS" || invalid_arg mksysbFlags
+valid_uint "$KEEP" || invalid_arg keepLocal
+[ "$KEEP" -ge 1 ] || KEEP=1
+
+MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
+LSMKSYSB=$(aixcmd lsmksysb) || finish failed "command_missing:lsmksysb"
+RESTORE=$(aixcmd restore) || RESTORE=
+GZIP=$(aixcmd gzip) || GZIP=
+
+case $STAGING in
+/ | /tmp | /tmp/) finish refused "staging_is_system_filesystem:$STAGING" ;;
+esac
+[ -d "$STAGING" ] || finish refused "staging_missing:$STAGING"
+chmod 750 "$STAGING" 2>/dev/null
+
+LOCK="$STAGING/.mksysb-vault.lock"
+if ! lock_acquire "$LOCK"; then
+  kv lock "$LOCK_STATE"
+  finish refused "locked_by_pid:${LOCK_STATE#held:}"
+fi
+kv lock "$LOCK_STATE"
+trap 'rm -rf "$LOCK"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
+
+# Describes one finished image with sidecars beside it and key=value lines under prefix $1
+# ("" for the mksysb image, "vg.<name>." for a savevg image). Sets DESCRIBED_OK=no when the image
+# changed size while it was being read (something else is still writing it).
+describe_image() {
+  _p=$1
+  _img=$2
+  _lister=$3
+  DESCRIBED_OK=yes
+  "$_lister" -lf "$_img" </dev/null >"$_img.lsmksysb" 2>&1
+  kv "${_p}lsmksysb_exit" $?
+  kv "${_p}volume_group" "$(sed -n 's/^VOLUME GROUP: *//p' "$_img.lsmksysb" | sed -n 1p)"
+  kv "${_p}backup_oslevel" "$(sed -n 's/^BACKUP OSLEVEL: *//p' "$_img.lsmksysb" | sed -n 1p)"
+  if [ "$_lister" = "$LSMKSYSB" ]; then
+    "$_lister" -L -f "$_img" </dev/null >"$_img.filesets" 2>/dev/null || rm -f "$_img.filesets"
+  fi
+  _size=$(file_size "$_img")
+  kv "${_p}size_bytes" "$_size"
+  _sha=$(sha256_of "$_img")
+  kv "${_p}sha256_tool" "${_sha%% *}"
+  case $_sha in
+  *' '[0-9a-f]*) kv "${_p}sha256" "${_sha#* }" ;;
+  esac
+  if [ -n "$RESTORE" ] && [ -n "$GZIP" ]; then
+    "$RESTORE" -Tqf "$_img" </dev/null 2>/dev/null | "$GZIP" -c >"$_img.toc.gz"
+    _toc=$("$GZIP" -dc "$_img.toc.gz" | grep -c '^[ 0-9]*\./')
+    kv "${_p}toc_files" "$_toc"
+  else
+    kv "${_p}toc_files" unavailable
+  fi
+  _after=$(file_size "$_img")
+  if [ "$_after" != "$_size" ]; then
+    kv "${_p}size_after_bytes" "$_after"
+    DESCRIBED_OK=no
+  fi
+  chmod 640 "$_img" "$_img".* 2>/dev/null
+}
+
+log_facts() {
+  _p=$1
+  _log=$2
+  kv "${_p}log_verdict" "$(log_verdict "$_log")"
+  kv "${_p}log_codes" "$(log_codes "$_log")"
+  kv "${_p}files_to_back_up" "$(sed -n 's/^Backing up \([0-9][0-9]*\) files.*/\1/p' "$_log" | sed -n '$p')"
+  kv "${_p}files_backed_up" "$(sed -n 's/^\([0-9][0-9]*\) of [0-9][0-9]* files.*/\1/p' "$_log" | sed -n '$p')"
+}
+
+# Removes local images of one kind beyond the newest $KEEP, with their sidecars. The names sort by
+# date, so the glob's order is oldest first; the image just made is the newest and always kept.
+prune() {
+  _prefix=$1
+  _count=0
+  for _f in "$STAGING/$_prefix"*; do
+    case ${_f#"$STAGING/$_prefix"} in
+    [12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]) _count=$((_count + 1)) ;;
+    esac
+  done
+  _drop=$((_count - KEEP))
+  _pruned=
+  for _f in "$STAGING/$_prefix"*; do
+    [ "$_drop" -gt 0 ] || break
+    case ${_f#"$STAGING/$_prefix"} in
+    [12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9])
+      rm -f "$_f" "$_f.log" "$_f.lsmksysb" "$_f.filesets" "$_f.toc.gz"
+      _pruned="$_pruned${_pruned:+,}${_f#"$STAGING/"}"
+      _drop=$((_drop - 1))
+      ;;
+    esac
+  done
+  PRUNED="$PRUNED${PRUNED:+${_pruned:+,}}$_pruned"
+}
+
+STATUS=ok
+REASON=
+IMAGE="$STAGING/${HOST}_mksysb_$DATE"
+kv image "$IMAGE"
+if [ -f /etc/exclude.rootvg ] || [ -f "${AIXROOT:-}/etc/exclude.rootvg" ]; then
+  kv exclude_rootvg present
+else
+  kv exclude_rootvg absent
+fi
+# shellcheck disable=SC2086 # FLAGS is a validated list of single-letter options, split on purpose
+"$MKSYSB" -i $FLAGS "$IMAGE" </dev/null >"$IMAGE.log" 2>&1
+rc=$?
+kv exit "$rc"
+log_facts '' "$IMAGE.log"
+verdict=$(log_verdict "$IMAGE.log")
+if [ "$rc" -ne 0 ] || [ ! -f "$IMAGE" ]; then
+  STATUS=failed
+  REASON="mksysb_exit_$rc"
+  [ -f "$IMAGE" ] && kv size_bytes "$(file_size "$IMAGE")"
+  chmod 640 "$IMAGE" "$IMAGE".* 2>/dev/null
+elif [ "$verdict" = failed ] || [ "$verdict" = unknown ]; then
+  STATUS=failed
+  REASON="mksysb_log_$verdict"
+  describe_image '' "$IMAGE" "$LSMKSYSB"
+else
+  describe_image '' "$IMAGE" "$LSMKSYSB"
+  if [ "$DESCRIBED_OK" = no ]; then
+    STATUS=failed
+    REASON=image_size_changed
+  fi
+fi
+
+SAVEVG_FAILED=
+if [ "$STATUS" = ok ] && [ -n "$VGS" ]; then
+  SAVEVG=$(aixcmd savevg) || finish failed "command_missing:savevg"
+  LSSAVEVG=$(aixcmd lssavevg) || LSSAVEVG=$LSMKSYSB
+  for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
+    [ "$vg" = rootvg ] && continue
+    vimg="$STAGING/${HOST}_savevg_${vg}_$DATE"
+    kv "vg.$vg.image" "$vimg"
+    "$SAVEVG" -i -f "$vimg" "$vg" </dev/null >"$vimg.log" 2>&1
+    vrc=$?
+    kv "vg.$vg.exit" "$vrc"
+    log_facts "vg.$vg." "$vimg.log"
+    vverdict=$(log_verdict "$vimg.log")
+    if [ "$vrc" -ne 0 ] || [ ! -f "$vimg" ] || [ "$vverdict" = failed ] || [ "$vverdict" = unknown ]; then
+      SAVEVG_FAILED="$SAVEVG_FAILED${SAVEVG_FAILED:+,}$vg"
+      kv "vg.$vg.status" failed
+      chmod 640 "$vimg" "$vimg".* 2>/dev/null
+      continue
+    fi
+    describe_image "vg.$vg." "$vimg" "$LSSAVEVG"
+    if [ "$DESCRIBED_OK" = no ]; then
+      SAVEVG_FAILED="$SAVEVG_FAILED${SAVEVG_FAILED:+,}$vg"
+      kv "vg.$vg.status" failed
+    else
+      kv "vg.$vg.status" ok
+    fi
+  done
+fi
+if [ -n "$SAVEVG_FAILED" ]; then
+  STATUS=partial
+  REASON="savevg_failed:$SAVEVG_FAILED"
+fi
+
+# Prune only after a good rootvg image: a failed run must never cost the last good local copy.
+PRUNED=
+if [ "$STATUS" != failed ]; then
+  prune "${HOST}_mksysb_"
+  if [ -n "$VGS" ]; then
+    for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
+      case ",$SAVEVG_FAILED," in
+      *",$vg,"*) continue ;;
+      esac
+      prune "${HOST}_savevg_${vg}_"
+    done
+  fi
+fi
+kv pruned "$PRUNED"
+finish "$STATUS" "$REASON"

@@ -1,0 +1,104 @@
+#!/bin/sh
+# mksysb-vault preflight: runs on the LPAR before a backup and refuses (exit 10) when the backup
+# could not succeed or would harm the host: wrong host, staging on / or /tmp or too small, /tmp
+# too small for the boot image, rootvg or a declared volume group not varied on, another run
+# holding the lock. Arguments are key=value words; output is the protocol in docs/host-protocol.md.
+# shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
+. ./common.sh
+
+kv mksysb-vault.step preflight
+kv started "$(now_utc)"
+
+HOST=
+STAGING=
+EXPECTED=0
+FACTOR=1.5
+FLAGS=
+VGS=
+TMP_REQUIRED=67108864
+for arg in "$@"; do
+  case $arg in
+  host=*) HOST=${arg#host=} ;;
+  staging=*) STAGING=${arg#staging=} ;;
+  expectedSizeBytes=*) EXPECTED=${arg#expectedSizeBytes=} ;;
+  sizeFactor=*) FACTOR=${arg#sizeFactor=} ;;
+  mksysbFlags=*) FLAGS=${arg#mksysbFlags=} ;;
+  volumeGroups=*) VGS=${arg#volumeGroups=} ;;
+  tmpRequiredBytes=*) TMP_REQUIRED=${arg#tmpRequiredBytes=} ;;
+  *) invalid_arg unknown_argument ;;
+  esac
+done
+valid_name "$HOST" || invalid_arg host
+valid_path "$STAGING" || invalid_arg staging
+valid_uint "$EXPECTED" || invalid_arg expectedSizeBytes
+valid_factor "$FACTOR" || invalid_arg sizeFactor
+valid_flags "$FLAGS" || invalid_arg mksysbFlags
+valid_vg_list "$VGS" || invalid_arg volumeGroups
+valid_uint "$TMP_REQUIRED" || invalid_arg tmpRequiredBytes
+
+DF=$(aixcmd df) || finish failed "command_missing:df"
+HOSTNAME_CMD=$(aixcmd hostname) || finish failed "command_missing:hostname"
+OSLEVEL=$(aixcmd oslevel) || finish failed "command_missing:oslevel"
+LSVG=$(aixcmd lsvg) || finish failed "command_missing:lsvg"
+
+# The right machine: an address that now points at another LPAR must not get its backup.
+actual_host=$("$HOSTNAME_CMD" </dev/null 2>/dev/null)
+kv hostname "$actual_host"
+short_actual=$(printf '%s\n' "${actual_host%%.*}" | tr '[:upper:]' '[:lower:]')
+short_wanted=$(printf '%s\n' "${HOST%%.*}" | tr '[:upper:]' '[:lower:]')
+[ "$short_actual" = "$short_wanted" ] || finish refused "host_mismatch:expected_$HOST"
+
+kv oslevel "$("$OSLEVEL" -s </dev/null 2>/dev/null)"
+
+# Staging: an existing directory on its own filesystem, never / or /tmp (a full / or /tmp hangs AIX).
+case $STAGING in
+/ | /tmp | /tmp/) finish refused "staging_is_system_filesystem:$STAGING" ;;
+esac
+kv staging "$STAGING"
+[ -d "$STAGING" ] || finish refused "staging_missing:$STAGING"
+mount=$(df_mount_point "$STAGING")
+kv staging_mount "$mount"
+case $mount in
+/ | /tmp) finish refused "staging_on_system_filesystem:$mount" ;;
+'') finish refused "staging_df_unreadable:$STAGING" ;;
+esac
+free=$(df_free_bytes "$STAGING")
+[ -n "$free" ] || finish refused "staging_df_unreadable:$STAGING"
+required=$(awk -v e="$EXPECTED" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", e * f }')
+kv staging_free_bytes "$free"
+kv required_bytes "$required"
+
+# /tmp holds the boot image while mksysb -i runs; -X lets mksysb grow /tmp itself.
+tmp_free=$(df_free_bytes /tmp)
+kv tmp_free_bytes "${tmp_free:-unknown}"
+kv tmp_required_bytes "$TMP_REQUIRED"
+grow_tmp=no
+case " $FLAGS " in
+*X*) grow_tmp=yes ;;
+esac
+kv tmp_expand "$grow_tmp"
+
+# Volume groups: rootvg and each declared one must be varied on (lsvg -o lists those).
+online=$("$LSVG" -o </dev/null 2>/dev/null)
+kv online_vgs "$(printf '%s\n' "$online" | tr '\n' ',' | sed 's/,*$//')"
+
+# The lock: a live owner means a backup is running now; a dead one is taken over.
+lock_inspect "$STAGING/.mksysb-vault.lock"
+kv lock "$LOCK_STATE"
+
+case $LOCK_STATE in
+held:*) finish refused "locked_by_pid:${LOCK_STATE#held:}" ;;
+esac
+printf '%s\n' "$online" | grep -qx rootvg || finish refused "rootvg_not_varied_on"
+if [ -n "$VGS" ]; then
+  for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
+    printf '%s\n' "$online" | grep -qx "$vg" || finish refused "volume_group_not_varied_on:$vg"
+  done
+fi
+if awk -v f="$free" -v r="$required" 'BEGIN { exit !(f < r) }'; then
+  finish refused "staging_too_small:free_${free}_required_$required"
+fi
+if [ "$grow_tmp" = no ] && [ -n "$tmp_free" ] && [ "$tmp_free" -lt "$TMP_REQUIRED" ]; then
+  finish refused "tmp_too_small:free_${tmp_free}_required_$TMP_REQUIRED"
+fi
+finish ok ''

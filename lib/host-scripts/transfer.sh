@@ -1,0 +1,264 @@
+#!/bin/sh
+# mksysb-vault transfer: uploads one image to S3 through presigned multipart URLs. Runs on the relay
+# (reading each part from the LPAR with dd over ssh) or, in direct mode, on the LPAR itself. Reads
+# the manifest (lambdas/shared/upload-manifest.ts), PUTs each part from a temp file with curl --fail
+# and Content-MD5, several in flight, each retried with back-off on its own; PUTs the sidecars and
+# the transfer-report (part=<n> etag=<etag> md5=<hex>); prints a compact summary.
+# shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
+. ./common.sh
+
+kv mksysb-vault.step transfer
+kv started "$(now_utc)"
+
+MODE=relay
+HOST=
+SSH_ADDRESS=
+SSH_USER=
+SSH_KEY=
+SSH_KNOWN_HOSTS=
+SSH_CONNECT_TIMEOUT=15
+IMAGE=
+MANIFEST_URL=
+PARALLEL=4
+RETRIES=5
+DELAY=2
+for arg in "$@"; do
+  case $arg in
+  mode=*) MODE=${arg#mode=} ;;
+  host=*) HOST=${arg#host=} ;;
+  address=*) SSH_ADDRESS=${arg#address=} ;;
+  sshUser=*) SSH_USER=${arg#sshUser=} ;;
+  sshKeyPath=*) SSH_KEY=${arg#sshKeyPath=} ;;
+  knownHostsPath=*) SSH_KNOWN_HOSTS=${arg#knownHostsPath=} ;;
+  connectTimeout=*) SSH_CONNECT_TIMEOUT=${arg#connectTimeout=} ;;
+  imagePath=*) IMAGE=${arg#imagePath=} ;;
+  manifestUrl=*) MANIFEST_URL=${arg#manifestUrl=} ;;
+  parallelParts=*) PARALLEL=${arg#parallelParts=} ;;
+  partRetries=*) RETRIES=${arg#partRetries=} ;;
+  retryDelaySeconds=*) DELAY=${arg#retryDelaySeconds=} ;;
+  *) invalid_arg unknown_argument ;;
+  esac
+done
+case $MODE in
+relay | direct) ;;
+*) invalid_arg mode ;;
+esac
+valid_name "$HOST" || invalid_arg host
+valid_path "$IMAGE" || invalid_arg imagePath
+valid_url "$MANIFEST_URL" || invalid_arg manifestUrl
+if ! valid_uint "$PARALLEL" || [ "$PARALLEL" -lt 1 ] || [ "$PARALLEL" -gt 64 ]; then invalid_arg parallelParts; fi
+if ! valid_uint "$RETRIES" || [ "$RETRIES" -lt 1 ] || [ "$RETRIES" -gt 20 ]; then invalid_arg partRetries; fi
+valid_uint "$DELAY" || invalid_arg retryDelaySeconds
+valid_uint "$SSH_CONNECT_TIMEOUT" || invalid_arg connectTimeout
+if [ "$MODE" = relay ]; then
+  valid_address "$SSH_ADDRESS" || invalid_arg address
+  [ -z "$SSH_USER" ] || valid_user "$SSH_USER" || invalid_arg sshUser
+  [ -z "$SSH_KEY" ] || valid_path "$SSH_KEY" || invalid_arg sshKeyPath
+  [ -z "$SSH_KNOWN_HOSTS" ] || valid_path "$SSH_KNOWN_HOSTS" || invalid_arg knownHostsPath
+fi
+kv image "$IMAGE"
+command -v curl >/dev/null 2>&1 || finish failed "command_missing:curl"
+OPENSSL=$(aixcmd openssl) || OPENSSL=$(command -v openssl) || finish failed "command_missing:openssl"
+T0=$(epoch_seconds)
+
+WORK="${TMPDIR:-/tmp}/mksysb-vault-transfer.$$"
+mkdir -m 700 "$WORK" 2>/dev/null || finish failed "workdir_unavailable:$WORK"
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+# Runs a command on the image's host: over ssh in relay mode, here in direct mode. The command is
+# built only from validated paths and numbers.
+on_host() {
+  if [ "$MODE" = relay ]; then
+    ssh_run "$SSH_ADDRESS" "$1"
+  else
+    sh -c "$1"
+  fi
+}
+
+q_image=$(shell_quote "$IMAGE")
+
+# The manifest: plain text, one part a line (see upload-manifest.ts).
+if ! curl --fail -sS --retry 3 --connect-timeout 30 -o "$WORK/manifest" "$MANIFEST_URL" 2>"$WORK/curl.err"; then
+  finish failed "manifest_download_failed:$(tr -c 'A-Za-z0-9._:() -' '_' <"$WORK/curl.err" | cut -c1-160)"
+fi
+[ "$(sed -n 1p "$WORK/manifest")" = '# mksysb-vault upload manifest v1' ] || finish failed manifest_unreadable
+SIZE=$(sed -n '2s/^# key=[^ ]* size=\([0-9][0-9]*\) .*/\1/p' "$WORK/manifest")
+valid_uint "$SIZE" || finish failed manifest_header_unreadable
+awk '$1 ~ /^[0-9]+$/ && NF == 4' "$WORK/manifest" >"$WORK/parts"
+awk '$1 == "sidecar" && NF == 3 { print $2, $3 }' "$WORK/manifest" >"$WORK/sidecars"
+PARTS=$(awk 'END { print NR }' "$WORK/parts")
+[ "$PARTS" -ge 1 ] || finish failed manifest_has_no_parts
+kv parts_total "$PARTS"
+
+# The image must be the size the upload was planned for: a size that moved means something is
+# still writing it, and its parts would not add up.
+on_host "ls -ln $q_image" >"$WORK/ls.out" 2>"$WORK/ssh.err"
+rc=$?
+if [ "$rc" -eq 255 ] && [ "$MODE" = relay ]; then
+  cat "$WORK/ssh.err" >&2
+  finish "$(ssh_failure_kind "$WORK/ssh.err")" "ssh:$(ssh_failure_reason "$WORK/ssh.err")"
+fi
+actual=$(awk 'NR == 1 { print $5 }' "$WORK/ls.out")
+[ -n "$actual" ] || finish failed "image_missing:$IMAGE"
+[ "$actual" = "$SIZE" ] || finish failed "size_mismatch:manifest_${SIZE}_image_$actual"
+kv bytes_total "$SIZE"
+
+# One part: read it into a temp file once, then PUT it until it is accepted or the attempts run
+# out, waiting DELAY, 2*DELAY, 4*DELAY… between attempts. Leaves "ok <etag> <md5hex> <attempts>"
+# or "failed <reason> <attempts>" in $WORK/r.<n>.
+do_part() {
+  _n=$1
+  _off=$2
+  _len=$3
+  _url=$4
+  _file="$WORK/p.$_n"
+  _try=1
+  _wait=$DELAY
+  _have=no
+  _reason=
+  while [ "$_try" -le "$RETRIES" ]; do
+    if [ "$_have" = no ]; then
+      _skip=$((_off / 1048576))
+      _count=$(((_len + 1048575) / 1048576))
+      on_host "dd if=$q_image bs=1048576 skip=$_skip count=$_count 2>/dev/null" >"$_file" 2>"$_file.err"
+      _rc=$?
+      _got=$(file_size "$_file")
+      if [ "$_rc" -ne 0 ]; then
+        _reason="read_exit_$_rc"
+      elif [ "$_got" != "$_len" ]; then
+        _reason="short_read_${_got}_of_$_len"
+      else
+        "$OPENSSL" dgst -md5 -binary <"$_file" >"$_file.md5"
+        _b64=$("$OPENSSL" base64 -A <"$_file.md5")
+        _hex=$(od -An -tx1 <"$_file.md5" | tr -d ' \n')
+        _have=yes
+      fi
+    fi
+    if [ "$_have" = yes ]; then
+      _code=$(curl --fail -sS -X PUT --upload-file "$_file" -H "Content-MD5: $_b64" \
+        --connect-timeout 30 -D "$_file.hdr" -o /dev/null -w '%{http_code}' "$_url" 2>"$_file.err")
+      _rc=$?
+      if [ "$_rc" -eq 0 ]; then
+        _etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *"*\([^"]*\)"*.*$/\1/p' "$_file.hdr" | tr -d '\r' | sed -n '$p')
+        if [ -n "$_etag" ]; then
+          printf 'ok %s %s %s\n' "$_etag" "$_hex" "$_try" >"$WORK/r.$_n"
+          rm -f "$_file" "$_file".*
+          return 0
+        fi
+        _reason=no_etag
+      elif [ -n "$_code" ] && [ "$_code" != 000 ]; then
+        _reason="http_$_code"
+      else
+        _reason="curl_exit_$_rc"
+      fi
+    fi
+    [ "$_try" -lt "$RETRIES" ] && sleep "$_wait"
+    _wait=$((_wait * 2))
+    _try=$((_try + 1))
+  done
+  printf 'failed %s %s\n' "$_reason" "$RETRIES" >"$WORK/r.$_n"
+  rm -f "$_file" "$_file".*
+  return 1
+}
+
+# PARALLEL workers; worker w takes the parts whose line number is w modulo PARALLEL, so each part
+# is owned by exactly one worker and PARALLEL parts are in flight while parts remain.
+w=0
+while [ "$w" -lt "$PARALLEL" ]; do
+  awk -v p="$PARALLEL" -v w="$w" '(NR - 1) % p == w' "$WORK/parts" >"$WORK/worker.$w"
+  (
+    while read -r n off len url; do
+      do_part "$n" "$off" "$len" "$url"
+    done <"$WORK/worker.$w"
+  ) &
+  w=$((w + 1))
+done
+wait
+
+OK=0
+FAILED=0
+BYTES=0
+RETRIED=0
+FAILED_LIST=
+: >"$WORK/transfer-report"
+while read -r n off len url; do
+  result=$(cat "$WORK/r.$n" 2>/dev/null)
+  # shellcheck disable=SC2086 # the result line is "ok <etag> <md5> <tries>" or "failed <reason> <tries>"
+  set -- $result
+  if [ "${1:-}" = ok ]; then
+    OK=$((OK + 1))
+    BYTES=$((BYTES + len))
+    RETRIED=$((RETRIED + $4 - 1))
+    printf 'part=%s etag=%s md5=%s\n' "$n" "$2" "$3" >>"$WORK/transfer-report"
+  else
+    FAILED=$((FAILED + 1))
+    # The list stays short whatever the number of parts: the SSM output is capped at 24,000 chars.
+    [ "$FAILED" -le 20 ] && FAILED_LIST="$FAILED_LIST${FAILED_LIST:+,}$n:${2:-no_result}"
+  fi
+done <"$WORK/parts"
+[ "$FAILED" -gt 20 ] && FAILED_LIST="$FAILED_LIST,+$((FAILED - 20))_more"
+kv parts_ok "$OK"
+kv parts_failed "$FAILED"
+kv part_retries "$RETRIED"
+kv bytes "$BYTES"
+[ -n "$FAILED_LIST" ] && kv failed_parts "$FAILED_LIST"
+
+# PUTs a small file with a few attempts of its own.
+put_small() {
+  _ps_try=1
+  while [ "$_ps_try" -le 3 ]; do
+    curl --fail -sS -X PUT --upload-file "$1" --connect-timeout 30 -o /dev/null "$2" 2>/dev/null && return 0
+    sleep "$DELAY"
+    _ps_try=$((_ps_try + 1))
+  done
+  return 1
+}
+
+SC_OK=
+SC_MISSING=
+SC_FAILED=
+REPORT_URL=
+while read -r name url; do
+  case $name in
+  transfer-report)
+    REPORT_URL=$url
+    continue
+    ;;
+  log) suffix=.log ;;
+  lsmksysb) suffix=.lsmksysb ;;
+  filesets) suffix=.filesets ;;
+  toc) suffix=.toc.gz ;;
+  *) continue ;;
+  esac
+  q_sidecar=$(shell_quote "$IMAGE$suffix")
+  if on_host "cat $q_sidecar" >"$WORK/sidecar" 2>/dev/null; then
+    if put_small "$WORK/sidecar" "$url"; then
+      SC_OK="$SC_OK${SC_OK:+,}$name"
+    else
+      SC_FAILED="$SC_FAILED${SC_FAILED:+,}$name"
+    fi
+  else
+    SC_MISSING="$SC_MISSING${SC_MISSING:+,}$name"
+  fi
+done <"$WORK/sidecars"
+kv sidecars_ok "$SC_OK"
+[ -n "$SC_MISSING" ] && kv sidecars_missing "$SC_MISSING"
+[ -n "$SC_FAILED" ] && kv sidecars_failed "$SC_FAILED"
+
+REPORT=none
+if [ -n "$REPORT_URL" ]; then
+  if put_small "$WORK/transfer-report" "$REPORT_URL"; then REPORT=uploaded; else REPORT=failed; fi
+fi
+kv transfer_report "$REPORT"
+kv seconds "$(($(epoch_seconds) - T0))"
+
+if [ "$FAILED" -gt 0 ] && [ "$OK" -gt 0 ]; then
+  finish partial "parts_failed:$FAILED"
+elif [ "$FAILED" -gt 0 ]; then
+  finish failed "all_parts_failed"
+elif [ "$REPORT" = failed ]; then
+  finish failed transfer_report_upload_failed
+fi
+finish ok ''
