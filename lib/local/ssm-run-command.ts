@@ -1,0 +1,113 @@
+// A small, honest stand-in for SSM Run Command (aws:runShellScript), which has no local emulator:
+// checks the parameters against the document like SSM does (unknown names, missing required
+// values, allowedPattern), substitutes {{ name }} textually, runs the runCommand lines with a POSIX
+// shell and returns what GetCommandInvocation would: status, response code, stdout cut to SSM's
+// 24,000 characters, stderr, duration.
+import { spawn } from 'node:child_process';
+import type { CommandDocumentContent } from '../host-scripts/index.js';
+
+/** SSM returns at most this many characters of a command's stdout (and of its stderr). */
+export const SSM_OUTPUT_LIMIT = 24_000;
+
+export class DocumentParameterError extends Error {
+  override name = 'DocumentParameterError';
+}
+
+export interface RunCommandInput {
+  readonly document: CommandDocumentContent;
+  readonly parameters: Readonly<Record<string, string>>;
+  /** Environment of the command on the node (PATH of the relay, AIXROOT of a simulated LPAR…). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Kill the command after this long; the document's timeoutSeconds also applies. */
+  readonly timeoutMs?: number;
+  /** @default 'sh' (dash on Debian, like the relay); 'ksh' runs it the way AIX would. */
+  readonly shell?: string;
+  readonly cwd?: string;
+}
+
+export interface RunCommandResult {
+  readonly status: 'Success' | 'Failed' | 'TimedOut';
+  readonly responseCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+/** The parameter values SSM would use: defaults filled in, every value checked against its pattern. */
+export function resolveParameters(
+  document: CommandDocumentContent,
+  given: Readonly<Record<string, string>>,
+): Record<string, string> {
+  for (const name of Object.keys(given))
+    if (!(name in document.parameters))
+      throw new DocumentParameterError(`parameter "${name}" is not defined in the document`);
+  const values: Record<string, string> = {};
+  for (const [name, def] of Object.entries(document.parameters)) {
+    const value = given[name] ?? def.default;
+    if (value === undefined)
+      throw new DocumentParameterError(`parameter "${name}" is required and has no value`);
+    if (!new RegExp(def.allowedPattern).test(value))
+      throw new DocumentParameterError(
+        `parameter "${name}" value ${JSON.stringify(value)} fails its allowedPattern ${def.allowedPattern}`,
+      );
+    values[name] = value;
+  }
+  return values;
+}
+
+/** {{ name }} (with or without the spaces) replaced by the value, as SSM does. */
+export function substituteParameters(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+export async function runCommandLocally(input: RunCommandInput): Promise<RunCommandResult> {
+  const values = resolveParameters(input.document, input.parameters);
+  const step = input.document.mainSteps[0];
+  const script = substituteParameters(step.inputs.runCommand.join('\n'), values);
+  const docTimeout = Number(substituteParameters(step.inputs.timeoutSeconds, values)) * 1000;
+  const timeoutMs = Math.min(
+    input.timeoutMs ?? Number.POSITIVE_INFINITY,
+    docTimeout || Number.POSITIVE_INFINITY,
+  );
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    // Its own process group, so a timeout ends the whole tree (ssh, dd, curl), as SSM does.
+    const child = spawn(input.shell ?? 'sh', ['-c', script], {
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...input.env },
+      cwd: input.cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < SSM_OUTPUT_LIMIT) stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < SSM_OUTPUT_LIMIT) stderr += d;
+    });
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          timedOut = true;
+          try {
+            process.kill(-(child.pid as number), 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, timeoutMs)
+      : undefined;
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      const responseCode = timedOut ? -1 : (code ?? -1);
+      resolve({
+        status: timedOut ? 'TimedOut' : responseCode === 0 ? 'Success' : 'Failed',
+        responseCode,
+        stdout: stdout.slice(0, SSM_OUTPUT_LIMIT),
+        stderr: stderr.slice(0, SSM_OUTPUT_LIMIT),
+        durationMs: Date.now() - started,
+      });
+    });
+  });
+}

@@ -1,0 +1,271 @@
+// The simulated LPAR: a directory per host that stands in for its filesystem (staging, /tmp, /etc,
+// usr/bin with stand-in AIX commands that print AIX's real formats) plus a fleet-wide bin/ with the
+// relay's ssh and a curl wrapper. Tests and the local pipeline build a fleet here, run the real host
+// scripts against it, and inject faults through each host's profile.
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** A fault a host can be given; the forms with a number are `slow:<seconds>`, `part_fail:<times>[:<part>]`. */
+export const SimFaultSchema = z
+  .string()
+  .regex(
+    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg)$/,
+    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg',
+  );
+export type SimFault = z.infer<typeof SimFaultSchema>;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export const HostProfileSchema = z.object({
+  host: z.string().regex(NAME, 'a host name: letters, digits, . _ -'),
+  /** What `hostname` prints; a different value makes preflight refuse (wrong machine). */
+  hostname: z.string().regex(NAME).optional(),
+  /** The address ssh uses; defaults to the host name. */
+  address: z.string().regex(NAME).optional(),
+  sizeBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(24 * MiB),
+  growthBytesPerRun: z.number().int().default(0),
+  oslevel: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}-\d{4}$/)
+    .default('7200-05-03-2148'),
+  /** Every volume group the host has (rootvg first). */
+  volumeGroups: z.array(z.string().regex(NAME)).default(['rootvg']),
+  /** Volume groups varied on; defaults to all of them. */
+  onlineVolumeGroups: z.array(z.string().regex(NAME)).optional(),
+  savevgSizeBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * MiB),
+  files: z.number().int().positive().default(80_239),
+  stagingFreeBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(500 * GiB),
+  stagingTotalBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * GiB),
+  /** The mount point `df` reports for staging: set it to `/` to simulate staging on rootvg's /. */
+  stagingMount: z.string().default('/mksysb'),
+  tmpFreeBytes: z.number().int().nonnegative().default(GiB),
+  tmpTotalBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(2 * GiB),
+  /** Which checksum tools the host has; a host without openssl falls back to csum. */
+  tools: z
+    .object({
+      openssl: z.boolean().default(true),
+      csum: z.boolean().default(false),
+      gzip: z.boolean().default(true),
+    })
+    .default({ openssl: true, csum: false, gzip: true }),
+  faults: z.array(SimFaultSchema).default([]),
+});
+export type HostProfile = z.infer<typeof HostProfileSchema>;
+export type HostProfileInput = z.input<typeof HostProfileSchema>;
+
+export class SimulatedFleetError extends Error {
+  override name = 'SimulatedFleetError';
+}
+
+const COMMANDS_DIR = fileURLToPath(new URL('./commands/', import.meta.url));
+const AIX_COMMANDS: Record<string, 'usr/bin' | 'usr/sbin'> = {
+  mksysb: 'usr/bin',
+  savevg: 'usr/bin',
+  lsmksysb: 'usr/bin',
+  oslevel: 'usr/bin',
+  df: 'usr/bin',
+  hostname: 'usr/bin',
+  lsvg: 'usr/sbin',
+  restore: 'usr/sbin',
+};
+
+export interface SimulatedFleet {
+  readonly dir: string;
+  /** known_hosts pinning every simulated host's address (pass as knownHostsPath). */
+  readonly knownHostsPath: string;
+  readonly hosts: readonly string[];
+  hostRoot(host: string): string;
+  stagingDir(host: string): string;
+  profile(host: string): HostProfile;
+}
+
+function shellValue(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function profileEnv(p: HostProfile): string {
+  const online = p.onlineVolumeGroups ?? p.volumeGroups;
+  const lines: Record<string, string | number> = {
+    SIM_HOST: p.host,
+    SIM_HOSTNAME: p.hostname ?? p.host,
+    SIM_ADDRESS: p.address ?? p.host,
+    SIM_SIZE_BYTES: p.sizeBytes,
+    SIM_GROWTH_BYTES: p.growthBytesPerRun,
+    SIM_OSLEVEL: p.oslevel,
+    SIM_VGS: p.volumeGroups.join(' '),
+    SIM_VGS_ONLINE: online.join(' '),
+    SIM_WRONG_VG: p.volumeGroups.find((v) => v !== 'rootvg') ?? 'datavg',
+    SIM_SAVEVG_SIZE_BYTES: p.savevgSizeBytes,
+    SIM_FILES: p.files,
+    SIM_STAGING_FREE_BYTES: p.stagingFreeBytes,
+    SIM_STAGING_TOTAL_BYTES: p.stagingTotalBytes,
+    SIM_STAGING_MOUNT: p.stagingMount,
+    SIM_TMP_FREE_BYTES: p.tmpFreeBytes,
+    SIM_TMP_TOTAL_BYTES: p.tmpTotalBytes,
+    SIM_FAULTS: p.faults.join(' '),
+  };
+  return `${Object.entries(lines)
+    .map(([k, v]) => `${k}=${shellValue(String(v))}`)
+    .join('\n')}\n`;
+}
+
+function installCommand(name: string, target: string): void {
+  copyFileSync(join(COMMANDS_DIR, name), target);
+  chmodSync(target, 0o755);
+}
+
+function linkTool(root: string, name: string, enabled: boolean, real: string): void {
+  const at = join(root, 'usr/bin', name);
+  rmSync(at, { force: true });
+  if (!enabled) return;
+  if (real.startsWith('/')) symlinkSync(real, at);
+  else installCommand(real, at);
+}
+
+function writeHost(dir: string, profile: HostProfile): void {
+  const root = join(dir, 'hosts', profile.host);
+  for (const sub of ['usr/bin', 'usr/sbin', 'usr/lib/sim', 'etc', 'tmp', 'mksysb', 'state'])
+    mkdirSync(join(root, sub), { recursive: true });
+  writeFileSync(join(root, 'profile.env'), profileEnv(profile));
+  copyFileSync(join(COMMANDS_DIR, '_profile.sh'), join(root, 'usr/lib/sim/_profile.sh'));
+  for (const [name, sub] of Object.entries(AIX_COMMANDS)) installCommand(name, join(root, sub, name));
+  installCommand('lsmksysb', join(root, 'usr/bin/lssavevg'));
+  linkTool(root, 'openssl', profile.tools.openssl, '/usr/bin/openssl');
+  linkTool(root, 'csum', profile.tools.csum, 'csum');
+  linkTool(root, 'gzip', profile.tools.gzip, '/usr/bin/gzip');
+  const address = join(dir, 'addresses', profile.address ?? profile.host);
+  rmSync(address, { force: true });
+  symlinkSync(join('..', 'hosts', profile.host), address);
+}
+
+function writeKnownHosts(dir: string, profiles: readonly HostProfile[]): void {
+  const lines = profiles.map(
+    (p) =>
+      `${p.address ?? p.host} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAISimulatedHostKeyOf${p.host.replace(/[^A-Za-z0-9]/g, '')}`,
+  );
+  writeFileSync(join(dir, 'known_hosts'), `${lines.join('\n')}\n`);
+}
+
+function readProfiles(dir: string): HostProfile[] {
+  const file = join(dir, 'fleet.json');
+  if (!existsSync(file)) return [];
+  return z.array(HostProfileSchema).parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+function fleetHandle(dir: string): SimulatedFleet {
+  const profiles = readProfiles(dir);
+  const find = (host: string): HostProfile => {
+    const p = profiles.find((x) => x.host === host);
+    if (!p) throw new SimulatedFleetError(`simulated fleet ${dir}: no host "${host}"`);
+    return p;
+  };
+  return {
+    dir,
+    knownHostsPath: join(dir, 'known_hosts'),
+    hosts: profiles.map((p) => p.host),
+    hostRoot: (host) => join(dir, 'hosts', find(host).host),
+    stagingDir: (host) => join(dir, 'hosts', find(host).host, 'mksysb'),
+    profile: find,
+  };
+}
+
+/** Builds (or adds to) a simulated fleet under `dir`: one root per host, the relay's ssh and curl. */
+export function createSimulatedFleet(dir: string, hosts: readonly HostProfileInput[]): SimulatedFleet {
+  const parsed = hosts.map((h, i) => {
+    const r = HostProfileSchema.safeParse(h);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new SimulatedFleetError(
+        `simulated host ${i} (${String((h as { host?: unknown }).host)}): ${issue?.path.join('.')}: ${issue?.message}`,
+      );
+    }
+    return r.data;
+  });
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'addresses'), { recursive: true });
+  installCommand('ssh', join(dir, 'bin/ssh'));
+  installCommand('curl', join(dir, 'bin/curl'));
+  const all = [...readProfiles(dir).filter((p) => !parsed.some((n) => n.host === p.host)), ...parsed];
+  for (const p of parsed) writeHost(dir, p);
+  writeFileSync(join(dir, 'fleet.json'), `${JSON.stringify(all, null, 2)}\n`);
+  writeKnownHosts(dir, all);
+  return fleetHandle(dir);
+}
+
+/** Changes a host's profile (faults, sizes…) between runs; the files on the host stay. */
+export function setHostProfile(dir: string, host: string, change: Partial<HostProfileInput>): HostProfile {
+  const current = fleetHandle(dir).profile(host);
+  createSimulatedFleet(dir, [{ ...current, ...change, host }]);
+  return fleetHandle(dir).profile(host);
+}
+
+/** Opens a fleet built earlier. */
+export function openSimulatedFleet(dir: string): SimulatedFleet {
+  return fleetHandle(dir);
+}
+
+/**
+ * PATH for running the documents against the fleet: the relay's stand-ins (ssh, curl) first. In
+ * direct mode the host's own commands are found through AIXROOT (see simEnv), not PATH.
+ */
+export function simPath(dir: string, basePath = process.env.PATH ?? '/usr/bin:/bin'): string {
+  return `${join(dir, 'bin')}:${basePath}`;
+}
+
+export interface SimEnvOptions {
+  /** direct: the step runs "on" the host (AIXROOT = its root); relay: through the simulated ssh. */
+  readonly mode: 'relay' | 'direct';
+  /** The shell the simulated LPAR's /usr/bin/ksh is (relay mode): ksh by default, or dash. */
+  readonly lparShell?: string;
+}
+
+/** The environment a document or script needs to run against one simulated host. */
+export function simEnv(dir: string, host: string, options: SimEnvOptions): Record<string, string> {
+  const fleet = fleetHandle(dir);
+  const env: Record<string, string> = {
+    PATH: simPath(dir),
+    SIM_TARGET_HOST: host,
+    TMPDIR: join(dir, 'relay-tmp'),
+  };
+  mkdirSync(env.TMPDIR as string, { recursive: true });
+  if (options.mode === 'direct') {
+    env.AIXROOT = fleet.hostRoot(host);
+    env.TMPDIR = join(fleet.hostRoot(host), 'tmp');
+  }
+  if (options.lparShell) env.SIM_LPAR_SHELL = options.lparShell;
+  return env;
+}
