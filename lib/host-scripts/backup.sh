@@ -66,13 +66,13 @@ describe_image() {
   DESCRIBED_OK=yes
   "$_lister" -lf "$_img" </dev/null >"$_img.lsmksysb" 2>&1
   kv "${_p}lsmksysb_exit" $?
-  kv "${_p}volume_group" "$(sed -n 's/^VOLUME GROUP: *//p' "$_img.lsmksysb" | sed -n 1p)"
-  kv "${_p}backup_oslevel" "$(sed -n 's/^BACKUP OSLEVEL: *//p' "$_img.lsmksysb" | sed -n 1p)"
+  kv_opt "${_p}volume_group" "$(sed -n 's/^VOLUME GROUP: *//p' "$_img.lsmksysb" | sed -n 1p)"
+  kv_opt "${_p}backup_oslevel" "$(sed -n 's/^BACKUP OSLEVEL: *//p' "$_img.lsmksysb" | sed -n 1p)"
   if [ "$_lister" = "$LSMKSYSB" ]; then
     "$_lister" -L -f "$_img" </dev/null >"$_img.filesets" 2>/dev/null || rm -f "$_img.filesets"
   fi
   _size=$(file_size "$_img")
-  kv "${_p}size_bytes" "$_size"
+  kv_opt "${_p}size_bytes" "$_size"
   _sha=$(sha256_of "$_img")
   kv "${_p}sha256_tool" "${_sha%% *}"
   case $_sha in
@@ -98,8 +98,8 @@ log_facts() {
   _log=$2
   kv "${_p}log_verdict" "$(log_verdict "$_log")"
   kv "${_p}log_codes" "$(log_codes "$_log")"
-  kv "${_p}files_to_back_up" "$(sed -n 's/^Backing up \([0-9][0-9]*\) files.*/\1/p' "$_log" | sed -n '$p')"
-  kv "${_p}files_backed_up" "$(sed -n 's/^\([0-9][0-9]*\) of [0-9][0-9]* files.*/\1/p' "$_log" | sed -n '$p')"
+  kv_opt "${_p}files_to_back_up" "$(sed -n 's/^Backing up \([0-9][0-9]*\) files.*/\1/p' "$_log" | sed -n '$p')"
+  kv_opt "${_p}files_backed_up" "$(sed -n 's/^\([0-9][0-9]*\) of [0-9][0-9]* files.*/\1/p' "$_log" | sed -n '$p')"
 }
 
 # Removes local images of one kind beyond the newest $KEEP, with their sidecars. The names sort by

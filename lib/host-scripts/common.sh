@@ -28,6 +28,12 @@ kv() {
   printf '%s=%s\n' "$1" "$_kv_v"
 }
 
+# Emits a line only when there is a value: an unknown number is left out, never printed empty.
+kv_opt() {
+  [ -n "$2" ] && kv "$1" "$2"
+  return 0
+}
+
 now_utc() {
   date -u +%Y-%m-%dT%H:%M:%SZ
 }
