@@ -1,0 +1,200 @@
+// Catalog access over S3, shared by the handlers and the CLI: list hosts, list a host's objects and
+// records, read and write records, read small sidecars. The catalog lists images by their records —
+// an image object without a record (an upload not yet verified, a half-finished delete) is never an
+// image. The client and bucket are passed in.
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  hostPrefix,
+  IMAGES_PREFIX,
+  type ImageKind,
+  type ParsedImageKey,
+  parseRecordKey,
+  recordKey,
+  validateHostName,
+} from '../shared/catalog-keys.js';
+import { type ImageRecord, parseImageRecord, renderImageRecord } from '../shared/image-record.js';
+import { kindOf, storeCall, toStoreError } from './store-error.js';
+
+export interface StoreLocation {
+  readonly client: S3Client;
+  readonly bucket: string;
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly sizeBytes: number;
+  readonly lastModified: string;
+}
+
+/** Every object under a prefix, following continuation tokens. */
+export async function listObjects(
+  store: StoreLocation,
+  prefix: string,
+  host?: string,
+): Promise<ListedObject[]> {
+  const out: ListedObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await storeCall({ action: 'listing objects', key: prefix, host }, () =>
+      store.client.send(
+        new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }),
+      ),
+    );
+    for (const o of page.Contents ?? [])
+      if (o.Key)
+        out.push({
+          key: o.Key,
+          sizeBytes: o.Size ?? 0,
+          lastModified: (o.LastModified ?? new Date(0)).toISOString(),
+        });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+/** The hosts that have a folder under images/. */
+export async function listHosts(store: StoreLocation): Promise<string[]> {
+  const hosts: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await storeCall({ action: 'listing hosts', key: IMAGES_PREFIX }, () =>
+      store.client.send(
+        new ListObjectsV2Command({
+          Bucket: store.bucket,
+          Prefix: IMAGES_PREFIX,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
+      ),
+    );
+    for (const p of page.CommonPrefixes ?? []) {
+      const host = p.Prefix?.slice(IMAGES_PREFIX.length, -1);
+      if (host) hosts.push(host);
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return hosts.sort();
+}
+
+/** A small object's text; null when it does not exist and `optional` says that is fine. */
+export async function readText(
+  store: StoreLocation,
+  key: string,
+  context: { action: string; host?: string; optional?: boolean },
+): Promise<string | null> {
+  try {
+    const object = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
+    return (await object.Body?.transformToString('utf8')) ?? '';
+  } catch (error) {
+    if (context.optional && kindOf(error) === 'not-found') return null;
+    throw toStoreError(error, { action: context.action, key, host: context.host });
+  }
+}
+
+export interface RecordProblem {
+  readonly key: string;
+  readonly problem: string;
+}
+
+export interface HostRecords {
+  readonly records: ImageRecord[];
+  /** Records that exist but failed their schema (or could not be read): never silently "no history". */
+  readonly problems: RecordProblem[];
+}
+
+export interface RecordFilter {
+  readonly kind?: ImageKind;
+  readonly volumeGroup?: string;
+  /** Only images dated strictly before this day (YYYY-MM-DD). */
+  readonly beforeDay?: string;
+  /** Only the newest this many (by the date in the key), to bound the reads. */
+  readonly newest?: number;
+}
+
+/** The record keys of a host's images that match the filter, newest first. */
+export function matchingRecordKeys(keys: readonly string[], filter: RecordFilter): ParsedImageKey[] {
+  const matches = keys
+    .map((k) => parseRecordKey(k))
+    .filter((p): p is ParsedImageKey => p !== null)
+    .filter(
+      (p) =>
+        (filter.kind === undefined || p.kind === filter.kind) &&
+        (filter.volumeGroup === undefined ||
+          filter.kind === 'mksysb' ||
+          p.volumeGroup === filter.volumeGroup) &&
+        (filter.beforeDay === undefined || p.day < filter.beforeDay),
+    )
+    .sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
+  return filter.newest === undefined ? matches : matches.slice(0, filter.newest);
+}
+
+/** Reads and validates a host's records (in parallel, a few at a time). */
+export async function listHostRecords(
+  store: StoreLocation,
+  host: string,
+  filter: RecordFilter = {},
+  objects?: readonly ListedObject[],
+): Promise<HostRecords> {
+  validateHostName(host);
+  const listed = objects ?? (await listObjects(store, hostPrefix(host), host));
+  const wanted = matchingRecordKeys(
+    listed.map((o) => o.key),
+    filter,
+  );
+  const records: ImageRecord[] = [];
+  const problems: RecordProblem[] = [];
+  await inBatches(wanted, 8, async (image) => {
+    const key = recordKey(image.key);
+    const text = await readText(store, key, { action: 'reading the record', host, optional: true });
+    if (text === null) {
+      problems.push({ key, problem: `${key}: listed but gone when read` });
+      return;
+    }
+    const parsed = parseImageRecord(text, key);
+    if (parsed.ok) records.push(parsed.record);
+    else problems.push({ key, problem: parsed.problem });
+  });
+  records.sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
+  problems.sort((a, b) => (a.key < b.key ? -1 : 1));
+  return { records, problems };
+}
+
+export async function writeRecord(store: StoreLocation, record: ImageRecord): Promise<string> {
+  const key = recordKey(record.key);
+  await storeCall({ action: 'writing the record', key, host: record.host }, () =>
+    store.client.send(
+      new PutObjectCommand({
+        Bucket: store.bucket,
+        Key: key,
+        Body: renderImageRecord(record),
+        ContentType: 'application/json',
+      }),
+    ),
+  );
+  return key;
+}
+
+/** The date of the host's newest PASS mksysb image, reading records newest first until one passes. */
+export async function lastPassDate(store: StoreLocation, host: string): Promise<string | null> {
+  const listed = await listObjects(store, hostPrefix(host), host);
+  const candidates = matchingRecordKeys(
+    listed.map((o) => o.key),
+    { kind: 'mksysb' },
+  );
+  for (const image of candidates) {
+    const key = recordKey(image.key);
+    const text = await readText(store, key, { action: 'reading the record', host, optional: true });
+    if (text === null) continue;
+    const parsed = parseImageRecord(text, key);
+    if (parsed.ok && parsed.record.verdict === 'PASS') return parsed.record.date;
+  }
+  return null;
+}
+
+export async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}

@@ -1,0 +1,187 @@
+// Where everything lives in the image store: the one place that turns (host, kind, volume group, date)
+// into S3 keys and back. The layout is documented in docs/s3-layout.md; the catalog, the handlers and
+// the CLI all derive keys here so they can never disagree. Pure: no AWS SDK.
+import { z } from 'zod';
+
+export const IMAGES_PREFIX = 'images/';
+export const UPLOADS_PREFIX = 'uploads/';
+export const RUNS_PREFIX = 'runs/';
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+export class CatalogKeyError extends Error {
+  override name = 'CatalogKeyError';
+}
+
+// AIX host names: letters, digits, '-', '.', '_'. Nothing that could climb out of a key prefix.
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+// AIX volume group names: letters, digits and '_' (mkvg allows up to 15 characters).
+const VG_NAME = /^[A-Za-z0-9_]{1,15}$/;
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export const ImageKindSchema = z.enum(['mksysb', 'savevg']);
+export type ImageKind = z.infer<typeof ImageKindSchema>;
+
+export const HostNameSchema = z.string().regex(HOST_NAME, 'not an AIX host name (letters, digits, - . _)');
+export const VolumeGroupSchema = z.string().regex(VG_NAME, 'not an AIX volume group name');
+export const RunIdSchema = z.string().regex(RUN_ID, 'not a run id (letters, digits, . _ : -)');
+
+export function validateHostName(host: string): string {
+  if (!HOST_NAME.test(host) || host === '.' || host === '..' || host.includes('..'))
+    throw new CatalogKeyError(
+      `host name ${JSON.stringify(host)} is not valid: AIX host names are letters, digits, '-', '.' and '_' (no '/', no spaces)`,
+    );
+  return host;
+}
+
+export function validateVolumeGroup(volumeGroup: string, host: string): string {
+  if (!VG_NAME.test(volumeGroup))
+    throw new CatalogKeyError(
+      `volume group ${JSON.stringify(volumeGroup)} of ${host} is not valid: letters, digits and '_', at most 15`,
+    );
+  return volumeGroup;
+}
+
+export function validateRunId(runId: string): string {
+  if (!RUN_ID.test(runId)) throw new CatalogKeyError(`run id ${JSON.stringify(runId)} is not valid`);
+  return runId;
+}
+
+/** The calendar day (UTC) of an ISO date or date-time, as used in keys. */
+export function dayOf(date: string): string {
+  if (DAY.test(date)) return date;
+  const ms = Date.parse(date);
+  if (!Number.isFinite(ms)) throw new CatalogKeyError(`date ${JSON.stringify(date)} is not an ISO date`);
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** What names one image: the series it belongs to (host, kind, VG) and its day. */
+export interface ImageRef {
+  readonly host: string;
+  readonly kind: ImageKind;
+  /** `rootvg` for mksysb images. */
+  readonly volumeGroup: string;
+  /** ISO date or date-time; the key holds its UTC day. */
+  readonly date: string;
+}
+
+/** `<host>_mksysb_<YYYY-MM-DD>` or `<host>_savevg_<vg>_<YYYY-MM-DD>`: the file name on AIX and in S3. */
+export function imageName(ref: ImageRef): string {
+  const host = validateHostName(ref.host);
+  const day = dayOf(ref.date);
+  if (ref.kind === 'mksysb') return `${host}_mksysb_${day}`;
+  return `${host}_savevg_${validateVolumeGroup(ref.volumeGroup, host)}_${day}`;
+}
+
+export function hostPrefix(host: string): string {
+  return `${IMAGES_PREFIX}${validateHostName(host)}/`;
+}
+
+export function imageKey(ref: ImageRef): string {
+  return `${hostPrefix(ref.host)}${imageName(ref)}`;
+}
+
+/** The catalog record beside an image: written last, after the image is complete and checked. */
+export function recordKey(image: string): string {
+  return `${image}.record.json`;
+}
+
+export const RECORD_SUFFIX = '.record.json';
+
+/** The sidecars the transfer step writes beside the image, by their manifest names. */
+export const SIDECAR_SUFFIXES = {
+  log: '.log',
+  lsmksysb: '.lsmksysb',
+  filesets: '.filesets',
+  toc: '.toc.gz',
+} as const;
+export type ImageSidecar = keyof typeof SIDECAR_SUFFIXES;
+
+export function sidecarKey(image: string, sidecar: ImageSidecar): string {
+  return `${image}${SIDECAR_SUFFIXES[sidecar]}`;
+}
+
+/** Every key that belongs to an image, in the order retention deletes them (see docs/s3-layout.md). */
+export function imageObjectKeys(image: string): { record: string; rest: string[] } {
+  return {
+    record: recordKey(image),
+    rest: [image, ...Object.values(SIDECAR_SUFFIXES).map((suffix) => `${image}${suffix}`)],
+  };
+}
+
+export function uploadPrefix(runId: string, host: string): string {
+  return `${UPLOADS_PREFIX}${validateRunId(runId)}/${validateHostName(host)}/`;
+}
+
+export function manifestKey(runId: string, host: string, name: string): string {
+  return `${uploadPrefix(runId, host)}${name}.manifest`;
+}
+
+/** The transfer report: one line per part, `part=<n> etag=<etag> md5=<hex>`. */
+export function transferReportKey(runId: string, host: string, name: string): string {
+  return `${uploadPrefix(runId, host)}${name}.parts`;
+}
+
+export function runReportKey(date: string, runId: string): string {
+  return `${RUNS_PREFIX}${dayOf(date)}/${validateRunId(runId)}.json`;
+}
+
+/** Where an image that failed its upload checks is moved (never listed as an image). */
+export function quarantineKey(image: string): string {
+  const parsed = parseImageKey(image);
+  if (!parsed) throw new CatalogKeyError(`${image} is not an image key`);
+  return `${QUARANTINE_PREFIX}${parsed.host}/${parsed.name}`;
+}
+
+export interface ParsedImageKey {
+  readonly host: string;
+  readonly kind: ImageKind;
+  readonly volumeGroup: string;
+  /** YYYY-MM-DD */
+  readonly day: string;
+  readonly name: string;
+  readonly key: string;
+}
+
+/** The image an object key names (the image itself, not a sidecar or record), or null. */
+export function parseImageKey(key: string): ParsedImageKey | null {
+  const m = /^images\/([^/]+)\/([^/]+)$/.exec(key);
+  if (!m) return null;
+  const host = m[1] as string;
+  const name = m[2] as string;
+  if (!HOST_NAME.test(host) || !name.startsWith(`${host}_`)) return null;
+  const rest = name.slice(host.length + 1);
+  const mksysb = /^mksysb_(\d{4}-\d{2}-\d{2})$/.exec(rest);
+  if (mksysb) return { host, kind: 'mksysb', volumeGroup: 'rootvg', day: mksysb[1] as string, name, key };
+  const savevg = /^savevg_([A-Za-z0-9_]{1,15})_(\d{4}-\d{2}-\d{2})$/.exec(rest);
+  if (savevg)
+    return {
+      host,
+      kind: 'savevg',
+      volumeGroup: savevg[1] as string,
+      day: savevg[2] as string,
+      name,
+      key,
+    };
+  return null;
+}
+
+/** The image a record key belongs to, or null when the key is not a record. */
+export function parseRecordKey(key: string): ParsedImageKey | null {
+  if (!key.endsWith(RECORD_SUFFIX)) return null;
+  return parseImageKey(key.slice(0, -RECORD_SUFFIX.length));
+}
+
+/** The image a key belongs to: the image itself, its record or one of its sidecars. */
+export function owningImage(key: string): ParsedImageKey | null {
+  const direct = parseImageKey(key);
+  if (direct) return direct;
+  for (const suffix of [RECORD_SUFFIX, ...Object.values(SIDECAR_SUFFIXES)])
+    if (key.endsWith(suffix)) return parseImageKey(key.slice(0, -suffix.length));
+  return null;
+}
+
+/** The series an image belongs to: one size history, one retention schedule. */
+export function seriesOf(ref: { host: string; kind: ImageKind; volumeGroup: string }): string {
+  return ref.kind === 'mksysb' ? `${ref.host}/mksysb` : `${ref.host}/savevg/${ref.volumeGroup}`;
+}

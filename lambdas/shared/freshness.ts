@@ -1,0 +1,36 @@
+// The freshness check: for every host in the inventory, is there a PASS mksysb image younger than
+// the allowed age? A host that never had one is HOST_MISSED; one whose newest PASS is too old is
+// STALE. Only mksysb images count: a savevg image cannot rebuild a host. Pure.
+import { z } from 'zod';
+
+export const FreshnessFindingSchema = z.object({
+  host: z.string(),
+  finding: z.enum(['HOST_MISSED', 'STALE']),
+  /** Date of the newest PASS image; null when there never was one. */
+  lastPassDate: z.string().nullable(),
+  /** Whole days since that image; null when there never was one. */
+  ageDays: z.number().int().nullable(),
+});
+export type FreshnessFinding = z.infer<typeof FreshnessFindingSchema>;
+
+const DAY_MS = 86_400_000;
+
+export function assessFreshness(
+  inventory: readonly string[],
+  lastPassByHost: ReadonlyMap<string, string | null>,
+  now: Date,
+  maxAgeDays = 8,
+): FreshnessFinding[] {
+  const findings: FreshnessFinding[] = [];
+  for (const host of [...new Set(inventory)].sort()) {
+    const last = lastPassByHost.get(host) ?? null;
+    if (last === null) {
+      findings.push({ host, finding: 'HOST_MISSED', lastPassDate: null, ageDays: null });
+      continue;
+    }
+    const ageMs = now.getTime() - Date.parse(last);
+    if (ageMs > maxAgeDays * DAY_MS)
+      findings.push({ host, finding: 'STALE', lastPassDate: last, ageDays: Math.floor(ageMs / DAY_MS) });
+  }
+  return findings;
+}

@@ -1,0 +1,94 @@
+// The catalog record: the small JSON object beside each image that says what was learned about it.
+// History, retention, freshness, reports and the CLI all read images through their records, so the
+// schema is versioned and every record is parsed (never cast) on the way in. Pure: no AWS SDK.
+import { z } from 'zod';
+import { AnomalySchema, VerdictSchema } from './anomaly.js';
+import { HostNameSchema, ImageKindSchema } from './catalog-keys.js';
+import { LsmksysbReportSchema } from './lsmksysb.js';
+import { LogOutcomeSchema } from './mksysb-log.js';
+import type { HistoryEntry } from './size-history.js';
+
+export const IMAGE_RECORD_SCHEMA_VERSION = 1;
+
+const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
+const hex = (length: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^[0-9a-f]{${length}}$`), `not ${length} lower-case hex digits`)
+    .describe(`${length} hex digits`);
+
+/** What the run log said, without the full message list (the log itself is a sidecar). */
+export const LogVerdictSchema = z.object({
+  outcome: LogOutcomeSchema,
+  codes: z.array(z.string()),
+  reasons: z.array(z.string()),
+  filesBackedUp: z.number().int().nullable(),
+});
+export type LogVerdict = z.infer<typeof LogVerdictSchema>;
+
+/** Seconds each step took, by step name (`backup`, `transfer`, `verify`…). */
+export const TimingsSchema = z.record(z.string(), z.number().nonnegative());
+export type Timings = z.infer<typeof TimingsSchema>;
+
+export const ImageRecordSchema = z
+  .object({
+    schemaVersion: z.literal(IMAGE_RECORD_SCHEMA_VERSION),
+    host: HostNameSchema,
+    kind: ImageKindSchema,
+    volumeGroup: z.string().min(1),
+    /** The run's date (ISO). */
+    date: isoDate,
+    key: z.string().startsWith('images/'),
+    sizeBytes: z.number().int().nonnegative(),
+    /** SHA-256 the host computed before the upload: what a restore checks the download against. */
+    sha256: hex(64).nullable(),
+    /** The MD5 of each part as the transfer step computed it (S3 part ETags when not SSE-KMS). */
+    partMd5s: z.array(hex(32)),
+    /** The multipart ETag S3 reported, `<md5 of the part md5s>-<parts>`, when known. */
+    etag: z.string().nullable(),
+    osLevel: z.string().nullable(),
+    lsmksysb: LsmksysbReportSchema.nullable(),
+    log: LogVerdictSchema.nullable(),
+    anomalies: z.array(AnomalySchema),
+    verdict: VerdictSchema,
+    timings: TimingsSchema,
+    runId: z.string().min(1),
+    verifiedAt: isoDate,
+  })
+  .strict();
+export type ImageRecord = z.infer<typeof ImageRecordSchema>;
+
+export type RecordParseResult = { ok: true; record: ImageRecord } | { ok: false; problem: string };
+
+/** Parses a record's JSON text; a problem names the key and the first bad field. */
+export function parseImageRecord(text: string, key: string): RecordParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: `${key}: not JSON` };
+  }
+  const parsed = ImageRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || '(record)';
+    return { ok: false, problem: `${key}: ${field}: ${issue?.message ?? 'invalid'}` };
+  }
+  if (parsed.data.key !== key.replace(/\.record\.json$/, ''))
+    return { ok: false, problem: `${key}: names image ${parsed.data.key}, not the image beside it` };
+  return { ok: true, record: parsed.data };
+}
+
+export function renderImageRecord(record: ImageRecord): string {
+  return `${JSON.stringify(ImageRecordSchema.parse(record), null, 2)}\n`;
+}
+
+/** What the size-history analysis needs of an earlier image. */
+export function historyEntryOf(record: ImageRecord): HistoryEntry {
+  return {
+    date: record.date,
+    sizeBytes: record.sizeBytes,
+    verdict: record.verdict,
+    osLevel: record.osLevel,
+  };
+}

@@ -1,0 +1,203 @@
+// The retention planner: which images of each host to keep and which to delete, with the reason for
+// every decision. Grandfather-father-son per series (host, kind, volume group): everything inside
+// the weekly window, the newest good image of each of the last N weeks and M months, the newest
+// PASS image always, FAIL images for a short forensic while, and nothing under Object Lock. Pure:
+// the retention handler feeds it the catalog and carries out the plan; the CLI shows it.
+import { z } from 'zod';
+import type { Verdict } from './anomaly.js';
+import { type ImageKind, imageObjectKeys, owningImage, seriesOf } from './catalog-keys.js';
+
+export const RetentionPolicySchema = z
+  .object({
+    /** Weeks of images kept whole (every image younger than this), and weekly keepers counted. */
+    weekly: z.number().int().min(1).max(520).default(3),
+    /** Months whose newest good image is kept. */
+    monthly: z.number().int().min(0).max(240).default(6),
+    /** Days a FAIL image is kept for forensics (the log and listing beside it explain the failure). */
+    failedKeepDays: z.number().int().min(0).max(3650).default(14),
+    /** Days an image object without any record may exist before it is swept (an upload being verified). */
+    strayGraceDays: z.number().int().min(1).max(365).default(2),
+  })
+  .strict();
+export type RetentionPolicy = z.infer<typeof RetentionPolicySchema>;
+export const DEFAULT_RETENTION_POLICY: RetentionPolicy = RetentionPolicySchema.parse({});
+
+/** One catalogued image as retention sees it. */
+export interface RetentionImage {
+  readonly key: string;
+  readonly host: string;
+  readonly kind: ImageKind;
+  readonly volumeGroup: string;
+  readonly date: string;
+  readonly verdict: Verdict;
+  /** Object Lock retain-until date of the image, when the bucket has Object Lock. */
+  readonly lockedUntil?: string | null;
+}
+
+export const KEEP_RULES = [
+  'NEWEST_PASS',
+  'WEEKLY_WINDOW',
+  'WEEKLY',
+  'MONTHLY',
+  'FAILED_FORENSICS',
+  'OBJECT_LOCK',
+] as const;
+export type KeepRule = (typeof KEEP_RULES)[number];
+
+export interface RetentionDecision {
+  readonly key: string;
+  readonly host: string;
+  readonly series: string;
+  readonly date: string;
+  readonly verdict: Verdict;
+  readonly action: 'keep' | 'delete';
+  /** Why it is kept (empty for a delete). */
+  readonly rules: KeepRule[];
+  readonly reason: string;
+  /** For a delete: the record first, then the image and its sidecars (see docs/s3-layout.md). */
+  readonly objects: string[];
+}
+
+export interface StrayObject {
+  readonly key: string;
+  readonly lastModified: string;
+}
+
+export interface RetentionPlan {
+  readonly now: string;
+  readonly policy: RetentionPolicy;
+  readonly keep: RetentionDecision[];
+  readonly delete: RetentionDecision[];
+  /** Objects under images/ whose image has no record, older than the grace period: leftovers. */
+  readonly strays: { key: string; reason: string }[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Monday (UTC) of the ISO week a date falls in. */
+export function weekOf(date: string): string {
+  const ms = Date.parse(date);
+  const day = new Date(ms).getUTCDay();
+  const monday = ms - ((day + 6) % 7) * DAY_MS;
+  return new Date(monday).toISOString().slice(0, 10);
+}
+
+export function monthOf(date: string): string {
+  return new Date(Date.parse(date)).toISOString().slice(0, 7);
+}
+
+/** The newest good image of each of the `count` most recent periods that have one. */
+function periodKeepers(
+  newestFirst: readonly RetentionImage[],
+  periodOf: (date: string) => string,
+  count: number,
+): Map<string, string> {
+  const keepers = new Map<string, string>();
+  const periods = new Set<string>();
+  for (const image of newestFirst) {
+    if (image.verdict === 'FAIL') continue;
+    const period = periodOf(image.date);
+    if (periods.has(period)) continue;
+    if (periods.size >= count) break;
+    periods.add(period);
+    keepers.set(image.key, period);
+  }
+  return keepers;
+}
+
+export function planRetention(
+  images: readonly RetentionImage[],
+  now: Date,
+  policy: RetentionPolicy = DEFAULT_RETENTION_POLICY,
+  objects: { keys: readonly StrayObject[]; recorded: ReadonlySet<string> } = {
+    keys: [],
+    recorded: new Set(),
+  },
+): RetentionPlan {
+  const nowMs = now.getTime();
+  const windowStart = nowMs - policy.weekly * 7 * DAY_MS;
+  const failedUntil = nowMs - policy.failedKeepDays * DAY_MS;
+  const bySeries = new Map<string, RetentionImage[]>();
+  for (const image of images) {
+    const series = seriesOf(image);
+    const list = bySeries.get(series);
+    if (list) list.push(image);
+    else bySeries.set(series, [image]);
+  }
+
+  const keep: RetentionDecision[] = [];
+  const remove: RetentionDecision[] = [];
+  for (const [series, list] of bySeries) {
+    const newestFirst = [...list].sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
+    const newestPass = newestFirst.find((i) => i.verdict === 'PASS')?.key;
+    const weekly = periodKeepers(newestFirst, weekOf, policy.weekly);
+    const monthly = periodKeepers(newestFirst, monthOf, policy.monthly);
+    for (const image of newestFirst) {
+      const at = Date.parse(image.date);
+      const rules: KeepRule[] = [];
+      const why: string[] = [];
+      if (image.key === newestPass) {
+        rules.push('NEWEST_PASS');
+        why.push('newest PASS image of the series');
+      }
+      if (at > windowStart) {
+        rules.push('WEEKLY_WINDOW');
+        why.push(`inside the ${policy.weekly}-week window`);
+      }
+      const week = weekly.get(image.key);
+      if (week) {
+        rules.push('WEEKLY');
+        why.push(`weekly keeper of the week of ${week}`);
+      }
+      const month = monthly.get(image.key);
+      if (month) {
+        rules.push('MONTHLY');
+        why.push(`monthly keeper of ${month}`);
+      }
+      if (image.verdict === 'FAIL' && at > failedUntil) {
+        rules.push('FAILED_FORENSICS');
+        why.push(`FAIL image kept ${policy.failedKeepDays} days for forensics`);
+      }
+      if (image.lockedUntil && Date.parse(image.lockedUntil) > nowMs) {
+        rules.push('OBJECT_LOCK');
+        why.push(`Object Lock until ${image.lockedUntil}`);
+      }
+      const base = { key: image.key, host: image.host, series, date: image.date, verdict: image.verdict };
+      if (rules.length > 0) {
+        keep.push({ ...base, action: 'keep', rules, reason: why.join('; '), objects: [] });
+        continue;
+      }
+      const keys = imageObjectKeys(image.key);
+      remove.push({
+        ...base,
+        action: 'delete',
+        rules,
+        reason:
+          image.verdict === 'FAIL'
+            ? `FAIL image older than ${policy.failedKeepDays} days and outside the ${policy.weekly}-week window`
+            : `older than the ${policy.weekly}-week window and not a weekly (${policy.weekly}) or monthly (${policy.monthly}) keeper`,
+        objects: [keys.record, ...keys.rest],
+      });
+    }
+  }
+
+  const strayBefore = nowMs - policy.strayGraceDays * DAY_MS;
+  const strays = objects.keys
+    .filter((o) => {
+      const owner = owningImage(o.key);
+      return owner !== null && !objects.recorded.has(owner.key) && Date.parse(o.lastModified) < strayBefore;
+    })
+    .map((o) => ({
+      key: o.key,
+      reason: `its image has no record and it is older than ${policy.strayGraceDays} days (an interrupted delete or a never-verified upload)`,
+    }));
+
+  const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return {
+    now: now.toISOString(),
+    policy,
+    keep: keep.sort(byKey),
+    delete: remove.sort(byKey),
+    strays: strays.sort(byKey),
+  };
+}
