@@ -1,0 +1,35 @@
+// freshness: for every inventoried host, the date of its newest PASS mksysb image from the catalog,
+// judged by the pure freshness check. Hosts are read a few at a time.
+import type { S3Client } from '@aws-sdk/client-s3';
+import { inBatches, lastPassDate } from '../catalog/catalog.js';
+import { parseWith } from '../catalog/validation.js';
+import { assessFreshness } from '../shared/freshness.js';
+import { FreshnessInputSchema, type FreshnessOutput, FreshnessOutputSchema } from './schema.js';
+
+export interface FreshnessDeps {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly maxAgeDays: number;
+  readonly now: () => Date;
+}
+
+export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promise<FreshnessOutput> {
+  const input = parseWith(FreshnessInputSchema, event, 'freshness input');
+  const store = { client: deps.s3, bucket: deps.bucket };
+  const hosts = [...new Set(input.hosts)];
+  const lastPass = new Map<string, string | null>();
+  await inBatches(hosts, 8, async (host) => {
+    lastPass.set(host, await lastPassDate(store, host));
+  });
+  const now = deps.now();
+  return parseWith(
+    FreshnessOutputSchema,
+    {
+      checkedAt: now.toISOString(),
+      maxAgeDays: deps.maxAgeDays,
+      hosts: hosts.length,
+      findings: assessFreshness(hosts, lastPass, now, deps.maxAgeDays),
+    },
+    'freshness output',
+  );
+}

@@ -1,0 +1,21 @@
+// freshness's contract: the inventory's hosts in, HOST_MISSED / STALE findings out, the env.
+import { z } from 'zod';
+import { HostNameSchema } from '../shared/catalog-keys.js';
+import { FreshnessFindingSchema } from '../shared/freshness.js';
+
+export const FreshnessInputSchema = z.object({ hosts: z.array(HostNameSchema) });
+export type FreshnessInput = z.infer<typeof FreshnessInputSchema>;
+
+export const FreshnessOutputSchema = z.object({
+  checkedAt: z.string(),
+  maxAgeDays: z.number().int().positive(),
+  hosts: z.number().int().nonnegative(),
+  findings: z.array(FreshnessFindingSchema),
+});
+export type FreshnessOutput = z.infer<typeof FreshnessOutputSchema>;
+
+export const FreshnessEnvSchema = z.object({
+  BUCKET: z.string().min(3),
+  /** A weekly schedule plus a day of slack. */
+  MAX_AGE_DAYS: z.coerce.number().int().positive().default(8),
+});

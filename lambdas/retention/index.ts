@@ -1,0 +1,24 @@
+// Lambda entry for retention: env (bucket, GFS counts, Object Lock) parsed once, client built once.
+import { S3Client } from '@aws-sdk/client-s3';
+import { parseWith } from '../catalog/validation.js';
+import { RetentionPolicySchema } from '../shared/retention-plan.js';
+import { applyRetention } from './retention.js';
+import { RetentionEnvSchema } from './schema.js';
+
+const env = parseWith(RetentionEnvSchema, process.env, 'retention environment');
+const policy = RetentionPolicySchema.parse({
+  weekly: env.KEEP_WEEKLY,
+  monthly: env.KEEP_MONTHLY,
+  failedKeepDays: env.FAILED_KEEP_DAYS,
+  strayGraceDays: env.STRAY_GRACE_DAYS,
+});
+const s3 = new S3Client({});
+
+export const handler = (event: unknown) =>
+  applyRetention(event, {
+    s3,
+    bucket: env.BUCKET,
+    policy,
+    objectLock: env.OBJECT_LOCK,
+    now: () => new Date(),
+  });

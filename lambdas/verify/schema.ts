@@ -1,0 +1,52 @@
+// verify's contract: the facts the workflow has about one uploaded image, the verdict it gets back, the env.
+import { z } from 'zod';
+import { AnomalySchema, VerdictSchema } from '../shared/anomaly.js';
+import { HostNameSchema, ImageKindSchema, RunIdSchema } from '../shared/catalog-keys.js';
+import { TimingsSchema } from '../shared/image-record.js';
+import { VerificationPolicySchema } from '../shared/policy.js';
+
+export const VerifyInputSchema = z.object({
+  runId: RunIdSchema,
+  host: HostNameSchema,
+  kind: ImageKindSchema,
+  volumeGroup: z.string().min(1).default('rootvg'),
+  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
+  key: z.string().startsWith('images/'),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'not a SHA-256 (64 hex digits)')
+    .transform((s) => s.toLowerCase())
+    .nullable()
+    .default(null),
+  osLevel: z.string().nullable().default(null),
+  timings: TimingsSchema.default({}),
+  tocFileCount: z.number().int().nonnegative().nullable().default(null),
+});
+export type VerifyInput = z.infer<typeof VerifyInputSchema>;
+
+export const VerifyOutputSchema = z.object({
+  verdict: VerdictSchema,
+  anomalies: z.array(AnomalySchema),
+  recordKey: z.string(),
+});
+export type VerifyOutput = z.infer<typeof VerifyOutputSchema>;
+
+export const VerifyEnvSchema = z.object({
+  BUCKET: z.string().min(3),
+  /** How many earlier records of the series are read: the baseline needs only the last few. */
+  HISTORY_LIMIT: z.coerce.number().int().min(1).max(520).default(26),
+  /** The verification policy as JSON; empty means the defaults. */
+  VERIFICATION_POLICY: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return VerificationPolicySchema.parse(JSON.parse(text));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `not a verification policy: ${String(error)}` });
+        return z.NEVER;
+      }
+    }),
+});
+export type VerifyEnv = z.infer<typeof VerifyEnvSchema>;

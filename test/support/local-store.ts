@@ -1,0 +1,264 @@
+// A local image store for tests: s3rver (lib/local/s3-server.ts) in a temp directory, behind a small
+// proxy that adds the one call s3rver lacks, AbortMultipartUpload (it answers 405; the proxy removes
+// the upload's parts the way S3 does). Plus a call counter, record builders and a stand-in for the
+// transfer step that PUTs parts through the presigned URLs with fetch.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { recordKey } from '../../lambdas/shared/catalog-keys.js';
+import {
+  IMAGE_RECORD_SCHEMA_VERSION,
+  type ImageRecord,
+  renderImageRecord,
+} from '../../lambdas/shared/image-record.js';
+import { parseManifest } from '../../lambdas/shared/upload-manifest.js';
+import { localS3Client, startLocalS3 } from '../../lib/local/s3-server.js';
+
+export interface TestStore {
+  readonly bucket: string;
+  readonly endpoint: string;
+  readonly directory: string;
+  client(): S3Client;
+  /** Whether s3rver still holds the parts of a multipart upload. */
+  uploadExists(uploadId: string): boolean;
+  close(): Promise<void>;
+}
+
+export async function startTestStore(): Promise<TestStore> {
+  const directory = mkdtempSync(join(tmpdir(), 'mksysb-vault-store-'));
+  const s3 = await startLocalS3({ directory });
+  const upstream = new URL(s3.endpoint);
+  const uploadsDir = join(directory, s3.bucket, '._S3rver_uploads');
+  const proxy: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const uploadId = url.searchParams.get('uploadId');
+    if (req.method === 'DELETE' && uploadId !== null) {
+      const dir = join(uploadsDir, uploadId.replace(/[^0-9a-f]/g, ''));
+      if (!existsSync(dir)) {
+        res.writeHead(404, { 'content-type': 'application/xml' });
+        res.end(
+          '<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>',
+        );
+        return;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', (error) => {
+      res.writeHead(502);
+      res.end(String(error));
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  return {
+    bucket: s3.bucket,
+    endpoint,
+    directory,
+    client: () => localS3Client(endpoint),
+    uploadExists: (uploadId) => existsSync(join(uploadsDir, uploadId)),
+    close: async () => {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await s3.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface S3Call {
+  readonly command: string;
+  readonly key: string | undefined;
+}
+
+/** Records every command the client sends (name and Key), for tests that count S3 calls. */
+export function countCalls(client: S3Client): S3Call[] {
+  const calls: S3Call[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: string };
+      calls.push({ command: String(context.commandName), key: input.Key });
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  return calls;
+}
+
+const MiB = 1024 * 1024;
+const DAY_MS = 86_400_000;
+
+/** A record as verify writes it, with sensible defaults for what a test does not care about. */
+export function makeRecord(fields: Partial<ImageRecord> & Pick<ImageRecord, 'host' | 'date'>): ImageRecord {
+  const kind = fields.kind ?? 'mksysb';
+  const volumeGroup = fields.volumeGroup ?? 'rootvg';
+  const day = fields.date.slice(0, 10);
+  const name =
+    kind === 'mksysb' ? `${fields.host}_mksysb_${day}` : `${fields.host}_savevg_${volumeGroup}_${day}`;
+  return {
+    schemaVersion: IMAGE_RECORD_SCHEMA_VERSION,
+    kind,
+    volumeGroup,
+    key: `images/${fields.host}/${name}`,
+    sizeBytes: 4 * MiB,
+    sha256: 'a'.repeat(64),
+    partMd5s: [],
+    etag: null,
+    osLevel: '7300-02-01-2346',
+    lsmksysb: null,
+    log: null,
+    anomalies: [],
+    verdict: 'PASS',
+    timings: {},
+    runId: `run-${day}`,
+    verifiedAt: fields.date,
+    ...fields,
+  };
+}
+
+/** Writes a record and (unless told otherwise) a stand-in image object of `imageBytes` bytes. */
+export async function seedImage(
+  client: S3Client,
+  bucket: string,
+  record: ImageRecord,
+  options: { imageBytes?: number; sidecars?: boolean } = {},
+): Promise<void> {
+  await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: record.key, Body: Buffer.alloc(options.imageBytes ?? 16) }),
+  );
+  if (options.sidecars)
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${record.key}.log`, Body: 'log' }));
+  await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: recordKey(record.key), Body: renderImageRecord(record) }),
+  );
+}
+
+/** Weekly dates (Mondays 02:00 UTC) going back from `newest`, oldest first. */
+export function weeklyDates(newest: string, weeks: number): string[] {
+  return Array.from({ length: weeks }, (_, i) =>
+    new Date(Date.parse(newest) - (weeks - 1 - i) * 7 * DAY_MS).toISOString(),
+  );
+}
+
+/** Deterministic image bytes (a counter pattern), so part MD5s differ from part to part. */
+export function imageBytes(size: number, seed = 1): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i + 4 <= size; i += 4096) bytes.writeUInt32BE((i / 4096 + seed) >>> 0, i);
+  return bytes;
+}
+
+export const md5Hex = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
+
+export interface TransferOptions {
+  /** Sidecar texts to PUT (by manifest name). */
+  readonly sidecars?: Partial<Record<'log' | 'lsmksysb', string>>;
+  /** Part numbers not sent at all (a transfer that died). */
+  readonly skipParts?: readonly number[];
+  /** Flip one byte of this part on the wire after the MD5 was computed (corruption in transit). */
+  readonly corruptPart?: number;
+  /** Send the last part this many bytes short, reporting the MD5 of what was sent. */
+  readonly shortenLastPartBy?: number;
+  /** Write the transfer report (default true). */
+  readonly report?: boolean;
+}
+
+/** Plays the host's transfer step: reads the manifest, PUTs parts with Content-MD5, writes the report. */
+export async function playTransfer(manifestUrl: string, image: Buffer, options: TransferOptions = {}) {
+  const manifestResponse = await fetch(manifestUrl);
+  if (!manifestResponse.ok) throw new Error(`manifest GET answered ${manifestResponse.status}`);
+  const manifest = parseManifest(await manifestResponse.text(), manifestUrl);
+  const lines: string[] = [];
+  for (const part of manifest.parts) {
+    if (options.skipParts?.includes(part.partNumber)) continue;
+    let bytes = image.subarray(part.offset, part.offset + part.length);
+    if (options.shortenLastPartBy && part.partNumber === manifest.parts.length)
+      bytes = bytes.subarray(0, bytes.length - options.shortenLastPartBy);
+    const md5 = createHash('md5').update(bytes).digest();
+    let sent = bytes;
+    if (options.corruptPart === part.partNumber) {
+      sent = Buffer.from(bytes);
+      sent[0] = (sent[0] ?? 0) ^ 0xff;
+    }
+    const answer = await fetch(part.url, {
+      method: 'PUT',
+      body: sent,
+      headers: { 'Content-MD5': md5.toString('base64') },
+    });
+    if (!answer.ok) throw new Error(`part ${part.partNumber} PUT answered ${answer.status}`);
+    const etag = (answer.headers.get('etag') ?? '').replace(/"/g, '');
+    lines.push(`part=${part.partNumber} etag=${etag} md5=${md5.toString('hex')}`);
+  }
+  const put = async (name: string, body: string) => {
+    const url = manifest.sidecars.find((s) => s.name === name)?.url;
+    if (!url) throw new Error(`manifest has no ${name} sidecar URL`);
+    const answer = await fetch(url, { method: 'PUT', body });
+    if (!answer.ok) throw new Error(`${name} PUT answered ${answer.status}`);
+  };
+  for (const [name, text] of Object.entries(options.sidecars ?? {}))
+    if (text !== undefined) await put(name, text);
+  if (options.report !== false) await put('transfer-report', `${lines.join('\n')}\n`);
+  return manifest;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** An `lsmksysb -lf` listing in the real format, dated `date`, of a rootvg of `backupMB`. */
+export function lsmksysbListing(
+  date: string,
+  options: { backupMB?: number; shrinkMB?: number; vg?: string } = {},
+) {
+  const d = new Date(date);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const when = `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
+  const vg = options.vg ?? 'rootvg';
+  return [
+    `VOLUME GROUP:           ${vg}`,
+    `BACKUP DATE/TIME:       ${when}`,
+    'UNAME INFO:             AIX lpar01 3 7 00F9C1964C00',
+    'BACKUP OSLEVEL:         7.3.2.0',
+    'MAINTENANCE LEVEL:      7300-02',
+    `BACKUP SIZE (MB):       ${options.backupMB ?? 8}`,
+    `SHRINK SIZE (MB):       ${options.shrinkMB ?? 4}`,
+    'VG DATA ONLY:           no',
+    '',
+    `${vg}:`,
+    'LV NAME             TYPE       LPs     PPs     PVs  LV STATE      MOUNT POINT',
+    'hd5                 boot       1       1       1    closed/syncd  N/A',
+    'hd6                 paging     16      16      1    open/syncd    N/A',
+    'hd8                 jfs2log    1       1       1    open/syncd    N/A',
+    'hd4                 jfs2       106     106     1    open/syncd    /',
+    'hd2                 jfs2       152     152     1    open/syncd    /usr',
+    '',
+  ].join('\n');
+}
+
+export const SUCCESS_LOG = [
+  'Creating information file (/image.data) for rootvg.',
+  '',
+  'Creating list of files to back up',
+  'Backing up 80239 files........................',
+  '',
+  '80239 of 80239 files backed up (100%)',
+  '0512-038 mksysb: Backup Completed Successfully.',
+  '',
+].join('\n');
