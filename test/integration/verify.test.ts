@@ -1,0 +1,177 @@
+// verify against the local S3 server: a host with 52 weeks of records (one of them a truncated
+// image), an unreadable record, and the S3 calls verify makes (never the image bytes).
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordKey } from '../../lambdas/shared/catalog-keys.js';
+import { parseImageRecord } from '../../lambdas/shared/image-record.js';
+import { VerificationPolicySchema } from '../../lambdas/shared/policy.js';
+import { verifyImage } from '../../lambdas/verify/verify.js';
+import {
+  countCalls,
+  lsmksysbListing,
+  makeRecord,
+  SUCCESS_LOG,
+  seedImage,
+  startTestStore,
+  type TestStore,
+  weeklyDates,
+} from '../support/local-store.js';
+
+const MiB = 1024 * 1024;
+// Images of a few MiB stand in for GB ones: the floor is scaled down with them.
+const policy = VerificationPolicySchema.parse({ absoluteFloorBytes: MiB, sizeMismatchSlackBytes: MiB });
+const TODAY = '2026-11-23T02:00:00.000Z';
+let store: TestStore;
+let client: S3Client;
+
+beforeAll(async () => {
+  store = await startTestStore();
+  client = store.client();
+});
+afterAll(async () => {
+  await store?.close();
+});
+
+/** 52 weekly PASS records of about 4 MiB before today, one of them a truncated (FAIL) image. */
+async function seedHistory(host: string, options: { unreadable?: boolean } = {}) {
+  const dates = weeklyDates(TODAY, 53).slice(0, 52);
+  for (const [i, date] of dates.entries()) {
+    const truncated = i === 40;
+    await seedImage(
+      client,
+      store.bucket,
+      makeRecord({
+        host,
+        date,
+        sizeBytes: truncated ? 40 * 1024 : 4 * MiB + i * 1024,
+        verdict: truncated ? 'FAIL' : 'PASS',
+      }),
+    );
+  }
+  if (options.unreadable)
+    await client.send(
+      new PutObjectCommand({
+        Bucket: store.bucket,
+        Key: recordKey(`images/${host}/${host}_mksysb_${(dates[50] as string).slice(0, 10)}`),
+        Body: '{"schemaVersion":1,"host":',
+      }),
+    );
+}
+
+async function uploadToday(host: string, sizeBytes: number) {
+  const key = `images/${host}/${host}_mksysb_2026-11-23`;
+  await client.send(new PutObjectCommand({ Bucket: store.bucket, Key: key, Body: Buffer.alloc(sizeBytes) }));
+  await client.send(
+    new PutObjectCommand({ Bucket: store.bucket, Key: `${key}.lsmksysb`, Body: lsmksysbListing(TODAY) }),
+  );
+  await client.send(new PutObjectCommand({ Bucket: store.bucket, Key: `${key}.log`, Body: SUCCESS_LOG }));
+  return key;
+}
+
+function verify(host: string, key: string, sizeBytes: number, s3 = client) {
+  return verifyImage(
+    {
+      runId: 'run-2026-11-23',
+      host,
+      kind: 'mksysb',
+      volumeGroup: 'rootvg',
+      date: TODAY,
+      key,
+      sizeBytes,
+      sha256: 'c'.repeat(64),
+      osLevel: '7300-02-01-2346',
+      timings: { backupSeconds: 1800, transferSeconds: 240 },
+      tocFileCount: null,
+    },
+    { s3, bucket: store.bucket, policy, historyLimit: 26, now: () => new Date(TODAY) },
+  );
+}
+
+describe('verify against a year of history', () => {
+  it('passes an image of the usual size although one earlier image was truncated', async () => {
+    const key = await uploadToday('hist01', 4 * MiB + 60 * 1024);
+    await seedHistory('hist01');
+    const result = await verify('hist01', key, 4 * MiB + 60 * 1024);
+    expect({ verdict: result.verdict, codes: result.anomalies.map((a) => a.code) }).toEqual({
+      verdict: 'PASS',
+      codes: [],
+    });
+  });
+
+  it('fails a truncated image against the baseline of the earlier ones', async () => {
+    await seedHistory('hist02');
+    const key = await uploadToday('hist02', 1100 * 1024);
+    const result = await verify('hist02', key, 1100 * 1024);
+    expect({ verdict: result.verdict, codes: result.anomalies.map((a) => a.code) }).toEqual({
+      verdict: 'FAIL',
+      codes: ['SIZE_DROP'],
+    });
+  });
+
+  it('writes a record that validates, beside the image, with the verdict and timings', async () => {
+    await seedHistory('hist03');
+    const key = await uploadToday('hist03', 4 * MiB);
+    const result = await verify('hist03', key, 4 * MiB);
+    const object = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: result.recordKey }));
+    const parsed = parseImageRecord((await object.Body?.transformToString()) ?? '', result.recordKey);
+    expect(
+      parsed.ok && { ...parsed.record.timings, verdict: parsed.record.verdict, key: parsed.record.key },
+    ).toEqual({
+      backupSeconds: 1800,
+      transferSeconds: 240,
+      verifySeconds: 0,
+      verdict: 'PASS',
+      key,
+    });
+  });
+
+  it('reports an unreadable earlier record as HISTORY_UNREADABLE instead of ignoring it', async () => {
+    await seedHistory('hist04', { unreadable: true });
+    const key = await uploadToday('hist04', 4 * MiB);
+    const result = await verify('hist04', key, 4 * MiB);
+    expect(result.anomalies.find((a) => a.code === 'HISTORY_UNREADABLE')?.evidence).toEqual({
+      problems: 'images/hist04/hist04_mksysb_2026-11-09.record.json: not JSON',
+    });
+  });
+
+  it('treats a host without earlier records as a first run', async () => {
+    const key = await uploadToday('fresh01', 4 * MiB);
+    const result = await verify('fresh01', key, 4 * MiB);
+    expect(result.verdict).toBe('PASS');
+  });
+
+  it('never reads the image bytes, and reads a bounded number of records', async () => {
+    await seedHistory('hist05');
+    const key = await uploadToday('hist05', 4 * MiB);
+    const counted = store.client();
+    const calls = countCalls(counted);
+    await verify('hist05', key, 4 * MiB, counted);
+    const gets = calls.filter((c) => c.command === 'GetObjectCommand');
+    expect({
+      imageReads: gets.filter((c) => c.key === key).length,
+      recordReads: gets.filter((c) => c.key?.endsWith('.record.json')).length,
+      recordWrites: calls.filter((c) => c.command === 'PutObjectCommand').map((c) => c.key),
+      otherCalls: calls
+        .filter((c) => !c.key?.endsWith('.record.json'))
+        .map((c) => c.command)
+        .sort(),
+    }).toEqual({
+      imageReads: 0,
+      recordReads: 26,
+      recordWrites: [`${key}.record.json`],
+      otherCalls: [
+        'GetObjectCommand',
+        'GetObjectCommand',
+        'GetObjectCommand',
+        'HeadObjectCommand',
+        'ListObjectsV2Command',
+      ],
+    });
+  });
+
+  it('refuses to write a record for an image that is not in the store, naming host and key', async () => {
+    await expect(verify('ghost01', 'images/ghost01/ghost01_mksysb_2026-11-23', 4 * MiB)).rejects.toThrow(
+      'finding the image for host ghost01 (images/ghost01/ghost01_mksysb_2026-11-23) failed: the object does not exist (NotFound)',
+    );
+  });
+});
