@@ -99,7 +99,11 @@ describe('mksysb-vault verify', () => {
       '--json',
     ]);
     const out = JSON.parse(r.stdout);
-    expect(out.lsmksysb).toMatchObject({ volumeGroup: 'rootvg', backupDate: '2013-03-27T23:07:10-05:00', backupSizeMB: 24896 });
+    expect(out.lsmksysb).toMatchObject({
+      volumeGroup: 'rootvg',
+      backupDate: '2013-03-27T23:07:10-05:00',
+      backupSizeMB: 24896,
+    });
     expect(out.lsmksysb.logicalVolumes).toHaveLength(11);
     expect(out.log).toMatchObject({ outcome: 'success', filesBackedUp: 80239 });
     expect(out.verdict).toBe('PASS');

@@ -11,7 +11,12 @@ import { fleetOf, runOnHost, SHELLS, SMALL_HOST, tempDir, writeScripts } from '.
 const scripts = writeScripts(tempDir('mvbak'));
 const MiB = 1024 * 1024;
 
-function backup(shell: (typeof SHELLS)[number], profile = SMALL_HOST, extra: string[] = [], date = '2025-01-05') {
+function backup(
+  shell: (typeof SHELLS)[number],
+  profile = SMALL_HOST,
+  extra: string[] = [],
+  date = '2025-01-05',
+) {
   const fleet = fleetOf([profile]);
   const host = profile.host;
   const args = [`host=${host}`, `staging=${fleet.stagingDir(host)}`, `date=${date}`, ...extra];
@@ -36,7 +41,8 @@ describe.each(SHELLS)('backup under %s', (shell) => {
       volumeGroup: 'rootvg',
     });
     expect(out.sha256).toMatch(/^[0-9a-f]{64}$/);
-    for (const sidecar of ['.log', '.lsmksysb', '.filesets', '.toc.gz']) expect(existsSync(image + sidecar)).toBe(true);
+    for (const sidecar of ['.log', '.lsmksysb', '.filesets', '.toc.gz'])
+      expect(existsSync(image + sidecar)).toBe(true);
   });
 
   it('leaves the image mode 640 and the staging directory mode 750', () => {
@@ -55,9 +61,16 @@ describe.each(SHELLS)('backup under %s', (shell) => {
   });
 
   it('makes one savevg image per declared volume group', () => {
-    const { out } = backup(shell, { ...SMALL_HOST, volumeGroups: ['rootvg', 'datavg'] }, ['volumeGroups=datavg']);
+    const { out } = backup(shell, { ...SMALL_HOST, volumeGroups: ['rootvg', 'datavg'] }, [
+      'volumeGroups=datavg',
+    ]);
     expect(out.savevg).toEqual([
-      expect.objectContaining({ volumeGroupName: 'datavg', status: 'ok', volumeGroup: 'datavg', logVerdict: 'success' }),
+      expect.objectContaining({
+        volumeGroupName: 'datavg',
+        status: 'ok',
+        volumeGroup: 'datavg',
+        logVerdict: 'success',
+      }),
     ]);
   });
 
@@ -71,7 +84,12 @@ describe.each(SHELLS)('backup under %s', (shell) => {
   it('fails on a full disk with the 0512 message and keeps the partial image for forensics', () => {
     const { code, out } = backup(shell, { ...SMALL_HOST, faults: ['disk_full'] });
     expect(code).toBe(11);
-    expect(out).toMatchObject({ status: 'failed', reason: 'mksysb_exit_1', logVerdict: 'failed', sizeBytes: 10 * MiB });
+    expect(out).toMatchObject({
+      status: 'failed',
+      reason: 'mksysb_exit_1',
+      logVerdict: 'failed',
+      sizeBytes: 10 * MiB,
+    });
     expect(out.logCodes).toEqual(expect.arrayContaining(['0511-432', '0512-005']));
   });
 
@@ -98,7 +116,11 @@ describe.each(SHELLS)('backup under %s', (shell) => {
   });
 
   it('reports the volume group the image really holds when it is the wrong one', () => {
-    const { out } = backup(shell, { ...SMALL_HOST, volumeGroups: ['rootvg', 'datavg'], faults: ['wrong_vg'] });
+    const { out } = backup(shell, {
+      ...SMALL_HOST,
+      volumeGroups: ['rootvg', 'datavg'],
+      faults: ['wrong_vg'],
+    });
     expect(out.volumeGroup).toBe('datavg');
   });
 
@@ -155,7 +177,8 @@ describe.each(SHELLS)('backup under %s', (shell) => {
         'keepLocal=2',
       ]);
       expect(r.code).toBe(0);
-      if (date === '2025-01-19') expect(parseHostOutput(r.stdout, 'backup').pruned).toEqual(['lpar01_mksysb_2025-01-05']);
+      if (date === '2025-01-19')
+        expect(parseHostOutput(r.stdout, 'backup').pruned).toEqual(['lpar01_mksysb_2025-01-05']);
     }
     expect(readdirSync(staging).filter((f) => f.startsWith('lpar01_mksysb_2025-01-05'))).toEqual([]);
   });
@@ -164,7 +187,12 @@ describe.each(SHELLS)('backup under %s', (shell) => {
     const fleet = fleetOf([SMALL_HOST]);
     const staging = fleet.stagingDir('lpar01');
     const run = (date: string) =>
-      runOnHost(shell, scripts.backup, fleet, 'lpar01', ['host=lpar01', `staging=${staging}`, `date=${date}`, 'keepLocal=1']);
+      runOnHost(shell, scripts.backup, fleet, 'lpar01', [
+        'host=lpar01',
+        `staging=${staging}`,
+        `date=${date}`,
+        'keepLocal=1',
+      ]);
     run('2025-01-05');
     setHostProfile(fleet.dir, 'lpar01', { faults: ['disk_full'] });
     const out = parseHostOutput(run('2025-01-12').stdout, 'backup');

@@ -5,7 +5,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOST_SCRIPTS } from '../../lib/host-scripts/index.js';
-import { createSimulatedFleet, type HostProfileInput, type SimulatedFleet, simEnv } from '../../lib/sim-lpar/index.js';
+import {
+  createSimulatedFleet,
+  type HostProfileInput,
+  type SimulatedFleet,
+  simEnv,
+} from '../../lib/sim-lpar/index.js';
 
 export const SHELLS = ['ksh', 'dash'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -63,7 +68,10 @@ export function runOnRelay(
   host: string,
   args: readonly string[],
 ): ScriptRun {
-  const env = simEnv(fleet.dir, host, { mode: 'relay', lparShell: shell === 'dash' ? '/usr/bin/dash' : undefined });
+  const env = simEnv(fleet.dir, host, {
+    mode: 'relay',
+    lparShell: shell === 'dash' ? '/usr/bin/dash' : undefined,
+  });
   const r = spawnSync(shell, [script, ...args], { env, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -51,9 +51,10 @@ describe.each(SHELLS)('preflight under %s', (shell) => {
   });
 
   it('refuses when a declared volume group is not varied on', () => {
-    const { out } = run({ ...SMALL_HOST, volumeGroups: ['rootvg', 'datavg'], onlineVolumeGroups: ['rootvg'] }, [
-      'volumeGroups=datavg',
-    ]);
+    const { out } = run(
+      { ...SMALL_HOST, volumeGroups: ['rootvg', 'datavg'], onlineVolumeGroups: ['rootvg'] },
+      ['volumeGroups=datavg'],
+    );
     expect(out.reason).toBe('volume_group_not_varied_on:datavg');
   });
 
@@ -97,10 +98,15 @@ describe.each(SHELLS)('preflight under %s', (shell) => {
     ['expectedSizeBytes', '1e9'],
   ])('rejects %s=%j as invalid before running anything', (key, value) => {
     const fleet = fleetOf([SMALL_HOST]);
-    const args = ['host=lpar01', `staging=${fleet.stagingDir('lpar01')}`].filter((a) => !a.startsWith(`${key}=`));
+    const args = ['host=lpar01', `staging=${fleet.stagingDir('lpar01')}`].filter(
+      (a) => !a.startsWith(`${key}=`),
+    );
     const r = runOnHost(shell, scripts.preflight, fleet, 'lpar01', [...args, `${key}=${value}`]);
     expect(r.code).toBe(2);
-    expect(parseHostOutput(r.stdout, 'preflight')).toMatchObject({ status: 'invalid', reason: `invalid_argument:${key}` });
+    expect(parseHostOutput(r.stdout, 'preflight')).toMatchObject({
+      status: 'invalid',
+      reason: `invalid_argument:${key}`,
+    });
     expect(existsSync('/tmp/mv-pwned')).toBe(false);
   });
 });
@@ -112,5 +118,8 @@ it('uses a gibibyte-scale expected size without overflow', () => {
     `staging=${fleet.stagingDir('lpar01')}`,
     `expectedSizeBytes=${8 * GiB}`,
   ]);
-  expect(parseHostOutput(r.stdout, 'preflight')).toMatchObject({ status: 'refused', requiredBytes: 12 * GiB });
+  expect(parseHostOutput(r.stdout, 'preflight')).toMatchObject({
+    status: 'refused',
+    requiredBytes: 12 * GiB,
+  });
 });
