@@ -1,0 +1,112 @@
+// The fleet: which LPARs are backed up and how each is reached. Written by the deploy config (and
+// `mksysb-vault` for local runs) to one SSM parameter as JSON; the workflow's load-fleet step reads
+// and validates it at every run, so a host is added or disabled without a redeploy. Pure: no AWS SDK.
+import { z } from 'zod';
+import { HostNameSchema, VolumeGroupSchema } from './catalog-keys.js';
+
+/** Values substituted into SSM document parameters must match the documents' allowedPatterns. */
+const ADDRESS = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,254}$/;
+const PATH = /^\/[A-Za-z0-9._/-]{0,1023}$/;
+const SSH_USER = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$/;
+const MKSYSB_FLAGS = /^-[A-Za-z]{1,3}( -[A-Za-z]{1,3}){0,7}$/;
+/** An SSM managed node: an EC2 instance (i-…) or a hybrid-activated server (mi-…). */
+const MANAGED_NODE = /^(i|mi)-[0-9a-f]{8,17}$/;
+
+export const FleetHostSchema = z
+  .object({
+    /** The LPAR's host name, as `hostname` prints it; names its images. */
+    host: HostNameSchema,
+    /** The address the relay's ssh connects to. @default the host name */
+    address: z.string().regex(ADDRESS, 'not a host name or IP address').optional(),
+    /**
+     * `relay`: SSM runs the steps on `managedNodeId`, a Linux relay that reaches the LPAR over ssh.
+     * `direct`: `managedNodeId` is the LPAR itself (an AIX host with its own SSM agent).
+     * @default 'relay'
+     */
+    mode: z.enum(['relay', 'direct']).default('relay'),
+    /** The SSM managed node that runs the commands (the relay, or the LPAR in direct mode). */
+    managedNodeId: z.string().regex(MANAGED_NODE, 'not an SSM managed node id (i-… or mi-…)'),
+    /** @default 'root' */
+    sshUser: z.string().regex(SSH_USER, 'not a user name').default('root'),
+    /** Private key on the relay. @default '/etc/mksysb-vault/id_ed25519' */
+    sshKeyPath: z.string().regex(PATH, 'not an absolute path').default('/etc/mksysb-vault/id_ed25519'),
+    /** Pinned host keys on the relay. @default '/etc/mksysb-vault/known_hosts' */
+    knownHostsPath: z.string().regex(PATH, 'not an absolute path').default('/etc/mksysb-vault/known_hosts'),
+    /** Non-root volume groups to savevg. @default [] */
+    volumeGroups: z.array(VolumeGroupSchema).max(32).default([]),
+    /** Extra mksysb flags. @default '-X' (let mksysb grow /tmp for the boot image) */
+    mksysbFlags: z
+      .string()
+      .regex(MKSYSB_FLAGS, 'mksysb flags like "-e -X" (letters only)')
+      .or(z.literal(''))
+      .default('-X'),
+    /** Staging directory on the LPAR: its own filesystem, never / or /tmp. @default '/mksysb' */
+    staging: z
+      .string()
+      .regex(PATH, 'not an absolute path')
+      .refine((p) => p !== '/' && p !== '/tmp' && !p.startsWith('/tmp/'), 'staging may not be / or /tmp')
+      .default('/mksysb'),
+    /** Local images of each kind kept in staging after a run. @default 2 */
+    keepLocal: z.number().int().min(1).max(99).default(2),
+    /** A disabled host is skipped (and not reported missing). @default true */
+    enabled: z.boolean().default(true),
+    /** Expected size of a first image, used by preflight's space check until history exists. @default 8 GiB */
+    expectedSizeBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(8 * 1024 ** 3),
+  })
+  .strict();
+export type FleetHost = z.infer<typeof FleetHostSchema>;
+export type FleetHostInput = z.input<typeof FleetHostSchema>;
+
+export const FleetSchema = z
+  .array(FleetHostSchema)
+  .min(1, 'the fleet has no hosts')
+  .superRefine((hosts, ctx) => {
+    const seen = new Map<string, number>();
+    hosts.forEach((h, index) => {
+      const first = seen.get(h.host);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'host'],
+          message: `host "${h.host}" is listed twice (also at fleet[${first}])`,
+        });
+      else seen.set(h.host, index);
+    });
+  });
+export type Fleet = z.infer<typeof FleetSchema>;
+
+export class FleetError extends Error {
+  override name = 'FleetError';
+}
+
+/** A readable list of every problem, each with its path (`fleet[2].staging: …`). */
+export function describeIssues(error: z.ZodError, root: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '');
+      const where = path ? (path.startsWith('[') ? `${root}${path}` : `${root}.${path}`) : root;
+      return `${where}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/** Parse the fleet JSON as stored in the SSM parameter; `source` names it in errors. */
+export function parseFleet(text: string, source: string): Fleet {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new FleetError(`${source}: not JSON (${(error as Error).message})`);
+  }
+  const result = FleetSchema.safeParse(value);
+  if (!result.success)
+    throw new FleetError(`${source}: invalid fleet\n${describeIssues(result.error, 'fleet')}`);
+  return result.data;
+}
