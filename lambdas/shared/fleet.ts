@@ -91,7 +91,11 @@ export function describeIssues(error: z.ZodError, root: string): string {
         .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
         .join('')
         .replace(/^\./, '');
-      const where = path ? (path.startsWith('[') ? `${root}${path}` : `${root}.${path}`) : root;
+      const where = !path
+        ? root || '(top level)'
+        : !root || path.startsWith('[')
+          ? `${root}${path}`
+          : `${root}.${path}`;
       return `${where}: ${issue.message}`;
     })
     .join('\n');

@@ -1,0 +1,199 @@
+// The deploy config: one JSON file (path from CDK context `mksysb-vault:config`, default
+// config/example.config.json) that says which LPARs are backed up, when, how strictly they are judged,
+// how long images are kept and who is told. Validated once here; a bad file gives one ConfigError
+// that names every bad field by its path. schema/mksysb-vault.config.schema.json is generated from it.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { describeIssues, FleetSchema } from '../lambdas/shared/fleet.js';
+import { VerificationPolicySchema } from '../lambdas/shared/policy.js';
+import { RetentionPolicySchema } from '../lambdas/shared/retention-plan.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/example.config.json';
+export const CONFIG_CONTEXT_KEY = 'mksysb-vault:config';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const MiB = 1024 * 1024;
+
+/** EventBridge Scheduler cron: six fields, `cron(min hour day-of-month month day-of-week year)`. */
+const SCHEDULER_CRON = /^cron\((\S+ ){5}\S+\)$/;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const ScheduleSchema = z
+  .object({
+    /** When the weekly run starts. @default 'cron(1 2 ? * MON *)' (Monday 02:01) */
+    cron: z
+      .string()
+      .regex(SCHEDULER_CRON, 'an EventBridge Scheduler cron(…) with 6 fields')
+      .default('cron(1 2 ? * MON *)'),
+    /** IANA time zone the cron is read in. @default 'UTC' */
+    timeZone: z.string().refine(isTimeZone, 'not an IANA time zone (e.g. Europe/Paris)').default('UTC'),
+    /** When the daily freshness check runs. @default 'cron(0 8 * * ? *)' */
+    freshnessCron: z
+      .string()
+      .regex(SCHEDULER_CRON, 'an EventBridge Scheduler cron(…) with 6 fields')
+      .default('cron(0 8 * * ? *)'),
+    /** A host without a PASS image younger than this is reported (HOST_MISSED / STALE). @default 8 */
+    maxImageAgeDays: z.number().int().min(1).max(366).default(8),
+    /** Turn the schedules off (the workflow can still be started by hand). @default true */
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const TransferSchema = z
+  .object({
+    /** Multipart part size; raised automatically so an image never needs more than 10,000 parts. @default 64 */
+    partSizeMiB: z.number().int().min(8).max(5120).default(64),
+    /** Parts in flight at once per image. @default 4 */
+    parallelParts: z.number().int().min(1).max(32).default(4),
+    /** Attempts per part before the part counts as failed. @default 5 */
+    partRetries: z.number().int().min(1).max(20).default(5),
+    /** First back-off between a part's attempts, doubled each time. @default 2 */
+    retryDelaySeconds: z.number().int().min(0).max(300).default(2),
+    /** Lifetime of each presigned part URL. @default 21600 (6 hours) */
+    urlExpirySeconds: z.number().int().min(60).max(604_800).default(21_600),
+  })
+  .strict();
+
+export const WorkflowSchema = z
+  .object({
+    /** Hosts backed up at the same time. @default 10 */
+    maxConcurrency: z.number().int().min(1).max(1000).default(10),
+    /** The longest a mksysb may run before SSM stops it. @default 21600 */
+    backupTimeoutSeconds: z.number().int().min(600).max(172_800).default(21_600),
+    /** The longest a transfer may run before SSM stops it. @default 21600 */
+    transferTimeoutSeconds: z.number().int().min(600).max(172_800).default(21_600),
+    /** Free staging space preflight demands, as a multiple of the expected image size. @default 1.5 */
+    stagingSizeFactor: z.number().min(1).max(10).default(1.5),
+  })
+  .strict();
+
+export const StorageSchema = z
+  .object({
+    /** Bucket name; omit to let CloudFormation name it. */
+    bucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name')
+      .optional(),
+    /** Days after which images move to a colder class; 0 = never. @default 30 */
+    coldTransitionDays: z.number().int().min(0).max(3650).default(30),
+    /** The colder class. @default 'GLACIER_IR' (restores in milliseconds, unlike GLACIER) */
+    coldStorageClass: z.enum(['STANDARD_IA', 'GLACIER_IR', 'INTELLIGENT_TIERING']).default('GLACIER_IR'),
+    /** Incomplete multipart uploads are aborted after this many days. @default 3 */
+    abortIncompleteUploadDays: z.number().int().min(1).max(30).default(3),
+    /** Noncurrent versions (after retention deletes) are expired after this many days. @default 7 */
+    noncurrentVersionDays: z.number().int().min(1).max(3650).default(7),
+    /** Object Lock on new images. Off by default; COMPLIANCE cannot be undone by anyone. */
+    objectLock: z
+      .object({
+        mode: z.enum(['off', 'GOVERNANCE', 'COMPLIANCE']).default('off'),
+        days: z.number().int().min(1).max(3650).default(21),
+      })
+      .strict()
+      .default({ mode: 'off', days: 21 }),
+  })
+  .strict();
+
+export const AlertsSchema = z
+  .object({
+    /** E-mail addresses subscribed to the alert topic. @default [] */
+    emails: z.array(z.email('not an e-mail address')).default([]),
+    /** Lowest severity that is published per anomaly; the run digest is always sent. @default 'warning' */
+    minSeverity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  })
+  .strict();
+
+export const DeployConfigSchema = z
+  .object({
+    /** Editors' JSON Schema reference; ignored. */
+    $schema: z.string().optional(),
+    /** Names the stack and prefixes resource names. @default 'MksysbVault' */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name')
+      .default('MksysbVault'),
+    /** AWS account and region; omit for an environment-agnostic stack. */
+    env: z
+      .object({
+        account: z
+          .string()
+          .regex(/^\d{12}$/, '12 digits')
+          .optional(),
+        region: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    fleet: FleetSchema,
+    /** The SSM parameter that holds the fleet; the workflow reads it at every run. @default '/mksysb-vault/fleet' */
+    fleetParameterName: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_.\-/]{1,1000}$/, 'an SSM parameter name starting with /')
+      .default('/mksysb-vault/fleet'),
+    schedule: ScheduleSchema.default(ScheduleSchema.parse({})),
+    verification: VerificationPolicySchema.default(VerificationPolicySchema.parse({})),
+    retention: RetentionPolicySchema.default(RetentionPolicySchema.parse({})),
+    transfer: TransferSchema.default(TransferSchema.parse({})),
+    workflow: WorkflowSchema.default(WorkflowSchema.parse({})),
+    storage: StorageSchema.default(StorageSchema.parse({})),
+    alerts: AlertsSchema.default(AlertsSchema.parse({})),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const lock = config.storage.objectLock;
+    // The design: Object Lock never outlives what the policy keeps. A weekly image that is not also a
+    // monthly keeper leaves after `weekly` weeks; a longer lock would only make retention wait.
+    if (lock.mode !== 'off' && lock.days > config.retention.weekly * 7)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['storage', 'objectLock', 'days'],
+        message: `${lock.days} days outlives the ${config.retention.weekly * 7} days retention keeps weekly images (retention.weekly = ${config.retention.weekly})`,
+      });
+  });
+export type DeployConfig = z.infer<typeof DeployConfigSchema>;
+export type DeployConfigInput = z.input<typeof DeployConfigSchema>;
+
+/** Validate a parsed config; `source` (a file name) prefixes every message. */
+export function parseDeployConfig(value: unknown, source: string): DeployConfig {
+  const result = DeployConfigSchema.safeParse(value);
+  if (!result.success)
+    throw new ConfigError(`${source}: invalid config\n${describeIssues(result.error, '')}`);
+  return result.data;
+}
+
+/** Read and validate the config file at `path` (relative to `cwd`). */
+export function loadDeployConfig(path: string, cwd = process.cwd()): DeployConfig {
+  const file = resolve(cwd, path);
+  if (!existsSync(file)) throw new ConfigError(`${path}: config file not found (looked at ${file})`);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid JSON: ${(error as Error).message}`);
+  }
+  return parseDeployConfig(value, path);
+}
+
+/** The multipart part size in bytes. */
+export function partSizeBytes(config: DeployConfig): number {
+  return config.transfer.partSizeMiB * MiB;
+}
+
+/** JSON Schema of the config file, for editors (`"$schema"` in the file). */
+export function deployConfigJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://github.com/mksysb-vault/mksysb-vault/schema/mksysb-vault.config.schema.json',
+    title: 'mksysb-vault deploy config',
+    ...z.toJSONSchema(DeployConfigSchema, { io: 'input', unrepresentable: 'any' }),
+  };
+}
