@@ -135,11 +135,15 @@ export const DeployConfigSchema = z
       .strict()
       .optional(),
     fleet: FleetSchema,
-    /** The SSM parameter that holds the fleet; the workflow reads it at every run. @default '/mksysb-vault/fleet' */
-    fleetParameterName: z
+    /**
+     * The SSM Parameter Store path the fleet is written under (a few JSON parameters); the workflow reads
+     * every parameter below it at each run, so `aws ssm put-parameter --name <path>/<host> --value '{…}'`
+     * adds a host without a redeploy. @default '/mksysb-vault/fleet/'
+     */
+    fleetParameterPath: z
       .string()
-      .regex(/^\/[A-Za-z0-9_.\-/]{1,1000}$/, 'an SSM parameter name starting with /')
-      .default('/mksysb-vault/fleet'),
+      .regex(/^(\/[A-Za-z0-9_.-]{1,200})+\/$/, 'an SSM parameter path like /mksysb-vault/fleet/')
+      .default('/mksysb-vault/fleet/'),
     schedule: ScheduleSchema.default(ScheduleSchema.parse({})),
     verification: VerificationPolicySchema.default(VerificationPolicySchema.parse({})),
     retention: RetentionPolicySchema.default(RetentionPolicySchema.parse({})),

@@ -114,3 +114,74 @@ export function parseFleet(text: string, source: string): Fleet {
     throw new FleetError(`${source}: invalid fleet\n${describeIssues(result.error, 'fleet')}`);
   return result.data;
 }
+
+/**
+ * The fleet as SSM parameter values under one path: compact JSON arrays of hosts, each value at most
+ * `limitBytes` (4 KB, the Standard tier's limit), so 1,000 hosts need a few dozen parameters, not 1,000
+ * stack resources. Defaults are left out; load-fleet fills them back in.
+ */
+export function fleetParameterValues(fleet: readonly FleetHostInput[], limitBytes = 4096): string[] {
+  const defaults = FleetHostSchema.parse({ host: 'x', managedNodeId: 'mi-00000000' });
+  const compact = fleet.map((h) =>
+    Object.fromEntries(
+      Object.entries(h).filter(
+        ([k, v]) => k === 'host' || JSON.stringify(v) !== JSON.stringify(defaults[k as keyof FleetHost]),
+      ),
+    ),
+  );
+  const chunks: string[] = [];
+  let current: string[] = [];
+  const size = (items: string[]) => 2 + items.join(',').length;
+  for (const host of compact) {
+    const text = JSON.stringify(host);
+    if (size([text]) > limitBytes)
+      throw new FleetError(
+        `host "${host.host}": its entry is ${text.length} bytes, more than a parameter holds`,
+      );
+    if (current.length > 0 && size([...current, text]) > limitBytes) {
+      chunks.push(`[${current.join(',')}]`);
+      current = [];
+    }
+    current.push(text);
+  }
+  if (current.length > 0) chunks.push(`[${current.join(',')}]`);
+  return chunks;
+}
+
+/**
+ * The fleet from every parameter under the fleet path. Each value is one host object or an array of
+ * them, so an operator adds a host with one `aws ssm put-parameter` and no redeploy. Errors name the
+ * parameter and the host.
+ */
+export function parseFleetParameters(parameters: readonly { name: string; value: string }[]): Fleet {
+  const hosts: unknown[] = [];
+  const origin: string[] = [];
+  for (const p of [...parameters].sort((a, b) => a.name.localeCompare(b.name))) {
+    let value: unknown;
+    try {
+      value = JSON.parse(p.value);
+    } catch (error) {
+      throw new FleetError(`fleet parameter ${p.name}: not JSON (${(error as Error).message})`);
+    }
+    for (const host of Array.isArray(value) ? value : [value]) {
+      hosts.push(host);
+      origin.push(p.name);
+    }
+  }
+  if (hosts.length === 0)
+    throw new FleetError('the fleet is empty: no host found in any parameter under the fleet path');
+  const result = FleetSchema.safeParse(hosts);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const index = typeof issue.path[0] === 'number' ? issue.path[0] : -1;
+      const where =
+        index >= 0
+          ? `${origin[index]} (host ${JSON.stringify((hosts[index] as { host?: unknown })?.host ?? `#${index}`)})`
+          : 'fleet';
+      const field = issue.path.slice(1).join('.');
+      return `${where}${field ? ` field ${field}` : ''}: ${issue.message}`;
+    });
+    throw new FleetError(`invalid fleet in Parameter Store\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

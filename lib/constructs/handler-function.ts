@@ -1,0 +1,83 @@
+// One Lambda function of the pipeline, built from `lambdas/<name>/index.ts` by the local esbuild (no
+// Docker), on the current Node runtime, ARM, with JSON logs and its own log group. Every handler is
+// made through this so they share runtime, bundling, logging and tracing settings.
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The folder names under lambdas/ that are deployable handlers. */
+export type HandlerName =
+  | 'load-fleet'
+  | 'await-command'
+  | 'prepare-upload'
+  | 'complete-upload'
+  | 'verify'
+  | 'record-failure'
+  | 'notify'
+  | 'retention'
+  | 'run-report'
+  | 'freshness';
+
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+export interface HandlerFunctionProps {
+  /** The handler folder under lambdas/. */
+  readonly name: HandlerName;
+  readonly description: string;
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export function handlerEntry(name: HandlerName): string {
+  return fileURLToPath(new URL(`../../lambdas/${name}/index.ts`, import.meta.url));
+}
+
+export class HandlerFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: handlerEntry(props.name),
+      handler: 'handler',
+      description: props.description,
+      runtime: LAMBDA_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(60),
+      environment: {
+        // Structured logs: POWERTOOLS_* are read by the logger if Powertools is added; the runtime's
+        // JSON log format makes every console line a searchable JSON object either way.
+        POWERTOOLS_SERVICE_NAME: 'mksysb-vault',
+        AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+        ...props.environment,
+      },
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // ESM bundles need require() for the SDK's CommonJS dependencies.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        // Bundle the SDK too: the version tested here is the version deployed.
+        externalModules: [],
+      },
+    });
+  }
+}
