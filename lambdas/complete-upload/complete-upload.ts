@@ -1,8 +1,10 @@
 // complete-upload: turns the parts the transfer step PUT into the image, and proves it is the image
 // the host made: every part reported, the object's size equal to the host's, and (where S3's ETags
 // are MD5s, i.e. not SSE-KMS) each part's ETag equal to the MD5 the host computed and the multipart
-// ETag equal to md5(part MD5s)-N. An image that fails is moved to quarantine/ and the step fails
-// saying why. The `abort` action is what the workflow's Catch calls after a failed transfer.
+// ETag equal to md5(part MD5s)-N. An image that fails is moved to quarantine/, an upload that cannot
+// be completed as planned is aborted, and the step fails saying why. The `abort` action is what the
+// workflow's Catch calls after a failed transfer (a missing part or transfer report: the parts that
+// did arrive stay until then, so nothing is thrown away before the workflow decides).
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -104,7 +106,7 @@ async function complete(input: CompleteAction, deps: CompleteUploadDeps): Promis
   const manifest = await readManifestHeader(input, deps);
   if (manifest.sizeBytes !== input.sizeBytes)
     throw new UploadMismatchError(
-      `${input.host}: ${input.key} was planned for ${manifest.sizeBytes} bytes but the host reports ${input.sizeBytes}: the image changed after prepare-upload`,
+      `${input.host}: ${input.key} was planned for ${manifest.sizeBytes} bytes but the host reports ${input.sizeBytes}: the image changed after prepare-upload; ${await abortAfterMismatch(input, deps)}`,
     );
 
   const reportKey = transferReportKey(input.runId, input.host, image.name);
@@ -142,7 +144,7 @@ async function complete(input: CompleteAction, deps: CompleteUploadDeps): Promis
       const name = (error as { name?: string }).name;
       if (name === 'InvalidPart' || name === 'InvalidPartOrder' || name === 'EntityTooSmall')
         throw new UploadMismatchError(
-          `${input.host}: S3 refused to complete ${input.key} (${name}): the reported part ETags do not match the parts S3 holds`,
+          `${input.host}: S3 refused to complete ${input.key} (${name}): the reported part ETags do not match the parts S3 holds; ${await abortAfterMismatch(input, deps)}`,
           { cause: error },
         );
       await storeCall(ctx('completing the multipart upload'), () => Promise.reject(error));
@@ -198,6 +200,20 @@ export function judgeUpload(
   if (object.etag !== expected)
     problems.push(`multipart ETag ${object.etag}, expected ${expected} from the host's part MD5s`);
   return { problems, partEtags: 'ok', multipartEtag: 'ok' };
+}
+
+/** Aborts an upload that can never become the host's image; says what happened, for the error. */
+async function abortAfterMismatch(input: CompleteAction, deps: CompleteUploadDeps): Promise<string> {
+  try {
+    await deps.s3.send(
+      new AbortMultipartUploadCommand({ Bucket: deps.bucket, Key: input.key, UploadId: input.uploadId }),
+    );
+    return `upload ${input.uploadId} aborted`;
+  } catch (error) {
+    if (kindOf(error) === 'no-such-upload') return `upload ${input.uploadId} was already gone`;
+    const name = (error as { name?: string }).name ?? 'Error';
+    return `aborting upload ${input.uploadId} failed too (${name}): the bucket's lifecycle rule removes it`;
+  }
 }
 
 const COPY_LIMIT = 5 * 1024 ** 3;

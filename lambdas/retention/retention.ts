@@ -1,8 +1,10 @@
 // retention: reads each host's catalog, plans with the pure GFS planner, and (unless a dry run)
-// carries the plan out. Deletion order per image: the record first, so the catalog stops listing
-// the image before any byte of it goes; then the image and its sidecars in one DeleteObjects. An
-// interrupted delete leaves unlisted leftovers, never a record pointing at nothing, and the next run
-// sweeps them as strays (objects whose image has no record, past a grace period).
+// carries the plan out. Deletion order per image: the image and its sidecars first (one
+// DeleteObjects), the record last and only once every other object is gone. A delete that fails
+// part-way therefore leaves the record, so the image stays in the catalog, its facts (SHA-256,
+// listing, verdict) stay beside whatever bytes remain, and the next run plans the same delete again
+// and finishes it (deleting a key that is already gone succeeds). The other order would leave bytes
+// without a record: unlisted, unexplained, and swept later without anyone having looked at them.
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -21,6 +23,11 @@ import {
   type RetentionPolicy,
 } from '../shared/retention-plan.js';
 import { RetentionInputSchema, type RetentionOutput, RetentionOutputSchema } from './schema.js';
+
+/** S3 refused some keys of a DeleteObjects: the image's record is still there. */
+export class RetentionDeleteError extends Error {
+  override name = 'RetentionDeleteError';
+}
 
 export interface RetentionDeps {
   readonly s3: S3Client;
@@ -73,6 +80,7 @@ export async function applyRetention(event: unknown, deps: RetentionDeps): Promi
         deps,
         host,
         plan.strays.map((s) => s.key),
+        'the next run retries',
       );
   }
 
@@ -116,17 +124,29 @@ async function lockDates(
   return locks;
 }
 
+/** The image and its sidecars, then (only when they all went) the record: see the header comment. */
 async function deleteImage(deps: RetentionDeps, host: string, decision: RetentionDecision): Promise<number> {
-  const [record, ...rest] = decision.objects;
+  const record = decision.objects.at(-1);
   if (!record) return 0;
-  await storeCall({ action: 'deleting the record', key: record, host }, () =>
+  const deleted = await deleteKeys(
+    deps,
+    host,
+    decision.objects.slice(0, -1),
+    `the record ${record} was left in place; the next run retries`,
+  );
+  await storeCall({ action: 'deleting the record (its image is gone)', key: record, host }, () =>
     deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: record })),
   );
-  return 1 + (await deleteKeys(deps, host, rest));
+  return deleted + 1;
 }
 
 /** DeleteObjects in batches of 1,000 (the API's limit); a key S3 refuses is an error naming it. */
-async function deleteKeys(deps: RetentionDeps, host: string, keys: readonly string[]): Promise<number> {
+async function deleteKeys(
+  deps: RetentionDeps,
+  host: string,
+  keys: readonly string[],
+  consequence: string,
+): Promise<number> {
   let deleted = 0;
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
@@ -140,8 +160,8 @@ async function deleteKeys(deps: RetentionDeps, host: string, keys: readonly stri
     );
     const errors = answer.Errors ?? [];
     if (errors.length > 0)
-      throw new Error(
-        `retention for host ${host}: S3 refused to delete ${errors.length} object(s), first ${errors[0]?.Key}: ${errors[0]?.Code} ${errors[0]?.Message ?? ''}`,
+      throw new RetentionDeleteError(
+        `retention for host ${host}: S3 refused to delete ${errors.length} object(s), first ${errors[0]?.Key}: ${errors[0]?.Code}${errors[0]?.Message ? ` ${errors[0].Message}` : ''}; ${consequence}`,
       );
     deleted += batch.length;
   }

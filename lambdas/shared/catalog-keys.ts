@@ -101,7 +101,7 @@ export function sidecarKey(image: string, sidecar: ImageSidecar): string {
   return `${image}${SIDECAR_SUFFIXES[sidecar]}`;
 }
 
-/** Every key that belongs to an image, in the order retention deletes them (see docs/s3-layout.md). */
+/** Every key that belongs to an image: retention deletes `rest` first and the record last (docs/s3-layout.md). */
 export function imageObjectKeys(image: string): { record: string; rest: string[] } {
   return {
     record: recordKey(image),

@@ -54,7 +54,7 @@ export interface RetentionDecision {
   /** Why it is kept (empty for a delete). */
   readonly rules: KeepRule[];
   readonly reason: string;
-  /** For a delete: the record first, then the image and its sidecars (see docs/s3-layout.md). */
+  /** For a delete: the image and its sidecars, the record last (see docs/s3-layout.md). */
   readonly objects: string[];
 }
 
@@ -176,7 +176,7 @@ export function planRetention(
           image.verdict === 'FAIL'
             ? `FAIL image older than ${policy.failedKeepDays} days and outside the ${policy.weekly}-week window`
             : `older than the ${policy.weekly}-week window and not a weekly (${policy.weekly}) or monthly (${policy.monthly}) keeper`,
-        objects: [keys.record, ...keys.rest],
+        objects: [...keys.rest, keys.record],
       });
     }
   }

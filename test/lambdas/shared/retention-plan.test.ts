@@ -87,16 +87,16 @@ describe('retention planning', () => {
     expect(plan.delete.map((d) => d.key)).toEqual([unlocked.key]);
   });
 
-  it('deletes the record first, then the image and its sidecars', () => {
+  it('deletes the image and its sidecars first and the record last', () => {
     const old = image('f', 400);
     const plan = planRetention([...weekly('f', 3), old], NOW, noMonthly);
     expect(plan.delete[0]?.objects).toEqual([
-      `${old.key}.record.json`,
       old.key,
       `${old.key}.log`,
       `${old.key}.lsmksysb`,
       `${old.key}.filesets`,
       `${old.key}.toc.gz`,
+      `${old.key}.record.json`,
     ]);
   });
 
