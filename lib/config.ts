@@ -109,8 +109,8 @@ export const AlertsSchema = z
   .object({
     /** E-mail addresses subscribed to the alert topic. @default [] */
     emails: z.array(z.email('not an e-mail address')).default([]),
-    /** Lowest severity that is published per anomaly; the run digest is always sent. @default 'warning' */
-    minSeverity: z.enum(['info', 'warning', 'critical']).default('warning'),
+    /** Lowest severity that is published per anomaly; the run digest is always sent. @default 'warn' */
+    minSeverity: z.enum(['info', 'warn', 'fail']).default('warn'),
   })
   .strict();
 
