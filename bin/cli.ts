@@ -1,8 +1,21 @@
 // The `mksysb-vault` command line: one entry, one command per file under lib/cli/.
 import { type CliIo, type Command, EXIT, UsageError } from '../lib/cli/command.js';
+import { historyCommand } from '../lib/cli/history.js';
+import { reportCommand } from '../lib/cli/report.js';
+import { restoreKitCommand } from '../lib/cli/restore-kit.js';
+import { retentionCommand } from '../lib/cli/retention.js';
+import { statusCommand } from '../lib/cli/status.js';
 import { verifyCommand } from '../lib/cli/verify.js';
+import { ConfigError } from '../lib/config.js';
 
-export const COMMANDS: readonly Command[] = [verifyCommand];
+export const COMMANDS: readonly Command[] = [
+  statusCommand,
+  historyCommand,
+  reportCommand,
+  retentionCommand,
+  restoreKitCommand,
+  verifyCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -30,7 +43,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
       io.err(`mksysb-vault ${name}: ${error.message}`);
       return EXIT.usage;
     }

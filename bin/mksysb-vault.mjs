@@ -2,6 +2,14 @@
 // The `mksysb-vault` command: registers tsx so the TypeScript CLI runs straight from a checkout.
 import { register } from 'tsx/esm/api';
 
+// The AWS SDK warns on every start that its 2027 releases need Node 22; the lockfile pins a release
+// that runs on Node 20, so the warning says nothing an operator can act on (see README, Requirements).
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  if (String(warning).startsWith('NodeVersionSupportWarning')) return;
+  emitWarning(warning, ...rest);
+};
+
 register();
 const { main } = await import('./cli.ts');
 process.exitCode = await main(process.argv.slice(2));

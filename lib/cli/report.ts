@@ -1,0 +1,77 @@
+// `mksysb-vault report`: the fleet as one self-contained HTML page (a row and a size chart per host,
+// every anomaly), written to a file that can be opened, mailed or archived.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type FleetReport, type ReportHost, renderHtmlReport } from '../report/html-report.js';
+import { type CliIo, type Command, EXIT, parseOptions, UsageError } from './command.js';
+import { type HostView, readFleetView } from './fleet-view.js';
+import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
+
+const HELP = `Usage: mksysb-vault report [--out FILE] [options]
+
+Writes an HTML report of the fleet: per host its newest verdict, a size-over-time chart of its
+images and every anomaly. The page has no scripts and no external assets.
+
+Options:
+  --out FILE         where to write it (default mksysb-vault-report.html)
+  --title TEXT       the page title (default "mksysb-vault fleet report")
+  -h, --help         show this help
+
+${STORE_HELP}
+
+Exit status: 0 written, 64 usage error or unwritable file, 69 store unreachable.`;
+
+export function reportHost(view: HostView): ReportHost {
+  return {
+    host: view.host,
+    images: [...view.records].reverse().map((r) => ({
+      host: r.host,
+      kind: r.kind,
+      volumeGroup: r.volumeGroup,
+      date: r.date,
+      sizeBytes: r.sizeBytes,
+      verdict: r.verdict,
+      anomalies: r.anomalies,
+      osLevel: r.osLevel,
+    })),
+    problems: view.problems,
+  };
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'an HTML report of the fleet with size charts and anomalies',
+  help: HELP,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { values } = parseOptions('report', argv, {
+      ...STORE_OPTIONS,
+      out: { type: 'string', default: 'mksysb-vault-report.html' },
+      title: { type: 'string', default: 'mksysb-vault fleet report' },
+      help: { type: 'boolean', short: 'h', default: false },
+    });
+    if (values.help) {
+      io.out(HELP);
+      return EXIT.ok;
+    }
+    const out = resolve(io.cwd, values.out);
+    return withStore(values, io, async (store) => {
+      const views = await readFleetView(store);
+      const report: FleetReport = {
+        title: values.title,
+        generatedAt: store.clock.toISOString(),
+        store: store.description,
+        hosts: views.map(reportHost),
+      };
+      try {
+        writeFileSync(out, renderHtmlReport(report));
+      } catch (error) {
+        throw new UsageError(
+          `--out ${values.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
+      }
+      const images = views.reduce((n, v) => n + v.records.length, 0);
+      io.out(`wrote ${out} (${views.length} hosts, ${images} images)`);
+      return EXIT.ok;
+    });
+  },
+};

@@ -1,0 +1,123 @@
+// `mksysb-vault restore-kit HOST`: the steps to rebuild a host from its newest good image (or the one
+// of --date): a presigned download URL, the checksum to verify, the NIM define and bos_inst lines,
+// and alt_disk_mksysb for a test restore.
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
+import { renderRestoreKit, restoreKit } from '../../lambdas/shared/restore-kit.js';
+import { type CliIo, type Command, EXIT, parseOptions, UsageError } from './command.js';
+import { readFleetView } from './fleet-view.js';
+import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
+
+const HELP = `Usage: mksysb-vault restore-kit HOST [--date YYYY-MM-DD] [options]
+
+Prints how to rebuild HOST: download its image (a presigned URL), verify the SHA-256 recorded at
+backup time, define it on a NIM master and reinstall with bos_inst — or test it with
+alt_disk_mksysb on a spare disk. Without --date: the newest PASS mksysb image (else the newest WARN).
+
+Options:
+  --date DAY         the image of this day
+  --expires SECONDS  lifetime of the download URL (default 86400, at most 604800)
+  --nim-dir DIR      where the image goes on the NIM master (default /export/mksysb)
+  --nim-server NAME  NIM server name (default master)
+  --spare-disk DISK  disk for the alt_disk_mksysb test restore (default hdisk1)
+  --json             print the kit as JSON
+  -h, --help         show this help
+
+${STORE_HELP}
+
+Exit status: 0 printed, 2 the host has no usable image, 64 usage error, 69 store unreachable.`;
+
+export const restoreKitCommand: Command = {
+  name: 'restore-kit',
+  summary: 'the steps to rebuild a host from its image (download, checksum, NIM)',
+  help: HELP,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { values, positionals } = parseOptions(
+      'restore-kit',
+      argv,
+      {
+        ...STORE_OPTIONS,
+        date: { type: 'string' },
+        expires: { type: 'string', default: '86400' },
+        'nim-dir': { type: 'string' },
+        'nim-server': { type: 'string' },
+        'spare-disk': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      1,
+    );
+    if (values.help) {
+      io.out(HELP);
+      return EXIT.ok;
+    }
+    const host = positionals[0];
+    if (!host) throw new UsageError('which host? (mksysb-vault restore-kit HOST)');
+    try {
+      validateHostName(host);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))
+      throw new UsageError(`--date "${values.date}" is not a day (YYYY-MM-DD)`);
+    const expires = Number(values.expires);
+    if (!Number.isInteger(expires) || expires < 60 || expires > 604_800)
+      throw new UsageError(
+        `--expires "${values.expires}" must be 60 to 604800 seconds (S3's limit is 7 days)`,
+      );
+
+    return withStore(values, io, async (store) => {
+      const view = (await readFleetView(store, [host]))[0];
+      const images = (view?.records ?? []).filter((r) => r.kind === 'mksysb');
+      if (images.length === 0 && !view?.inFleet)
+        throw new UsageError(`no host "${host}" in ${store.description}`);
+      const image = values.date
+        ? images.find((r) => r.date.slice(0, 10) === values.date)
+        : (images.find((r) => r.verdict === 'PASS') ?? images.find((r) => r.verdict === 'WARN'));
+      if (!image) {
+        io.err(
+          values.date
+            ? `${host} has no mksysb image of ${values.date} (it has: ${images.map((r) => r.date.slice(0, 10)).join(', ') || 'none'})`
+            : `${host} has no PASS or WARN mksysb image to restore from${images.length ? ` (${images.length} FAIL images)` : ''}`,
+        );
+        return EXIT.fail;
+      }
+      const downloadUrl = await getSignedUrl(
+        store.presignClient,
+        new GetObjectCommand({ Bucket: store.bucket, Key: image.key }),
+        { expiresIn: expires },
+      );
+      const subject = {
+        host,
+        date: image.date,
+        key: image.key,
+        bucket: store.bucket,
+        sizeBytes: image.sizeBytes,
+        sha256: image.sha256,
+        osLevel: image.osLevel,
+        verdict: image.verdict,
+      };
+      const steps = restoreKit(subject, {
+        downloadUrl: store.local ? null : downloadUrl,
+        nimDirectory: values['nim-dir'],
+        nimServer: values['nim-server'],
+        spareDisk: values['spare-disk'],
+      });
+      if (values.json)
+        io.out(JSON.stringify({ image: subject, downloadUrl, expiresInSeconds: expires, steps }, null, 2));
+      else {
+        io.out(renderRestoreKit(subject, steps));
+        if (store.local)
+          io.out(
+            `(local store: the image is at s3://${store.bucket}/${image.key} in ${store.description}; the local server runs only while a command does, so no download URL is printed)`,
+          );
+      }
+      if (image.verdict !== 'PASS')
+        io.err(
+          `warning: this image's verdict is ${image.verdict}: ${image.anomalies.map((a) => a.code).join(' ')}`,
+        );
+      return EXIT.ok;
+    });
+  },
+};

@@ -1,0 +1,177 @@
+// The store commands as a user runs them: spawned `mksysb-vault status | history | report |
+// retention | restore-kit` against a local data directory seeded with a fleet's records.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anomaly } from '../../lambdas/shared/anomaly.js';
+import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
+import { startLocalS3 } from '../../lib/local/s3-server.js';
+import { runCli } from '../support/cli.js';
+import { makeRecord, seedImage, weeklyDates } from '../support/local-store.js';
+
+const GiB = 1024 ** 3;
+const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-cli-'));
+const cli = (...args: string[]) => runCli([...args, '--data', data]);
+
+beforeAll(async () => {
+  const paths = localPaths(data);
+  const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
+  const client = s3.client();
+  // aixprd01: ten good weeks. dbqa09: good, then a 4 MB image. Dates newest 2026-11-23 (a Monday).
+  for (const [i, date] of weeklyDates('2026-11-23', 10).entries())
+    await seedImage(client, s3.bucket, makeRecord({ host: 'aixprd01', date, sizeBytes: 20 * GiB + i * 1e7 }));
+  for (const date of weeklyDates('2026-11-16', 4))
+    await seedImage(client, s3.bucket, makeRecord({ host: 'dbqa09', date, sizeBytes: 4 * GiB }));
+  await seedImage(
+    client,
+    s3.bucket,
+    makeRecord({
+      host: 'dbqa09',
+      date: '2026-11-23',
+      sizeBytes: 4 * 1024 * 1024,
+      verdict: 'FAIL',
+      anomalies: [anomaly('TINY_IMAGE', 'fail', 'image is 4.0 MB, expected about 4.0 GB', {})],
+    }),
+  );
+  client.destroy();
+  await s3.close();
+  writeFileSync(
+    paths.state,
+    JSON.stringify({
+      nextRunDate: '2026-11-30',
+      clock: '2026-11-23T06:00:00Z',
+      fleet: [
+        { host: 'aixprd01', managedNodeId: 'mi-0123456789abcdef0' },
+        { host: 'dbqa09', managedNodeId: 'mi-0123456789abcdef0' },
+        { host: 'newlpar', managedNodeId: 'mi-0123456789abcdef0' },
+      ],
+    }),
+  );
+}, 60_000);
+
+afterAll(() => undefined);
+
+describe('mksysb-vault status', () => {
+  it('shows one row per host with verdict, age and the hosts never backed up, and exits 2', () => {
+    const r = cli('status');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/aixprd01\s+2026-11-23\s+0d\s+20\.\d GB\s+PASS\s+\S+\s+OK/);
+    expect(r.stdout).toMatch(/dbqa09\s+2026-11-23\s+0d\s+4\.0 MB\s+FAIL\s+.*FAIL\s+TINY_IMAGE/);
+    expect(r.stdout).toMatch(/newlpar\s+never/);
+    expect(r.stdout).toContain('next run: 2026-11-30 (local clock)');
+    expect(r.status).toBe(2);
+  });
+
+  it('prints JSON with --json', () => {
+    const r = cli('status', '--json');
+    const json = JSON.parse(r.stdout) as { hosts: { host: string; state: string }[] };
+    expect(json.hosts.map((h) => [h.host, h.state])).toEqual([
+      ['aixprd01', 'ok'],
+      ['dbqa09', 'fail'],
+      ['newlpar', 'never'],
+    ]);
+  });
+});
+
+describe('mksysb-vault history', () => {
+  it("lists a host's images newest first with their anomalies", () => {
+    const r = cli('history', 'dbqa09');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^DATE\s+IMAGE\s+SIZE\s+VERDICT/);
+    expect(lines[1]).toMatch(
+      /^2026-11-23\s+mksysb\s+4\.0 MB\s+FAIL\s+7300-02-01-2346\s+TINY_IMAGE: image is 4\.0 MB/,
+    );
+    expect(lines).toHaveLength(6);
+  });
+
+  it('names the known hosts when the host is not in the store', () => {
+    const r = cli('history', 'nosuchhost');
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('no host "nosuchhost"');
+    expect(r.stderr).toContain('hosts: aixprd01, dbqa09, newlpar');
+  });
+
+  it('refuses a host name with shell metacharacters', () => {
+    const r = cli('history', 'a;rm -rf /');
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('is not valid');
+  });
+});
+
+describe('mksysb-vault report', () => {
+  it('writes a self-contained HTML report of every host', () => {
+    const out = join(data, 'report.html');
+    const r = cli('report', '--out', out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('3 hosts, 15 images');
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('dbqa09');
+    expect(html).toContain('TINY_IMAGE');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+  });
+
+  it('says which file it cannot write', () => {
+    const r = cli('report', '--out', join(data, 'no-such-dir', 'r.html'));
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('--out');
+    expect(r.stderr).toContain('ENOENT');
+  });
+});
+
+describe('mksysb-vault retention', () => {
+  it('shows what would be deleted and why, and deletes nothing', () => {
+    const r = cli('retention', '--dry-run');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/aixprd01\s+2026-\d\d-\d\d\s+aixprd01_mksysb_\S+\s+PASS\s+DELETE/);
+    expect(r.stdout).toContain('(dry run: nothing deleted; --apply to delete)');
+    expect(r.stdout).not.toMatch(/dbqa09\s+2026-11-23/);
+    // Still all there.
+    expect(cli('history', 'aixprd01').stdout.trim().split('\n')).toHaveLength(11);
+  });
+});
+
+describe('mksysb-vault restore-kit', () => {
+  it('restores from the newest PASS image, not the failed one, with its checksum and NIM lines', () => {
+    const r = cli('restore-kit', 'dbqa09');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('images/dbqa09/dbqa09_mksysb_2026-11-16');
+    expect(r.stdout).toContain(`# expect: ${'a'.repeat(64)}`);
+    expect(r.stdout).toMatch(/nim -o define -t mksysb .* dbqa09_mksysb_20261116/);
+    expect(r.stdout).toMatch(/nim -o bos_inst .* dbqa09/);
+    expect(r.stdout).toContain('alt_disk_mksysb -m');
+  });
+
+  it('lists the dates it has when --date matches no image', () => {
+    const r = cli('restore-kit', 'aixprd01', '--date', '2020-01-01');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('has no mksysb image of 2020-01-01 (it has: 2026-11-23');
+  });
+});
+
+describe('store errors', () => {
+  it('says there is no local store yet and how to make one', () => {
+    const r = runCli(['status', '--data', join(data, 'nothing-here')]);
+    expect(r.status).toBe(69);
+    expect(r.stderr).toContain('no local store at');
+    expect(r.stderr).toContain('npm start');
+  });
+
+  it('names the config file and field that are wrong', () => {
+    const bad = join(data, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ fleet: [{ host: 'x', managedNodeId: 'nope', extra: 1 }] }));
+    const r = cli('status', '--config', bad);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('bad.json: invalid config');
+    expect(r.stderr).toContain('fleet[0].managedNodeId');
+    expect(r.stderr).toContain('Unrecognized key: "extra"');
+  });
+
+  it('says a bucket cannot be reached, with the bucket and why', () => {
+    const r = cli('status', '--bucket', 'mksysb-vault-nowhere', '--region', 'eu-west-1');
+    expect(r.status).toBe(69);
+    expect(r.stderr).toContain('cannot reach s3://mksysb-vault-nowhere (eu-west-1)');
+    expect(existsSync(data)).toBe(true);
+  });
+});
