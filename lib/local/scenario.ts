@@ -1,0 +1,86 @@
+// The bundled local scenario: a simulated fleet and what happens to it week by week, so that
+// `npm start -- --weeks 8 --reset` shows every kind of trouble mksysb-vault exists to catch — an
+// image that suddenly shrinks, a host that stops answering, a full staging disk, an OS upgrade —
+// and retention pruning old images. Validated like any other input; errors name the field.
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { describeIssues, type FleetHost, FleetHostSchema } from '../../lambdas/shared/fleet.js';
+import { HostProfileSchema } from '../sim-lpar/index.js';
+
+export const DEFAULT_SCENARIO_PATH = 'config/local-scenario.json';
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+}
+
+/** A change to one simulated host from a given week on (1 = the first week of the scenario). */
+const ScenarioEventSchema = z
+  .object({
+    week: z.number().int().min(1).max(520),
+    host: z.string(),
+    /** Shown in the run's output: what the scenario does to the host this week. */
+    what: z.string().min(1),
+    profile: HostProfileSchema.omit({ host: true }).partial(),
+  })
+  .strict();
+export type ScenarioEvent = z.infer<typeof ScenarioEventSchema>;
+
+export const ScenarioSchema = z
+  .object({
+    $schema: z.string().optional(),
+    description: z.string().default(''),
+    /** The simulated LPARs (the stand-in for the real fleet). */
+    hosts: z.array(HostProfileSchema).min(1),
+    events: z.array(ScenarioEventSchema).default([]),
+    /** Deploy-config sections for the local run (verification thresholds scaled to the small images…). */
+    config: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const hosts = new Set(s.hosts.map((h) => h.host));
+    s.events.forEach((e, i) => {
+      if (!hosts.has(e.host))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', i, 'host'],
+          message: `no simulated host "${e.host}"`,
+        });
+    });
+  });
+export type Scenario = z.infer<typeof ScenarioSchema>;
+
+export function loadScenario(path: string): Scenario {
+  if (!existsSync(path)) throw new ScenarioError(`${path}: scenario file not found`);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ScenarioError(`${path}: not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = ScenarioSchema.safeParse(value);
+  if (!parsed.success)
+    throw new ScenarioError(`${path}: invalid scenario\n${describeIssues(parsed.error, '')}`);
+  return parsed.data;
+}
+
+/** The events that take effect in `week` (1-based). */
+export function eventsOfWeek(scenario: Scenario, week: number): ScenarioEvent[] {
+  return scenario.events.filter((e) => e.week === week);
+}
+
+/** The fleet the workflow sees for the simulated hosts: relay mode through the simulated ssh. */
+export function scenarioFleet(scenario: Scenario, knownHostsPath: string): FleetHost[] {
+  return scenario.hosts.map((h) =>
+    FleetHostSchema.parse({
+      host: h.host,
+      address: h.address,
+      managedNodeId: 'mi-00000000000000000',
+      knownHostsPath,
+      volumeGroups: h.volumeGroups.filter((vg) => vg !== 'rootvg'),
+      mksysbFlags: '-X',
+      staging: '/mksysb',
+      keepLocal: 2,
+      expectedSizeBytes: h.sizeBytes,
+    }),
+  );
+}
