@@ -145,6 +145,11 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
       '^[0-9]{1,3}$',
       '2',
     ),
+    limitRate: p(
+      'Cap on each part stream, as curl --limit-rate takes it (e.g. 20M); empty: no cap (transfer).',
+      '^$|^[1-9][0-9]{0,3}[KkMmGg]?$',
+      '',
+    ),
     imagePath: p('Image to transfer; empty: <staging>/<host>_mksysb_<date>.', `^$|^${PATH}$`, ''),
     timeoutSeconds: p(
       'How long SSM lets the step run.',
@@ -166,7 +171,7 @@ function stepArguments(step: HostStep): string {
     case 'backup':
       return `host="$MV_HOST" staging='{{ staging }}' date="$MV_DATE" volumeGroups='{{ volumeGroups }}' mksysbFlags='{{ mksysbFlags }}' keepLocal='{{ keepLocal }}'`;
     case 'transfer':
-      return `mode="$MV_MODE" host="$MV_HOST" address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' imagePath="$MV_IMAGE" manifestUrl='{{ manifestUrl }}' parallelParts='{{ parallelParts }}' partRetries='{{ partRetries }}' retryDelaySeconds='{{ retryDelaySeconds }}'`;
+      return `mode="$MV_MODE" host="$MV_HOST" address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' imagePath="$MV_IMAGE" manifestUrl='{{ manifestUrl }}' parallelParts='{{ parallelParts }}' partRetries='{{ partRetries }}' retryDelaySeconds='{{ retryDelaySeconds }}' limitRate='{{ limitRate }}'`;
   }
 }
 

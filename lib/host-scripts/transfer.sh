@@ -3,7 +3,9 @@
 # (reading each part from the LPAR with dd over ssh) or, in direct mode, on the LPAR itself. Reads
 # the manifest (lambdas/shared/upload-manifest.ts), PUTs each part from a temp file with curl --fail
 # and Content-MD5, several in flight, each retried with back-off on its own; PUTs the sidecars and
-# the transfer-report (part=<n> etag=<etag> md5=<hex>); prints a compact summary.
+# the transfer-report (part=<n> etag=<etag> md5=<hex>); prints a compact summary
+# (docs/host-protocol.md). limitRate caps each stream (curl --limit-rate), to leave room on a shared
+# link; it is empty (no cap) by default.
 # shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
 . ./common.sh
 
@@ -22,6 +24,7 @@ MANIFEST_URL=
 PARALLEL=4
 RETRIES=5
 DELAY=2
+LIMIT_RATE=
 for arg in "$@"; do
   case $arg in
   mode=*) MODE=${arg#mode=} ;;
@@ -36,6 +39,7 @@ for arg in "$@"; do
   parallelParts=*) PARALLEL=${arg#parallelParts=} ;;
   partRetries=*) RETRIES=${arg#partRetries=} ;;
   retryDelaySeconds=*) DELAY=${arg#retryDelaySeconds=} ;;
+  limitRate=*) LIMIT_RATE=${arg#limitRate=} ;;
   *) invalid_arg unknown_argument ;;
   esac
 done
@@ -50,6 +54,11 @@ if ! valid_uint "$PARALLEL" || [ "$PARALLEL" -lt 1 ] || [ "$PARALLEL" -gt 64 ]; 
 if ! valid_uint "$RETRIES" || [ "$RETRIES" -lt 1 ] || [ "$RETRIES" -gt 20 ]; then invalid_arg partRetries; fi
 valid_uint "$DELAY" || invalid_arg retryDelaySeconds
 valid_uint "$SSH_CONNECT_TIMEOUT" || invalid_arg connectTimeout
+case $LIMIT_RATE in
+'' | [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) ;;
+[1-9][KkMmGg] | [1-9][0-9][KkMmGg] | [1-9][0-9][0-9][KkMmGg] | [1-9][0-9][0-9][0-9][KkMmGg]) ;;
+*) invalid_arg limitRate ;;
+esac
 if [ "$MODE" = relay ]; then
   valid_address "$SSH_ADDRESS" || invalid_arg address
   [ -z "$SSH_USER" ] || valid_user "$SSH_USER" || invalid_arg sshUser
@@ -78,9 +87,15 @@ on_host() {
 }
 
 q_image=$(shell_quote "$IMAGE")
+# A connection that stalls (under 1 KiB/s for two minutes) is given up and the part retried, rather
+# than holding the transfer until SSM's timeout.
+CURL_STALL='--speed-limit 1024 --speed-time 120'
+CURL_RATE=
+[ -n "$LIMIT_RATE" ] && CURL_RATE="--limit-rate $LIMIT_RATE"
 
 # The manifest: plain text, one part a line (see upload-manifest.ts).
-if ! curl --fail -sS --retry 3 --connect-timeout 30 -o "$WORK/manifest" "$MANIFEST_URL" 2>"$WORK/curl.err"; then
+# shellcheck disable=SC2086 # CURL_STALL is four words
+if ! curl --fail -sS --retry 3 --connect-timeout 30 $CURL_STALL -o "$WORK/manifest" "$MANIFEST_URL" 2>"$WORK/curl.err"; then
   finish failed "manifest_download_failed:$(tr -c 'A-Za-z0-9._:() -' '_' <"$WORK/curl.err" | cut -c1-160)"
 fi
 [ "$(sed -n 1p "$WORK/manifest")" = '# mksysb-vault upload manifest v1' ] || finish failed manifest_unreadable
@@ -137,8 +152,9 @@ do_part() {
       fi
     fi
     if [ "$_have" = yes ]; then
-      _code=$(curl --fail -sS -X PUT --upload-file "$_file" -H "Content-MD5: $_b64" \
-        --connect-timeout 30 -D "$_file.hdr" -o /dev/null -w '%{http_code}' "$_url" 2>"$_file.err")
+      # shellcheck disable=SC2086 # CURL_RATE is empty or two words
+      _code=$(curl --fail -sS -X PUT --upload-file "$_file" -H "Content-MD5: $_b64" $CURL_RATE \
+        --connect-timeout 30 $CURL_STALL -D "$_file.hdr" -o /dev/null -w '%{http_code}' "$_url" 2>"$_file.err")
       _rc=$?
       if [ "$_rc" -eq 0 ]; then
         _etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *"*\([^"]*\)"*.*$/\1/p' "$_file.hdr" | tr -d '\r' | sed -n '$p')
@@ -163,15 +179,16 @@ do_part() {
   return 1
 }
 
-# PARALLEL workers; worker w takes the parts whose line number is w modulo PARALLEL, so each part
-# is owned by exactly one worker and PARALLEL parts are in flight while parts remain.
+# PARALLEL workers share the parts: each goes down the list and takes the next part nobody has
+# claimed (mkdir is atomic), so PARALLEL parts are in flight while parts remain, and a worker held
+# up by a part's retries does not hold up the parts behind it.
 w=0
 while [ "$w" -lt "$PARALLEL" ]; do
-  awk -v p="$PARALLEL" -v w="$w" '(NR - 1) % p == w' "$WORK/parts" >"$WORK/worker.$w"
   (
     while read -r n off len url; do
+      mkdir "$WORK/claim.$n" 2>/dev/null || continue
       do_part "$n" "$off" "$len" "$url"
-    done <"$WORK/worker.$w"
+    done <"$WORK/parts"
   ) &
   w=$((w + 1))
 done
@@ -209,7 +226,8 @@ kv bytes "$BYTES"
 put_small() {
   _ps_try=1
   while [ "$_ps_try" -le 3 ]; do
-    curl --fail -sS -X PUT --upload-file "$1" --connect-timeout 30 -o /dev/null "$2" 2>/dev/null && return 0
+    # shellcheck disable=SC2086 # CURL_STALL is four words
+    curl --fail -sS -X PUT --upload-file "$1" --connect-timeout 30 $CURL_STALL -o /dev/null "$2" 2>/dev/null && return 0
     sleep "$DELAY"
     _ps_try=$((_ps_try + 1))
   done

@@ -1,0 +1,307 @@
+// The transfer step under ksh93 and dash, against the local S3 server through real presigned
+// multipart URLs made by prepare-upload's logic and finished by complete-upload's. The scripts run
+// asynchronously: the S3 server lives in this process, and a blocking spawn would starve it.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { HOST_EXIT_CODES } from '../../lib/host-scripts/index.js';
+import { type LocalS3, startLocalS3 } from '../../lib/local/s3-server.js';
+import { type HostProfileInput, type SimulatedFleet, setHostProfile } from '../../lib/sim-lpar/index.js';
+import {
+  fleetOf,
+  runOnHostAsync,
+  runOnRelayAsync,
+  SHELLS,
+  SMALL_HOST,
+  tempDir,
+  writeScripts,
+} from './harness.js';
+import {
+  completeImageUpload,
+  editManifest,
+  objectBytes,
+  type PartWatch,
+  type PreparedUpload,
+  prepareImageUpload,
+  startPartWatch,
+} from './s3-upload.js';
+
+const MiB = 1024 * 1024;
+const IMAGE_SIZE = 20 * MiB + 12_345; // three 8 MiB parts, the last one short
+const scripts = writeScripts(tempDir('mvxfer'));
+let s3: LocalS3;
+let store: PartWatch;
+beforeAll(async () => {
+  s3 = await startLocalS3({ directory: tempDir('mvs3') });
+  store = await startPartWatch(s3.endpoint, s3.bucket);
+});
+afterAll(async () => {
+  await store?.close();
+  await s3?.close();
+});
+beforeEach(() => store.reset());
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+// Each upload gets a day of its own, so each has its own image key.
+let day = 0;
+function nextDate(): string {
+  day += 1;
+  return new Date(Date.UTC(2025, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
+}
+
+interface Staged {
+  readonly fleet: SimulatedFleet;
+  readonly image: string;
+  readonly bytes: Buffer;
+  readonly upload: PreparedUpload;
+}
+
+/** A host with a backed-up image of random bytes (a part out of place changes the hash) and its upload. */
+async function staged(
+  profile: HostProfileInput = SMALL_HOST,
+  size = IMAGE_SIZE,
+  fill: 'random' | 'zeros' = 'random',
+): Promise<Staged> {
+  const fleet = fleetOf([profile]);
+  const date = nextDate();
+  const image = join(fleet.stagingDir(profile.host), `${profile.host}_mksysb_${date}`);
+  const bytes = fill === 'random' ? randomBytes(size) : Buffer.alloc(size);
+  writeFileSync(image, bytes);
+  writeFileSync(`${image}.log`, '0512-038 mksysb: Backup Completed Successfully.\n');
+  writeFileSync(`${image}.lsmksysb`, 'VOLUME GROUP:           rootvg\n');
+  const upload = await prepareImageUpload(store, { host: profile.host, date, sizeBytes: size });
+  return { fleet, image, bytes, upload };
+}
+
+const args = (s: Staged, ...more: string[]) => [
+  `host=${s.upload.host}`,
+  `imagePath=${s.image}`,
+  `manifestUrl=${s.upload.manifestUrl}`,
+  'retryDelaySeconds=0',
+  ...more,
+];
+const relayArgs = (s: Staged, ...more: string[]) =>
+  args(s, 'mode=relay', `address=${s.upload.host}`, `knownHostsPath=${s.fleet.knownHostsPath}`, ...more);
+
+/** How many times each part was PUT (the simulated relay's curl logs every attempt). */
+function putAttempts(s: Staged, host = s.upload.host): Record<number, number> {
+  const log = join(s.fleet.hostRoot(host), 'state/part-puts');
+  const counts: Record<number, number> = {};
+  if (!existsSync(log)) return counts;
+  for (const n of readFileSync(log, 'utf8').split('\n').filter(Boolean))
+    counts[Number(n)] = (counts[Number(n)] ?? 0) + 1;
+  return counts;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe.each(SHELLS)('transfer under %s', (shell) => {
+  it('uploads every part from the relay over ssh, parts in parallel, and the completed object equals the image', async () => {
+    const s = await staged();
+    store.gate(3);
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(out).toMatchObject({ status: 'ok', partsTotal: 3, partsOk: 3, partsFailed: 0, partRetries: 0 });
+    expect(out).toMatchObject({ bytes: IMAGE_SIZE, bytesTotal: IMAGE_SIZE, transferReport: 'uploaded' });
+    expect(r.code).toBe(HOST_EXIT_CODES.ok);
+    expect(store.maxInFlight()).toBe(3);
+    expect(out.sidecarsOk).toEqual(['log', 'lsmksysb']);
+    expect(out.sidecarsMissing).toEqual(['filesets', 'toc']);
+    const done = await completeImageUpload(store, s.upload);
+    expect(done).toMatchObject({ sizeBytes: IMAGE_SIZE, partCount: 3, checks: { partEtags: 'ok' } });
+    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+    expect((await objectBytes(store, `${s.upload.key}.log`)).toString()).toContain('0512-038');
+  });
+
+  it('uploads locally in direct mode and reports each part with the MD5 of its bytes', async () => {
+    const s = await staged();
+    const r = await runOnHostAsync(shell, scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'));
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({ status: 'ok', partsOk: 3 });
+    const report = (
+      await objectBytes(store, `uploads/${s.upload.runId}/lpar01/${s.image.split('/').pop()}.parts`)
+    )
+      .toString()
+      .trim()
+      .split('\n')
+      .sort();
+    const md5 = (from: number, to: number) =>
+      createHash('md5').update(s.bytes.subarray(from, to)).digest('hex');
+    expect(report).toHaveLength(3);
+    expect(report[0]).toMatch(new RegExp(`^part=1 etag=\\S+ md5=${md5(0, 8 * MiB)}$`));
+    expect(report[2]).toMatch(new RegExp(`^part=3 etag=\\S+ md5=${md5(16 * MiB, IMAGE_SIZE)}$`));
+    await completeImageUpload(store, s.upload);
+    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+  });
+
+  it('retries a part that fails twice on its own: the other parts are sent once and the image completes', async () => {
+    const s = await staged({ ...SMALL_HOST, faults: ['part_fail:2:2'] });
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({ status: 'ok', partsOk: 3, partRetries: 2 });
+    expect(putAttempts(s)).toEqual({ 1: 1, 2: 3, 3: 1 });
+    await completeImageUpload(store, s.upload);
+    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+  });
+
+  it('reports partial, naming the part that kept failing and why, after uploading the others', async () => {
+    const s = await staged({ ...SMALL_HOST, faults: ['part_fail:9:3'] });
+    const r = await runOnRelayAsync(
+      shell,
+      scripts.transfer,
+      s.fleet,
+      'lpar01',
+      relayArgs(s, 'partRetries=3'),
+    );
+    expect(r.code).toBe(HOST_EXIT_CODES.partial);
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
+      status: 'partial',
+      reason: 'parts_failed:1',
+      partsOk: 2,
+      partsFailed: 1,
+      bytes: 16 * MiB,
+      failedParts: [{ partNumber: 3, reason: 'http_500' }],
+      transferReport: 'uploaded',
+    });
+    expect(putAttempts(s)).toEqual({ 1: 1, 2: 1, 3: 3 });
+    await expect(completeImageUpload(store, s.upload)).rejects.toThrow(/2 of 3 parts; missing part\(s\) 3/);
+  });
+
+  it('names a part whose URL cannot be reached with curl’s exit status', async () => {
+    const s = await staged();
+    const port = await closedPort();
+    await editManifest(store, s.upload, (m) => ({
+      ...m,
+      parts: m.parts.map((p) =>
+        p.partNumber === 2 ? { ...p, url: p.url.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`) } : p,
+      ),
+    }));
+    const r = await runOnHostAsync(
+      shell,
+      scripts.transfer,
+      s.fleet,
+      'lpar01',
+      args(s, 'mode=direct', 'partRetries=2'),
+    );
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
+      status: 'partial',
+      failedParts: [{ partNumber: 2, reason: 'curl_exit_7' }],
+    });
+  });
+
+  it('fails when no part gets through, listing every part', async () => {
+    const s = await staged({ ...SMALL_HOST, faults: ['part_fail:9'] });
+    const r = await runOnRelayAsync(
+      shell,
+      scripts.transfer,
+      s.fleet,
+      'lpar01',
+      relayArgs(s, 'partRetries=2'),
+    );
+    expect(r.code).toBe(HOST_EXIT_CODES.failed);
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(out).toMatchObject({ status: 'failed', reason: 'all_parts_failed', partsOk: 0, partsFailed: 3 });
+    expect(out.failedParts.map((p) => p.partNumber)).toEqual([1, 2, 3]);
+    expect(putAttempts(s)).toEqual({ 1: 2, 2: 2, 3: 2 });
+  });
+
+  it('refuses to upload an image whose size is not the one the upload was planned for', async () => {
+    const s = await staged();
+    truncateSync(s.image, IMAGE_SIZE + MiB);
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    expect(r.code).toBe(HOST_EXIT_CODES.failed);
+    expect(parseHostOutput(r.stdout, 'transfer').reason).toBe(
+      `size_mismatch:manifest_${IMAGE_SIZE}_image_${IMAGE_SIZE + MiB}`,
+    );
+    expect(putAttempts(s)).toEqual({});
+  });
+
+  it.each([
+    ['unreachable', 'unreachable', HOST_EXIT_CODES.unreachable],
+    ['auth_failure', 'auth_failed', HOST_EXIT_CODES.auth_failed],
+  ] as const)('maps the ssh fault %s to status %s', async (fault, status, code) => {
+    const s = await staged();
+    setHostProfile(s.fleet.dir, 'lpar01', { faults: [fault] });
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    expect(r.code).toBe(code);
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
+      status,
+      reason: expect.stringMatching(/^ssh:/),
+    });
+  });
+
+  it.each([
+    ['host', 'host=a;rm -rf /'],
+    ['host', 'host=lpar 01'],
+    ['host', 'host=$(touch PWNED)'],
+    ['imagePath', 'imagePath=/mksysb/$(touch PWNED)'],
+    ['imagePath', 'imagePath=/mksysb/my image'],
+    ['imagePath', "imagePath=/mksysb/x';touch PWNED;'"],
+    ['address', 'address=-oProxyCommand=touch PWNED'],
+    ['sshUser', 'sshUser=root;touch PWNED'],
+    ['manifestUrl', "manifestUrl=http://x/'$(touch PWNED)'"],
+    ['limitRate', 'limitRate=1M;touch PWNED'],
+    ['parallelParts', 'parallelParts=4`touch PWNED`'],
+  ])('rejects a hostile %s (%s) before running anything', async (field, hostile) => {
+    const fleet = fleetOf([SMALL_HOST]);
+    const image = join(fleet.stagingDir('lpar01'), 'lpar01_mksysb_2025-01-05');
+    writeFileSync(image, 'image');
+    const name = hostile.slice(0, hostile.indexOf('='));
+    const given = [
+      'host=lpar01',
+      `imagePath=${image}`,
+      // Any fetch would show: nothing listens there.
+      'manifestUrl=http://127.0.0.1:9/manifest',
+      'mode=relay',
+      'address=lpar01',
+      `knownHostsPath=${fleet.knownHostsPath}`,
+    ].filter((a) => !a.startsWith(`${name}=`));
+    const r = await runOnRelayAsync(shell, scripts.transfer, fleet, 'lpar01', [...given, hostile]);
+    expect(r.code).toBe(HOST_EXIT_CODES.invalid);
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
+      status: 'invalid',
+      reason: `invalid_argument:${field}`,
+    });
+    expect(r.stdout).not.toContain('parts_total=');
+    expect(existsSync(join(fleet.hostRoot('lpar01'), 'PWNED'))).toBe(false);
+    expect(existsSync('PWNED')).toBe(false);
+  });
+});
+
+it('caps the speed of each part stream when told to, and still delivers the image', async () => {
+  const s = await staged({ ...SMALL_HOST }, 9 * MiB);
+  const r = await runOnHostAsync(
+    'dash',
+    scripts.transfer,
+    s.fleet,
+    'lpar01',
+    args(s, 'mode=direct', 'limitRate=200M'),
+  );
+  expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({ status: 'ok', partsOk: 2 });
+  await completeImageUpload(store, s.upload);
+  expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+});
+
+it('keeps the summary small when many parts fail: far under the 24,000 characters SSM returns', async () => {
+  const s = await staged({ ...SMALL_HOST, faults: ['part_fail:9'] }, 200 * MiB, 'zeros');
+  const r = await runOnRelayAsync(
+    'dash',
+    scripts.transfer,
+    s.fleet,
+    'lpar01',
+    relayArgs(s, 'partRetries=1', 'parallelParts=8'),
+  );
+  const out = parseHostOutput(r.stdout, 'transfer');
+  expect(out).toMatchObject({ status: 'failed', partsFailed: 25, moreFailedParts: 5 });
+  expect(out.failedParts).toHaveLength(20);
+  expect(r.stdout.length).toBeLessThan(2_000);
+  expect(readFileSync(s.image).length).toBe(200 * MiB);
+});
