@@ -2,7 +2,7 @@
 // multipart URLs made by prepare-upload's logic and finished by complete-upload's. The scripts run
 // asynchronously: the S3 server lives in this process, and a blocking spawn would starve it.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -304,4 +304,5 @@ it('keeps the summary small when many parts fail: far under the 24,000 character
   expect(out.failedParts).toHaveLength(20);
   expect(r.stdout.length).toBeLessThan(2_000);
   expect(readFileSync(s.image).length).toBe(200 * MiB);
+  rmSync(s.fleet.dir, { recursive: true, force: true });
 });
