@@ -3,6 +3,7 @@
 // made through this so they share runtime, bundling, logging and tracing settings.
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -40,17 +41,31 @@ export function handlerEntry(name: HandlerName): string {
   return fileURLToPath(new URL(`../../lambdas/${name}/index.ts`, import.meta.url));
 }
 
-export class HandlerFunction extends Construct {
+export class HandlerFunction extends Construct implements iam.IGrantable {
+  /** The handler folder under lambdas/ this function is built from. */
+  public readonly handlerName: HandlerName;
   public readonly function: NodejsFunction;
   public readonly logGroup: logs.LogGroup;
+  /**
+   * The function's own role: it starts with nothing but writing to its log group (no AWS managed
+   * policy); the workflow grants each function what it needs, on its prefixes only.
+   */
+  public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
+    this.handlerName = props.name;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `mksysb-vault ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
+      role: this.role,
       entry: handlerEntry(props.name),
       handler: 'handler',
       description: props.description,
@@ -79,5 +94,10 @@ export class HandlerFunction extends Construct {
         externalModules: [],
       },
     });
+  }
+
+  /** The principal to grant to (the function's role). */
+  public get grantPrincipal(): iam.IPrincipal {
+    return this.function.grantPrincipal;
   }
 }
