@@ -1,0 +1,134 @@
+// prepare-upload with a mocked S3: what it asks S3 for, and the errors it raises when S3 says no.
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { prepareUpload } from '../../../lambdas/prepare-upload/prepare-upload.js';
+import { parseManifest } from '../../../lambdas/shared/upload-manifest.js';
+import { accessDenied, mockedS3, notFound, type S3Mock, slowDown } from '../s3-mock.js';
+
+const MiB = 1024 * 1024;
+const KEY = 'images/lpar01/lpar01_mksysb_2026-11-23';
+const MANIFEST = 'uploads/run-2026-11-23/lpar01/lpar01_mksysb_2026-11-23.manifest';
+const event = {
+  runId: 'run-2026-11-23',
+  host: 'lpar01',
+  kind: 'mksysb',
+  date: '2026-11-23T02:00:00Z',
+  sizeBytes: 20 * MiB,
+  sha256: 'A'.repeat(64),
+  osLevel: '7300-02-01-2346',
+};
+
+let s3: S3Mock;
+let deps: Parameters<typeof prepareUpload>[1];
+beforeEach(() => {
+  const mocked = mockedS3();
+  s3 = mocked.s3;
+  deps = {
+    s3: mocked.client,
+    presignClient: mocked.client,
+    bucket: 'vault',
+    partSizeBytes: 8 * MiB,
+    urlExpirySeconds: 3600,
+    now: () => new Date('2026-11-23T02:10:00Z'),
+  };
+  s3.on(HeadObjectCommand).rejects(notFound());
+  s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+  s3.on(PutObjectCommand).resolves({});
+  s3.on(AbortMultipartUploadCommand).resolves({});
+});
+
+describe('prepare-upload', () => {
+  it('creates the upload with the image metadata and writes a manifest of one URL per part', async () => {
+    const out = await prepareUpload(event, deps);
+    const written = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    const manifest = parseManifest(String(written?.Body), MANIFEST);
+    expect(s3).toHaveReceivedCommandWith(CreateMultipartUploadCommand, {
+      Bucket: 'vault',
+      Key: KEY,
+      Metadata: {
+        host: 'lpar01',
+        date: '2026-11-23T02:00:00Z',
+        sha256: 'a'.repeat(64),
+        oslevel: '7300-02-01-2346',
+        runid: 'run-2026-11-23',
+      },
+    });
+    expect({
+      out: { ...out, manifestUrl: out.manifestUrl.split('?')[0] },
+      manifestKey: written?.Key,
+      parts: manifest.parts.map((p) => [p.partNumber, p.offset, p.length]),
+      partUrlsSigned: manifest.parts.every((p) => /partNumber=\d+&uploadId=up-1/.test(p.url)),
+      urlExpiry: manifest.parts.every((p) => p.url.includes('X-Amz-Expires=3600')),
+    }).toEqual({
+      out: {
+        key: KEY,
+        uploadId: 'up-1',
+        manifestKey: MANIFEST,
+        manifestUrl: `https://vault.s3.eu-west-1.amazonaws.com/${MANIFEST}`,
+        partCount: 3,
+        partSize: 8 * MiB,
+      },
+      manifestKey: MANIFEST,
+      parts: [
+        [1, 0, 8 * MiB],
+        [2, 8 * MiB, 8 * MiB],
+        [3, 16 * MiB, 4 * MiB],
+      ],
+      partUrlsSigned: true,
+      urlExpiry: true,
+    });
+  });
+
+  it('rejects an event with a bad SHA-256, naming the field and the host, before any S3 call', async () => {
+    await expect(prepareUpload({ ...event, sha256: 'xyz' }, deps)).rejects.toThrow(
+      'prepare-upload input (host lpar01) is invalid: sha256: not a SHA-256 (64 hex digits)',
+    );
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('rejects a host name that could leave its prefix, naming the field', async () => {
+    await expect(prepareUpload({ ...event, host: '../lpar02' }, deps)).rejects.toThrow(
+      /prepare-upload input \(host \.\.\/lpar02\) is invalid: host: not an AIX host name/,
+    );
+  });
+
+  it('reports S3 throttling on create as a retryable StoreThrottled naming host and key', async () => {
+    s3.on(CreateMultipartUploadCommand).rejects(slowDown());
+    await expect(prepareUpload(event, deps)).rejects.toMatchObject({
+      name: 'StoreThrottled',
+      message: `S3 throttled creating the multipart upload for host lpar01 (${KEY}): SlowDown; the step is safe to retry`,
+    });
+  });
+
+  it('aborts the new upload when the manifest cannot be written, naming the manifest key', async () => {
+    s3.on(PutObjectCommand).rejects(accessDenied());
+    await expect(prepareUpload(event, deps)).rejects.toMatchObject({
+      name: 'StoreAccessDenied',
+      message: expect.stringContaining(
+        `writing the upload manifest for host lpar01 (${MANIFEST}) failed: access denied (AccessDenied)`,
+      ),
+    });
+    expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Key: KEY, UploadId: 'up-1' });
+  });
+
+  it('refuses a day that already has a verified image and creates no upload', async () => {
+    s3.on(HeadObjectCommand, { Key: `${KEY}.record.json` }).resolves({ ContentLength: 900 });
+    await expect(prepareUpload(event, deps)).rejects.toMatchObject({
+      name: 'ImageExists',
+      message: expect.stringContaining(`host lpar01 already has a verified image ${KEY}`),
+    });
+    expect(s3).not.toHaveReceivedCommand(CreateMultipartUploadCommand);
+  });
+
+  it('fails with access denied, naming the record key, when it cannot check for an earlier image', async () => {
+    s3.on(HeadObjectCommand).rejects(accessDenied());
+    await expect(prepareUpload(event, deps)).rejects.toThrow(
+      `checking for an earlier image of the same day for host lpar01 (${KEY}.record.json) failed: access denied`,
+    );
+  });
+});
