@@ -120,38 +120,51 @@ actual=$(awk 'NR == 1 { print $5 }' "$WORK/ls.out")
 [ "$actual" = "$SIZE" ] || finish failed "size_mismatch:manifest_${SIZE}_image_$actual"
 kv bytes_total "$SIZE"
 
-# One part: read it into a temp file once, then PUT it until it is accepted or the attempts run
-# out, waiting DELAY, 2*DELAY, 4*DELAY… between attempts. Leaves "ok <etag> <md5hex> <attempts>"
-# or "failed <reason> <attempts>" in $WORK/r.<n>.
+# Reads part <n> (offset, length) into $WORK/p.<n> and hashes it ($WORK/p.<n>.b64 for Content-MD5,
+# .hex for the report). On failure the reason is in $WORK/p.<n>.why.
+read_part() {
+  _rp_file="$WORK/p.$1"
+  on_host "dd if=$q_image bs=1048576 skip=$(($2 / 1048576)) count=$((($3 + 1048575) / 1048576)) 2>/dev/null" \
+    >"$_rp_file" 2>"$_rp_file.err"
+  _rp_rc=$?
+  _rp_got=$(file_size "$_rp_file")
+  if [ "$_rp_rc" -ne 0 ]; then
+    echo "read_exit_$_rp_rc" >"$_rp_file.why"
+    return 1
+  fi
+  if [ "$_rp_got" != "$3" ]; then
+    echo "short_read_${_rp_got}_of_$3" >"$_rp_file.why"
+    return 1
+  fi
+  if ! "$OPENSSL" dgst -md5 -binary <"$_rp_file" >"$_rp_file.md5"; then
+    echo md5_failed >"$_rp_file.why"
+    return 1
+  fi
+  "$OPENSSL" base64 -A <"$_rp_file.md5" >"$_rp_file.b64"
+  od -An -tx1 <"$_rp_file.md5" | tr -d ' \n' >"$_rp_file.hex"
+}
+
+# One part: PUT it (reading it first unless the worker already has, $5 = yes) until it is accepted
+# or the attempts run out, waiting DELAY, 2*DELAY, 4*DELAY… between attempts; a part is read again
+# only if reading it failed. Leaves "ok <etag> <md5hex> <attempts>" or "failed <reason> <attempts>"
+# in $WORK/r.<n>.
 do_part() {
   _n=$1
   _off=$2
   _len=$3
   _url=$4
+  _have=$5
   _file="$WORK/p.$_n"
   _try=1
   _wait=$DELAY
-  _have=no
   _reason=
   while [ "$_try" -le "$RETRIES" ]; do
     if [ "$_have" = no ]; then
-      _skip=$((_off / 1048576))
-      _count=$(((_len + 1048575) / 1048576))
-      on_host "dd if=$q_image bs=1048576 skip=$_skip count=$_count 2>/dev/null" >"$_file" 2>"$_file.err"
-      _rc=$?
-      _got=$(file_size "$_file")
-      if [ "$_rc" -ne 0 ]; then
-        _reason="read_exit_$_rc"
-      elif [ "$_got" != "$_len" ]; then
-        _reason="short_read_${_got}_of_$_len"
-      else
-        "$OPENSSL" dgst -md5 -binary <"$_file" >"$_file.md5"
-        _b64=$("$OPENSSL" base64 -A <"$_file.md5")
-        _hex=$(od -An -tx1 <"$_file.md5" | tr -d ' \n')
-        _have=yes
-      fi
+      if read_part "$_n" "$_off" "$_len"; then _have=yes; else _reason=$(cat "$_file.why"); fi
     fi
     if [ "$_have" = yes ]; then
+      _b64=$(cat "$_file.b64")
+      _hex=$(cat "$_file.hex")
       # shellcheck disable=SC2086 # CURL_RATE is empty or two words
       _code=$(curl --fail -sS -X PUT --upload-file "$_file" -H "Content-MD5: $_b64" $CURL_RATE \
         --connect-timeout 30 $CURL_STALL -D "$_file.hdr" -o /dev/null -w '%{http_code}' "$_url" 2>"$_file.err")
@@ -180,15 +193,22 @@ do_part() {
 }
 
 # PARALLEL workers share the parts: each goes down the list and takes the next part nobody has
-# claimed (mkdir is atomic), so PARALLEL parts are in flight while parts remain, and a worker held
-# up by a part's retries does not hold up the parts behind it.
+# claimed (mkdir is atomic), so a worker held up by a part's retries does not hold up the parts
+# behind it. A worker reads and hashes its next part while its current part is still uploading, so
+# the read (ssh from the LPAR) and the upload (to S3) overlap: at most PARALLEL PUTs in flight and
+# 2 × PARALLEL parts in the temp dir.
 w=0
 while [ "$w" -lt "$PARALLEL" ]; do
   (
+    putting=
     while read -r n off len url; do
       mkdir "$WORK/claim.$n" 2>/dev/null || continue
-      do_part "$n" "$off" "$len" "$url"
+      if read_part "$n" "$off" "$len"; then ready=yes; else ready=no; fi
+      [ -n "$putting" ] && wait "$putting"
+      do_part "$n" "$off" "$len" "$url" "$ready" &
+      putting=$!
     done <"$WORK/parts"
+    wait
   ) &
   w=$((w + 1))
 done
