@@ -1,0 +1,70 @@
+// freshness with a mocked S3: HOST_MISSED and STALE from the records, and the errors it raises.
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { checkFreshness } from '../../../lambdas/freshness/freshness.js';
+import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
+import { makeRecord } from '../../support/local-store.js';
+import { accessDenied, body, mockedS3, noSuchKey, type S3Mock, slowDown } from '../s3-mock.js';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const records = [
+  makeRecord({ host: 'fresh', date: '2026-11-23T02:00:00.000Z' }),
+  // stale: the newest image failed, the newest PASS is three weeks old.
+  makeRecord({ host: 'stale', date: '2026-11-23T02:00:00.000Z', verdict: 'FAIL' }),
+  makeRecord({ host: 'stale', date: '2026-11-02T02:00:00.000Z' }),
+];
+
+let s3: S3Mock;
+let deps: Parameters<typeof checkFreshness>[1];
+beforeEach(() => {
+  const mocked = mockedS3();
+  s3 = mocked.s3;
+  deps = { s3: mocked.client, bucket: 'vault', maxAgeDays: 8, now: () => NOW };
+  const texts = new Map(records.map((r) => [`${r.key}.record.json`, renderImageRecord(r)]));
+  s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+    Contents: [...texts.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key, Size: 1 })),
+  }));
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const text = texts.get(input.Key);
+    if (text === undefined) throw noSuchKey();
+    return { Body: body(text) };
+  });
+});
+
+describe('freshness', () => {
+  it('finds the host never backed up and the host whose newest PASS is too old', async () => {
+    const out = await checkFreshness({ hosts: ['fresh', 'stale', 'never'] }, deps);
+    expect(out).toEqual({
+      checkedAt: NOW.toISOString(),
+      maxAgeDays: 8,
+      hosts: 3,
+      findings: [
+        { host: 'never', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null },
+        { host: 'stale', finding: 'STALE', lastPassDate: '2026-11-02T02:00:00.000Z', ageDays: 21 },
+      ],
+    });
+  });
+
+  it('rejects an event without the inventory, naming the field, before any S3 call', async () => {
+    await expect(checkFreshness({ host: 'fresh' }, deps)).rejects.toThrow(
+      /^freshness input \(host fresh\) is invalid: hosts: /,
+    );
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reports throttling while listing a host as retryable, naming host and prefix', async () => {
+    s3.on(ListObjectsV2Command, { Prefix: 'images/stale/' }).rejects(slowDown());
+    await expect(checkFreshness({ hosts: ['fresh', 'stale'] }, deps)).rejects.toMatchObject({
+      name: 'StoreThrottled',
+      message:
+        'S3 throttled listing objects for host stale (images/stale/): SlowDown; the step is safe to retry',
+    });
+  });
+
+  it('fails on a record it may not read instead of calling the host missed', async () => {
+    s3.on(GetObjectCommand).rejects(accessDenied());
+    await expect(checkFreshness({ hosts: ['fresh'] }, deps)).rejects.toThrow(
+      `reading the record for host fresh (${records[0]?.key}.record.json) failed: access denied (AccessDenied)`,
+    );
+  });
+});

@@ -1,0 +1,134 @@
+// verify with a mocked S3: it reads only small objects (never the image), writes the record last,
+// and every S3 failure comes back naming the host and the key.
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
+import { DEFAULT_VERIFICATION_POLICY } from '../../../lambdas/shared/policy.js';
+import { verifyImage } from '../../../lambdas/verify/verify.js';
+import { lsmksysbListing, makeRecord, SUCCESS_LOG } from '../../support/local-store.js';
+import { accessDenied, body, mockedS3, noSuchKey, notFound, type S3Mock, throttling } from '../s3-mock.js';
+
+const GiB = 1024 ** 3;
+const TODAY = '2026-11-23T02:00:00.000Z';
+const KEY = 'images/lpar01/lpar01_mksysb_2026-11-23';
+const EARLIER = ['2026-11-09', '2026-11-16'].map((day) =>
+  makeRecord({ host: 'lpar01', date: `${day}T02:00:00.000Z`, sizeBytes: 6 * GiB }),
+);
+const event = {
+  runId: 'run-2026-11-23',
+  host: 'lpar01',
+  kind: 'mksysb',
+  date: TODAY,
+  key: KEY,
+  sizeBytes: 6 * GiB,
+  sha256: 'c'.repeat(64),
+};
+const objects: Record<string, string> = {
+  [`${KEY}.lsmksysb`]: lsmksysbListing(TODAY, { backupMB: 6144, shrinkMB: 5000 }),
+  [`${KEY}.log`]: SUCCESS_LOG,
+  ...Object.fromEntries(EARLIER.map((r) => [`${r.key}.record.json`, renderImageRecord(r)])),
+};
+
+let s3: S3Mock;
+let deps: Parameters<typeof verifyImage>[1];
+beforeEach(() => {
+  const mocked = mockedS3();
+  s3 = mocked.s3;
+  deps = {
+    s3: mocked.client,
+    bucket: 'vault',
+    policy: DEFAULT_VERIFICATION_POLICY,
+    historyLimit: 26,
+    now: () => new Date(TODAY),
+  };
+  s3.on(HeadObjectCommand).resolves({ ContentLength: 6 * GiB, ETag: '"abc-96"' });
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const text = objects[input.Key];
+    if (text === undefined) throw noSuchKey();
+    return { Body: body(text) };
+  });
+  s3.on(ListObjectsV2Command).resolves({
+    Contents: [
+      ...EARLIER.flatMap((r) => [r.key, `${r.key}.record.json`]),
+      KEY,
+      `${KEY}.log`,
+      `${KEY}.lsmksysb`,
+    ].map((Key) => ({
+      Key,
+      Size: 1,
+    })),
+  });
+  s3.on(PutObjectCommand).resolves({});
+});
+
+describe('verify', () => {
+  it('judges the image from its sidecars and history and writes its record, never reading the image', async () => {
+    const out = await verifyImage(event, deps);
+    const written = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect({
+      out,
+      written: written?.Key,
+      verdict: JSON.parse(String(written?.Body)).verdict,
+      imageReads: s3.commandCalls(GetObjectCommand, { Key: KEY }).length,
+    }).toEqual({
+      out: { verdict: 'PASS', anomalies: [], recordKey: `${KEY}.record.json` },
+      written: `${KEY}.record.json`,
+      verdict: 'PASS',
+      imageReads: 0,
+    });
+  });
+
+  it('rejects an event with a negative size, naming the field and the host, before any S3 call', async () => {
+    await expect(verifyImage({ ...event, sizeBytes: -1 }, deps)).rejects.toThrow(
+      /^verify input \(host lpar01\) is invalid: sizeBytes: /,
+    );
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('refuses a key that is not the one its host, kind and date name', async () => {
+    await expect(
+      verifyImage({ ...event, key: 'images/lpar01/lpar01_mksysb_2026-11-16' }, deps),
+    ).rejects.toThrow(
+      `verify input for lpar01: key images/lpar01/lpar01_mksysb_2026-11-16 does not match its host, kind and date (${KEY})`,
+    );
+  });
+
+  it('names host and key when the image is not in the store (404), and writes no record', async () => {
+    s3.on(HeadObjectCommand).rejects(notFound());
+    await expect(verifyImage(event, deps)).rejects.toMatchObject({
+      name: 'StoreNotFound',
+      message: `finding the image for host lpar01 (${KEY}) failed: the object does not exist (NotFound)`,
+    });
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it('reports throttling while listing the history as retryable, naming host and prefix', async () => {
+    s3.on(ListObjectsV2Command).rejects(throttling());
+    await expect(verifyImage(event, deps)).rejects.toMatchObject({
+      name: 'StoreThrottled',
+      message:
+        'S3 throttled listing objects for host lpar01 (images/lpar01/): ThrottlingException; the step is safe to retry',
+    });
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it('fails on a sidecar it may not read instead of judging without it', async () => {
+    s3.on(GetObjectCommand, { Key: `${KEY}.lsmksysb` }).rejects(accessDenied());
+    await expect(verifyImage(event, deps)).rejects.toThrow(
+      `reading the lsmksysb sidecar for host lpar01 (${KEY}.lsmksysb) failed: access denied (AccessDenied)`,
+    );
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it('names the record key when the record cannot be written', async () => {
+    s3.on(PutObjectCommand).rejects(accessDenied());
+    await expect(verifyImage(event, deps)).rejects.toThrow(
+      `writing the record for host lpar01 (${KEY}.record.json) failed: access denied`,
+    );
+  });
+});
