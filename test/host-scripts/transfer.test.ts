@@ -7,9 +7,15 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseHostOutput } from '../../lambdas/shared/host-output.js';
-import { HOST_EXIT_CODES } from '../../lib/host-scripts/index.js';
+import { documentContent, HOST_EXIT_CODES } from '../../lib/host-scripts/index.js';
 import { type LocalS3, startLocalS3 } from '../../lib/local/s3-server.js';
-import { type HostProfileInput, type SimulatedFleet, setHostProfile } from '../../lib/sim-lpar/index.js';
+import { runCommandLocally } from '../../lib/local/ssm-run-command.js';
+import {
+  type HostProfileInput,
+  type SimulatedFleet,
+  setHostProfile,
+  simEnv,
+} from '../../lib/sim-lpar/index.js';
 import {
   fleetOf,
   runOnHostAsync,
@@ -305,4 +311,27 @@ it('keeps the summary small when many parts fail: far under the 24,000 character
   expect(r.stdout.length).toBeLessThan(2_000);
   expect(readFileSync(s.image).length).toBe(200 * MiB);
   rmSync(s.fleet.dir, { recursive: true, force: true });
+});
+
+it('runs as the SSM transfer document (parameters substituted, script embedded) and delivers the image', async () => {
+  const s = await staged();
+  const result = await runCommandLocally({
+    document: documentContent('transfer'),
+    parameters: {
+      mode: 'relay',
+      host: 'lpar01',
+      sshKeyPath: '',
+      knownHostsPath: s.fleet.knownHostsPath,
+      imagePath: s.image,
+      manifestUrl: s.upload.manifestUrl,
+      retryDelaySeconds: '0',
+      limitRate: '500M',
+    },
+    env: simEnv(s.fleet.dir, 'lpar01', { mode: 'relay' }),
+    timeoutMs: 60_000,
+  });
+  expect(result).toMatchObject({ status: 'Success', responseCode: 0 });
+  expect(parseHostOutput(result.stdout, 'transfer')).toMatchObject({ status: 'ok', partsOk: 3 });
+  await completeImageUpload(store, s.upload);
+  expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
 });

@@ -1,0 +1,32 @@
+// docs/host-protocol.md is the one description of what the host steps print: every key a script
+// prints and every status with its exit code must be in it, so the page cannot fall behind the scripts.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { HOST_EXIT_CODE } from '../../lambdas/shared/host-output.js';
+import { HOST_EXIT_CODES } from '../../lib/host-scripts/index.js';
+
+const doc = readFileSync(new URL('../../docs/host-protocol.md', import.meta.url), 'utf8');
+const script = (name: string) =>
+  readFileSync(new URL(`../../lib/host-scripts/${name}`, import.meta.url), 'utf8');
+
+/** Keys printed with kv/kv_opt, the `${_p}` and `vg.$vg.` prefixes taken off. */
+function printedKeys(text: string): string[] {
+  const keys = new Set<string>();
+  for (const m of text.matchAll(/\bkv(?:_opt)? "?(?:\$\{_p\}|vg\.\$vg\.)?([a-z][a-z0-9_.-]*)/g))
+    keys.add(m[1] as string);
+  return [...keys].sort();
+}
+
+describe.each(['preflight.sh', 'backup.sh', 'transfer.sh', 'relay.sh', 'common.sh'])('%s', (name) => {
+  it('prints only keys that docs/host-protocol.md describes', () => {
+    const keys = printedKeys(script(name));
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => !doc.includes(`\`${k}\``) && !doc.includes(`${k}=`))).toEqual([]);
+  });
+});
+
+it('lists every status with the exit code the scripts and the parser use', () => {
+  expect(HOST_EXIT_CODES).toEqual(HOST_EXIT_CODE);
+  for (const [status, code] of Object.entries(HOST_EXIT_CODES))
+    expect(doc).toMatch(new RegExp(`\\| \`${status}\` \\| ${code} \\|`));
+});
