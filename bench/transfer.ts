@@ -164,22 +164,6 @@ export async function main(): Promise<BenchFigure[]> {
       puts.push(await singlePut(b, big, []));
       xfers.push(await transfer(b, big, bigSize, 64 * MiB, ['parallelParts=4']));
     }
-    // The script hashes every part (Content-MD5, and the MD5s complete-upload checks the ETags
-    // against); a single PUT that does the same integrity work first shows what that costs here.
-    const md5First = must(
-      'openssl md5 then curl -T',
-      await run(
-        'sh',
-        [
-          '-c',
-          'b64=$(openssl dgst -md5 -binary "$1" | openssl base64 -A) && curl --fail -sS -H "Content-MD5: $b64" -T "$1" -o /dev/null "$2"',
-          'sh',
-          big,
-          await presignPut(b.target, 'bench/single-put-md5'),
-        ],
-        b.env,
-      ),
-    );
     rmSync(big);
     const put = mibps(bigSize, median(puts.map((r) => r.ms)));
     const xfer = mibps(bigSize, median(xfers.map((r) => r.ms)));
@@ -198,7 +182,10 @@ export async function main(): Promise<BenchFigure[]> {
       'parallelParts=1',
       `limitRate=${STREAM_CAP}`,
     ]);
-    const four = await transfer(b, small, smallSize, 16 * MiB, ['parallelParts=4', `limitRate=${STREAM_CAP}`]);
+    const four = await transfer(b, small, smallSize, 16 * MiB, [
+      'parallelParts=4',
+      `limitRate=${STREAM_CAP}`,
+    ]);
     const vsCurl = oneCurl.ms / four.ms;
     const vsScript = oneScript.ms / four.ms;
 
@@ -213,12 +200,6 @@ export async function main(): Promise<BenchFigure[]> {
         figure: `CPU seconds per GiB, sender + local S3 server (${cpus().length} CPUs shared by both)`,
         target: '',
         measured: `transfer script ${perGiB(xfers, 'clientCpuS')} + ${perGiB(xfers, 'serverCpuS')}; curl -T ${perGiB(puts, 'clientCpuS')} + ${perGiB(puts, 'serverCpuS')}`,
-        pass: null,
-      },
-      {
-        figure: 'for comparison: one curl -T PUT that first computes its Content-MD5 (openssl), 2 GiB',
-        target: '',
-        measured: `${mibps(bigSize, md5First.ms).toFixed(0)} MiB/s (${((mibps(bigSize, md5First.ms) / put) * 100).toFixed(0)}% of the plain PUT)`,
         pass: null,
       },
       {
