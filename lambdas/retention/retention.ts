@@ -37,67 +37,107 @@ export interface RetentionDeps {
   readonly now: () => Date;
 }
 
+/** Hosts handled at once, and deletes at once within a host: S3 round trips, not CPU, set the pace. */
+const HOST_CONCURRENCY = 8;
+const DELETE_CONCURRENCY = 8;
+
+interface HostRetention {
+  readonly plan: RetentionPlan;
+  readonly problems: string[];
+  readonly deletedObjects: number;
+}
+
 export async function applyRetention(event: unknown, deps: RetentionDeps): Promise<RetentionOutput> {
   const input = parseWith(RetentionInputSchema, event ?? {}, 'retention input');
   const store = { client: deps.s3, bucket: deps.bucket };
   const now = deps.now();
   const hosts = input.hosts ?? (await listHosts(store));
-  const keep: RetentionDecision[] = [];
-  const remove: RetentionDecision[] = [];
-  const strays: RetentionPlan['strays'] = [];
-  const problems: string[] = [];
-  let deletedObjects = 0;
-
-  for (const host of hosts) {
-    const objects = await listObjects(store, hostPrefix(host), host);
-    const { records, problems: unreadable } = await listHostRecords(store, host, {}, objects);
-    problems.push(...unreadable.map((p) => p.problem));
-    const recorded = new Set(
-      objects.map((o) => parseRecordKey(o.key)?.key).filter((k): k is string => k !== undefined),
-    );
-    let images: RetentionImage[] = records.map((r) => ({
-      key: r.key,
-      host: r.host,
-      kind: r.kind,
-      volumeGroup: r.volumeGroup,
-      date: r.date,
-      verdict: r.verdict,
-      lockedUntil: null,
-    }));
-    let plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
-    if (deps.objectLock && plan.delete.length > 0) {
-      const locks = await lockDates(deps, host, plan.delete);
-      images = images.map((i) => ({ ...i, lockedUntil: locks.get(i.key) ?? null }));
-      plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
-    }
-    keep.push(...plan.keep);
-    remove.push(...plan.delete);
-    strays.push(...plan.strays);
-    if (input.dryRun) continue;
-    for (const decision of plan.delete) deletedObjects += await deleteImage(deps, host, decision);
-    if (plan.strays.length > 0)
-      deletedObjects += await deleteKeys(
-        deps,
-        host,
-        plan.strays.map((s) => s.key),
-        'the next run retries',
-      );
-  }
-
+  const results = await settledBatches(hosts, HOST_CONCURRENCY, (host) =>
+    retainHost(deps, host, now, input.dryRun),
+  );
   return parseWith(
     RetentionOutputSchema,
     {
       dryRun: input.dryRun,
       now: now.toISOString(),
       hosts: hosts.length,
-      keep,
-      delete: remove,
-      strays,
-      deletedObjects,
-      problems,
+      keep: results.flatMap((r) => r.plan.keep),
+      delete: results.flatMap((r) => r.plan.delete),
+      strays: results.flatMap((r) => r.plan.strays),
+      deletedObjects: results.reduce((sum, r) => sum + r.deletedObjects, 0),
+      problems: results.flatMap((r) => r.problems),
     },
     'retention output',
   );
+}
+
+/** One host: read its catalog, plan, and (unless a dry run) carry out the plan. */
+async function retainHost(
+  deps: RetentionDeps,
+  host: string,
+  now: Date,
+  dryRun: boolean,
+): Promise<HostRetention> {
+  const store = { client: deps.s3, bucket: deps.bucket };
+  const objects = await listObjects(store, hostPrefix(host), host);
+  const { records, problems } = await listHostRecords(store, host, {}, objects);
+  const recorded = new Set(
+    objects.map((o) => parseRecordKey(o.key)?.key).filter((k): k is string => k !== undefined),
+  );
+  let images: RetentionImage[] = records.map((r) => ({
+    key: r.key,
+    host: r.host,
+    kind: r.kind,
+    volumeGroup: r.volumeGroup,
+    date: r.date,
+    verdict: r.verdict,
+    lockedUntil: null,
+  }));
+  let plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
+  if (deps.objectLock && plan.delete.length > 0) {
+    const locks = await lockDates(deps, host, plan.delete);
+    images = images.map((i) => ({ ...i, lockedUntil: locks.get(i.key) ?? null }));
+    plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
+  }
+  const unreadable = problems.map((p) => p.problem);
+  if (dryRun) return { plan, problems: unreadable, deletedObjects: 0 };
+  const deleted = await settledBatches(plan.delete, DELETE_CONCURRENCY, (decision) =>
+    deleteImage(deps, host, decision),
+  );
+  const swept =
+    plan.strays.length > 0
+      ? await deleteKeys(
+          deps,
+          host,
+          plan.strays.map((s) => s.key),
+          'the next run retries',
+        )
+      : 0;
+  return {
+    plan,
+    problems: unreadable,
+    deletedObjects: deleted.reduce((sum, n) => sum + n, 0) + swept,
+  };
+}
+
+/**
+ * Runs `work` on `size` items at a time, results in item order. A failure is thrown only once the
+ * rest of its batch has settled, so no delete is left running (or half-done) behind an error.
+ */
+async function settledBatches<T, R>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    const settled = await Promise.allSettled(items.slice(i, i + size).map(work));
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      results.push(outcome.value);
+    }
+  }
+  return results;
 }
 
 /** Object Lock retain-until dates of the images about to be deleted (only those: one call each). */

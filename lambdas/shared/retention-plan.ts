@@ -76,27 +76,41 @@ const DAY_MS = 86_400_000;
 
 /** Monday (UTC) of the ISO week a date falls in. */
 export function weekOf(date: string): string {
-  const ms = Date.parse(date);
-  const day = new Date(ms).getUTCDay();
-  const monday = ms - ((day + 6) % 7) * DAY_MS;
-  return new Date(monday).toISOString().slice(0, 10);
+  return weekOfMs(Date.parse(date));
 }
 
 export function monthOf(date: string): string {
-  return new Date(Date.parse(date)).toISOString().slice(0, 7);
+  return monthOfMs(Date.parse(date));
+}
+
+/** Monday (UTC) of the ISO week of a time in ms. */
+function weekOfMs(ms: number): string {
+  const day = new Date(ms).getUTCDay();
+  return new Date(ms - ((day + 6) % 7) * DAY_MS).toISOString().slice(0, 10);
+}
+
+function monthOfMs(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}
+
+/** An image with its date parsed once: planning 100,000 images must not parse dates in a sort. */
+interface DatedImage {
+  readonly image: RetentionImage;
+  readonly at: number;
 }
 
 /** The newest good image of each of the `count` most recent periods that have one. */
 function periodKeepers(
-  newestFirst: readonly RetentionImage[],
-  periodOf: (date: string) => string,
+  newestFirst: readonly DatedImage[],
+  periodOf: (ms: number) => string,
   count: number,
 ): Map<string, string> {
   const keepers = new Map<string, string>();
   const periods = new Set<string>();
-  for (const image of newestFirst) {
+  if (count === 0) return keepers;
+  for (const { image, at } of newestFirst) {
     if (image.verdict === 'FAIL') continue;
-    const period = periodOf(image.date);
+    const period = periodOf(at);
     if (periods.has(period)) continue;
     if (periods.size >= count) break;
     periods.add(period);
@@ -117,23 +131,23 @@ export function planRetention(
   const nowMs = now.getTime();
   const windowStart = nowMs - policy.weekly * 7 * DAY_MS;
   const failedUntil = nowMs - policy.failedKeepDays * DAY_MS;
-  const bySeries = new Map<string, RetentionImage[]>();
+  const bySeries = new Map<string, DatedImage[]>();
   for (const image of images) {
     const series = seriesOf(image);
+    const dated = { image, at: Date.parse(image.date) };
     const list = bySeries.get(series);
-    if (list) list.push(image);
-    else bySeries.set(series, [image]);
+    if (list) list.push(dated);
+    else bySeries.set(series, [dated]);
   }
 
   const keep: RetentionDecision[] = [];
   const remove: RetentionDecision[] = [];
   for (const [series, list] of bySeries) {
-    const newestFirst = [...list].sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
-    const newestPass = newestFirst.find((i) => i.verdict === 'PASS')?.key;
-    const weekly = periodKeepers(newestFirst, weekOf, policy.weekly);
-    const monthly = periodKeepers(newestFirst, monthOf, policy.monthly);
-    for (const image of newestFirst) {
-      const at = Date.parse(image.date);
+    const newestFirst = list.sort((a, b) => b.at - a.at);
+    const newestPass = newestFirst.find((d) => d.image.verdict === 'PASS')?.image.key;
+    const weekly = periodKeepers(newestFirst, weekOfMs, policy.weekly);
+    const monthly = periodKeepers(newestFirst, monthOfMs, policy.monthly);
+    for (const { image, at } of newestFirst) {
       const rules: KeepRule[] = [];
       const why: string[] = [];
       if (image.key === newestPass) {
