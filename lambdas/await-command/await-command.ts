@@ -1,0 +1,194 @@
+// await-command: one poll of a host step that SSM Run Command is running. It reads the invocation
+// (GetCommandInvocation), and while the command runs says how long to wait before the next poll
+// (lambdas/shared/command-poll.ts: the expected time first, then a backoff). When the command ends it
+// parses the step's key=value output (lambdas/shared/host-output.ts) and either returns the few facts
+// the workflow needs or throws an error whose name says what happened to the host (HostUnreachable,
+// HostAuthFailed, HostRefused, HostStepFailed, CommandTimedOut…), which the workflow's Catch records.
+import {
+  GetCommandInvocationCommand,
+  type GetCommandInvocationCommandOutput,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import { parseWith } from '../catalog/validation.js';
+import { type Anomaly, anomaly } from '../shared/anomaly.js';
+import { expectedTransferSeconds, firstWaitSeconds, nextWaitSeconds } from '../shared/command-poll.js';
+import {
+  type BackupOutput,
+  HostOutputError,
+  type HostStepName,
+  parseHostOutput,
+} from '../shared/host-output.js';
+import {
+  type AwaitCommandInput,
+  AwaitCommandInputSchema,
+  type AwaitCommandOutput,
+  AwaitCommandOutputSchema,
+  type BackupImage,
+} from './schema.js';
+
+export interface AwaitCommandDeps {
+  readonly ssm: SSMClient;
+  readonly now: () => Date;
+}
+
+/** The host step ended without doing its work; `name` says how (the workflow maps it to an anomaly). */
+export class HostStepError extends Error {
+  constructor(
+    name: string,
+    readonly host: string,
+    readonly step: HostStepName,
+    readonly status: string,
+    readonly reason: string,
+  ) {
+    super(`host ${host}, step ${step}: ${status}${reason ? ` (${reason})` : ''}`);
+    this.name = name;
+  }
+}
+
+const STATUS_ERROR: Readonly<Record<string, string>> = {
+  unreachable: 'HostUnreachable',
+  auth_failed: 'HostAuthFailed',
+  refused: 'HostRefused',
+  invalid: 'HostStepInvalid',
+  failed: 'HostStepFailed',
+  partial: 'HostStepFailed',
+};
+
+const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+
+export async function awaitCommand(event: unknown, deps: AwaitCommandDeps): Promise<AwaitCommandOutput> {
+  const input = parseWith(AwaitCommandInputSchema, event, 'await-command input');
+  const base = { commandId: input.commandId, instanceId: input.instanceId };
+  let invocation: GetCommandInvocationCommandOutput;
+  try {
+    invocation = await deps.ssm.send(
+      new GetCommandInvocationCommand({ CommandId: input.commandId, InstanceId: input.instanceId }),
+    );
+  } catch (error) {
+    // Right after SendCommand the invocation may not exist yet: poll again soon.
+    if ((error as { name?: string }).name === 'InvocationDoesNotExist')
+      return output({ ...base, done: false, status: 'Pending', nextWaitSeconds: firstWaitSeconds(0) });
+    throw error;
+  }
+  const status = String(invocation.Status ?? 'Pending');
+  const started = Date.parse(String(invocation.ExecutionStartDateTime ?? ''));
+  const ended = Date.parse(String(invocation.ExecutionEndDateTime ?? ''));
+  const now = deps.now().getTime();
+  if (RUNNING.has(status)) {
+    const elapsed = Number.isFinite(started) ? Math.max(0, (now - started) / 1000) : 0;
+    return output({
+      ...base,
+      done: false,
+      status,
+      nextWaitSeconds: nextWaitSeconds(elapsed, input.expectedSeconds),
+    });
+  }
+  const seconds =
+    Number.isFinite(started) && Number.isFinite(ended) ? Math.max(0, (ended - started) / 1000) : undefined;
+  const stdout = String(invocation.StandardOutputContent ?? '');
+  if (status === 'TimedOut' || status === 'Cancelled')
+    throw new HostStepError(
+      status === 'TimedOut' ? 'CommandTimedOut' : 'CommandCancelled',
+      input.host,
+      input.step,
+      status,
+      String(invocation.StatusDetails ?? ''),
+    );
+  let parsed: ReturnType<typeof parseHostOutput>;
+  try {
+    parsed = parseHostOutput(stdout, input.step, `${input.host} ${input.step} output`);
+  } catch (error) {
+    if (!(error instanceof HostOutputError)) throw error;
+    const stderr = String(invocation.StandardErrorContent ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    throw new HostStepError(
+      'CommandFailed',
+      input.host,
+      input.step,
+      `SSM ${status} with exit ${String(invocation.ResponseCode ?? '?')}`,
+      `${error.message}${stderr ? `; stderr: ${stderr.slice(0, 300)}` : ''}`,
+    );
+  }
+  const accepted = parsed.status === 'ok' || (parsed.status === 'partial' && input.step === 'backup');
+  if (!accepted)
+    throw new HostStepError(
+      STATUS_ERROR[parsed.status] ?? 'HostStepFailed',
+      input.host,
+      input.step,
+      parsed.status,
+      parsed.reason ?? '',
+    );
+  const done = {
+    ...base,
+    done: true,
+    status: parsed.status,
+    nextWaitSeconds: input.nextStepWaitSeconds,
+    // Always present once done: the record's timings (and next week's first wait) are taken from it.
+    seconds: seconds ?? 0,
+  };
+  if (input.step !== 'backup') return output(done);
+  const backup = parsed as BackupOutput;
+  return output({ ...done, ...backupImages(input, backup, seconds ?? 0) });
+}
+
+/** The images a backup made (mksysb first, then each good savevg) and anomalies of the ones that failed. */
+export function backupImages(
+  input: Pick<AwaitCommandInput, 'host' | 'transferBytesPerSecond'>,
+  backup: BackupOutput,
+  seconds: number,
+): { images: BackupImage[]; anomalies: Anomaly[] } {
+  const rate = input.transferBytesPerSecond ?? 20 * 1024 * 1024;
+  const image = (
+    kind: 'mksysb' | 'savevg',
+    volumeGroup: string,
+    facts: {
+      image?: string | undefined;
+      sizeBytes?: number | undefined;
+      sha256?: string | undefined;
+      tocFiles?: number | null | undefined;
+    },
+  ): BackupImage => {
+    if (!facts.image || facts.sizeBytes === undefined)
+      throw new HostStepError(
+        'HostStepFailed',
+        input.host,
+        'backup',
+        'ok',
+        `the ${kind === 'mksysb' ? 'mksysb' : `savevg of ${volumeGroup}`} reported no image path or size`,
+      );
+    const transfer = expectedTransferSeconds(facts.sizeBytes, rate);
+    return {
+      kind,
+      volumeGroup,
+      imagePath: facts.image,
+      sizeBytes: facts.sizeBytes,
+      sha256: facts.sha256 ?? null,
+      osLevel: backup.backupOslevel ?? null,
+      tocFileCount: facts.tocFiles ?? null,
+      backupSeconds: seconds,
+      transferExpectedSeconds: Math.round(transfer),
+      transferWaitSeconds: firstWaitSeconds(transfer),
+    };
+  };
+  const images = [image('mksysb', 'rootvg', backup)];
+  const anomalies: Anomaly[] = [];
+  for (const vg of backup.savevg) {
+    if (vg.status === 'ok') images.push(image('savevg', vg.volumeGroupName, vg));
+    else
+      anomalies.push(
+        anomaly('BACKUP_FAILED', 'fail', `savevg of ${vg.volumeGroupName} failed (exit ${vg.exit ?? '?'})`, {
+          volumeGroup: vg.volumeGroupName,
+          exit: vg.exit ?? null,
+          logCodes: vg.logCodes.join(','),
+        }),
+      );
+  }
+  return { images, anomalies };
+}
+
+function output(value: AwaitCommandOutput): AwaitCommandOutput {
+  return parseWith(AwaitCommandOutputSchema, value, 'await-command output');
+}

@@ -1,0 +1,7 @@
+// Lambda entry for await-command: the SSM client built once.
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { awaitCommand } from './await-command.js';
+
+const ssm = new SSMClient({});
+
+export const handler = (event: unknown) => awaitCommand(event, { ssm, now: () => new Date() });

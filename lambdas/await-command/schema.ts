@@ -1,0 +1,54 @@
+// await-command's contract: one poll of an SSM command the workflow sent (which host, which step, how
+// long it was expected to take), and a compact answer — done or not, how long to wait before the next
+// poll, and on completion the few facts the next states need (never the command's output).
+import { z } from 'zod';
+import { AnomalySchema } from '../shared/anomaly.js';
+import { HostNameSchema } from '../shared/catalog-keys.js';
+import { HostStepSchema } from '../shared/host-output.js';
+
+export const AwaitCommandInputSchema = z.object({
+  host: HostNameSchema,
+  step: HostStepSchema,
+  commandId: z.string().min(1),
+  instanceId: z.string().min(1),
+  /** The wait that preceded this poll (the local runner's clock advances by it; logged on AWS). */
+  waitedSeconds: z.number().nonnegative().default(0),
+  /** How long the step should take: the backoff is measured against it. */
+  expectedSeconds: z.number().nonnegative(),
+  /** Returned as nextWaitSeconds when the step is done: the first wait of the step that follows. */
+  nextStepWaitSeconds: z.number().int().nonnegative().default(0),
+  /** Backup only: the host's transfer rate, to seed each image's transfer wait. */
+  transferBytesPerSecond: z.number().positive().optional(),
+});
+export type AwaitCommandInput = z.infer<typeof AwaitCommandInputSchema>;
+
+/** One image the backup made, as the prepare/transfer/complete/verify iteration needs it. */
+export const BackupImageSchema = z.object({
+  kind: z.enum(['mksysb', 'savevg']),
+  volumeGroup: z.string(),
+  imagePath: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: z.string().nullable(),
+  osLevel: z.string().nullable(),
+  tocFileCount: z.number().int().nonnegative().nullable(),
+  backupSeconds: z.number().nonnegative(),
+  transferExpectedSeconds: z.number().nonnegative(),
+  transferWaitSeconds: z.number().int().positive(),
+});
+export type BackupImage = z.infer<typeof BackupImageSchema>;
+
+export const AwaitCommandOutputSchema = z.object({
+  done: z.boolean(),
+  commandId: z.string(),
+  instanceId: z.string(),
+  /** SSM's status while running; the step's own status (ok, partial) once done. */
+  status: z.string(),
+  nextWaitSeconds: z.number().int().nonnegative(),
+  /** Seconds the command ran (SSM's start and end), once done. */
+  seconds: z.number().nonnegative().optional(),
+  /** Backup: the images to upload, mksysb first. */
+  images: z.array(BackupImageSchema).optional(),
+  /** Backup: anomalies of a partly successful backup (a savevg that failed). */
+  anomalies: z.array(AnomalySchema).optional(),
+});
+export type AwaitCommandOutput = z.infer<typeof AwaitCommandOutputSchema>;

@@ -1,0 +1,19 @@
+// Lambda entry for load-fleet: env parsed once, clients built once.
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { parseWith } from '../catalog/validation.js';
+import { loadFleet } from './load-fleet.js';
+import { LoadFleetEnvSchema } from './schema.js';
+
+const env = parseWith(LoadFleetEnvSchema, process.env, 'load-fleet environment');
+const ssm = new SSMClient({});
+const s3 = new S3Client({});
+
+export const handler = (event: unknown) =>
+  loadFleet(event, {
+    ssm,
+    s3,
+    bucket: env.BUCKET,
+    fleetParameterPath: env.FLEET_PARAMETER_PATH,
+    timeZone: env.TIME_ZONE,
+  });

@@ -1,0 +1,196 @@
+// load-fleet: reads the fleet from Parameter Store (every parameter under the fleet path, validated by
+// parseFleetParameters) at each run. For the weekly run it returns enabled host names only, the run id
+// and the week that makes each host's execution name (idempotent per host and week). For one host it
+// returns the document parameters and, from the host's newest mksysb record, the size to plan space for
+// and how long the backup and transfer should take, which seed the poll waits.
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { listHostRecords } from '../catalog/catalog.js';
+import { parseWith } from '../catalog/validation.js';
+import { dayOf } from '../shared/catalog-keys.js';
+import {
+  expectedBackupSeconds,
+  firstWaitSeconds,
+  PREFLIGHT_EXPECTED_SECONDS,
+  type StepHistory,
+  transferRate,
+} from '../shared/command-poll.js';
+import { type Fleet, type FleetHost, parseFleetParameters } from '../shared/fleet.js';
+import {
+  LoadFleetInputSchema,
+  type LoadFleetOutput,
+  LoadFleetOutputSchema,
+  LoadHostInputSchema,
+  type LoadHostOutput,
+  LoadHostOutputSchema,
+} from './schema.js';
+
+export interface LoadFleetDeps {
+  readonly ssm: SSMClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly fleetParameterPath: string;
+  readonly timeZone: string;
+}
+
+/** The host is not (or no longer) in the fleet, or is disabled. */
+export class HostNotInFleetError extends Error {
+  override name = 'HostNotInFleet';
+}
+
+/** Step Functions execution names are at most 80 characters. */
+export const EXECUTION_NAME_LIMIT = 80;
+
+export async function loadFleet(
+  event: unknown,
+  deps: LoadFleetDeps,
+): Promise<LoadFleetOutput | LoadHostOutput> {
+  const action = (event as { action?: unknown } | null)?.action;
+  return action === 'host' ? loadHost(event, deps) : loadRun(event, deps);
+}
+
+export async function readFleet(deps: Pick<LoadFleetDeps, 'ssm' | 'fleetParameterPath'>): Promise<Fleet> {
+  const parameters: { name: string; value: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await deps.ssm.send(
+      new GetParametersByPathCommand({
+        Path: deps.fleetParameterPath,
+        Recursive: false,
+        WithDecryption: true,
+        NextToken: token,
+      }),
+    );
+    for (const p of page.Parameters ?? [])
+      if (p.Name && p.Value !== undefined) parameters.push({ name: p.Name, value: p.Value });
+    token = page.NextToken;
+  } while (token);
+  return parseFleetParameters(parameters);
+}
+
+/** YYYY-MM-DD of `instant` in `timeZone`. */
+export function localDay(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(instant);
+}
+
+/** The Monday (YYYY-MM-DD) of the week `instant` falls in, in `timeZone`. */
+export function weekOf(instant: Date, timeZone: string): string {
+  const day = localDay(instant, timeZone);
+  const noon = new Date(`${day}T12:00:00Z`);
+  const sinceMonday = (noon.getUTCDay() + 6) % 7;
+  return new Date(noon.getTime() - sinceMonday * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** A run id from the execution's start and name: sortable, and unique per execution. */
+export function runIdOf(executionName: string, startTime: Date): string {
+  const stamp = startTime
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const name = executionName.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100);
+  return `${stamp}-${name}`.replace(/-+$/, '');
+}
+
+async function loadRun(event: unknown, deps: LoadFleetDeps): Promise<LoadFleetOutput> {
+  const input = parseWith(LoadFleetInputSchema, event, 'load-fleet input');
+  const started = new Date(input.startTime);
+  const fleet = await readFleet(deps);
+  const week = weekOf(started, deps.timeZone);
+  const nameSuffix = input.request.attempt ? `${week}-r${input.request.attempt}` : week;
+  const notStarted: { host: string; reason: string }[] = [];
+  const known = new Map(fleet.map((h) => [h.host, h]));
+  const wanted = input.request.hosts ?? fleet.map((h) => h.host);
+  const hosts: string[] = [];
+  for (const name of wanted) {
+    const host = known.get(name);
+    if (!host) notStarted.push({ host: name, reason: 'not in the fleet' });
+    else if (!host.enabled) {
+      if (input.request.hosts) notStarted.push({ host: name, reason: 'disabled in the fleet' });
+    } else if (name.length + 1 + nameSuffix.length > EXECUTION_NAME_LIMIT)
+      notStarted.push({
+        host: name,
+        reason: `host name of ${name.length} characters: "<host>-${nameSuffix}" exceeds the ${EXECUTION_NAME_LIMIT}-character execution name limit`,
+      });
+    else hosts.push(name);
+  }
+  return parseWith(
+    LoadFleetOutputSchema,
+    {
+      runId: runIdOf(input.executionName, started),
+      date: started.toISOString(),
+      week,
+      nameSuffix,
+      hosts,
+      notStarted,
+    },
+    'load-fleet output',
+  );
+}
+
+async function loadHost(event: unknown, deps: LoadFleetDeps): Promise<LoadHostOutput> {
+  const input = parseWith(LoadHostInputSchema, event, 'load-fleet host input');
+  const fleet = await readFleet(deps);
+  const host = fleet.find((h) => h.host === input.host);
+  if (!host)
+    throw new HostNotInFleetError(
+      `host ${input.host} is not in the fleet under ${deps.fleetParameterPath} (removed after the run started?)`,
+    );
+  if (!host.enabled) throw new HostNotInFleetError(`host ${input.host} is disabled in the fleet`);
+  const last = await lastImage(deps, host.host, dayOf(input.date));
+  return parseWith(
+    LoadHostOutputSchema,
+    {
+      host: host.host,
+      runId: input.runId,
+      date: input.date,
+      plan: hostPlan(host, dayOf(input.date), last),
+      poll: { nextWaitSeconds: firstWaitSeconds(PREFLIGHT_EXPECTED_SECONDS) },
+    },
+    'load-fleet host output',
+  );
+}
+
+/** The newest good mksysb of the host before `day`: its size and step timings. */
+async function lastImage(deps: LoadFleetDeps, host: string, day: string): Promise<StepHistory | null> {
+  const { records } = await listHostRecords({ client: deps.s3, bucket: deps.bucket }, host, {
+    kind: 'mksysb',
+    beforeDay: day,
+    newest: 3,
+  });
+  const good = records.find((r) => r.verdict !== 'FAIL' && r.sizeBytes > 0);
+  if (!good) return null;
+  return {
+    sizeBytes: good.sizeBytes,
+    backupSeconds: good.timings.backup,
+    transferSeconds: good.timings.transfer,
+  };
+}
+
+/** The host's SSM parameters and poll seeds. Pure. */
+export function hostPlan(host: FleetHost, day: string, last: StepHistory | null) {
+  const expectedSize = last?.sizeBytes ?? host.expectedSizeBytes;
+  const backupExpectedSeconds = Math.round(expectedBackupSeconds(expectedSize, last));
+  return {
+    managedNodeId: host.managedNodeId,
+    mode: host.mode,
+    address: host.address ?? '',
+    sshUser: host.sshUser,
+    sshKeyPath: host.sshKeyPath,
+    knownHostsPath: host.knownHostsPath,
+    staging: host.staging,
+    volumeGroups: host.volumeGroups.join(','),
+    mksysbFlags: host.mksysbFlags,
+    keepLocal: String(host.keepLocal),
+    day,
+    expectedSizeBytes: String(expectedSize),
+    backupExpectedSeconds,
+    backupWaitSeconds: firstWaitSeconds(backupExpectedSeconds),
+    transferBytesPerSecond: Math.round(transferRate(last)),
+  };
+}

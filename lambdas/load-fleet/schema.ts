@@ -1,0 +1,93 @@
+// load-fleet's contract. `fleet` (the weekly and freshness workflows): which hosts this run backs up,
+// as names only, with the run id and the week. `host` (first step of each host's workflow): one host's
+// SSM document parameters and the waits its history suggests. Both read the fleet from Parameter Store.
+import { z } from 'zod';
+import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
+
+const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
+
+export const LoadFleetInputSchema = z.object({
+  action: z.literal('fleet').default('fleet'),
+  /** `$$.Execution.Name`: the run id is derived from it. */
+  executionName: z.string().min(1).max(80),
+  /** `$$.Execution.StartTime`. */
+  startTime: isoDate,
+  /** What the execution was started with: `{}` from the schedule; a manual run may narrow it. */
+  request: z
+    .object({
+      /** Only these hosts (each must be in the fleet and enabled). */
+      hosts: z.array(HostNameSchema).optional(),
+      /** A second attempt at the same week: execution names get `-r<attempt>`, so hosts run again. */
+      attempt: z.number().int().min(2).max(99).optional(),
+    })
+    .passthrough()
+    .default({}),
+});
+export type LoadFleetInput = z.infer<typeof LoadFleetInputSchema>;
+
+export const LoadFleetOutputSchema = z.object({
+  runId: RunIdSchema,
+  /** The run's start time (ISO): the images' date. */
+  date: z.string(),
+  /** The Monday of the run's week in the schedule's time zone (YYYY-MM-DD). */
+  week: z.string(),
+  /** Per-host execution names are `<host>-<nameSuffix>`: the week, plus `-r<n>` on a re-attempt. */
+  nameSuffix: z.string(),
+  /** Enabled host names only: the per-host workflow loads the rest itself (payload stays small). */
+  hosts: z.array(HostNameSchema),
+  /** Hosts asked for or inventoried that will not be started, with why. */
+  notStarted: z.array(z.object({ host: z.string(), reason: z.string() })),
+});
+export type LoadFleetOutput = z.infer<typeof LoadFleetOutputSchema>;
+
+export const LoadHostInputSchema = z.object({
+  action: z.literal('host'),
+  host: HostNameSchema,
+  runId: RunIdSchema,
+  date: isoDate,
+});
+export type LoadHostInput = z.infer<typeof LoadHostInputSchema>;
+
+/** Everything the host's workflow passes to SSM, as strings (SSM document parameters are strings). */
+export const HostPlanSchema = z.object({
+  managedNodeId: z.string(),
+  mode: z.enum(['relay', 'direct']),
+  address: z.string(),
+  sshUser: z.string(),
+  sshKeyPath: z.string(),
+  knownHostsPath: z.string(),
+  staging: z.string(),
+  volumeGroups: z.string(),
+  mksysbFlags: z.string(),
+  keepLocal: z.string(),
+  /** The image day (YYYY-MM-DD, UTC), the backup's `date` parameter. */
+  day: z.string(),
+  /** Expected size from the last image (or the fleet's seed), for preflight's space check. */
+  expectedSizeBytes: z.string(),
+  /** Expected mksysb duration, from the last image's timings scaled by size. */
+  backupExpectedSeconds: z.number().nonnegative(),
+  /** The wait before the backup's first poll. */
+  backupWaitSeconds: z.number().int().positive(),
+  /** Transfer rate to expect (the last transfer's, or an assumed rate). */
+  transferBytesPerSecond: z.number().positive(),
+});
+export type HostPlan = z.infer<typeof HostPlanSchema>;
+
+export const LoadHostOutputSchema = z.object({
+  host: HostNameSchema,
+  runId: RunIdSchema,
+  date: z.string(),
+  plan: HostPlanSchema,
+  /** Seeds the first poll loop (preflight). */
+  poll: z.object({ nextWaitSeconds: z.number().int().positive() }),
+});
+export type LoadHostOutput = z.infer<typeof LoadHostOutputSchema>;
+
+export const LoadFleetEnvSchema = z.object({
+  FLEET_PARAMETER_PATH: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9_.-]+)+\/$/, 'a parameter path like /mksysb-vault/fleet/'),
+  BUCKET: z.string().min(3),
+  /** The schedule's time zone: the week is the Monday of the run's local date. */
+  TIME_ZONE: z.string().default('UTC'),
+});

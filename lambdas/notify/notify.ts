@@ -1,0 +1,96 @@
+// notify: tells people. At the end of each host's workflow it publishes one SNS message per anomaly
+// at or above the configured severity (subject and attributes from lambdas/shared/alert-message.ts)
+// and returns the host's one-line result for the weekly run; for the daily freshness check it
+// publishes one message per host without a fresh verified image.
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { parseWith } from '../catalog/validation.js';
+import { type AlertMessage, anomalyAlert, atLeast } from '../shared/alert-message.js';
+import { type Anomaly, anomaly, type Severity } from '../shared/anomaly.js';
+import { RECORD_SUFFIX } from '../shared/catalog-keys.js';
+import { encodeHostResult, type HostOutcome, hostVerdict } from '../shared/run-summary.js';
+import { type HostNotifyInput, NotifyInputSchema, type NotifyOutput, NotifyOutputSchema } from './schema.js';
+
+export interface NotifyDeps {
+  readonly sns: SNSClient;
+  readonly topicArn: string;
+  readonly minSeverity: Severity;
+}
+
+async function publish(deps: NotifyDeps, message: AlertMessage): Promise<void> {
+  await deps.sns.send(
+    new PublishCommand({
+      TopicArn: deps.topicArn,
+      Subject: message.subject,
+      Message: message.message,
+      MessageAttributes: message.attributes,
+    }),
+  );
+}
+
+export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOutput> {
+  const input = parseWith(NotifyInputSchema, event, 'notify input');
+  if (input.kind === 'freshness') {
+    let published = 0;
+    for (const f of input.findings) {
+      const found = anomaly(
+        f.finding,
+        'fail',
+        f.finding === 'HOST_MISSED'
+          ? `no verified mksysb image ever: never backed up`
+          : `newest verified mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
+        { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
+      );
+      if (!atLeast(found.severity, deps.minSeverity)) continue;
+      await publish(deps, anomalyAlert(found, { host: f.host, runId: 'freshness', date: input.checkedAt }));
+      published += 1;
+    }
+    return parseWith(NotifyOutputSchema, { published }, 'notify output');
+  }
+  return notifyHost(input, deps);
+}
+
+/** The host's outcome: the failure that ended it, else the first image that did not get verified. */
+export function hostOutcome(input: HostNotifyInput): HostOutcome {
+  if (input.failure) return input.failure.outcome;
+  const failed = input.results.find(
+    (r) => r.outcome && r.outcome !== 'verified' && r.outcome !== 'already_ran',
+  );
+  if (failed?.outcome) return failed.outcome;
+  if (input.results.length > 0 && input.results.every((r) => r.outcome === 'already_ran'))
+    return 'already_ran';
+  return 'verified';
+}
+
+async function notifyHost(input: HostNotifyInput, deps: NotifyDeps): Promise<NotifyOutput> {
+  const tagged: { anomaly: Anomaly; key?: string }[] = [
+    ...(input.failure?.anomalies ?? []).map((a) => ({ anomaly: a })),
+    ...input.anomalies.map((a) => ({ anomaly: a })),
+    ...input.results.flatMap((r) =>
+      r.anomalies.map((a) => ({
+        anomaly: a,
+        ...(r.recordKey?.endsWith(RECORD_SUFFIX) ? { key: r.recordKey.slice(0, -RECORD_SUFFIX.length) } : {}),
+      })),
+    ),
+  ];
+  let published = 0;
+  for (const { anomaly: a, key } of tagged) {
+    if (!atLeast(a.severity, deps.minSeverity)) continue;
+    await publish(deps, anomalyAlert(a, { host: input.host, runId: input.runId, date: input.date, key }));
+    published += 1;
+  }
+  const outcome = hostOutcome(input);
+  const verdicts = [
+    ...input.results.map((r) => r.verdict),
+    ...(input.anomalies.some((a) => a.severity === 'fail') ? ['FAIL'] : []),
+  ];
+  const verdict = hostVerdict(outcome, verdicts);
+  const codes = [...new Set(tagged.filter((t) => t.anomaly.severity !== 'info').map((t) => t.anomaly.code))];
+  const line = encodeHostResult({
+    host: input.host,
+    verdict,
+    outcome,
+    sizeBytes: input.sizeBytes,
+    codes,
+  });
+  return parseWith(NotifyOutputSchema, { line, verdict, published }, 'notify output');
+}

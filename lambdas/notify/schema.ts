@@ -1,0 +1,60 @@
+// notify's contract: either one host's results at the end of its workflow (the images' verdicts, the
+// backup's own anomalies, or the failure that ended it), or the daily freshness findings. It answers
+// with the host's one-line result (lambdas/shared/run-summary.ts) and how many messages it published.
+import { z } from 'zod';
+import { AnomalySchema, SeveritySchema } from '../shared/anomaly.js';
+import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
+import { FreshnessFindingSchema } from '../shared/freshness.js';
+import { HostOutcomeSchema } from '../shared/run-summary.js';
+
+const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
+
+/** One image's end: verify's answer, or record-failure's. */
+export const ImageResultSchema = z.object({
+  verdict: z.enum(['PASS', 'WARN', 'FAIL', 'SKIP']),
+  anomalies: z.array(AnomalySchema).default([]),
+  recordKey: z.string().optional(),
+  outcome: HostOutcomeSchema.optional(),
+});
+
+export const HostNotifyInputSchema = z.object({
+  kind: z.literal('host').default('host'),
+  host: HostNameSchema,
+  runId: RunIdSchema,
+  date: isoDate,
+  /** The mksysb image's size, when a backup made one. */
+  sizeBytes: z.number().int().nonnegative().default(0),
+  /** One result per image, mksysb first. */
+  results: z.array(ImageResultSchema).default([]),
+  /** Anomalies of the backup itself (a savevg that failed). */
+  anomalies: z.array(AnomalySchema).default([]),
+  /** The failure that ended the host's workflow before its images (record-failure's answer). */
+  failure: z.object({ outcome: HostOutcomeSchema, anomalies: z.array(AnomalySchema) }).optional(),
+});
+export type HostNotifyInput = z.infer<typeof HostNotifyInputSchema>;
+
+export const FreshnessNotifyInputSchema = z.object({
+  kind: z.literal('freshness'),
+  checkedAt: isoDate,
+  maxAgeDays: z.number().int().positive(),
+  findings: z.array(FreshnessFindingSchema),
+});
+
+export const NotifyInputSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'host' } : v),
+  z.discriminatedUnion('kind', [HostNotifyInputSchema, FreshnessNotifyInputSchema]),
+);
+
+export const NotifyOutputSchema = z.object({
+  /** The host's result line (`host|verdict|outcome|size|codes`); absent for freshness. */
+  line: z.string().optional(),
+  verdict: z.enum(['PASS', 'WARN', 'FAIL', 'SKIP']).optional(),
+  published: z.number().int().nonnegative(),
+});
+export type NotifyOutput = z.infer<typeof NotifyOutputSchema>;
+
+export const NotifyEnvSchema = z.object({
+  TOPIC_ARN: z.string().startsWith('arn:'),
+  /** Anomalies below this severity are recorded but not published. */
+  MIN_SEVERITY: SeveritySchema.default('warn'),
+});

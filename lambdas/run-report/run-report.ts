@@ -1,0 +1,93 @@
+// run-report: the end of a weekly run. Builds the run report from the hosts' result lines
+// (lambdas/shared/run-summary.ts), writes it to runs/<day>/<runId>.json, emits the run's CloudWatch
+// metrics as EMF lines (no PutMetricData call or permission), and publishes the digest to SNS.
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { storeCall } from '../catalog/store-error.js';
+import { parseWith } from '../catalog/validation.js';
+import { digestAlert } from '../shared/alert-message.js';
+import { runReportKey } from '../shared/catalog-keys.js';
+import { emfLine, HOST_DIMENSION, METRICS } from '../shared/metrics.js';
+import { buildRunReport, type RunReport, runDigest, worstSeverity } from '../shared/run-summary.js';
+import { RunReportInputSchema, type RunReportOutput, RunReportOutputSchema } from './schema.js';
+
+export interface RunReportDeps {
+  readonly s3: S3Client;
+  readonly sns: SNSClient;
+  readonly bucket: string;
+  readonly topicArn: string;
+  readonly now: () => Date;
+  /** Where EMF lines go: console.log on Lambda (the runtime ships them to CloudWatch Logs). */
+  readonly log?: (line: string) => void;
+}
+
+/** The run's metrics as EMF lines: the run counts, then each host's image size. */
+export function runMetricLines(report: RunReport, timestamp: number): string[] {
+  const verified = report.results.filter((r) => r.outcome === 'verified').length;
+  return [
+    emfLine(
+      {
+        [METRICS.imagesVerified]: { value: verified, unit: 'Count' },
+        [METRICS.hostsFailed]: { value: report.counts.FAIL, unit: 'Count' },
+        [METRICS.imagesWarned]: { value: report.counts.WARN, unit: 'Count' },
+      },
+      {},
+      timestamp,
+    ),
+    ...report.results
+      .filter((r) => r.sizeBytes > 0)
+      .map((r) =>
+        emfLine(
+          { [METRICS.imageSizeBytes]: { value: r.sizeBytes, unit: 'Bytes' } },
+          { [HOST_DIMENSION]: r.host },
+          timestamp,
+        ),
+      ),
+  ];
+}
+
+export async function writeRunReport(event: unknown, deps: RunReportDeps): Promise<RunReportOutput> {
+  const input = parseWith(RunReportInputSchema, event, 'run-report input');
+  const now = deps.now();
+  const retention =
+    input.retention === null
+      ? null
+      : 'Error' in input.retention
+        ? { error: `${input.retention.Error}: ${String(input.retention.Cause ?? '').slice(0, 500)}` }
+        : input.retention;
+  const report = buildRunReport(input.results, {
+    runId: input.runId,
+    date: input.date,
+    week: input.week,
+    notStarted: input.notStarted,
+    retention,
+    writtenAt: now.toISOString(),
+  });
+  const key = runReportKey(input.date, input.runId);
+  await storeCall({ action: 'writing the run report', key }, () =>
+    deps.s3.send(
+      new PutObjectCommand({
+        Bucket: deps.bucket,
+        Key: key,
+        Body: `${JSON.stringify(report, null, 2)}\n`,
+        ContentType: 'application/json',
+      }),
+    ),
+  );
+  for (const line of runMetricLines(report, now.getTime())) (deps.log ?? console.log)(line);
+  const digest = runDigest(report);
+  const message = digestAlert(
+    digest.detail,
+    `${digest.body}\n\nreport: s3://${deps.bucket}/${key}\n`,
+    worstSeverity(report),
+  );
+  await deps.sns.send(
+    new PublishCommand({
+      TopicArn: deps.topicArn,
+      Subject: message.subject,
+      Message: message.message,
+      MessageAttributes: message.attributes,
+    }),
+  );
+  return parseWith(RunReportOutputSchema, { reportKey: key, counts: report.counts }, 'run-report output');
+}

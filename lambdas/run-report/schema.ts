@@ -1,0 +1,36 @@
+// run-report's contract: the weekly run's host result lines, the hosts not started and what
+// retention did; the key of the report it wrote and the counts.
+import { z } from 'zod';
+import { RunIdSchema } from '../shared/catalog-keys.js';
+import { RetentionSummarySchema } from '../shared/run-summary.js';
+
+export const RunReportInputSchema = z.object({
+  runId: RunIdSchema,
+  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
+  week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day YYYY-MM-DD'),
+  /** One `host|verdict|outcome|size|codes` line per host started. */
+  results: z.array(z.string()),
+  notStarted: z.array(z.object({ host: z.string(), reason: z.string() })).default([]),
+  /** Retention's summary, or the `{Error, Cause}` its Catch caught. */
+  retention: RetentionSummarySchema.or(z.object({ Error: z.string(), Cause: z.unknown().optional() }))
+    .nullable()
+    .default(null),
+});
+export type RunReportInput = z.infer<typeof RunReportInputSchema>;
+
+export const RunReportOutputSchema = z.object({
+  reportKey: z.string(),
+  counts: z.object({
+    hosts: z.number(),
+    PASS: z.number(),
+    WARN: z.number(),
+    FAIL: z.number(),
+    SKIP: z.number(),
+  }),
+});
+export type RunReportOutput = z.infer<typeof RunReportOutputSchema>;
+
+export const RunReportEnvSchema = z.object({
+  BUCKET: z.string().min(3),
+  TOPIC_ARN: z.string().startsWith('arn:'),
+});

@@ -1,0 +1,106 @@
+// What a person receives: one SNS message per anomaly, with a subject that says at a glance what is
+// wrong where (`[mksysb-vault] FAIL dbqa09 TINY_IMAGE 4 MB vs 3.8 GB median`) and message attributes
+// (severity, host, code) that subscription filter policies match on. Pure: the notify and run-report
+// Lambdas publish what this builds.
+import type { Anomaly, Severity } from './anomaly.js';
+
+export const SUBJECT_PREFIX = '[mksysb-vault]';
+/** SNS refuses a subject longer than 100 characters. */
+export const SUBJECT_LIMIT = 100;
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warn: 1, fail: 2 };
+
+/** Whether `severity` is at least `minimum`. */
+export function atLeast(severity: Severity, minimum: Severity): boolean {
+  return SEVERITY_RANK[severity] >= SEVERITY_RANK[minimum];
+}
+
+/** SNS subjects are printable ASCII on one line: anything else becomes a space or '?'. */
+function asciiLine(text: string): string {
+  return text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+/** A one-line subject of at most 100 characters; a long detail is cut at a word with "...". */
+export function subjectLine(parts: readonly string[], detail: string): string {
+  const head = asciiLine([SUBJECT_PREFIX, ...parts].join(' '));
+  if (head.length >= SUBJECT_LIMIT) return `${head.slice(0, SUBJECT_LIMIT - 3)}...`;
+  const text = asciiLine(detail);
+  if (!text) return head;
+  const full = `${head} ${text}`;
+  if (full.length <= SUBJECT_LIMIT) return full;
+  const room = SUBJECT_LIMIT - head.length - 4;
+  const cut = text.slice(0, room);
+  const atWord = cut.lastIndexOf(' ') > room / 2 ? cut.slice(0, cut.lastIndexOf(' ')) : cut;
+  return `${head} ${atWord.replace(/[\s:;,]+$/, '')}...`;
+}
+
+/** The part of an anomaly message worth a subject: up to the first colon or semicolon. */
+export function shortDetail(message: string): string {
+  const first = message.split(/[;:](?:\s|$)/)[0] ?? message;
+  return first.trim();
+}
+
+export interface AlertMessage {
+  readonly subject: string;
+  readonly message: string;
+  readonly attributes: Readonly<Record<string, { DataType: 'String'; StringValue: string }>>;
+}
+
+function attributes(fields: Readonly<Record<string, string>>): AlertMessage['attributes'] {
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, value]) => [
+      name,
+      { DataType: 'String' as const, StringValue: value },
+    ]),
+  );
+}
+
+export interface AnomalyContext {
+  readonly host: string;
+  readonly runId: string;
+  readonly date: string;
+  /** The image the anomaly is about, when there is one. */
+  readonly key?: string | undefined;
+}
+
+/** One anomaly as one message. */
+export function anomalyAlert(anomaly: Anomaly, context: AnomalyContext): AlertMessage {
+  const evidence = Object.entries(anomaly.evidence)
+    .map(([k, v]) => `  ${k}: ${v === null ? 'none' : String(v)}`)
+    .join('\n');
+  const message = [
+    `${anomaly.severity.toUpperCase()} ${anomaly.code} on ${context.host}`,
+    '',
+    anomaly.message,
+    '',
+    ...(context.key ? [`image:  ${context.key}`] : []),
+    `run:    ${context.runId} (${context.date})`,
+    ...(evidence ? ['', 'evidence:', evidence] : []),
+  ].join('\n');
+  return {
+    subject: subjectLine(
+      [anomaly.severity.toUpperCase(), context.host, anomaly.code],
+      shortDetail(anomaly.message),
+    ),
+    message,
+    attributes: attributes({
+      severity: anomaly.severity,
+      host: context.host,
+      code: anomaly.code,
+      kind: 'anomaly',
+    }),
+  };
+}
+
+/** The digest of a whole run (or check): one message, attributes kind=digest and its worst severity. */
+export function digestAlert(subjectDetail: string, body: string, worst: Severity): AlertMessage {
+  return {
+    subject: subjectLine(['RUN'], subjectDetail),
+    message: body,
+    attributes: attributes({ severity: worst, kind: 'digest' }),
+  };
+}
