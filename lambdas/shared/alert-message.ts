@@ -40,8 +40,11 @@ export function subjectLine(parts: readonly string[], detail: string): string {
 
 /** The part of an anomaly message worth a subject: up to the first colon or semicolon. */
 export function shortDetail(message: string): string {
-  const first = message.split(/[;:](?:\s|$)/)[0] ?? message;
-  return first.trim();
+  let first = (message.split(/[;:](?:\s|$)/)[0] ?? message).trim();
+  // A cut inside parentheses leaves "(first run": drop the unclosed part.
+  const open = first.lastIndexOf('(');
+  if (open > 0 && first.indexOf(')', open) < 0) first = first.slice(0, open).trim();
+  return first;
 }
 
 export interface AlertMessage {

@@ -54,7 +54,7 @@ const CommonShape = {
   ended: timestamp.optional(),
   reason: text.optional(),
   /** Set by the relay wrapper when ssh itself failed or the remote step died. */
-  relaySshExit: uint.optional(),
+  relaySshExit: z.number().optional(),
 };
 
 // key on the wire -> field name and schema; a key not listed is kept in `other`, never an error,

@@ -365,7 +365,7 @@ export class BackupWorkflow extends Construct {
       'NotifyFailure',
       'notify',
       { ...id, failure: sfn.JsonPath.objectAt('$.failure') },
-      { resultSelector: { line: str('$.line'), verdict: str('$.verdict') }, resultPath: '$' },
+      { resultSelector: { line: str('$.line'), verdict: str('$.verdict') } },
     );
     notifyFailure.addCatch(notifyFailed, { resultPath: '$.notifyError' }).next(hostDone);
     const failureUnrecorded = new sfn.Pass(this, 'FailureUnrecorded', {
@@ -408,7 +408,7 @@ export class BackupWorkflow extends Construct {
         error: sfn.JsonPath.objectAt('$.error'),
         image: { kind: str('$.image.kind'), volumeGroup: str('$.image.volumeGroup') },
       },
-      { resultSelector: failureSelector, resultPath: '$' },
+      { resultSelector: failureSelector },
     );
     recordImageFailure.addCatch(imageFailedUnrecorded, { resultPath: '$.recordError' });
     const recordUploadFailure = this.invoke(
@@ -420,7 +420,7 @@ export class BackupWorkflow extends Construct {
         image: { kind: str('$.image.kind'), volumeGroup: str('$.image.volumeGroup') },
         upload: { key: str('$.upload.key'), uploadId: str('$.upload.uploadId') },
       },
-      { resultSelector: failureSelector, resultPath: '$', comment: 'Also aborts the open multipart upload' },
+      { resultSelector: failureSelector, comment: 'Also aborts the open multipart upload' },
     );
     recordUploadFailure.addCatch(imageFailedUnrecorded, { resultPath: '$.recordError' });
 
@@ -478,7 +478,6 @@ export class BackupWorkflow extends Construct {
           recordKey: str('$.recordKey'),
           outcome: 'verified',
         },
-        resultPath: '$',
       },
     );
     verify.addCatch(recordUploadFailure, { resultPath: '$.error' });
@@ -523,7 +522,7 @@ export class BackupWorkflow extends Construct {
         results: sfn.JsonPath.objectAt('$.results'),
         anomalies: sfn.JsonPath.objectAt('$.poll.anomalies'),
       },
-      { resultSelector: { line: str('$.line'), verdict: str('$.verdict') }, resultPath: '$' },
+      { resultSelector: { line: str('$.line'), verdict: str('$.verdict') } },
     );
     notify.addCatch(notifyFailed, { resultPath: '$.notifyError' });
     images.addCatch(recordFailure, { resultPath: '$.error' });
@@ -574,7 +573,7 @@ export class BackupWorkflow extends Construct {
       'LoadHost',
       'load-fleet',
       { action: 'host', ...id },
-      { resultPath: '$', comment: "This host's SSM parameters and the waits its history suggests" },
+      { comment: "This host's SSM parameters and the waits its history suggests" },
     );
     loadHost.addCatch(recordFailure, { resultPath: '$.error' });
     return loadHost.next(preflightLoop);
@@ -592,7 +591,7 @@ export class BackupWorkflow extends Construct {
         startTime: str('$$.Execution.StartTime'),
         request: sfn.JsonPath.objectAt('$'),
       },
-      { resultPath: '$', comment: 'Enabled host names, the run id and the week' },
+      { comment: 'Enabled host names, the run id and the week' },
     );
     const startHost = new tasks.StepFunctionsStartExecution(this, 'StartHost', {
       comment: 'One child execution per host-week: its name makes a re-run of the week a no-op',

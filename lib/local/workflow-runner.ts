@@ -1,0 +1,512 @@
+// Executes the state machines the CDK app synthesizes, offline: aws-local-stepfunctions runs the
+// resolved ASL (lib/local/state-machine.ts); every Lambda task runs its real logic module against the
+// local S3 store; SSM tasks run the real host documents against simulated LPARs (lib/local/local-ssm.ts);
+// SNS goes to a LocalSns; `startExecution.sync:2` runs the per-host machine as a child execution and
+// answers like the service (its Output, or ExecutionAlreadyExists for a name used before). Each
+// execution has a virtual clock that the Wait states advance, so a one-hour mksysb costs the polls and
+// transitions it would on AWS without waiting an hour. Transitions, history events and the largest
+// state payload are counted from each execution's event log.
+import './polyfills.js';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import {
+  type RunOptions as SfnRunOptions,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
+import { awaitCommand } from '../../lambdas/await-command/await-command.js';
+import { parseWith } from '../../lambdas/catalog/validation.js';
+import { completeUpload } from '../../lambdas/complete-upload/complete-upload.js';
+import { CompleteUploadEnvSchema } from '../../lambdas/complete-upload/schema.js';
+import { checkFreshness } from '../../lambdas/freshness/freshness.js';
+import { FreshnessEnvSchema } from '../../lambdas/freshness/schema.js';
+import { loadFleet } from '../../lambdas/load-fleet/load-fleet.js';
+import { LoadFleetEnvSchema } from '../../lambdas/load-fleet/schema.js';
+import { notify } from '../../lambdas/notify/notify.js';
+import { NotifyEnvSchema } from '../../lambdas/notify/schema.js';
+import { prepareUpload } from '../../lambdas/prepare-upload/prepare-upload.js';
+import { PrepareUploadEnvSchema } from '../../lambdas/prepare-upload/schema.js';
+import { recordFailure } from '../../lambdas/record-failure/record-failure.js';
+import { RecordFailureEnvSchema } from '../../lambdas/record-failure/schema.js';
+import { applyRetention } from '../../lambdas/retention/retention.js';
+import { RetentionEnvSchema } from '../../lambdas/retention/schema.js';
+import { writeRunReport } from '../../lambdas/run-report/run-report.js';
+import { RunReportEnvSchema } from '../../lambdas/run-report/schema.js';
+import { type FleetHostInput, fleetParameterValues } from '../../lambdas/shared/fleet.js';
+import { RetentionPolicySchema } from '../../lambdas/shared/retention-plan.js';
+import { VerifyEnvSchema } from '../../lambdas/verify/schema.js';
+import { verifyImage } from '../../lambdas/verify/verify.js';
+import type { DeployConfig } from '../config.js';
+import { BackupWorkflow, type WorkflowKind } from '../constructs/backup-workflow.js';
+import { FleetParameters, fleetPartName } from '../constructs/fleet-parameters.js';
+import { HostDocuments } from '../constructs/host-documents.js';
+import { LocalSns } from './local-sns.js';
+import { LocalSsm, type StepSeconds, VirtualClock } from './local-ssm.js';
+import { localS3Client } from './s3-server.js';
+import {
+  forEachState,
+  type LocalFunction,
+  type ResolvedWorkflow,
+  resolveWorkflow,
+  type TemplateJson,
+} from './state-machine.js';
+
+/** What one execution cost, from its event log. */
+export interface ExecutionStats {
+  readonly machine: WorkflowKind;
+  readonly name: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** States entered plus retries: what Step Functions bills. */
+  readonly transitions: number;
+  /** AWS history events this execution would have (entered/exited, scheduled/started/succeeded, map iterations). */
+  readonly historyEvents: number;
+  /** The largest state input or output, in UTF-8 bytes, and where it was. */
+  readonly maxPayloadBytes: number;
+  readonly maxPayloadState: string;
+  /** Virtual start and end. */
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly output: unknown;
+}
+
+export type LocalWorkflowEvent =
+  | { readonly type: 'execution-started'; readonly machine: WorkflowKind; readonly name: string }
+  | { readonly type: 'execution-finished'; readonly stats: ExecutionStats }
+  | {
+      readonly type: 'state-entered';
+      readonly machine: WorkflowKind;
+      readonly name: string;
+      readonly state: string;
+    };
+
+export interface LocalWorkflowOptions {
+  /** The synthesized template (Template.fromStack(stack).toJSON(), or a cdk.out *.template.json). */
+  readonly template: TemplateJson;
+  /** The local S3 store (lib/local/s3-server.ts or test/support/local-store.ts). */
+  readonly store: { readonly endpoint: string; readonly bucket: string };
+  /** The simulated LPARs (lib/sim-lpar createSimulatedFleet). */
+  readonly simFleetDir: string;
+  /** The fleet served from the local Parameter Store (what load-fleet reads). */
+  readonly fleet: readonly FleetHostInput[];
+  /** Simulated duration of each host step. @default defaultStepSeconds(simFleetDir) */
+  readonly stepSeconds?: StepSeconds;
+  /** Where SNS messages go. @default a LocalSns that only keeps them */
+  readonly sns?: LocalSns;
+  /** The simulated LPARs' shell (relay mode). @default ksh */
+  readonly lparShell?: string;
+  /** Progress: executions started and finished, states entered. */
+  readonly onEvent?: (event: LocalWorkflowEvent) => void;
+  /** EMF metric lines the run report emits. @default dropped */
+  readonly onMetric?: (line: string) => void;
+}
+
+export interface RunOptions {
+  /** When the execution starts on the virtual clock (ISO). */
+  readonly date: string;
+  /** @default `<machine>-<date>` */
+  readonly executionName?: string;
+  /** The execution input (`{}` from the schedule; `{ hosts, attempt }` for a manual weekly run). */
+  readonly input?: Record<string, unknown>;
+}
+
+export interface WeeklyOutput {
+  readonly runId: string;
+  readonly date: string;
+  readonly week: string;
+  readonly hosts: string[];
+  readonly results: string[];
+  readonly notStarted: { host: string; reason: string }[];
+  readonly report: { reportKey: string; counts: Record<string, number> };
+}
+
+export interface LocalRunResult<O = unknown> {
+  readonly output: O;
+  readonly execution: ExecutionStats;
+  /** Per-host child executions of a weekly run, by host name. */
+  readonly hosts: Readonly<Record<string, ExecutionStats>>;
+  /** SNS messages published during this run. */
+  readonly alerts: LocalSns['messages'];
+}
+
+/** An error thrown by a local Lambda, shaped like the service's: Cause is `{errorType, errorMessage}` JSON. */
+function lambdaError(error: unknown): Error {
+  const e = error as { name?: unknown; message?: unknown };
+  const name = typeof e?.name === 'string' ? e.name : 'Error';
+  const failure = new Error(
+    JSON.stringify({
+      errorType: name,
+      errorMessage: typeof e?.message === 'string' ? e.message : String(error),
+    }),
+  );
+  failure.name = name;
+  return failure;
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+type Handler = (input: unknown) => Promise<unknown>;
+type Overrides = NonNullable<SfnRunOptions['overrides']>;
+type LocalHandlers = NonNullable<Overrides['taskResourceLocalHandlers']>;
+type Payload = Parameters<LocalHandlers[string]>[0];
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+function bytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/** The local workflow: one per store and fleet; runs weekly and freshness executions, many times. */
+export class LocalWorkflow {
+  public readonly resolved: ResolvedWorkflow;
+  public readonly ssm: LocalSsm;
+  public readonly sns: LocalSns;
+  /** Execution names used so far, per state machine: a name used twice is ExecutionAlreadyExists. */
+  public readonly executionNames = new Map<string, Set<string>>();
+  private readonly s3;
+
+  constructor(private readonly options: LocalWorkflowOptions) {
+    this.resolved = resolveWorkflow(options.template, { bucket: options.store.bucket });
+    const loadFleetFn = [...this.resolved.functions.values()].find((f) => f.handler === 'load-fleet');
+    const path = loadFleetFn?.environment.FLEET_PARAMETER_PATH ?? '/mksysb-vault/fleet/';
+    this.ssm = new LocalSsm({
+      simFleetDir: options.simFleetDir,
+      documents: this.resolved.documents,
+      parameters: fleetParameterValues(options.fleet).map((value, i) => ({
+        name: fleetPartName(path, i),
+        value,
+      })),
+      stepSeconds: options.stepSeconds,
+      lparShell: options.lparShell,
+    });
+    this.sns = options.sns ?? new LocalSns();
+    this.s3 = localS3Client(options.store.endpoint);
+    if (this.resolved.documents.size === 0)
+      throw new Error('the template has no SSM Command documents of the host steps (HostDocuments)');
+  }
+
+  async runWeekly(run: RunOptions): Promise<LocalRunResult<WeeklyOutput>> {
+    return this.runTop<WeeklyOutput>('weekly', run);
+  }
+
+  async runFreshness(run: RunOptions): Promise<LocalRunResult> {
+    return this.runTop('freshness', run);
+  }
+
+  private async runTop<O>(machine: WorkflowKind, run: RunOptions): Promise<LocalRunResult<O>> {
+    const before = this.sns.messages.length;
+    const hosts: Record<string, ExecutionStats> = {};
+    const clock = new VirtualClock(run.date);
+    const name = run.executionName ?? `${machine}-${run.date.replace(/[:.]/g, '-')}`;
+    const execution = await this.execute(machine, name, run.input ?? {}, clock, hosts);
+    if (execution.status !== 'SUCCEEDED')
+      throw new Error(`local ${machine} execution ${name} failed: ${JSON.stringify(execution.output)}`);
+    return { output: execution.output as O, execution, hosts, alerts: this.sns.messages.slice(before) };
+  }
+
+  private async execute(
+    machine: WorkflowKind,
+    name: string,
+    input: Record<string, unknown>,
+    clock: VirtualClock,
+    hosts: Record<string, ExecutionStats>,
+  ): Promise<ExecutionStats> {
+    const { arn, definition } = this.resolved.machines[machine];
+    const used = this.executionNames.get(arn) ?? new Set<string>();
+    this.executionNames.set(arn, used);
+    if (used.has(name))
+      throw namedError(
+        'StepFunctions.ExecutionAlreadyExistsException',
+        `Execution Already Exists: 'arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}'`,
+      );
+    used.add(name);
+    const startedAt = clock.now().toISOString();
+    this.options.onEvent?.({ type: 'execution-started', machine, name });
+    const stateMachine = new StateMachine(definition as StateMachineDefinition, {
+      validationOptions: { checkPaths: true, checkArn: true },
+    });
+    const overrides = this.overrides(definition, clock, hosts);
+    const execution = stateMachine.run(input as Payload, {
+      overrides,
+      context: {
+        Execution: {
+          Id: `${arn.replace(':stateMachine:', ':execution:')}:${name}`,
+          Name: name,
+          StartTime: startedAt,
+          Input: input as Payload,
+        },
+        StateMachine: { Id: arn, Name: arn.split(':').pop() },
+      },
+    });
+    const counting = this.count(machine, name, execution.eventLogs);
+    let output: unknown;
+    let status: ExecutionStats['status'] = 'SUCCEEDED';
+    try {
+      output = await execution.result;
+    } catch (error) {
+      status = 'FAILED';
+      output = { error: (error as Error).name, cause: (error as Error).message };
+    }
+    const counted = await counting;
+    const stats: ExecutionStats = {
+      machine,
+      name,
+      status,
+      ...counted,
+      historyEvents: counted.historyEvents + 2,
+      startedAt,
+      endedAt: clock.now().toISOString(),
+      output,
+    };
+    this.options.onEvent?.({ type: 'execution-finished', stats });
+    return stats;
+  }
+
+  private async count(
+    machine: WorkflowKind,
+    name: string,
+    events: AsyncGenerator<EventLog>,
+  ): Promise<Pick<ExecutionStats, 'transitions' | 'historyEvents' | 'maxPayloadBytes' | 'maxPayloadState'>> {
+    let transitions = 0;
+    let historyEvents = 0;
+    let maxPayloadBytes = 0;
+    let maxPayloadState = '';
+    const payload = (state: string, value: unknown) => {
+      const size = bytes(value);
+      if (size > maxPayloadBytes) {
+        maxPayloadBytes = size;
+        maxPayloadState = state;
+      }
+    };
+    for await (const event of events) {
+      switch (event.type) {
+        case 'ExecutionStarted':
+          payload('(execution input)', event.input);
+          break;
+        case 'StateEntered':
+          transitions += 1;
+          // <Type>StateEntered + <Type>StateExited; a task adds Scheduled, Started, Succeeded; a Map adds Started, Succeeded.
+          historyEvents += 2 + (event.state.type === 'Task' ? 3 : event.state.type === 'Map' ? 2 : 0);
+          payload(event.state.name, event.state.input);
+          this.options.onEvent?.({ type: 'state-entered', machine, name, state: event.state.name });
+          break;
+        case 'StateExited':
+          payload(event.state.name, event.state.output);
+          break;
+        case 'StateRetried':
+          transitions += 1;
+          historyEvents += 3;
+          break;
+        case 'MapIterationStarted':
+          historyEvents += 2;
+          break;
+        default:
+          break;
+      }
+    }
+    return { transitions, historyEvents, maxPayloadBytes, maxPayloadState };
+  }
+
+  private overrides(
+    definition: StateMachineDefinition,
+    clock: VirtualClock,
+    hosts: Record<string, ExecutionStats>,
+  ): Overrides {
+    const taskResourceLocalHandlers: LocalHandlers = {};
+    const waitTimeOverrides: Record<string, number> = {};
+    const retryIntervalOverrides: Record<string, number> = {};
+    forEachState(definition, (stateName, state) => {
+      if (state.Retry) retryIntervalOverrides[stateName] = 0;
+      if (state.Type === 'Wait') waitTimeOverrides[stateName] = 0;
+      if (state.Type !== 'Task') return;
+      const resource = String(state.Resource);
+      const handler = this.taskHandler(stateName, resource, clock, hosts);
+      taskResourceLocalHandlers[stateName] = async (input) => (await handler(input)) as Payload;
+    });
+    return { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides };
+  }
+
+  private taskHandler(
+    stateName: string,
+    resource: string,
+    clock: VirtualClock,
+    hosts: Record<string, ExecutionStats>,
+  ): Handler {
+    const fn = this.resolved.functions.get(resource);
+    if (fn) {
+      const run = this.lambda(fn, clock);
+      return async (input) => {
+        try {
+          return JSON.parse(JSON.stringify((await run(input)) ?? null));
+        } catch (error) {
+          throw lambdaError(error);
+        }
+      };
+    }
+    if (resource.endsWith(':states:::aws-sdk:ssm:sendCommand'))
+      return async (input) => this.ssm.sendCommand(input as Record<string, unknown>, clock);
+    if (resource.endsWith(':states:::sns:publish'))
+      return async (input) => this.sns.publish(input as Record<string, unknown>, clock.now());
+    if (/:states:::states:startExecution\.sync(:2)?$/.test(resource))
+      return async (input) => {
+        const request = input as { StateMachineArn: string; Name: string; Input: Record<string, unknown> };
+        const kind = (Object.keys(this.resolved.machines) as WorkflowKind[]).find(
+          (k) => this.resolved.machines[k].arn === request.StateMachineArn,
+        );
+        if (!kind)
+          throw namedError('StepFunctions.StateMachineDoesNotExistException', request.StateMachineArn);
+        const child = new VirtualClock(clock.now());
+        const stats = await this.execute(kind, request.Name, request.Input, child, hosts);
+        clock.advanceTo(child.now());
+        const host = typeof request.Input.host === 'string' ? request.Input.host : request.Name;
+        hosts[host] = stats;
+        if (stats.status !== 'SUCCEEDED') throw namedError('States.TaskFailed', JSON.stringify(stats.output));
+        return {
+          ExecutionArn: `${request.StateMachineArn.replace(':stateMachine:', ':execution:')}:${request.Name}`,
+          Name: request.Name,
+          StartDate: stats.startedAt,
+          StopDate: stats.endedAt,
+          Status: 'SUCCEEDED',
+          Output: stats.output,
+        };
+      };
+    throw new Error(`local workflow: no local stand-in for state ${stateName} (resource ${resource})`);
+  }
+
+  /** The real logic module of a handler, with the local clients, its template environment and the clock. */
+  private lambda(fn: LocalFunction, clock: VirtualClock): Handler {
+    const env = fn.environment;
+    const what = `${fn.handler} environment (${fn.logicalId})`;
+    const now = () => clock.now();
+    const s3 = this.s3;
+    switch (fn.handler) {
+      case 'load-fleet': {
+        const e = parseWith(LoadFleetEnvSchema, env, what);
+        // aws-local-stepfunctions stamps $$.Execution.StartTime with the wall clock whatever the context
+        // says: the run starts at the execution's virtual start instead.
+        return (event) =>
+          loadFleet(withStartTime(event, clock.started), {
+            ssm: this.ssm.client(clock),
+            s3,
+            bucket: e.BUCKET,
+            fleetParameterPath: e.FLEET_PARAMETER_PATH,
+            timeZone: e.TIME_ZONE,
+          });
+      }
+      case 'await-command':
+        return (event) => {
+          // The Wait before this poll lasted `waitedSeconds`: that is when this poll happens.
+          const waited = Number((event as { waitedSeconds?: unknown })?.waitedSeconds ?? 0);
+          clock.advance(Number.isFinite(waited) ? waited : 0);
+          return awaitCommand(event, { ssm: this.ssm.client(clock), now });
+        };
+      case 'prepare-upload': {
+        const e = parseWith(PrepareUploadEnvSchema, env, what);
+        return (event) =>
+          prepareUpload(event, {
+            s3,
+            presignClient: s3,
+            bucket: e.BUCKET,
+            partSizeBytes: e.PART_SIZE_BYTES,
+            urlExpirySeconds: e.URL_EXPIRY_SECONDS,
+            now,
+          });
+      }
+      case 'complete-upload': {
+        const e = parseWith(CompleteUploadEnvSchema, env, what);
+        return (event) => completeUpload(event, { s3, bucket: e.BUCKET });
+      }
+      case 'verify': {
+        const e = parseWith(VerifyEnvSchema, env, what);
+        return (event) =>
+          verifyImage(event, {
+            s3,
+            bucket: e.BUCKET,
+            policy: e.VERIFICATION_POLICY,
+            historyLimit: e.HISTORY_LIMIT,
+            now,
+          });
+      }
+      case 'record-failure': {
+        const e = parseWith(RecordFailureEnvSchema, env, what);
+        return (event) => recordFailure(event, { s3, bucket: e.BUCKET, now });
+      }
+      case 'notify': {
+        const e = parseWith(NotifyEnvSchema, env, what);
+        return (event) =>
+          notify(event, { sns: this.sns.client(now), topicArn: e.TOPIC_ARN, minSeverity: e.MIN_SEVERITY });
+      }
+      case 'retention': {
+        const e = parseWith(RetentionEnvSchema, env, what);
+        const policy = RetentionPolicySchema.parse({
+          weekly: e.KEEP_WEEKLY,
+          monthly: e.KEEP_MONTHLY,
+          failedKeepDays: e.FAILED_KEEP_DAYS,
+          strayGraceDays: e.STRAY_GRACE_DAYS,
+        });
+        return (event) =>
+          applyRetention(event, { s3, bucket: e.BUCKET, policy, objectLock: e.OBJECT_LOCK, now });
+      }
+      case 'run-report': {
+        const e = parseWith(RunReportEnvSchema, env, what);
+        return (event) =>
+          writeRunReport(event, {
+            s3,
+            sns: this.sns.client(now),
+            bucket: e.BUCKET,
+            topicArn: e.TOPIC_ARN,
+            now,
+            log: this.options.onMetric ?? (() => undefined),
+          });
+      }
+      case 'freshness': {
+        const e = parseWith(FreshnessEnvSchema, env, what);
+        return (event) => checkFreshness(event, { s3, bucket: e.BUCKET, maxAgeDays: e.MAX_AGE_DAYS, now });
+      }
+    }
+  }
+}
+
+function withStartTime(event: unknown, started: Date): unknown {
+  return event && typeof event === 'object' && 'startTime' in event
+    ? { ...event, startTime: started.toISOString() }
+    : event;
+}
+
+/** One weekly run: `new LocalWorkflow(options).runWeekly({ date })`. */
+export async function runWorkflowLocally(
+  options: LocalWorkflowOptions & RunOptions,
+): Promise<LocalRunResult<WeeklyOutput>> {
+  return new LocalWorkflow(options).runWeekly(options);
+}
+
+/**
+ * A template with the workflow and what it needs (KMS bucket, topic, host documents, fleet parameters),
+ * synthesized without bundling any Lambda: for local runs and tests until the full stack is used.
+ */
+export function synthesizeWorkflowTemplate(config: DeployConfig): TemplateJson {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'MksysbVaultLocal', { env: { account: '123456789012', region: 'us-east-1' } });
+  const key = new kms.Key(stack, 'StoreKey');
+  const bucket = new s3.Bucket(stack, 'Store', { encryption: s3.BucketEncryption.KMS, encryptionKey: key });
+  const topic = new sns.Topic(stack, 'Alerts');
+  const documents = new HostDocuments(stack, 'Documents', {
+    workflow: config.workflow,
+    transfer: config.transfer,
+  });
+  const fleet = new FleetParameters(stack, 'Fleet', { fleet: config.fleet, path: config.fleetParameterPath });
+  new BackupWorkflow(stack, 'Workflow', {
+    config,
+    bucket,
+    fleetParameterPath: fleet.path,
+    documentNames: documents.documentNames,
+    documentArns: documents.documentArns,
+    topic,
+  });
+  return Template.fromStack(stack).toJSON() as TemplateJson;
+}
