@@ -1,0 +1,227 @@
+// The backup workflow construct: state machine types and shapes, the Map's concurrency, idempotent
+// child executions, SSM timeouts, a Catch on every task of the per-host machine, least-privilege IAM,
+// and asl-validator on each definition as the local runner resolves it.
+
+import { createRequire } from 'node:module';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BackupWorkflow } from '../../../lib/constructs/backup-workflow.js';
+import { HostDocuments } from '../../../lib/constructs/host-documents.js';
+import {
+  forEachState,
+  type ResolvedWorkflow,
+  resolveValue,
+  resolveWorkflow,
+  type TemplateJson,
+} from '../../../lib/local/state-machine.js';
+import { testConfig, testStack } from '../harness.js';
+
+// asl-validator ships no type declarations.
+const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator: string) => string;
+};
+
+const config = testConfig({
+  workflow: { maxConcurrency: 25, backupTimeoutSeconds: 28_800, transferTimeoutSeconds: 14_400 },
+});
+let template: Template;
+let json: TemplateJson;
+let resolved: ResolvedWorkflow;
+
+beforeAll(() => {
+  const stack = testStack();
+  const key = new kms.Key(stack, 'Key');
+  const bucket = new s3.Bucket(stack, 'Store', { encryption: s3.BucketEncryption.KMS, encryptionKey: key });
+  const topic = new sns.Topic(stack, 'Topic');
+  const documents = new HostDocuments(stack, 'Documents', {
+    workflow: config.workflow,
+    transfer: config.transfer,
+  });
+  new BackupWorkflow(stack, 'Workflow', {
+    config,
+    bucket,
+    fleetParameterPath: '/mksysb-vault/fleet/',
+    documentNames: documents.documentNames,
+    documentArns: documents.documentArns,
+    topic,
+  });
+  template = Template.fromStack(stack);
+  json = template.toJSON() as TemplateJson;
+  resolved = resolveWorkflow(json, { bucket: 'store-bucket' });
+});
+
+type State = Record<string, unknown> & { Type: string };
+function states(kind: keyof ResolvedWorkflow['machines']): Map<string, State> {
+  const found = new Map<string, State>();
+  forEachState(resolved.machines[kind].definition, (name, state) => found.set(name, state));
+  return found;
+}
+
+/** Every IAM statement of the template, its resources resolved to strings. */
+function statements(): { actions: string[]; resources: string[]; policy: string }[] {
+  const out: { actions: string[]; resources: string[]; policy: string }[] = [];
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    const document = resolveValue(policy.Properties.PolicyDocument, json, { bucket: 'store-bucket' }) as {
+      Statement: { Action: string | string[]; Resource: string | string[] }[];
+    };
+    for (const s of document.Statement)
+      out.push({ actions: [s.Action].flat(), resources: [s.Resource].flat(), policy: id });
+  }
+  return out;
+}
+
+describe('BackupWorkflow', () => {
+  it('makes three Standard state machines with X-Ray tracing and ALL-level logs without execution data', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+    template.allResourcesProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+    });
+  });
+
+  it('fans the weekly run out with a Map whose MaxConcurrency is the config value', () => {
+    const hosts = states('weekly').get('Hosts');
+    expect({ type: hosts?.Type, max: hosts?.MaxConcurrency, items: hosts?.ItemsPath }).toEqual({
+      type: 'Map',
+      max: 25,
+      items: '$.hosts',
+    });
+  });
+
+  it('starts one child execution per host-week with startExecution.sync:2, named <host>-<week>', () => {
+    const start = states('weekly').get('StartHost');
+    expect(start?.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
+    expect(start?.Parameters).toMatchObject({
+      StateMachineArn: resolved.machines.host.arn,
+      'Name.$': "States.Format('{}-{}', $.host, $.nameSuffix)",
+    });
+  });
+
+  it('reports an execution name that already exists as "already ran" instead of running the host again', () => {
+    const start = states('weekly').get('StartHost') as unknown as {
+      Catch: { ErrorEquals: string[]; Next: string }[];
+    };
+    expect(start.Catch[0]).toMatchObject({
+      ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'],
+      Next: 'AlreadyRan',
+    });
+    expect(states('weekly').get('AlreadyRan')?.Parameters).toEqual({
+      'line.$': "States.Format('{}|SKIP|already_ran|0|', $.host)",
+    });
+  });
+
+  it('sends each host step with a delivery timeout and the configured execution timeout', () => {
+    const host = states('host');
+    const params = (name: string) =>
+      host.get(name)?.Parameters as { TimeoutSeconds: number; Parameters: Record<string, unknown> };
+    expect(host.get('Backup')?.Resource).toBe('arn:aws:states:::aws-sdk:ssm:sendCommand');
+    expect([params('Preflight'), params('Backup'), params('Transfer')].map((p) => p.TimeoutSeconds)).toEqual([
+      600, 600, 600,
+    ]);
+    expect(params('Backup').Parameters.timeoutSeconds).toEqual(['28800']);
+    expect(params('Transfer').Parameters.timeoutSeconds).toEqual(['14400']);
+  });
+
+  it('polls each step with a Wait whose seconds come from the last poll, not a fixed tight loop', () => {
+    const host = states('host');
+    expect(['PreflightWait', 'BackupWait', 'TransferWait'].map((w) => host.get(w)?.SecondsPath)).toEqual([
+      '$.poll.nextWaitSeconds',
+      '$.poll.nextWaitSeconds',
+      '$.poll.nextWaitSeconds',
+    ]);
+  });
+
+  it('catches every task of the per-host machine, so a host failure never fails the run', () => {
+    const uncaught = [...states('host')]
+      .filter(([, s]) => s.Type === 'Task' || s.Type === 'Map')
+      .filter(
+        ([, s]) =>
+          !(s.Catch as { ErrorEquals: string[] }[] | undefined)?.some((c) =>
+            c.ErrorEquals.includes('States.ALL'),
+          ),
+      )
+      .map(([name]) => name);
+    expect(uncaught).toEqual([]);
+  });
+
+  it('passes each definition through asl-validator once resolved', () => {
+    const results = (['weekly', 'host', 'freshness'] as const).map((kind) => {
+      const { isValid, errorsText } = aslValidator(resolved.machines[kind].definition);
+      return [kind, isValid ? 'valid' : errorsText('; ')];
+    });
+    expect(results).toEqual([
+      ['weekly', 'valid'],
+      ['host', 'valid'],
+      ['freshness', 'valid'],
+    ]);
+  });
+
+  it('lets the per-host machine send commands only with the three documents to the fleet managed nodes', () => {
+    const send = statements().filter((s) => s.actions.includes('ssm:SendCommand'));
+    const resources = [...new Set(send.flatMap((s) => s.resources))];
+    expect(resources.filter((r) => r.includes(':document/'))).toHaveLength(3);
+    expect(resources.filter((r) => !r.includes(':document/')).sort()).toEqual([
+      'arn:aws:ec2:eu-west-3:111122223333:instance/i-0fedcba9876543210',
+      'arn:aws:ssm:eu-west-3:111122223333:managed-instance/mi-0123456789abcdef0',
+    ]);
+  });
+
+  it('scopes every S3 object permission to a prefix (images/, uploads/, runs/, quarantine/)', () => {
+    const objectResources = statements()
+      .filter((s) =>
+        s.actions.some((a) => a.startsWith('s3:') && a !== 's3:List*' && !a.startsWith('s3:GetBucket')),
+      )
+      .flatMap((s) => s.resources)
+      .filter((r) => r.startsWith('arn:aws:s3:::store-bucket/'));
+    expect(objectResources.length).toBeGreaterThan(0);
+    expect(
+      objectResources.filter(
+        (r) => !/^arn:aws:s3:::store-bucket\/(images|uploads|runs|quarantine)\/\*$/.test(r),
+      ),
+    ).toEqual([]);
+  });
+
+  it('gives await-command only ssm:GetCommandInvocation beyond its logs and traces', () => {
+    const fn = [...resolved.functions.values()].find((f) => f.handler === 'await-command');
+    const role = json.Resources[fn?.logicalId ?? '']?.Properties?.Role as { 'Fn::GetAtt': [string] };
+    const ssmActions = statements()
+      .filter((s) =>
+        template
+          .toJSON()
+          .Resources[s.policy].Properties.Roles.some((r: { Ref: string }) => r.Ref === role['Fn::GetAtt'][0]),
+      )
+      .flatMap((s) => s.actions)
+      .filter((a) => a.startsWith('ssm:') || a.startsWith('s3:'));
+    expect(ssmActions).toEqual(['ssm:GetCommandInvocation']);
+  });
+
+  it('marks every function with its handler so the local runner maps ARNs back to code', () => {
+    expect([...resolved.functions.values()].map((f) => f.handler).sort()).toEqual([
+      'await-command',
+      'complete-upload',
+      'freshness',
+      'load-fleet',
+      'notify',
+      'prepare-upload',
+      'record-failure',
+      'retention',
+      'run-report',
+      'verify',
+    ]);
+  });
+
+  it('passes the alert threshold and the fleet path to the functions that need them', () => {
+    const env = (handler: string) =>
+      [...resolved.functions.values()].find((f) => f.handler === handler)?.environment;
+    expect(env('notify')?.MIN_SEVERITY).toBe(config.alerts.minSeverity);
+    expect(env('load-fleet')).toMatchObject({
+      FLEET_PARAMETER_PATH: '/mksysb-vault/fleet/',
+      TIME_ZONE: 'Europe/Paris',
+    });
+  });
+});
