@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BenchFigure } from './figures.js';
 
-const MODULES = ['./verification.js', './verify.js', './retention.js', './transfer.js'];
+const MODULES = ['./verification.js', './verify.js', './retention.js', './transfer.js', './orchestration.js'];
 
 const results: { module: string; figures: BenchFigure[] }[] = [];
 for (const path of MODULES) {
