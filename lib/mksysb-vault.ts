@@ -1,0 +1,123 @@
+// MksysbVault: the whole pipeline as one construct, for this repository's stack and for any other CDK
+// app (`new MksysbVault(this, 'Vault', { config })`). It assembles the concerns of lib/constructs/ —
+// image store, host documents, fleet parameters, alerts, the backup workflow, schedules, dashboard and
+// alarms — and holds the cdk-nag acknowledgements that need a view of the whole (each with its reason).
+import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { DeployConfig } from './config.js';
+import { Alerts } from './constructs/alerts.js';
+import { BackupWorkflow } from './constructs/backup-workflow.js';
+import { Dashboard } from './constructs/dashboard.js';
+import { FleetParameters } from './constructs/fleet-parameters.js';
+import { HostDocuments } from './constructs/host-documents.js';
+import { ImageStore } from './constructs/image-store.js';
+import { Schedules } from './constructs/schedules.js';
+
+export interface MksysbVaultProps {
+  /** The validated deploy config (lib/config.ts `loadDeployConfig` or `parseDeployConfig`). */
+  readonly config: DeployConfig;
+}
+
+export class MksysbVault extends Construct {
+  public readonly store: ImageStore;
+  public readonly hostDocuments: HostDocuments;
+  public readonly fleetParameters: FleetParameters;
+  public readonly alerts: Alerts;
+  public readonly workflow: BackupWorkflow;
+  public readonly schedules: Schedules;
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: MksysbVaultProps) {
+    super(scope, id);
+    const { config } = props;
+
+    this.store = new ImageStore(this, 'ImageStore', { storage: config.storage });
+    this.hostDocuments = new HostDocuments(this, 'HostDocuments', config);
+    this.fleetParameters = new FleetParameters(this, 'FleetParameters', {
+      fleet: config.fleet,
+      path: config.fleetParameterPath,
+    });
+    this.alerts = new Alerts(this, 'Alerts', { emails: config.alerts.emails });
+
+    this.workflow = new BackupWorkflow(this, 'Workflow', {
+      config,
+      bucket: this.store.bucket,
+      fleetParameterPath: this.fleetParameters.path,
+      documentNames: this.hostDocuments.documentNames,
+      documentArns: this.hostDocuments.documentArns,
+      topic: this.alerts.topic,
+    });
+
+    this.schedules = new Schedules(this, 'Schedules', {
+      schedule: config.schedule,
+      weeklyStateMachine: this.workflow.weeklyStateMachine,
+      freshnessStateMachine: this.workflow.freshnessStateMachine,
+    });
+
+    this.dashboard = new Dashboard(this, 'Monitoring', {
+      stateMachines: [
+        { name: 'weekly', stateMachine: this.workflow.weeklyStateMachine },
+        { name: 'host', stateMachine: this.workflow.hostStateMachine },
+        { name: 'freshness', stateMachine: this.workflow.freshnessStateMachine },
+      ],
+      functions: this.workflow.functions.map((f) => ({ name: f.handlerName, function: f.function })),
+      topic: this.alerts.topic,
+    });
+
+    this.acknowledgeFindings();
+  }
+
+  /** cdk-nag findings that are the design, not an oversight; each says why. */
+  private acknowledgeFindings(): void {
+    const bucket = `<${Stack.of(this).getLogicalId(this.store.bucket.node.defaultChild as CfnElement)}.Arn>`;
+    Validations.of(this.store.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the server access log bucket of the image store; logging its own access would recurse. It is TLS-only, private, versioned and expires its logs.',
+    });
+    const stack = Stack.of(this);
+    const hostMachine = stack.getLogicalId(this.workflow.hostStateMachine.node.defaultChild as CfnElement);
+    for (const machine of [
+      this.workflow.weeklyStateMachine,
+      this.workflow.hostStateMachine,
+      this.workflow.freshnessStateMachine,
+    ])
+      Validations.of(machine).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'Only for actions that have no resource-level permissions: X-Ray tracing and CloudWatch Logs log delivery of the state machine, and SSM command status reads. test/lib/mksysb-vault-stack.test.ts checks that every Resource "*" statement holds only such actions.',
+        },
+        // LambdaInvoke grants the function and its versions/aliases (`<arn>:*`): the one function only.
+        ...this.workflow.functions.map((f) => ({
+          id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(f.function.node.defaultChild as CfnElement)}.Arn>:*]`,
+          reason:
+            "lambda:InvokeFunction on this pipeline function's versions and aliases (`<arn>:*`), as the CDK LambdaInvoke task grants it; no other function.",
+        })),
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${hostMachine}"}]}]}*]`,
+          reason:
+            'startExecution.sync:2 must describe and stop the per-host child executions, whose names (<host>-<week>) are only known at run time; the wildcard is limited to executions of the per-host state machine.',
+        },
+      );
+    for (const f of this.workflow.functions)
+      Validations.of(f).acknowledge(
+        ...['images/*', 'runs/*', 'uploads/*', 'quarantine/*', '*'].map((prefix) => ({
+          id: `AwsSolutions-IAM5[Resource::${bucket}/${prefix}]`,
+          reason: `Object keys are per host and date (lambdas/shared/catalog-keys.ts); access is limited to the ${prefix === '*' ? 'whole catalog, for the functions that read every host' : `${prefix.slice(0, -1)} prefix`} and is granted to this function only.`,
+        })),
+        ...[
+          's3:GetObject*',
+          's3:GetBucket*',
+          's3:List*',
+          's3:DeleteObject*',
+          's3:Abort*',
+          'kms:GenerateDataKey*',
+          'kms:ReEncrypt*',
+        ].map((action) => ({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason: `${action} is how the CDK grant methods (grantRead/grantPut/grantDelete) name the object and key actions; the resources are the image bucket prefixes and its key only.`,
+        })),
+      );
+  }
+}

@@ -1,0 +1,208 @@
+// The assembled stack: everything the constructs promise, seen together. One synthesis with cdk-nag's
+// AWS Solutions checks registered (Lambda bundling skipped); its template and validation report are
+// what every test reads.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MksysbVaultStack } from '../../lib/mksysb-vault-stack.js';
+import { testConfig } from './harness.js';
+
+interface Violation {
+  ruleName: string;
+  violatingConstructs: { constructPath: string }[];
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+}
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+let stack: MksysbVaultStack;
+let template: Template;
+let resources: Record<string, Resource>;
+let violations: string[];
+
+beforeAll(() => {
+  const outdir = mkdtempSync(join(tmpdir(), 'mksysb-vault-synth-'));
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = new MksysbVaultStack(app, 'MksysbVault', {
+    config: testConfig(),
+    env: { account: '111122223333', region: 'eu-west-3' },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  violations = [];
+  try {
+    app.synth();
+  } catch (error) {
+    const report = join(outdir, 'validation-report.json');
+    if (!existsSync(report)) throw error;
+    const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
+      pluginReports: { pluginName: string; violations: Violation[] }[];
+    };
+    for (const plugin of parsed.pluginReports)
+      for (const v of plugin.violations)
+        for (const c of v.violatingConstructs)
+          violations.push(`${plugin.pluginName} ${v.ruleName} at ${c.constructPath}`);
+  }
+  // The template is written before validation runs, so it is there even when cdk-nag objects (and a
+  // second synthesis through Template.fromStack would only throw the same report again).
+  template = Template.fromJSON(
+    JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as Record<string, unknown>,
+  );
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const bucketId = () =>
+  Object.keys(
+    template.findResources('AWS::S3::Bucket', {
+      Properties: { VersioningConfiguration: {}, LoggingConfiguration: {} },
+    }),
+  )[0];
+
+/** Every policy statement of the stack with the role ids it is attached to. */
+function roleStatements(): { roles: string[]; statement: Statement }[] {
+  const out: { roles: string[]; statement: Statement }[] = [];
+  for (const [, policy] of ofType('AWS::IAM::Policy')) {
+    const roles = ((policy.Properties.Roles ?? []) as { Ref: string }[]).map((r) => r.Ref);
+    for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      out.push({ roles, statement });
+  }
+  for (const [id, role] of ofType('AWS::IAM::Role'))
+    for (const p of (role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[])
+      for (const statement of p.PolicyDocument.Statement) out.push({ roles: [id], statement });
+  return out;
+}
+
+function lambdaRoleIds(): string[] {
+  return ofType('AWS::Lambda::Function').map(
+    ([, fn]) => (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+  );
+}
+
+describe('cdk-nag', () => {
+  it('reports no unacknowledged AWS Solutions finding', () => {
+    expect(violations).toEqual([]);
+  });
+
+  it('gives every acknowledgement a written reason', () => {
+    const acknowledged: { path: string; id: string; reason: string }[] = [];
+    const visit = (c: IConstruct) => {
+      for (const entry of c.node.metadata)
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          for (const [id, reason] of Object.entries(entry.data as Record<string, string>))
+            acknowledged.push({ path: c.node.path, id, reason });
+      for (const child of c.node.children) visit(child);
+    };
+    visit(stack);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const a of acknowledged) expect(a.reason.length, `${a.path} ${a.id}`).toBeGreaterThan(40);
+  });
+});
+
+describe('the assembled stack', () => {
+  it('holds the store, the three host documents, the fleet, the topic, both schedules and the dashboard', () => {
+    template.resourceCountIs('AWS::SSM::Document', 3);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::SSM::Parameter', 1);
+    expect(bucketId()).toBeDefined();
+  });
+
+  it('schedules the workflow’s weekly and freshness state machines', () => {
+    for (const machine of [
+      stack.vault.workflow.weeklyStateMachine,
+      stack.vault.workflow.freshnessStateMachine,
+    ])
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Target: Match.objectLike({ Arn: stack.resolve(machine.stateMachineArn) }),
+      });
+  });
+
+  it('alarms to the alert topic on failed weekly and host executions and on each function’s errors', () => {
+    const topic = { Ref: stack.getLogicalId(stack.vault.alerts.topic.node.defaultChild as never) };
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(2 + stack.vault.workflow.functions.length);
+    for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
+    for (const name of ['Weekly', 'Host'])
+      expect(
+        alarms.some(([id]) => id.includes(`${name}ExecutionsFailed`)),
+        name,
+      ).toBe(true);
+  });
+});
+
+describe('least privilege', () => {
+  const objectAccess = /^(s3:\*|s3:(Get|Put|Delete)Object.*|s3:(Get|Put|Delete)\*)$/;
+
+  it('gives object access to the image bucket to Lambda function roles only', () => {
+    const lambdas = new Set(lambdaRoleIds());
+    const holders = roleStatements().filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' &&
+        actionsOf(statement).some((a) => objectAccess.test(a)) &&
+        JSON.stringify(statement.Resource).includes(bucketId() ?? '?'),
+    );
+    expect(holders.length).toBeGreaterThan(0);
+    for (const { roles, statement } of holders)
+      for (const role of roles)
+        expect(lambdas.has(role), `${role}: ${JSON.stringify(statement.Action)}`).toBe(true);
+  });
+
+  it('has no IAM user, access key, instance profile or role that an instance or managed node could assume', () => {
+    for (const type of [
+      'AWS::IAM::User',
+      'AWS::IAM::AccessKey',
+      'AWS::IAM::InstanceProfile',
+      'AWS::SSM::Activation',
+    ])
+      template.resourceCountIs(type, 0);
+    for (const [id, role] of ofType('AWS::IAM::Role')) {
+      const trust = JSON.stringify(role.Properties.AssumeRolePolicyDocument);
+      expect(trust, id).not.toMatch(/ec2\.amazonaws\.com|ssm\.amazonaws\.com/);
+    }
+  });
+
+  it('allows nothing in the image bucket policy: it only denies requests without TLS', () => {
+    const [policy] = ofType('AWS::S3::BucketPolicy').filter(([, p]) =>
+      JSON.stringify(p.Properties.Bucket).includes(bucketId() ?? '?'),
+    );
+    if (!policy) throw new Error('the image bucket has no bucket policy');
+    const statements = (policy[1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.map((s) => s.Effect)).toEqual(statements.map(() => 'Deny'));
+  });
+
+  it('grants Resource "*" only for actions that have no resource-level permissions', () => {
+    const withoutResourceLevel = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'ssm:GetCommandInvocation',
+      'ssm:ListCommandInvocations',
+      'ssm:ListCommands',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]);
+    for (const { roles, statement } of roleStatements())
+      if (statement.Resource === '*')
+        for (const action of actionsOf(statement))
+          expect(withoutResourceLevel.has(action), `${roles} ${action}`).toBe(true);
+  });
+});
