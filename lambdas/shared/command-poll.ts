@@ -8,9 +8,9 @@ export const MIN_WAIT_SECONDS = 20;
 /** The longest single wait while the step is still within its expected time: a host that dies early is noticed within this. */
 export const MAX_WAIT_BEFORE_EXPECTED_SECONDS = 7200;
 /** The longest single wait once the step runs past its expected time. */
-export const MAX_WAIT_OVERDUE_SECONDS = 1800;
+export const MAX_WAIT_OVERDUE_SECONDS = 2700;
 /** Past the expected time, each wait is this share of the time already spent. */
-export const OVERDUE_BACKOFF = 0.2;
+export const OVERDUE_BACKOFF = 0.25;
 /** Slack added to the expected time so a step that takes as long as last week is done at the first poll. */
 export const EXPECTED_SLACK = 1.05;
 

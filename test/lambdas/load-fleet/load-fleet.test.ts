@@ -1,0 +1,143 @@
+// load-fleet with mocked SSM and S3: the weekly run's host names, run id and week; one host's plan
+// from its history; the errors it names.
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { loadFleet, weekOf } from '../../../lambdas/load-fleet/load-fleet.js';
+import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
+import { makeRecord } from '../../support/local-store.js';
+import { body, mockedS3, noSuchKey, type S3Mock } from '../s3-mock.js';
+
+const ssm = mockClient(SSMClient);
+const ssmClient = new SSMClient({
+  region: 'eu-west-1',
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+});
+const PATH = '/mksysb-vault/fleet/';
+let s3: S3Mock;
+let deps: Parameters<typeof loadFleet>[1];
+
+const fleetPages = [
+  [
+    {
+      Name: `${PATH}part-0001`,
+      Value: JSON.stringify([{ host: 'aixprd01', managedNodeId: 'mi-0123456789abcdef0' }]),
+    },
+    {
+      Name: `${PATH}part-0002`,
+      Value: JSON.stringify([{ host: 'aixold01', managedNodeId: 'mi-0123456789abcdef0', enabled: false }]),
+    },
+  ],
+  [
+    {
+      Name: `${PATH}dbqa09`,
+      Value: JSON.stringify({
+        host: 'dbqa09',
+        managedNodeId: 'i-0fedcba9876543210',
+        mode: 'direct',
+        volumeGroups: ['datavg'],
+      }),
+    },
+  ],
+];
+
+beforeEach(() => {
+  ssm.reset();
+  ssm
+    .on(GetParametersByPathCommand)
+    .resolvesOnce({ Parameters: fleetPages[0], NextToken: 'page-2' })
+    .resolvesOnce({ Parameters: fleetPages[1] });
+  const mocked = mockedS3();
+  s3 = mocked.s3;
+  deps = {
+    ssm: ssmClient,
+    s3: mocked.client,
+    bucket: 'vault',
+    fleetParameterPath: PATH,
+    timeZone: 'Europe/Paris',
+  };
+});
+
+const run = (request: Record<string, unknown> = {}) =>
+  loadFleet({ executionName: 'weekly-schedule-1', startTime: '2026-11-23T01:01:00.000Z', request }, deps);
+
+describe('load-fleet for the weekly run', () => {
+  it('returns the enabled hosts from every parameter page, names only', async () => {
+    const out = await run();
+    expect('hosts' in out && [...out.hosts].sort()).toEqual(['aixprd01', 'dbqa09']);
+  });
+
+  it('derives the run id from the start time and the execution name', async () => {
+    expect(await run()).toMatchObject({
+      runId: '20261123T010100Z-weekly-schedule-1',
+      date: '2026-11-23T01:01:00.000Z',
+    });
+  });
+
+  it('names executions by the Monday of the week in the schedule time zone, with -r<n> on a re-attempt', async () => {
+    expect(await run({ attempt: 2 })).toMatchObject({ week: '2026-11-23', nameSuffix: '2026-11-23-r2' });
+  });
+
+  it('says which requested hosts it will not start, and why', async () => {
+    const out = await run({ hosts: ['dbqa09', 'aixold01', 'nosuch'] });
+    expect(out).toMatchObject({
+      hosts: ['dbqa09'],
+      notStarted: [
+        { host: 'aixold01', reason: 'disabled in the fleet' },
+        { host: 'nosuch', reason: 'not in the fleet' },
+      ],
+    });
+  });
+});
+
+describe('weekOf', () => {
+  it('puts Monday 01:30 in Tokyo (Sunday in UTC) in the Tokyo week that starts that Monday', () => {
+    expect(weekOf(new Date('2026-11-22T16:30:00Z'), 'Asia/Tokyo')).toBe('2026-11-23');
+  });
+
+  it('puts Sunday 23:00 UTC in the week that started the Monday before', () => {
+    expect(weekOf(new Date('2026-11-29T23:00:00Z'), 'UTC')).toBe('2026-11-23');
+  });
+});
+
+describe('load-fleet for one host', () => {
+  const host = (name: string) =>
+    loadFleet({ action: 'host', host: name, runId: 'run-1', date: '2026-11-23T02:01:00Z' }, deps);
+
+  it('seeds the backup wait from the last image: its time scaled by its size', async () => {
+    const last = makeRecord({
+      host: 'dbqa09',
+      date: '2026-11-16T02:01:00.000Z',
+      sizeBytes: 4 * 1024 ** 3,
+      timings: { backup: 1800, transfer: 200 },
+    });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: `${last.key}.record.json`, Size: 1 }] });
+    s3.on(GetObjectCommand).resolves({ Body: body(renderImageRecord(last)) });
+    const out = await host('dbqa09');
+    expect('plan' in out && out.plan).toMatchObject({
+      managedNodeId: 'i-0fedcba9876543210',
+      mode: 'direct',
+      volumeGroups: 'datavg',
+      day: '2026-11-23',
+      expectedSizeBytes: String(4 * 1024 ** 3),
+      backupExpectedSeconds: 1800,
+      backupWaitSeconds: 1890,
+      transferBytesPerSecond: Math.round((4 * 1024 ** 3) / 200),
+    });
+  });
+
+  it('falls back to the fleet expected size without history', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(GetObjectCommand).rejects(noSuchKey());
+    const out = await host('aixprd01');
+    expect('plan' in out && out.plan.expectedSizeBytes).toBe(String(8 * 1024 ** 3));
+  });
+
+  it('throws HostNotInFleet for a host removed from the fleet, naming the path', async () => {
+    await expect(host('gone01')).rejects.toMatchObject({
+      name: 'HostNotInFleet',
+      message: expect.stringContaining(`host gone01 is not in the fleet under ${PATH}`),
+    });
+  });
+});
