@@ -1,17 +1,43 @@
-// The local image store: an s3rver process-in-process that tests, benchmarks and `npm start` use in
-// place of S3. It speaks the S3 REST API on loopback; see ../../../shared/LOCAL-AWS-NOTES.md for what it
-// does not emulate (lifecycle, versioning, encryption, checksum verification).
-import { mkdirSync } from 'node:fs';
+// The local image store: s3rver in-process, behind a small proxy on loopback, used by `npm start`, the
+// CLI, tests and benchmarks in place of S3. The proxy adds what s3rver lacks and S3 does
+// (../../../shared/LOCAL-AWS-NOTES.md): AbortMultipartUpload (s3rver answers 405; the proxy removes the
+// upload's parts the way S3 does) and the Content-MD5 check on uploads (S3 answers 400 BadDigest; s3rver
+// stores whatever arrives). It can also inject failures (HTTP 500/503 on chosen requests) for the fault
+// suite. s3rver's continuation tokens use single DES, which OpenSSL 3 only has in its legacy provider:
+// a shim gives it the same cipher as three-key DES with three equal keys, so listings of more than
+// 1,000 keys work without `--openssl-legacy-provider`.
+import crypto, { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
+/** A request as the failure injector sees it. */
+export interface S3Request {
+  readonly method: string;
+  /** Path without the query, e.g. `/mksysb-vault-local/images/aixprd01/…`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+
+/** Decides, per request, whether to fail it: an HTTP status (500, 503) or undefined to serve it. */
+export type FailureInjector = (request: S3Request) => number | undefined;
+
 export interface LocalS3 {
+  /** The proxy's endpoint: what every client uses. */
   readonly endpoint: string;
   readonly bucket: string;
   readonly directory: string;
   /** A client configured the way the local store needs (path-style, no streamed checksums). */
   client(): S3Client;
+  /** Whether s3rver still holds the parts of a multipart upload. */
+  uploadExists(uploadId: string): boolean;
+  /** Replaces the failure injector (undefined: serve every request). */
+  injectFailures(injector: FailureInjector | undefined): void;
+  /** Requests failed on purpose so far. */
+  readonly injectedFailures: number;
   close(): Promise<void>;
 }
 
@@ -19,31 +45,135 @@ export interface LocalS3Options {
   /** Where the objects live on disk; history accumulates across runs when this is kept. */
   readonly directory: string;
   readonly bucket?: string;
-  /** @default 0 (an ephemeral port) */
+  /** The proxy's port. @default 0 (an ephemeral port) */
   readonly port?: number;
+  readonly injectFailures?: FailureInjector;
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
+let desShimInstalled = false;
+
+/** Single DES-CBC (legacy in OpenSSL 3) as DES-EDE3-CBC with K1 = K2 = K3: the same cipher. */
+function installDesShim(): void {
+  if (desShimInstalled) return;
+  desShimInstalled = true;
+  const mutable = crypto as unknown as Record<string, unknown>;
+  const wrap = (original: (...args: unknown[]) => unknown) =>
+    ((algorithm: unknown, key: unknown, ...rest: unknown[]) =>
+      typeof algorithm === 'string' &&
+      algorithm.toLowerCase() === 'des' &&
+      Buffer.isBuffer(key) &&
+      key.length === 8
+        ? original('des-ede3-cbc', Buffer.concat([key, key, key]), ...rest)
+        : original(algorithm, key, ...rest)) as unknown;
+  mutable.createCipheriv = wrap(crypto.createCipheriv as (...args: unknown[]) => unknown);
+  mutable.createDecipheriv = wrap(crypto.createDecipheriv as (...args: unknown[]) => unknown);
+}
+
+function s3Error(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/xml' });
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+  );
+}
+
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  installDesShim();
   const bucket = options.bucket ?? 'mksysb-vault-local';
   mkdirSync(options.directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
-    port: options.port ?? 0,
+    port: 0,
     silent: true,
     directory: options.directory,
     configureBuckets: [{ name: bucket, configs: [] }],
     resetOnClose: false,
   });
-  const address = (await server.run()) as AddressInfo;
-  const endpoint = `http://127.0.0.1:${address.port}`;
+  const upstream = (await server.run()) as AddressInfo;
+  const uploadsDir = join(options.directory, bucket, '._S3rver_uploads');
+  let injector = options.injectFailures;
+  let injected = 0;
+
+  const abortUpload = (uploadId: string, res: ServerResponse) => {
+    const dir = join(uploadsDir, uploadId.replace(/[^0-9a-f]/g, ''));
+    if (!existsSync(dir)) return s3Error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+    rmSync(dir, { recursive: true, force: true });
+    res.writeHead(204);
+    res.end();
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const expectedMd5 = req.method === 'PUT' ? req.headers['content-md5'] : undefined;
+    const hash = typeof expectedMd5 === 'string' ? createHash('md5') : undefined;
+    const upstreamRequest = request(
+      {
+        host: '127.0.0.1',
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        const digest = hash?.digest('base64');
+        if (digest !== undefined && digest !== expectedMd5 && (answer.statusCode ?? 500) < 300) {
+          // S3 refuses the body; the client retries the part, which replaces what s3rver kept.
+          answer.resume();
+          return s3Error(
+            res,
+            400,
+            'BadDigest',
+            'The Content-MD5 you specified did not match what we received.',
+          );
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstreamRequest.on('error', (error) => s3Error(res, 502, 'BadGateway', String(error)));
+    if (hash) req.on('data', (chunk: Buffer) => hash.update(chunk));
+    req.pipe(upstreamRequest);
+  };
+
+  const proxy: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const status = injector?.({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
+    if (status !== undefined) {
+      injected += 1;
+      req.resume();
+      return s3Error(
+        res,
+        status,
+        status === 503 ? 'SlowDown' : 'InternalError',
+        'Injected by the local store.',
+      );
+    }
+    const uploadId = url.searchParams.get('uploadId');
+    if (req.method === 'DELETE' && uploadId !== null) {
+      req.resume();
+      return abortUpload(uploadId, res);
+    }
+    forward(req, res);
+  });
+  await new Promise<void>((resolve) => proxy.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   return {
     endpoint,
     bucket,
     directory: options.directory,
     client: () => localS3Client(endpoint),
-    close: () => server.close(),
+    uploadExists: (uploadId) => existsSync(join(uploadsDir, uploadId)),
+    injectFailures: (next) => {
+      injector = next;
+    },
+    get injectedFailures() {
+      return injected;
+    },
+    close: async () => {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await server.close();
+    },
   };
 }
 

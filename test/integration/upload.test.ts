@@ -127,9 +127,17 @@ describe('a presigned multipart upload', () => {
   it('quarantines an image with a part whose ETag is not the MD5 the host computed', async () => {
     const image = imageBytes(2 * 8 * MiB + 77);
     const prepared = await prepare('lpar06', image.length);
-    await playTransfer(prepared.manifestUrl, image, { corruptPart: 2 });
+    await playTransfer(prepared.manifestUrl, image, { misreportPart: 2 });
     await expect(complete(prepared, 'lpar06', image.length)).rejects.toThrow(
       /lpar06: .*part\(s\) 2 have an ETag that is not the MD5 the host computed/,
+    );
+  });
+
+  it('has a part corrupted in transit refused by the store (400 BadDigest), as S3 does', async () => {
+    const image = imageBytes(2 * 8 * MiB + 77);
+    const prepared = await prepare('lpar16', image.length);
+    await expect(playTransfer(prepared.manifestUrl, image, { corruptPart: 2 })).rejects.toThrow(
+      'part 2 PUT answered 400',
     );
   });
 

@@ -1,11 +1,9 @@
-// A local image store for tests: s3rver (lib/local/s3-server.ts) in a temp directory, behind a small
-// proxy that adds the one call s3rver lacks, AbortMultipartUpload (it answers 405; the proxy removes
-// the upload's parts the way S3 does). Plus a call counter, record builders and a stand-in for the
-// transfer step that PUTs parts through the presigned URLs with fetch.
+// A local image store for tests: the local store (lib/local/s3-server.ts: s3rver behind the proxy that
+// adds AbortMultipartUpload and the Content-MD5 check) in a temp directory, removed on close. Plus a
+// call counter, record builders and a stand-in for the transfer step that PUTs parts through the
+// presigned URLs with fetch.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -16,73 +14,19 @@ import {
   renderImageRecord,
 } from '../../lambdas/shared/image-record.js';
 import { parseManifest } from '../../lambdas/shared/upload-manifest.js';
-import { localS3Client, startLocalS3 } from '../../lib/local/s3-server.js';
+import { type LocalS3, startLocalS3 } from '../../lib/local/s3-server.js';
 
-export interface TestStore {
-  readonly bucket: string;
-  readonly endpoint: string;
-  readonly directory: string;
-  client(): S3Client;
-  /** Whether s3rver still holds the parts of a multipart upload. */
-  uploadExists(uploadId: string): boolean;
-  close(): Promise<void>;
-}
+export type TestStore = LocalS3;
 
 export async function startTestStore(): Promise<TestStore> {
   const directory = mkdtempSync(join(tmpdir(), 'mksysb-vault-store-'));
   const s3 = await startLocalS3({ directory });
-  const upstream = new URL(s3.endpoint);
-  const uploadsDir = join(directory, s3.bucket, '._S3rver_uploads');
-  const proxy: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://local');
-    const uploadId = url.searchParams.get('uploadId');
-    if (req.method === 'DELETE' && uploadId !== null) {
-      const dir = join(uploadsDir, uploadId.replace(/[^0-9a-f]/g, ''));
-      if (!existsSync(dir)) {
-        res.writeHead(404, { 'content-type': 'application/xml' });
-        res.end(
-          '<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>',
-        );
-        return;
-      }
-      rmSync(dir, { recursive: true, force: true });
-      res.writeHead(204);
-      res.end();
-      return;
-    }
-    const forward = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', (error) => {
-      res.writeHead(502);
-      res.end(String(error));
-    });
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  return {
-    bucket: s3.bucket,
-    endpoint,
-    directory,
-    client: () => localS3Client(endpoint),
-    uploadExists: (uploadId) => existsSync(join(uploadsDir, uploadId)),
+  return Object.assign(Object.create(s3) as LocalS3, {
     close: async () => {
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
       await s3.close();
       rmSync(directory, { recursive: true, force: true });
     },
-  };
+  });
 }
 
 export interface S3Call {
@@ -175,6 +119,8 @@ export interface TransferOptions {
   readonly skipParts?: readonly number[];
   /** Flip one byte of this part on the wire after the MD5 was computed (corruption in transit). */
   readonly corruptPart?: number;
+  /** Report a wrong MD5 for this part in the transfer report (a host that hashed other bytes). */
+  readonly misreportPart?: number;
   /** Send the last part this many bytes short, reporting the MD5 of what was sent. */
   readonly shortenLastPartBy?: number;
   /** Write the transfer report (default true). */
@@ -205,7 +151,9 @@ export async function playTransfer(manifestUrl: string, image: Buffer, options: 
     });
     if (!answer.ok) throw new Error(`part ${part.partNumber} PUT answered ${answer.status}`);
     const etag = (answer.headers.get('etag') ?? '').replace(/"/g, '');
-    lines.push(`part=${part.partNumber} etag=${etag} md5=${md5.toString('hex')}`);
+    const reported =
+      options.misreportPart === part.partNumber ? md5Hex(Buffer.from('other bytes')) : md5.toString('hex');
+    lines.push(`part=${part.partNumber} etag=${etag} md5=${reported}`);
   }
   const put = async (name: string, body: string) => {
     const url = manifest.sidecars.find((s) => s.name === name)?.url;

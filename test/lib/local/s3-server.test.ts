@@ -1,0 +1,91 @@
+// The local store's proxy: what it adds to s3rver so the local store answers like S3 (listings past
+// 1,000 keys, AbortMultipartUpload, Content-MD5 refused on mismatch) and the failures it injects.
+import { createHash } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStore, type TestStore } from '../../support/local-store.js';
+
+let store: TestStore;
+
+beforeAll(async () => {
+  store = await startTestStore();
+});
+
+afterAll(async () => {
+  await store?.close();
+});
+
+describe('the local store', () => {
+  it('lists more than 1,000 keys page by page (s3rver needs the DES shim for its tokens)', async () => {
+    const client = store.client();
+    const keys = Array.from({ length: 1005 }, (_, i) => `many/${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < keys.length; i += 50)
+      await Promise.all(
+        keys
+          .slice(i, i + 50)
+          .map((Key) => client.send(new PutObjectCommand({ Bucket: store.bucket, Key, Body: 'x' }))),
+      );
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: store.bucket, Prefix: 'many/', ContinuationToken: token }),
+      );
+      seen.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(seen).toEqual(keys);
+  });
+
+  it('aborts a multipart upload and then answers NoSuchUpload for it', async () => {
+    const client = store.client();
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: store.bucket, Key: 'mpu/one' }),
+    );
+    const abort = () =>
+      client.send(new AbortMultipartUploadCommand({ Bucket: store.bucket, Key: 'mpu/one', UploadId }));
+    await abort();
+    expect(store.uploadExists(String(UploadId))).toBe(false);
+    await expect(abort()).rejects.toMatchObject({ name: 'NoSuchUpload' });
+  });
+
+  it('refuses a PUT whose body does not match its Content-MD5, and keeps one that does', async () => {
+    const url = `${store.endpoint}/${store.bucket}/md5/object`;
+    const md5 = createHash('md5').update('the bytes').digest('base64');
+    const bad = await fetch(url, { method: 'PUT', body: 'other bytes', headers: { 'Content-MD5': md5 } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('<Code>BadDigest</Code>');
+    const good = await fetch(url, { method: 'PUT', body: 'the bytes', headers: { 'Content-MD5': md5 } });
+    expect(good.status).toBe(200);
+  });
+
+  it('fails the requests the injector picks with its status: the SDK retries, then gives up', async () => {
+    const client = store.client();
+    let flakyLeft = 2;
+    store.injectFailures(({ method, path }) => {
+      if (method === 'PUT' && path.endsWith('/flaky') && flakyLeft > 0) {
+        flakyLeft -= 1;
+        return 503;
+      }
+      return method === 'PUT' && path.endsWith('/broken') ? 500 : undefined;
+    });
+    try {
+      await client.send(new PutObjectCommand({ Bucket: store.bucket, Key: 'flaky', Body: 'x' }));
+      expect(store.injectedFailures).toBe(2);
+      const failed = await client
+        .send(new PutObjectCommand({ Bucket: store.bucket, Key: 'broken', Body: 'x' }))
+        .catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(S3ServiceException);
+      expect((failed as S3ServiceException).$metadata).toMatchObject({ httpStatusCode: 500, attempts: 3 });
+      expect(store.injectedFailures).toBe(5);
+    } finally {
+      store.injectFailures(undefined);
+    }
+  });
+});
