@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
+    // Prints the fault table (fault, expected, observed, images lost) after the run.
+    globalSetup: ['test/faults/table.ts'],
   },
 });
