@@ -53,6 +53,11 @@ type HeaderLabel = keyof typeof HEADER_FIELDS;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control bytes is the point.
 const BINARY = /[\u0000-\u0008\u000e-\u001f\u007f]/;
 
+/** A scalable volume group holds at most 4,096 logical volumes: a longer table is not a listing. */
+export const MAX_LOGICAL_VOLUMES = 4096;
+/** Unrecognised lines kept (then one line saying how many more): a junk file must not make a huge record. */
+export const MAX_UNRECOGNISED_LINES = 100;
+
 export function parseLsmksysb(text: string, source = 'lsmksysb output'): LsmksysbParseResult {
   if (text.trim() === '') return { ok: false, problems: [`${source}: is empty`], partial: {} };
   if (BINARY.test(text.slice(0, 65_536)))
@@ -63,6 +68,12 @@ export function parseLsmksysb(text: string, source = 'lsmksysb output'): Lsmksys
   const unrecognisedLines: string[] = [];
   const problems: string[] = [];
   let tableSeen = false;
+  let lvRows = 0;
+  let unrecognised = 0;
+  const unrecognisedLine = (line: string) => {
+    unrecognised += 1;
+    if (unrecognised <= MAX_UNRECOGNISED_LINES) unrecognisedLines.push(line.slice(0, 300));
+  };
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
 
   for (const [index, raw] of lines.entries()) {
@@ -80,13 +91,18 @@ export function parseLsmksysb(text: string, source = 'lsmksysb output'): Lsmksys
     if (/^[\w.-]+:$/.test(line)) continue; // the `rootvg:` line above the table
     if (tableSeen) {
       const lv = parseLvLine(line);
-      if (lv) logicalVolumes.push(lv);
-      else if (index === lastNonBlank(lines)) problems.push(`${source}: the listing is cut off: "${line}"`);
-      else unrecognisedLines.push(line);
+      if (lv) {
+        lvRows += 1;
+        if (lvRows <= MAX_LOGICAL_VOLUMES) logicalVolumes.push(lv);
+      } else if (index === lastNonBlank(lines))
+        problems.push(`${source}: the listing is cut off: "${line.slice(0, 300)}"`);
+      else unrecognisedLine(line);
       continue;
     }
-    unrecognisedLines.push(line);
+    unrecognisedLine(line);
   }
+  if (unrecognised > MAX_UNRECOGNISED_LINES)
+    unrecognisedLines.push(`… and ${unrecognised - MAX_UNRECOGNISED_LINES} more unrecognised lines`);
 
   const backupDateRaw = header.backupDateRaw || null;
   const partial: Partial<LsmksysbReport> = {
@@ -112,6 +128,10 @@ export function parseLsmksysb(text: string, source = 'lsmksysb output'): Lsmksys
   if (!tableSeen)
     problems.push(`${source}: no logical-volume table (no "LV NAME … MOUNT POINT" header line)`);
   else if (logicalVolumes.length === 0) problems.push(`${source}: the logical-volume table has no rows`);
+  else if (lvRows > MAX_LOGICAL_VOLUMES)
+    problems.push(
+      `${source}: the logical-volume table has ${lvRows} rows; a volume group holds at most ${MAX_LOGICAL_VOLUMES}`,
+    );
 
   if (problems.length > 0) return { ok: false, problems, partial };
   return { ok: true, report: LsmksysbReportSchema.parse(partial) };

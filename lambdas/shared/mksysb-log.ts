@@ -103,8 +103,20 @@ export function classifyMksysbLog(text: string): MksysbLogReport {
     }
   }
 
+  // One reason per distinct code (its first line, and how many more there were): a run that warned
+  // about each of 5,000 changed files must not make an anomaly too big for a state's 256 KB payload.
   const reasons: string[] = [];
-  for (const m of messages) if (m.severity !== 'info') reasons.push(`${m.code}: ${m.line}`);
+  const perCode = new Map<string, { line: string; more: number }>();
+  for (const m of messages) {
+    if (m.severity === 'info') continue;
+    const seen = perCode.get(m.code);
+    if (seen) seen.more += 1;
+    else perCode.set(m.code, { line: m.line, more: 0 });
+  }
+  for (const [code, { line, more }] of perCode)
+    reasons.push(
+      `${code}: ${line}${more > 0 ? ` (and ${more} more line${more > 1 ? 's' : ''} with ${code})` : ''}`,
+    );
   if (outOfSpace && !messages.some((m) => m.severity === 'fail'))
     reasons.push('the log reports the file system out of space');
   reasons.push(...failureLines.slice(0, 3));
