@@ -4,11 +4,14 @@ import { historyCommand } from '../lib/cli/history.js';
 import { reportCommand } from '../lib/cli/report.js';
 import { restoreKitCommand } from '../lib/cli/restore-kit.js';
 import { retentionCommand } from '../lib/cli/retention.js';
+import { runCommand, runNowCommand } from '../lib/cli/run.js';
 import { statusCommand } from '../lib/cli/status.js';
 import { verifyCommand } from '../lib/cli/verify.js';
 import { ConfigError } from '../lib/config.js';
 
 export const COMMANDS: readonly Command[] = [
+  runCommand,
+  runNowCommand,
   statusCommand,
   historyCommand,
   reportCommand,

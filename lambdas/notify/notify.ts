@@ -36,8 +36,8 @@ export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOu
         f.finding,
         'fail',
         f.finding === 'HOST_MISSED'
-          ? `no verified mksysb image ever: never backed up`
-          : `newest verified mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
+          ? `no PASS mksysb image ever: never backed up`
+          : `newest PASS mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
         { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
       );
       if (!atLeast(found.severity, deps.minSeverity)) continue;

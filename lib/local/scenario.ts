@@ -60,7 +60,19 @@ export function loadScenario(path: string): Scenario {
   const parsed = ScenarioSchema.safeParse(value);
   if (!parsed.success)
     throw new ScenarioError(`${path}: invalid scenario\n${describeIssues(parsed.error, '')}`);
-  return parsed.data;
+  return { ...parsed.data, events: parsed.data.events.map((e, i) => onlyGiven(e, value, i)) };
+}
+
+/**
+ * An event changes only the fields it names: zod fills a partial object's defaults in (an event
+ * that only frees disk space would otherwise also reset the host's size and OS level).
+ */
+function onlyGiven(event: ScenarioEvent, raw: unknown, index: number): ScenarioEvent {
+  const given = (raw as { events?: { profile?: Record<string, unknown> }[] }).events?.[index]?.profile ?? {};
+  const profile = Object.fromEntries(
+    Object.entries(event.profile).filter(([key]) => Object.hasOwn(given, key)),
+  ) as ScenarioEvent['profile'];
+  return { ...event, profile };
 }
 
 /** The events that take effect in `week` (1-based). */

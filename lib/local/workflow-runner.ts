@@ -519,7 +519,9 @@ export async function runWorkflowLocally(
  * synthesized without bundling any Lambda: for local runs and tests until the full stack is used.
  */
 export function synthesizeWorkflowTemplate(config: DeployConfig): TemplateJson {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // CloudFormation's template linter (a WebAssembly engine, seconds per synthesis) runs on `cdk synth`;
+  // the local run executes the template and needs no lint.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'MksysbVaultLocal', { env: { account: '123456789012', region: 'us-east-1' } });
   const key = new kms.Key(stack, 'StoreKey');
   const bucket = new s3.Bucket(stack, 'Store', { encryption: s3.BucketEncryption.KMS, encryptionKey: key });

@@ -118,6 +118,12 @@ describe('the assembled stack', () => {
     expect(bucketId()).toBeDefined();
   });
 
+  it('outputs the bucket, the weekly state machine and the alert topic for the CLI', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(['AlertTopicArn', 'BucketName', 'WeeklyStateMachineArn']);
+    expect(JSON.stringify(outputs.WeeklyStateMachineArn?.Value)).toContain('WeeklyStateMachine');
+  });
+
   it('schedules the workflow’s weekly and freshness state machines', () => {
     for (const machine of [
       stack.vault.workflow.weeklyStateMachine,

@@ -1,0 +1,370 @@
+// The whole pipeline on one machine (`npm start` = `mksysb-vault run --local`): the CDK app's stack
+// synthesized in-process (Lambda bundling skipped), its state machines executed by the local workflow
+// (lib/local/workflow-runner.ts: the real handler logic, the real SSM documents against simulated
+// LPARs, a virtual clock) against the local S3 store in the data directory, so history accumulates
+// from run to run. The bundled scenario changes the simulated hosts week by week. Each weekly run is
+// followed by the daily freshness check of the next morning. The run state (the next scheduled run,
+// the clock, the fleet, the scenario week and the execution names used) is kept in state.json, which
+// the other CLI commands read.
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { z } from 'zod';
+import type { FleetHost } from '../../lambdas/shared/fleet.js';
+import { FleetSchema } from '../../lambdas/shared/fleet.js';
+import {
+  decodeHostResult,
+  type HostResult,
+  type RunReport,
+  RunReportSchema,
+} from '../../lambdas/shared/run-summary.js';
+import { type DeployConfig, parseDeployConfig } from '../config.js';
+import { MksysbVaultStack } from '../mksysb-vault-stack.js';
+import { nextCronRun } from '../next-run.js';
+import { createSimulatedFleet, openSimulatedFleet, setHostProfile } from '../sim-lpar/index.js';
+import { LocalSns, type SnsMessage } from './local-sns.js';
+import { LOCAL_BUCKET, type LocalPaths, localPaths } from './paths.js';
+import { type LocalS3, startLocalS3 } from './s3-server.js';
+import { eventsOfWeek, loadScenario, type Scenario, type ScenarioEvent, scenarioFleet } from './scenario.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './state-machine.js';
+import { LocalWorkflow } from './workflow-runner.js';
+
+export class LocalPipelineError extends Error {
+  override name = 'LocalPipelineError';
+}
+
+/** What `state.json` holds between local runs (lib/cli/store.ts reads it too). */
+export const LocalStateSchema = z
+  .object({
+    /** When the next scheduled weekly run is, on the simulated clock. */
+    nextRunDate: z.string(),
+    /** Where the simulated clock stood when the last run ended. */
+    clock: z.string().optional(),
+    fleet: FleetSchema.optional(),
+    /** The scenario file the store was made with and how many weeks of it have run. */
+    scenario: z.string().optional(),
+    scenarioWeeks: z.number().int().nonnegative().default(0),
+    /** Per-host execution names used (newest last): a host-week runs once, as on AWS. */
+    executions: z.array(z.string()).default([]),
+  })
+  .passthrough();
+export type LocalState = z.infer<typeof LocalStateSchema>;
+
+/** Execution names remembered across runs: 60 weeks of a 100-host fleet. */
+const REMEMBERED_EXECUTIONS = 6000;
+
+export function readLocalState(path: string): LocalState | null {
+  if (!existsSync(path)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new LocalPipelineError(`${path}: not JSON (${(error as Error).message}); --reset starts afresh`);
+  }
+  const parsed = LocalStateSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LocalPipelineError(
+      `${path}: not a local run state (${issue?.path.join('.') || '(root)'}: ${issue?.message}); --reset starts afresh`,
+    );
+  }
+  return parsed.data;
+}
+
+export type PipelineEvent =
+  | { readonly type: 'started'; readonly hosts: number; readonly scenario: string; readonly store: string }
+  | { readonly type: 'synthesized'; readonly resources: number; readonly seconds: number }
+  | {
+      readonly type: 'week-started';
+      readonly index: number;
+      readonly of: number;
+      readonly scenarioWeek: number;
+      readonly date: string;
+      readonly events: readonly ScenarioEvent[];
+    }
+  | {
+      readonly type: 'host-done';
+      readonly done: number;
+      readonly of: number;
+      readonly result: HostResult;
+      readonly bytesSoFar: number;
+    }
+  | { readonly type: 'alert'; readonly message: SnsMessage }
+  | { readonly type: 'week-done'; readonly week: WeekResult };
+
+export interface WeekResult {
+  readonly scenarioWeek: number;
+  readonly date: string;
+  readonly runId: string;
+  readonly week: string;
+  readonly results: readonly HostResult[];
+  readonly notStarted: readonly { host: string; reason: string }[];
+  readonly report: RunReport | null;
+  readonly reportKey: string;
+  /** Retention's figures from the run report (null when it did not run). */
+  readonly retention: RunReport['retention'];
+  /** Hosts the freshness check found without a recent verified image. */
+  readonly stale: readonly string[];
+  readonly alerts: readonly SnsMessage[];
+  /** Bytes of the mksysb images verified this run. */
+  readonly imageBytes: number;
+  /** Wall-clock seconds the run took on this machine. */
+  readonly seconds: number;
+}
+
+export interface LocalPipelineOptions {
+  /** The data directory (store, simulated LPARs, alerts, state). */
+  readonly dataDir: string;
+  readonly cwd?: string;
+  readonly scenarioPath: string;
+  /** Weekly runs to make, one after the other on the simulated clock. @default 1 */
+  readonly weeks?: number;
+  /** Start from an empty store. */
+  readonly reset?: boolean;
+  /** On a new store, the first weekly run is the first scheduled after this (ISO). @default weeks before now */
+  readonly start?: string;
+  /**
+   * `run-now`: one weekly run at the simulated "now" instead of the next scheduled run, narrowed to
+   * these hosts when given, with `attempt` for a second attempt at the same week.
+   */
+  readonly now?: { readonly hosts?: readonly string[]; readonly attempt?: number };
+  readonly onEvent?: (event: PipelineEvent) => void;
+}
+
+export interface LocalPipelineResult {
+  readonly paths: LocalPaths;
+  readonly config: DeployConfig;
+  readonly weeks: readonly WeekResult[];
+  readonly nextRunDate: string;
+}
+
+/** The deploy config of the local run: the scenario's fleet (relay mode to the simulated hosts) and its overrides. */
+export function localDeployConfig(
+  scenario: Scenario,
+  scenarioPath: string,
+  knownHostsPath: string,
+): DeployConfig {
+  return parseDeployConfig(
+    { stackName: 'MksysbVaultLocal', ...scenario.config, fleet: scenarioFleet(scenario, knownHostsPath) },
+    `${scenarioPath} (config)`,
+  );
+}
+
+/** The stack the CDK app deploys, synthesized in-process without bundling the Lambdas. */
+export function synthesizeLocalStack(config: DeployConfig): TemplateJson {
+  // CloudFormation's template linter (a WebAssembly engine, seconds per synthesis) runs on `cdk synth`;
+  // the local run executes the template and needs no lint.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const stack = new MksysbVaultStack(app, config.stackName, {
+    config,
+    env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION },
+  });
+  return Template.fromStack(stack).toJSON() as TemplateJson;
+}
+
+const DAY_MS = 86_400_000;
+
+function scheduledAfter(config: DeployConfig, after: Date, what: string): Date {
+  const next = nextCronRun(config.schedule.cron, config.schedule.timeZone, after);
+  if (!next) throw new LocalPipelineError(`${what}: the schedule ${config.schedule.cron} never fires`);
+  return next;
+}
+
+export async function runLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipelineResult> {
+  const weeks = options.weeks ?? 1;
+  const paths = localPaths(options.dataDir, options.cwd);
+  if (options.reset) rmSync(paths.root, { recursive: true, force: true });
+  const scenario = loadScenario(options.scenarioPath);
+  const state = readLocalState(paths.state);
+  if (state?.scenario && state.scenario !== options.scenarioPath)
+    throw new LocalPipelineError(
+      `${paths.root} was made with the scenario ${state.scenario}, not ${options.scenarioPath}; add --reset to start a new store with it`,
+    );
+
+  const sim = existsSync(`${paths.lpars}/fleet.json`)
+    ? openSimulatedFleet(paths.lpars)
+    : createSimulatedFleet(paths.lpars, scenario.hosts);
+  const config = localDeployConfig(scenario, options.scenarioPath, sim.knownHostsPath);
+  const hostsAsked = options.now?.hosts ?? [];
+  for (const host of hostsAsked)
+    if (!config.fleet.some((h) => h.host === host))
+      throw new LocalPipelineError(
+        `--hosts: ${host} is not in the fleet of ${options.scenarioPath} (hosts: ${config.fleet.map((h) => h.host).join(', ')})`,
+      );
+
+  const emit = options.onEvent ?? (() => undefined);
+  emit({
+    type: 'started',
+    hosts: config.fleet.length,
+    scenario: options.scenarioPath,
+    store: paths.root,
+  });
+  const synthStart = performance.now();
+  const template = synthesizeLocalStack(config);
+  emit({
+    type: 'synthesized',
+    resources: Object.keys(template.Resources ?? {}).length,
+    seconds: (performance.now() - synthStart) / 1000,
+  });
+
+  const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
+  try {
+    return await runWeeks(options, { paths, scenario, state, config, template, s3, weeks, emit });
+  } finally {
+    await s3.close();
+  }
+}
+
+interface RunContext {
+  readonly paths: LocalPaths;
+  readonly scenario: Scenario;
+  readonly state: LocalState | null;
+  readonly config: DeployConfig;
+  readonly template: TemplateJson;
+  readonly s3: LocalS3;
+  readonly weeks: number;
+  readonly emit: (event: PipelineEvent) => void;
+}
+
+async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise<LocalPipelineResult> {
+  const { paths, scenario, state, config, emit } = ctx;
+  const sns = new LocalSns({ file: paths.alerts });
+  let onHostFinished: (line: unknown) => void = () => undefined;
+  const workflow = new LocalWorkflow({
+    template: ctx.template,
+    store: { endpoint: ctx.s3.endpoint, bucket: ctx.s3.bucket },
+    simFleetDir: paths.lpars,
+    fleet: config.fleet as FleetHost[],
+    sns,
+    onEvent: (event) => {
+      if (event.type === 'execution-finished' && event.stats.machine === 'host')
+        onHostFinished((event.stats.output as { line?: unknown } | null)?.line);
+    },
+  });
+  const hostMachine = workflow.resolved.machines.host.arn;
+  workflow.executionNames.set(hostMachine, new Set(state?.executions ?? []));
+
+  const now = new Date();
+  let next = state
+    ? new Date(state.nextRunDate)
+    : scheduledAfter(
+        config,
+        options.start ? new Date(options.start) : new Date(now.getTime() - ctx.weeks * 7 * DAY_MS),
+        'first run',
+      );
+  let clock = new Date(state?.clock ?? next.toISOString());
+  let scenarioWeeks = state?.scenarioWeeks ?? 0;
+  const results: WeekResult[] = [];
+  const runs = options.now ? 1 : ctx.weeks;
+
+  for (let index = 1; index <= runs; index += 1) {
+    const started = performance.now();
+    const date = options.now ? new Date(Math.max(now.getTime(), clock.getTime() + 60_000)) : next;
+    // A scheduled run is the next week of the scenario; run-now repeats the current one.
+    const scenarioWeek = options.now ? Math.max(1, scenarioWeeks) : scenarioWeeks + 1;
+    const events = options.now ? [] : eventsOfWeek(scenario, scenarioWeek);
+    for (const event of events) setHostProfile(paths.lpars, event.host, event.profile);
+    emit({ type: 'week-started', index, of: runs, scenarioWeek, date: date.toISOString(), events });
+
+    const alertsBefore = sns.messages.length;
+    let done = 0;
+    let bytesSoFar = 0;
+    const hostCount = options.now?.hosts?.length || config.fleet.filter((h) => h.enabled).length;
+    const input: Record<string, unknown> = {};
+    if (options.now?.hosts?.length) input.hosts = [...options.now.hosts];
+    if (options.now?.attempt) input.attempt = options.now.attempt;
+    onHostFinished = (line: unknown) => {
+      if (typeof line !== 'string') return;
+      const result = decodeHostResult(line);
+      done += 1;
+      if (result.outcome === 'verified') bytesSoFar += result.sizeBytes;
+      emit({ type: 'host-done', done, of: hostCount, result, bytesSoFar });
+    };
+    const printed = sns.messages.length;
+    const weekly = await workflow.runWeekly({
+      date: date.toISOString(),
+      executionName: `${options.now ? 'run-now' : 'weekly'}-${date.toISOString().replace(/[:.]/g, '-')}`,
+      input,
+    });
+    for (const message of sns.messages.slice(printed)) emit({ type: 'alert', message });
+
+    // The freshness check at its next daily run after the weekly run ended.
+    const endedAt = new Date(weekly.execution.endedAt);
+    const freshnessDate =
+      nextCronRun(config.schedule.freshnessCron, config.schedule.timeZone, endedAt) ??
+      new Date(endedAt.getTime() + 60_000);
+    const alertsBeforeFreshness = sns.messages.length;
+    const fresh = await workflow.runFreshness({
+      date: freshnessDate.toISOString(),
+      executionName: `freshness-${date.toISOString().slice(0, 10)}${options.now ? '-now' : ''}`,
+    });
+    for (const message of sns.messages.slice(alertsBeforeFreshness)) emit({ type: 'alert', message });
+    const stale = staleHosts(fresh.output);
+
+    const { output } = weekly;
+    const report = await readRunReport(ctx.s3, output.report.reportKey);
+    const week: WeekResult = {
+      scenarioWeek,
+      date: output.date,
+      runId: output.runId,
+      week: output.week,
+      results: output.results.map(decodeHostResult).sort((a, b) => a.host.localeCompare(b.host)),
+      notStarted: output.notStarted,
+      report,
+      reportKey: output.report.reportKey,
+      retention: report?.retention ?? null,
+      stale,
+      alerts: sns.messages.slice(alertsBefore),
+      imageBytes: bytesSoFar,
+      seconds: (performance.now() - started) / 1000,
+    };
+    results.push(week);
+    emit({ type: 'week-done', week });
+
+    clock = new Date(Math.max(endedAt.getTime(), Date.parse(fresh.execution.endedAt)));
+    if (!options.now) {
+      scenarioWeeks = scenarioWeek;
+      next = scheduledAfter(config, new Date(next.getTime() + 60_000), 'next run');
+    }
+    // Saved after every week: an interrupted --weeks 8 keeps the weeks it finished.
+    saveState(paths.state, {
+      nextRunDate: next.toISOString(),
+      clock: clock.toISOString(),
+      fleet: config.fleet,
+      scenario: options.scenarioPath,
+      scenarioWeeks,
+      executions: [...(workflow.executionNames.get(hostMachine) ?? [])].slice(-REMEMBERED_EXECUTIONS),
+    });
+  }
+  return { paths, config, weeks: results, nextRunDate: next.toISOString() };
+}
+
+function staleHosts(output: unknown): string[] {
+  const findings = (output as { freshness?: { findings?: unknown } } | null)?.freshness?.findings;
+  if (!Array.isArray(findings)) return [];
+  return findings
+    .map((f) => (f as { host?: unknown }).host)
+    .filter((h): h is string => typeof h === 'string')
+    .sort();
+}
+
+async function readRunReport(s3: LocalS3, key: string): Promise<RunReport | null> {
+  const client = s3.client();
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    const parsed = RunReportSchema.safeParse(
+      JSON.parse((await object.Body?.transformToString('utf8')) ?? ''),
+    );
+    return parsed.success ? parsed.data : null;
+  } finally {
+    client.destroy();
+  }
+}
+
+function saveState(path: string, state: LocalState): void {
+  const temp = `${path}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
+  // Renamed into place: an interrupted write never leaves a half state.json.
+  renameSync(temp, path);
+}
