@@ -70,6 +70,8 @@ interface Invocation {
   readonly startedMs: number;
   readonly simulatedSeconds: number;
   readonly timeoutSeconds: number;
+  /** The relay is offline (sim fault relay_down): the command is never delivered; it times out after this. */
+  readonly undeliveredSeconds: number | null;
   readonly result: Promise<RunCommandResult>;
   polls: number;
 }
@@ -127,11 +129,16 @@ export class LocalSsm {
       parameters.timeoutSeconds ?? document.content.parameters.timeoutSeconds?.default ?? 3600,
     );
     const commandId = randomUUID();
-    const result = runCommandLocally({
-      document: document.content,
-      parameters,
-      env: simEnv(this.options.simFleetDir, host, { mode, lparShell: this.options.lparShell }),
-    });
+    const fleet = openSimulatedFleet(this.options.simFleetDir);
+    // An offline relay runs nothing: SSM keeps the invocation Delayed until the delivery timeout.
+    const relayDown = fleet.profile(host).faults.includes('relay_down');
+    const result = relayDown
+      ? Promise.reject(new Error('never delivered'))
+      : runCommandLocally({
+          document: document.content,
+          parameters,
+          env: simEnv(this.options.simFleetDir, host, { mode, lparShell: this.options.lparShell }),
+        });
     // A rejected run (a parameter SSM would refuse) is reported at the first poll, not as an unhandled rejection.
     result.catch(() => undefined);
     const instanceId = instanceIds[0] as string;
@@ -143,6 +150,7 @@ export class LocalSsm {
       startedMs: clock.now().getTime(),
       simulatedSeconds: this.stepSeconds(host, document.step),
       timeoutSeconds,
+      undeliveredSeconds: relayDown ? Number(input.TimeoutSeconds ?? 600) : null,
       result,
       polls: 0,
     });
@@ -173,6 +181,16 @@ export class LocalSsm {
       InstanceId: invocation.instanceId,
       ExecutionStartDateTime: iso(invocation.startedMs),
     };
+    if (invocation.undeliveredSeconds !== null) {
+      const notStarted = {
+        CommandId: invocation.commandId,
+        InstanceId: invocation.instanceId,
+        ExecutionStartDateTime: '',
+      };
+      if (elapsed < invocation.undeliveredSeconds)
+        return { ...notStarted, Status: 'Delayed', StatusDetails: 'Delayed', ResponseCode: -1 };
+      return { ...notStarted, Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut', ResponseCode: -1 };
+    }
     const timesOut = invocation.simulatedSeconds > invocation.timeoutSeconds;
     const endsAfter = timesOut ? invocation.timeoutSeconds : invocation.simulatedSeconds;
     if (elapsed < endsAfter) return { ...base, Status: 'InProgress', StatusDetails: 'InProgress' };

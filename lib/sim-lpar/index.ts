@@ -19,12 +19,16 @@ import { z } from 'zod';
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-/** A fault a host can be given; the forms with a number are `slow:<seconds>`, `part_fail:<times>[:<part>]`. */
+/**
+ * A fault a host can be given; the forms with a number are `slow:<seconds>`, `part_fail:<times>[:<part>]`.
+ * `mksysb_error`: mksysb stops with a 0512 error and exits non-zero. `relay_down`: the relay that
+ * reaches the host is offline, so SSM never delivers a command for it (lib/local/local-ssm.ts).
+ */
 export const SimFaultSchema = z
   .string()
   .regex(
-    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg)$/,
-    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg',
+    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down)$/,
+    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down',
   );
 export type SimFault = z.infer<typeof SimFaultSchema>;
 
