@@ -5,7 +5,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
 import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
 import type { HostResult } from '../../lambdas/shared/run-summary.js';
-import { DEFAULT_DATA_DIR } from '../local/paths.js';
+import { DEFAULT_DATA_DIR, LocalStateError } from '../local/paths.js';
 import {
   LocalPipelineError,
   type LocalPipelineOptions,
@@ -203,7 +203,11 @@ async function runLocally(
       onEvent: reporter,
     });
   } catch (error) {
-    if (error instanceof ScenarioError || error instanceof LocalPipelineError)
+    if (
+      error instanceof ScenarioError ||
+      error instanceof LocalPipelineError ||
+      error instanceof LocalStateError
+    )
       throw new UsageError(error.message);
     throw error;
   }

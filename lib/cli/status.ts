@@ -4,9 +4,9 @@ import { formatBytes } from '../../lambdas/shared/anomaly.js';
 import { historyEntryOf } from '../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/shared/policy.js';
 import { computeBaseline } from '../../lambdas/shared/size-history.js';
+import { nextCronRun } from '../next-run.js';
 import { type CliIo, type Command, EXIT, parseOptions, table } from './command.js';
 import { ageDays, type HostView, latestMksysb, readFleetView } from './fleet-view.js';
-import { nextCronRun } from '../next-run.js';
 import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault status [options]

@@ -3,11 +3,16 @@
 // store command takes the same options, and an unreachable store is one clear line, exit 69.
 import { existsSync, readFileSync } from 'node:fs';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import type { StoreLocation } from '../../lambdas/catalog/catalog.js';
-import { type Fleet, FleetSchema } from '../../lambdas/shared/fleet.js';
+import type { Fleet } from '../../lambdas/shared/fleet.js';
 import { type DeployConfig, loadDeployConfig } from '../config.js';
-import { DEFAULT_DATA_DIR, LOCAL_BUCKET, localPaths } from '../local/paths.js';
+import {
+  DEFAULT_DATA_DIR,
+  LOCAL_BUCKET,
+  type LocalState,
+  localPaths,
+  readLocalState,
+} from '../local/paths.js';
 import { startLocalS3 } from '../local/s3-server.js';
 import type { CliIo, Options } from './command.js';
 
@@ -50,10 +55,6 @@ export interface OpenStore extends StoreLocation {
 
 type StoreValues = { [K in keyof typeof STORE_OPTIONS]?: string };
 
-const LocalStateSchema = z
-  .object({ nextRunDate: z.string(), clock: z.string().optional(), fleet: FleetSchema.optional() })
-  .passthrough();
-
 export async function openStore(values: StoreValues, io: CliIo): Promise<OpenStore> {
   const bucket = values.bucket ?? io.env.MKSYSB_VAULT_BUCKET;
   const config = readConfig(values.config, io, bucket !== undefined);
@@ -65,7 +66,12 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<OpenSto
     throw new StoreUnavailableError(
       `no local store at ${paths.root} (run "npm start" to make one, or give --bucket to read S3)`,
     );
-  const state = readLocalState(paths.state);
+  let state: LocalState | null;
+  try {
+    state = readLocalState(paths.state);
+  } catch (error) {
+    throw new StoreUnavailableError((error as Error).message);
+  }
   const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
   const client = s3.client();
   return {
@@ -139,14 +145,6 @@ function readConfig(path: string | undefined, io: CliIo, aws: boolean): DeployCo
   const configured = (JSON.parse(readFileSync(cdkJson, 'utf8')) as { context?: Record<string, unknown> })
     .context?.['mksysb-vault:config'];
   return typeof configured === 'string' ? loadDeployConfig(configured, io.cwd) : null;
-}
-
-function readLocalState(path: string): z.infer<typeof LocalStateSchema> | null {
-  if (!existsSync(path)) return null;
-  const parsed = LocalStateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success)
-    throw new StoreUnavailableError(`${path}: not a local run state (${parsed.error.issues[0]?.message})`);
-  return parsed.data;
 }
 
 /** Runs `work` with the store open and always closes it. */

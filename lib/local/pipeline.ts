@@ -6,13 +6,11 @@
 // followed by the daily freshness check of the next morning. The run state (the next scheduled run,
 // the clock, the fleet, the scenario week and the execution names used) is kept in state.json, which
 // the other CLI commands read.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { z } from 'zod';
 import type { FleetHost } from '../../lambdas/shared/fleet.js';
-import { FleetSchema } from '../../lambdas/shared/fleet.js';
 import {
   decodeHostResult,
   type HostResult,
@@ -24,7 +22,14 @@ import { MksysbVaultStack } from '../mksysb-vault-stack.js';
 import { nextCronRun } from '../next-run.js';
 import { createSimulatedFleet, openSimulatedFleet, setHostProfile } from '../sim-lpar/index.js';
 import { LocalSns, type SnsMessage } from './local-sns.js';
-import { LOCAL_BUCKET, type LocalPaths, localPaths } from './paths.js';
+import {
+  LOCAL_BUCKET,
+  type LocalPaths,
+  type LocalState,
+  localPaths,
+  REMEMBERED_EXECUTIONS,
+  readLocalState,
+} from './paths.js';
 import { type LocalS3, startLocalS3 } from './s3-server.js';
 import { eventsOfWeek, loadScenario, type Scenario, type ScenarioEvent, scenarioFleet } from './scenario.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './state-machine.js';
@@ -32,44 +37,6 @@ import { LocalWorkflow } from './workflow-runner.js';
 
 export class LocalPipelineError extends Error {
   override name = 'LocalPipelineError';
-}
-
-/** What `state.json` holds between local runs (lib/cli/store.ts reads it too). */
-export const LocalStateSchema = z
-  .object({
-    /** When the next scheduled weekly run is, on the simulated clock. */
-    nextRunDate: z.string(),
-    /** Where the simulated clock stood when the last run ended. */
-    clock: z.string().optional(),
-    fleet: FleetSchema.optional(),
-    /** The scenario file the store was made with and how many weeks of it have run. */
-    scenario: z.string().optional(),
-    scenarioWeeks: z.number().int().nonnegative().default(0),
-    /** Per-host execution names used (newest last): a host-week runs once, as on AWS. */
-    executions: z.array(z.string()).default([]),
-  })
-  .passthrough();
-export type LocalState = z.infer<typeof LocalStateSchema>;
-
-/** Execution names remembered across runs: 60 weeks of a 100-host fleet. */
-const REMEMBERED_EXECUTIONS = 6000;
-
-export function readLocalState(path: string): LocalState | null {
-  if (!existsSync(path)) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new LocalPipelineError(`${path}: not JSON (${(error as Error).message}); --reset starts afresh`);
-  }
-  const parsed = LocalStateSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new LocalPipelineError(
-      `${path}: not a local run state (${issue?.path.join('.') || '(root)'}: ${issue?.message}); --reset starts afresh`,
-    );
-  }
-  return parsed.data;
 }
 
 export type PipelineEvent =
