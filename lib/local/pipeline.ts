@@ -294,6 +294,8 @@ async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise
       scenarioWeeks = scenarioWeek;
       next = scheduledAfter(config, new Date(next.getTime() + 60_000), 'next run');
     }
+    // A run-now ahead of the schedule moves the schedule on: the clock never runs backwards.
+    if (next < clock) next = scheduledAfter(config, clock, 'next run');
     // Saved after every week: an interrupted --weeks 8 keeps the weeks it finished.
     saveState(paths.state, {
       nextRunDate: next.toISOString(),

@@ -1,0 +1,159 @@
+// `mksysb-vault run --local` and `run-now` as a user runs them: spawned processes on a two-host
+// scenario (test/fixtures/scenarios/two-hosts.json), their real output, then `status` and `history`
+// reading the same store and agreeing with the run. Bad input gives one clear line and exit 64.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from '../support/cli.js';
+
+const SCENARIO = 'test/fixtures/scenarios/two-hosts.json';
+const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-run-'));
+const local = (...args: string[]) => runCli([...args, '--data', data, '--scenario', SCENARIO]);
+
+interface RunJson {
+  runs: {
+    scenarioWeek: number;
+    date: string;
+    results: { host: string; verdict: string; outcome: string; sizeBytes: number; codes: string[] }[];
+    retention: { delete: number } | null;
+    alerts: { subject: string; attributes: Record<string, string> }[];
+  }[];
+}
+
+let three: CliResult;
+let runs: RunJson['runs'];
+
+beforeAll(() => {
+  // Far ahead of the real clock, so "now" for run-now is the store's simulated clock.
+  three = local('run', '--local', '--weeks', '3', '--start', '2030-01-01', '--json');
+  runs = (JSON.parse(three.stdout) as RunJson).runs;
+}, 300_000);
+
+describe('mksysb-vault run --local', () => {
+  it('makes three weekly runs, a week apart, and exits 0', () => {
+    expect(three.status).toBe(0);
+    expect(runs.map((r) => r.date)).toEqual([
+      '2030-01-07T02:01:00.000Z',
+      '2030-01-14T02:01:00.000Z',
+      '2030-01-21T02:01:00.000Z',
+    ]);
+  });
+
+  it('shows progress on stderr with --json: the scenario event, each host, the alerts', () => {
+    expect(three.stderr).toContain('scenario: aixb01 — /tmp fills during mksysb');
+    expect(three.stderr).toMatch(/\[1\/2\] aix[ab]01 /);
+    expect(three.stderr).toMatch(/alert: \[mksysb-vault\] FAIL aixb01 TINY_IMAGE/);
+  });
+
+  it('catches the tiny image in week 2 and alerts on it', () => {
+    const week2 = runs[1];
+    expect(week2?.results.find((r) => r.host === 'aixb01')).toMatchObject({
+      verdict: 'FAIL',
+      outcome: 'verified',
+    });
+    expect(week2?.results.find((r) => r.host === 'aixb01')?.codes).toContain('TINY_IMAGE');
+    expect(
+      week2?.alerts.some((a) => a.attributes.host === 'aixb01' && a.attributes.code === 'TINY_IMAGE'),
+    ).toBe(true);
+    expect(week2?.results.find((r) => r.host === 'aixa01')?.verdict).toBe('PASS');
+  });
+
+  it('prunes with retention by the third week (two weekly images kept)', () => {
+    expect(runs[2]?.retention?.delete).toBeGreaterThanOrEqual(1);
+  });
+
+  it('leaves a store that status reads the same way', () => {
+    const status = runCli(['status', '--data', data, '--json']);
+    const rows = (
+      JSON.parse(status.stdout) as { hosts: { host: string; lastImage: string; verdict: string }[] }
+    ).hosts;
+    const last = runs[2];
+    for (const host of ['aixa01', 'aixb01']) {
+      const row = rows.find((r) => r.host === host);
+      const result = last?.results.find((r) => r.host === host);
+      expect(row?.verdict, host).toBe(result?.verdict);
+      expect(row?.lastImage.slice(0, 10), host).toBe('2030-01-21');
+    }
+  });
+
+  it("leaves a store whose history shows aixb01's tiny image", () => {
+    const history = runCli(['history', 'aixb01', '--data', data]);
+    expect(history.status).toBe(0);
+    expect(history.stdout).toMatch(/2030-01-14.*4\.0 MB.*FAIL.*TINY_IMAGE/);
+  });
+});
+
+describe('mksysb-vault run-now (local)', () => {
+  it('skips a host that already ran this week, and runs it again as --attempt 2', () => {
+    const again = local('run-now', '--hosts', 'aixa01', '--json');
+    expect(again.status).toBe(0);
+    const [skipped] = (JSON.parse(again.stdout) as RunJson).runs;
+    expect(skipped?.results).toEqual([
+      { host: 'aixa01', verdict: 'SKIP', outcome: 'already_ran', sizeBytes: 0, codes: [] },
+    ]);
+    const attempt = local('run-now', '--hosts', 'aixa01', '--attempt', '2', '--json');
+    expect(attempt.status).toBe(0);
+    const [rerun] = (JSON.parse(attempt.stdout) as RunJson).runs;
+    expect(rerun?.results.map((r) => `${r.host} ${r.verdict} ${r.outcome}`)).toEqual([
+      'aixa01 PASS verified',
+    ]);
+  }, 240_000);
+
+  it('names a host that is not in the fleet', () => {
+    const r = local('run-now', '--hosts', 'aixzz9');
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain(
+      '--hosts: aixzz9 is not in the fleet of test/fixtures/scenarios/two-hosts.json',
+    );
+  });
+
+  it('refuses a host name with shell metacharacters before anything runs', () => {
+    const r = local('run-now', '--hosts', 'aix;reboot');
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('--hosts: host name "aix;reboot" is not valid');
+  });
+
+  it('refuses a state machine ARN that is not one', () => {
+    const r = runCli(['run-now', '--state-machine', 'weekly']);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('--state-machine "weekly": not a state machine ARN');
+  });
+});
+
+describe('mksysb-vault run, bad input', () => {
+  it('needs --local, and says what starts the workflow on AWS', () => {
+    const r = runCli(['run']);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('run needs --local');
+    expect(r.stderr).toContain('run-now --state-machine ARN');
+  });
+
+  it('names a missing scenario file', () => {
+    const r = runCli(['run', '--local', '--data', data, '--scenario', 'nope.json']);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('nope.json: scenario file not found');
+  });
+
+  it('refuses --weeks that is not a whole number from 1', () => {
+    const r = runCli(['run', '--local', '--weeks', '0']);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('--weeks "0": a whole number from 1 to 520');
+  });
+
+  it('names a damaged state.json and how to start afresh', () => {
+    const broken = mkdtempSync(join(tmpdir(), 'mksysb-vault-broken-'));
+    mkdirSync(join(broken, 'store'));
+    writeFileSync(join(broken, 'state.json'), '{"nextRunDate": 3');
+    const r = runCli(['run', '--local', '--data', broken, '--scenario', SCENARIO]);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/state\.json: not JSON .*--reset starts afresh/);
+  });
+
+  it('prints its help with every option', () => {
+    const r = runCli(['run', '--help']);
+    expect(r.status).toBe(0);
+    for (const option of ['--local', '--weeks N', '--reset', '--start DATE', '--data DIR', '--scenario FILE'])
+      expect(r.stdout).toContain(option);
+  });
+});
