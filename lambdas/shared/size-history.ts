@@ -2,6 +2,9 @@
 // is robust: the expected size today is the median of the host's last good images, each projected
 // to today along a Theil–Sen trend of their log sizes. So a rootvg that legitimately grows 10% a
 // week does not page anyone, and one truncated image in the window does not move the baseline.
+// "Good" is PASS or WARN: a WARN image was verified (log, listing and floor passed) and alerted once;
+// counting it lets a lasting, legitimate size change become the new normal after about half the
+// window, instead of warning every week for as long as older images are kept. FAIL images never count.
 import { type Anomaly, anomaly, formatBytes } from './anomaly.js';
 import type { VerificationPolicy } from './policy.js';
 
@@ -48,11 +51,11 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** The good images before `date`, newest last, at most `window` of them. */
+/** The good (PASS or WARN) images before `date`, newest last, at most `window` of them. */
 export function goodHistory(history: readonly HistoryEntry[], date: string, window: number): HistoryEntry[] {
   const at = Date.parse(date);
   return history
-    .filter((h) => h.verdict === 'PASS' && h.sizeBytes > 0 && Date.parse(h.date) < at)
+    .filter((h) => h.verdict !== 'FAIL' && h.sizeBytes > 0 && Date.parse(h.date) < at)
     .sort((a, b) => Date.parse(a.date) - Date.parse(b.date))
     .slice(-window);
 }

@@ -34,6 +34,26 @@ describe('size history', () => {
     expect(baseline?.medianBytes).toBe(9 * GB);
   });
 
+  it('lets a lasting size change become the new normal: WARN images count, FAIL images never', () => {
+    // Eight weeks at 20 GB, then rootvg shrinks to 11 GB and stays there.
+    const history: HistoryEntry[] = weekly(Array(8).fill(20 * GB)).map((h) => ({
+      ...h,
+      date: new Date(Date.parse(h.date) - 10 * 7 * 86_400_000).toISOString(),
+    }));
+    const codes: string[][] = [];
+    for (let week = 0; week < 10; week += 1) {
+      const date = new Date(Date.parse(today.date) - (9 - week) * 7 * 86_400_000).toISOString();
+      const result = assessSize({ kind: 'mksysb', date, sizeBytes: 11 * GB }, history, policy);
+      codes.push(result.anomalies.map((a) => a.code));
+      history.push({ date, sizeBytes: 11 * GB, verdict: result.anomalies.length ? 'WARN' : 'PASS' });
+    }
+    expect(codes[0]).toContain('SIZE_DROP');
+    expect(codes.at(-1)).toEqual([]);
+    // Tiny (FAIL) images in the window never drag the baseline down.
+    const withFails = [...weekly(Array(6).fill(20 * GB)), ...weekly([4 * MB, 4 * MB, 4 * MB], 'FAIL')];
+    expect(computeBaseline(withFails, today.date, policy)?.medianBytes).toBe(20 * GB);
+  });
+
   it('judges a first run by the absolute floor alone and says so', () => {
     const result = assessSize({ ...today, sizeBytes: 4 * MB }, [], policy);
     expect(result.firstRun).toBe(true);
