@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseImageKey, parseRecordKey } from '../../lambdas/shared/catalog-keys.js';
-import { parseImageRecord } from '../../lambdas/shared/image-record.js';
+import { type ImageRecord, parseImageRecord } from '../../lambdas/shared/image-record.js';
+import { planRetention } from '../../lambdas/shared/retention-plan.js';
 import { type RunReport, RunReportSchema } from '../../lambdas/shared/run-summary.js';
 import { type DeployConfig, parseDeployConfig } from '../../lib/config.js';
 import { LocalSns, type SnsMessage } from '../../lib/local/local-sns.js';
@@ -31,6 +32,11 @@ import { recordOutcome } from './outcomes.js';
 export const MiB = 1024 * 1024;
 const DAY_MS = 86_400_000;
 
+export interface PassImage {
+  readonly sha256: string;
+  readonly record: ImageRecord;
+}
+
 export interface FaultRig {
   readonly dir: string;
   readonly sim: SimulatedFleet;
@@ -38,8 +44,8 @@ export interface FaultRig {
   readonly sns: LocalSns;
   readonly config: DeployConfig;
   readonly workflow: LocalWorkflow;
-  /** SHA-256 of every PASS image seen after a run, by key: what must never change or go. */
-  readonly passImages: Map<string, string>;
+  /** Every PASS image seen after a run, by key, with its SHA-256: what must never change or go. */
+  readonly passImages: Map<string, PassImage>;
 }
 
 /** The date `weeks` weeks after `start` (ISO). */
@@ -137,22 +143,35 @@ export async function writeObject(rig: FaultRig, key: string, body: string | Buf
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** Adds every PASS image in the store (by its record) to the rig's snapshot, with its SHA-256. */
-export async function snapshotPassImages(rig: FaultRig): Promise<Map<string, string>> {
+export async function snapshotPassImages(rig: FaultRig): Promise<Map<string, PassImage>> {
   for (const { key } of await listKeys(rig, 'images/')) {
     const image = parseRecordKey(key);
     if (!image || rig.passImages.has(image.key)) continue;
     const parsed = parseImageRecord((await readObject(rig, key)).toString('utf8'), key);
     if (parsed.ok && parsed.record.verdict === 'PASS')
-      rig.passImages.set(image.key, sha256(await readObject(rig, image.key)));
+      rig.passImages.set(image.key, {
+        sha256: sha256(await readObject(rig, image.key)),
+        record: parsed.record,
+      });
   }
   return rig.passImages;
 }
 
-/** Earlier PASS images that are gone or whose bytes changed (must be 0), with what happened to each. */
-export async function imagesLost(rig: FaultRig): Promise<string[]> {
+/**
+ * Earlier PASS images that are gone or whose bytes changed (must be 0), with what happened to each.
+ * An image the retention policy, planned at the true date `retainedAt`, would delete may be gone.
+ */
+export async function imagesLost(rig: FaultRig, retainedAt?: string): Promise<string[]> {
   const present = new Set((await listKeys(rig, 'images/')).map((o) => o.key));
+  const expired = new Set<string>();
+  if (retainedAt) {
+    const images = [...rig.passImages.values()].map(({ record: r }) => ({ ...r, lockedUntil: null }));
+    const plan = planRetention(images, new Date(retainedAt), rig.config.retention);
+    for (const d of plan.delete) expired.add(d.key);
+  }
   const lost: string[] = [];
-  for (const [key, hash] of rig.passImages) {
+  for (const [key, { sha256: hash }] of rig.passImages) {
+    if (expired.has(key)) continue;
     if (!present.has(key) || !present.has(`${key}.record.json`)) lost.push(`${key}: gone`);
     else if (sha256(await readObject(rig, key)) !== hash) lost.push(`${key}: bytes changed`);
   }
@@ -232,6 +251,8 @@ export interface FaultCheck {
   readonly alert: RegExp | null;
   /** Further hosts allowed not to PASS this week (by default every other host must PASS). */
   readonly alsoHit?: readonly string[];
+  /** The true date, when retention may have deleted images by policy (see imagesLost). */
+  readonly retainedAt?: string;
   /** Further conditions of this fault, each with what it says when it does not hold. */
   readonly extra?: readonly { ok: boolean; problem: string }[];
 }
@@ -254,7 +275,7 @@ export interface FaultJudgement {
  */
 export async function judgeFault(rig: FaultRig, check: FaultCheck): Promise<FaultJudgement> {
   const report = await readRunReport(rig, check.run);
-  const lost = await imagesLost(rig);
+  const lost = await imagesLost(rig, check.retainedAt);
   const problems = await catalogProblems(rig);
   const hit = new Set([check.host, ...(check.alsoHit ?? [])]);
   const othersNotPassing = report.results
