@@ -166,6 +166,7 @@ async function startOnAws(
     maxAttempts: 2,
   });
   const input = {
+    trigger: 'manual',
     ...(options.hosts ? { hosts: options.hosts } : {}),
     ...(options.attempt ? { attempt: options.attempt } : {}),
   };

@@ -1,0 +1,129 @@
+// The local pipeline's figures (issue 8): the bundled scenario's eight weekly runs of ten hosts, as a
+// user starts them (`mksysb-vault run --local --weeks 8 --reset`), and one weekly run of 200 simulated
+// hosts with the peak memory of the Node process. Each run is a separate process timed by
+// /usr/bin/time (wall time and maximum resident set), so synthesis, the local S3 server and the
+// host scripts are all counted.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchFigure, printFigures } from './figures.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin/mksysb-vault.mjs');
+const MiB = 1024 * 1024;
+
+interface Timed {
+  readonly seconds: number;
+  readonly maxRssMiB: number;
+  readonly output: {
+    runs: { results: { verdict: string }[]; notStarted: unknown[]; imageBytes: number }[];
+  };
+}
+
+/** Runs the CLI under /usr/bin/time; throws with its stderr if it fails. */
+function timedRun(args: readonly string[]): Timed {
+  const result = spawnSync('/usr/bin/time', ['-f', 'TIMED %e %M', process.execPath, BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    maxBuffer: 64 * MiB,
+  });
+  const timed = /TIMED ([\d.]+) (\d+)/.exec(result.stderr);
+  if (result.status !== 0 || !timed)
+    throw new Error(
+      `mksysb-vault ${args.join(' ')} failed (${result.status}): ${result.stderr.slice(-2000)}`,
+    );
+  return {
+    seconds: Number(timed[1]),
+    maxRssMiB: Number(timed[2]) / 1024,
+    output: JSON.parse(result.stdout) as Timed['output'],
+  };
+}
+
+/** A scenario of `count` quiet hosts with small images: the load, not the story. */
+function loadScenario(count: number): unknown {
+  return {
+    description: `${count} simulated hosts with 3 to 4 MiB images (bench/pipeline.ts)`,
+    hosts: Array.from({ length: count }, (_, i) => ({
+      host: `aixload${String(i + 1).padStart(3, '0')}`,
+      sizeBytes: (3 + (i % 2)) * MiB,
+    })),
+    events: [],
+    config: {
+      verification: { absoluteFloorBytes: 1 * MiB, sizeMismatchSlackBytes: 2 * MiB },
+      transfer: { partSizeMiB: 5, parallelParts: 2, retryDelaySeconds: 0 },
+      workflow: { maxConcurrency: 10 },
+      alerts: { minSeverity: 'fail' },
+    },
+  };
+}
+
+const RUNS_8_WEEKS = 3;
+
+export async function main(): Promise<BenchFigure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'mksysb-vault-bench-pipeline-'));
+  try {
+    const eight: Timed[] = [];
+    for (let i = 0; i < RUNS_8_WEEKS; i += 1)
+      eight.push(
+        timedRun([
+          'run',
+          '--local',
+          '--weeks',
+          '8',
+          '--reset',
+          '--start',
+          '2026-09-01',
+          '--data',
+          join(dir, 'eight'),
+          '--json',
+          '-q',
+        ]),
+      );
+    const sorted = [...eight].sort((a, b) => a.seconds - b.seconds);
+    const median = sorted[Math.floor(sorted.length / 2)] as Timed;
+    const hostWeeks = median.output.runs.reduce((n, r) => n + r.results.length + r.notStarted.length, 0);
+
+    const scenarioPath = join(dir, 'load-200.json');
+    writeFileSync(scenarioPath, JSON.stringify(loadScenario(200)));
+    const load = timedRun([
+      'run',
+      '--local',
+      '--reset',
+      '--start',
+      '2026-11-01',
+      '--scenario',
+      scenarioPath,
+      '--data',
+      join(dir, 'load'),
+      '--json',
+      '-q',
+    ]);
+    const [run] = load.output.runs;
+    const done = (run?.results.length ?? 0) + (run?.notStarted.length ?? 0);
+    const pass = run?.results.filter((r) => r.verdict === 'PASS').length ?? 0;
+
+    const figures: BenchFigure[] = [
+      {
+        figure: 'Local pipeline: 8 weekly runs of the 10-host scenario (npm start -- --weeks 8 --reset)',
+        target: '≤ 60 s',
+        measured: `${median.seconds.toFixed(1)} s median of ${RUNS_8_WEEKS} (${sorted.map((t) => t.seconds.toFixed(1)).join(', ')} s; ${hostWeeks} host-weeks, peak RSS ${median.maxRssMiB.toFixed(0)} MiB)`,
+        pass: median.seconds <= 60,
+      },
+      {
+        figure: 'Local pipeline: one weekly run of 200 hosts, peak memory of the Node process',
+        target: '',
+        measured: `${load.maxRssMiB.toFixed(0)} MiB peak RSS, ${load.seconds.toFixed(1)} s, ${done} hosts (${pass} PASS), ${((run?.imageBytes ?? 0) / MiB).toFixed(0)} MiB of images`,
+        pass: null,
+      },
+    ];
+    printFigures('Local pipeline (spawned mksysb-vault run --local, /usr/bin/time)', figures);
+    return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,76 @@
+// Issue 6's acceptance, as a new user types it: `npm start -- --weeks 8 --reset` on the bundled
+// scenario shows every scenario's alert and retention deleting images, then `mksysb-vault status`
+// and `history` read the same store and agree with the last run. (`npm start` alone, one week, is
+// what test/cli/run.test.ts covers on a smaller scenario.)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from '../support/cli.js';
+
+const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-npm-start-'));
+let stdout = '';
+let status: number | null = null;
+
+beforeAll(() => {
+  const npm = spawnSync('npm', ['start', '--silent', '--', '--weeks', '8', '--reset', '--data', data], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    timeout: 900_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  stdout = npm.stdout;
+  status = npm.status;
+  if (status !== 0) console.error(npm.stderr);
+}, 900_000);
+
+const alerts = () => stdout.split('\n').filter((line) => line.includes('alert: [mksysb-vault]'));
+
+describe('npm start -- --weeks 8 --reset', () => {
+  it('finishes with the summary and exit 0', () => {
+    expect(status).toBe(0);
+    expect(stdout).toContain('Run 8 of 8');
+    expect(stdout).toMatch(
+      /Summary of the run of .*\n\nHOST\s+VERDICT\s+OUTCOME\s+SIZE\s+CHANGE\s+ANOMALIES/,
+    );
+  });
+
+  it.each([
+    ['the image that comes out tiny when /tmp fills', /FAIL dbqa09 TINY_IMAGE/],
+    ['the LPAR that stops answering', /FAIL aixapp01 HOST_UNREACHABLE/],
+    ['the host that then goes stale', /FAIL aixapp01 STALE/],
+    ['the full staging filesystem', /FAIL aixapp03 PREFLIGHT_REFUSED/],
+    ['the image that shrinks by 45%', /WARN aixprd02 SIZE_DROP/],
+    ['the OS upgrade', /INFO aixtst01 OSLEVEL_CHANGED .*7\.2\.5\.3 to 7\.3\.2\.1/],
+  ])('alerts on %s', (_what, pattern) => {
+    expect(alerts().some((line) => pattern.test(line))).toBe(true);
+  });
+
+  it('deletes old images with retention', () => {
+    const deleted = [...stdout.matchAll(/retention: (\d+) image\(s\) deleted/g)].map((m) => Number(m[1]));
+    expect(deleted.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('leaves a store that status reads as the last run ended', () => {
+    const r = runCli(['status', '--data', data, '--json']);
+    const hosts = (JSON.parse(r.stdout) as { hosts: { host: string; state: string; verdict: string }[] })
+      .hosts;
+    const summary = stdout.slice(stdout.lastIndexOf('HOST'));
+    for (const row of summary.split('\n').slice(1)) {
+      const [host, verdict, outcome] = row.trim().split(/\s+/);
+      if (!host || !verdict || verdict.length > 4) continue;
+      const seen = hosts.find((h) => h.host === host);
+      // A host that did not back up this week shows its last image, and is stale or failing.
+      if (outcome === 'verified') expect(seen?.verdict, host).toBe(verdict);
+      else expect(['stale', 'fail'], host).toContain(seen?.state);
+    }
+  });
+
+  it('leaves a history of aixprd02 that shows its drop (retention keeps the last three weeks)', () => {
+    const prd02 = runCli(['history', 'aixprd02', '--data', data]);
+    expect(prd02.status).toBe(0);
+    expect(prd02.stdout).toMatch(/WARN.*SIZE_DROP/);
+  });
+});
