@@ -4,7 +4,14 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BenchFigure } from './figures.js';
 
-const MODULES = ['./verification.js', './verify.js', './retention.js', './transfer.js', './orchestration.js'];
+const MODULES = [
+  './verification.js',
+  './verify.js',
+  './retention.js',
+  './transfer.js',
+  './orchestration.js',
+  './pipeline.js',
+];
 
 const results: { module: string; figures: BenchFigure[] }[] = [];
 for (const path of MODULES) {
