@@ -10,6 +10,13 @@ process.emitWarning = (warning, ...rest) => {
   emitWarning(warning, ...rest);
 };
 
+// `mksysb-vault status | head`: a closed pipe ends the command quietly, as for any Unix tool.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+
 register();
 const { main } = await import('./cli.ts');
 process.exitCode = await main(process.argv.slice(2));

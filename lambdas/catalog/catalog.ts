@@ -9,10 +9,12 @@ import {
   type ImageKind,
   type ParsedImageKey,
   parseRecordKey,
+  RUNS_PREFIX,
   recordKey,
   validateHostName,
 } from '../shared/catalog-keys.js';
 import { type ImageRecord, parseImageRecord, renderImageRecord } from '../shared/image-record.js';
+import { type RunReport, RunReportSchema } from '../shared/run-summary.js';
 import { kindOf, storeCall, toStoreError } from './store-error.js';
 
 export interface StoreLocation {
@@ -189,6 +191,71 @@ export async function lastPassDate(store: StoreLocation, host: string): Promise<
     if (parsed.ok && parsed.record.verdict === 'PASS') return parsed.record.date;
   }
   return null;
+}
+
+/** The sub-prefixes directly under `prefix` (one listing level, e.g. the days under runs/). */
+async function listPrefixes(store: StoreLocation, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await storeCall({ action: 'listing prefixes', key: prefix }, () =>
+      store.client.send(
+        new ListObjectsV2Command({
+          Bucket: store.bucket,
+          Prefix: prefix,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
+      ),
+    );
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out.sort();
+}
+
+export type StoredRunReport = { readonly key: string } & (
+  | { readonly report: RunReport; readonly problem?: undefined }
+  | { readonly report?: undefined; readonly problem: string }
+);
+
+/**
+ * The newest run reports (`runs/<day>/<runId>.json`), newest first: by day, then by run id, which
+ * starts with the run's start time. A report that does not parse is returned as a problem, never
+ * skipped.
+ */
+export async function recentRunReports(store: StoreLocation, limit: number): Promise<StoredRunReport[]> {
+  const days = (await listPrefixes(store, RUNS_PREFIX)).filter((p) => /^runs\/\d{4}-\d{2}-\d{2}\/$/.test(p));
+  const out: StoredRunReport[] = [];
+  for (const day of days.reverse()) {
+    const keys = (await listObjects(store, day))
+      .map((o) => o.key)
+      .filter((key) => /^[^/]+\.json$/.test(key.slice(day.length)))
+      .sort()
+      .reverse();
+    for (const key of keys) {
+      if (out.length >= limit) return out;
+      out.push(await readRunReport(store, key));
+    }
+  }
+  return out;
+}
+
+async function readRunReport(store: StoreLocation, key: string): Promise<StoredRunReport> {
+  const text = (await readText(store, key, { action: 'reading the run report' })) ?? '';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { key, problem: `${key}: not JSON` };
+  }
+  const parsed = RunReportSchema.safeParse(value);
+  if (!parsed.success)
+    return {
+      key,
+      problem: `${key}: not a run report (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+    };
+  return { key, report: parsed.data };
 }
 
 export async function inBatches<T>(

@@ -1,8 +1,10 @@
 // `mksysb-vault status`: one row per host — its newest mksysb image, how old, how big, the verdict,
 // the size trend and the next scheduled run — so "is every host backed up?" is one command.
+import { recentRunReports } from '../../lambdas/catalog/catalog.js';
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
 import { historyEntryOf } from '../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/shared/policy.js';
+import type { RunReport } from '../../lambdas/shared/run-summary.js';
 import { computeBaseline } from '../../lambdas/shared/size-history.js';
 import { nextCronRun } from '../next-run.js';
 import { type CliIo, type Command, EXIT, parseOptions, table } from './command.js';
@@ -35,10 +37,46 @@ export interface HostStatus {
   readonly trendPercentPerWeek: number | null;
   readonly osLevel: string | null;
   readonly problems: readonly string[];
+  /** The host's line in the newest run report: how its latest run ended, even without an image. */
+  readonly lastRun: LastRun | null;
 }
 
-export function hostStatus(view: HostView, now: Date, maxAgeDays: number): HostStatus {
+export interface LastRun {
+  readonly date: string;
+  readonly verdict: string;
+  readonly outcome: string;
+  readonly codes: readonly string[];
+}
+
+/** The host's result in the newest of `reports` (newest first) that has it; null when none does. */
+export function lastRunOf(host: string, reports: readonly RunReport[]): LastRun | null {
+  for (const report of reports) {
+    const result = report.results.find((r) => r.host === host);
+    if (result)
+      return { date: report.date, verdict: result.verdict, outcome: result.outcome, codes: result.codes };
+    const notStarted = report.notStarted.find((n) => n.host === host);
+    if (notStarted)
+      return { date: report.date, verdict: 'FAIL', outcome: 'not_started', codes: [notStarted.reason] };
+  }
+  return null;
+}
+
+/** Run reports read to find each host's latest run: a run-now of a few hosts does not hide the others. */
+const RUN_REPORTS_READ = 8;
+
+export function hostStatus(
+  view: HostView,
+  now: Date,
+  maxAgeDays: number,
+  lastRun: LastRun | null = null,
+): HostStatus {
   const last = latestMksysb(view);
+  // The latest run failed for the host after its last image: the image may still be fresh, the host is not fine.
+  const lastRunFailed =
+    lastRun !== null &&
+    lastRun.verdict === 'FAIL' &&
+    lastRun.outcome !== 'verified' &&
+    (!last || Date.parse(lastRun.date) > Date.parse(last.date));
   const age = last ? ageDays(last.date, now) : null;
   const mksysb = view.records.filter((r) => r.kind === 'mksysb').map(historyEntryOf);
   const baseline = last
@@ -52,7 +90,7 @@ export function hostStatus(view: HostView, now: Date, maxAgeDays: number): HostS
     ? 'disabled'
     : !last
       ? 'never'
-      : last.verdict === 'FAIL'
+      : last.verdict === 'FAIL' || lastRunFailed
         ? 'fail'
         : (age ?? 0) > maxAgeDays
           ? 'stale'
@@ -70,6 +108,7 @@ export function hostStatus(view: HostView, now: Date, maxAgeDays: number): HostS
     trendPercentPerWeek: baseline ? Math.round(baseline.trendPercentPerWeek * 10) / 10 : null,
     osLevel: last?.osLevel ?? null,
     problems: view.problems,
+    lastRun,
   };
 }
 
@@ -105,12 +144,22 @@ export const statusCommand: Command = {
       if (!Number.isInteger(maxAge) || maxAge < 1)
         throw new Error(`--max-age "${values['max-age']}" is not a whole number of days`);
       const now = store.clock;
-      const rows = (await readFleetView(store)).map((v) => hostStatus(v, now, maxAge));
+      const stored = await recentRunReports(store, RUN_REPORTS_READ);
+      const reports = stored.flatMap((r) => (r.report ? [r.report] : []));
+      const rows = (await readFleetView(store)).map((v) =>
+        hostStatus(v, now, maxAge, lastRunOf(v.host, reports)),
+      );
       const next = nextRun(store, now);
       if (values.json)
         io.out(
           JSON.stringify(
-            { store: store.description, now: now.toISOString(), nextRun: next, hosts: rows },
+            {
+              store: store.description,
+              now: now.toISOString(),
+              nextRun: next,
+              runReports: stored.map((r) => ({ key: r.key, problem: r.problem ?? null })),
+              hosts: rows,
+            },
             null,
             2,
           ),
@@ -119,7 +168,7 @@ export const statusCommand: Command = {
       else {
         io.out(
           table(
-            ['HOST', 'LAST IMAGE', 'AGE', 'SIZE', 'VERDICT', 'TREND', 'STATE', 'ANOMALIES'],
+            ['HOST', 'LAST IMAGE', 'AGE', 'SIZE', 'VERDICT', 'TREND', 'STATE', 'LAST RUN', 'ANOMALIES'],
             rows.map((r) => [
               r.host,
               r.lastImage?.slice(0, 10) ?? 'never',
@@ -130,11 +179,17 @@ export const statusCommand: Command = {
                 ? '-'
                 : `${r.trendPercentPerWeek >= 0 ? '+' : ''}${r.trendPercentPerWeek}%/wk`,
               r.state.toUpperCase(),
+              r.lastRun === null
+                ? '-'
+                : r.lastRun.outcome === 'verified'
+                  ? r.lastRun.verdict
+                  : `${r.lastRun.outcome} ${r.lastRun.codes.join(' ')}`.trim(),
               r.anomalies.join(' ') || '-',
             ]),
           ),
         );
         for (const r of rows) for (const p of r.problems) io.out(`! ${r.host}: unreadable record ${p}`);
+        for (const r of stored) if (r.problem) io.out(`! unreadable run report ${r.problem}`);
         io.out(
           `\n${rows.length} hosts in ${store.description}; next run: ${next ?? 'unknown (give --config)'}`,
         );

@@ -20,6 +20,13 @@ export interface ReportHost {
   readonly images: readonly ReportImage[];
   /** Problems the catalog met reading this host (unreadable records), shown, never hidden. */
   readonly problems?: readonly string[];
+  /** How the host's latest run ended (from the run reports), when known. */
+  readonly lastRun?: {
+    readonly date: string;
+    readonly verdict: string;
+    readonly outcome: string;
+    readonly codes: readonly string[];
+  } | null;
 }
 
 export interface FleetReport {
@@ -153,8 +160,16 @@ function hostChart(h: ReportHost): string {
   return `<div class="host"><h3>${esc(h.host)} ${last ? `<span class="${last.verdict}">${last.verdict}</span>` : ''}</h3>
 <div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}</div>
 ${sizeChart(h.images)}
-${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}
+${lastRunLine(h)}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}
 </div>`;
+}
+
+/** A run that failed without an image (unreachable, refused, backup failed) shows under the chart. */
+function lastRunLine(h: ReportHost): string {
+  const run = h.lastRun;
+  if (!run || run.outcome === 'verified' || run.outcome === 'already_ran') return '';
+  return `<div class="problem">latest run ${esc(run.date.slice(0, 10))}: <span class="FAIL">${esc(run.outcome)}</span> ${esc(run.codes.join(' '))}</div>
+`;
 }
 
 export function esc(text: string): string {

@@ -57,7 +57,7 @@ describe('mksysb-vault status', () => {
     const r = cli('status');
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/aixprd01\s+2026-11-23\s+0d\s+20\.\d GB\s+PASS\s+\S+\s+OK/);
-    expect(r.stdout).toMatch(/dbqa09\s+2026-11-23\s+0d\s+4\.0 MB\s+FAIL\s+.*FAIL\s+TINY_IMAGE/);
+    expect(r.stdout).toMatch(/dbqa09\s+2026-11-23\s+0d\s+4\.0 MB\s+FAIL\s+.*FAIL\s+-\s+TINY_IMAGE/);
     expect(r.stdout).toMatch(/newlpar\s+never/);
     expect(r.stdout).toContain('next run: 2026-11-30 (local clock)');
     expect(r.status).toBe(2);

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 
 const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-npm-start-'));
@@ -72,5 +73,26 @@ describe('npm start -- --weeks 8 --reset', () => {
     const prd02 = runCli(['history', 'aixprd02', '--data', data]);
     expect(prd02.status).toBe(0);
     expect(prd02.stdout).toMatch(/WARN.*SIZE_DROP/);
+  });
+
+  it('gives a report that Chromium renders with one chart per host and the anomalies named', async () => {
+    const out = join(data, 'report.html');
+    const r = runCli(['report', '--data', data, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`file://${out}`);
+      const charts = await page.locator('svg[role="img"]').count();
+      expect(charts).toBeGreaterThanOrEqual(10);
+      const text = await page.locator('body').innerText();
+      for (const code of ['HOST_UNREACHABLE', 'SIZE_DROP']) expect(text).toContain(code);
+      await page.screenshot({ path: join(data, 'report.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
