@@ -42,7 +42,7 @@ it(`runs a weekly backup of ${HOSTS} hosts to the end with bounded memory and at
   const names = Array.from({ length: HOSTS }, (_, i) => `aixload${String(i + 1).padStart(3, '0')}`);
   const sim = createSimulatedFleet(
     dir,
-    names.map((host, i) => ({ host, sizeBytes: MiB + (i % 4) * 256 * 1024, files: 400 })),
+    names.map((host, i) => ({ host, sizeBytes: MiB + (i % 4) * 256 * 1024, files: 50 })),
   );
   const fleet = names.map((host) => ({
     host,
