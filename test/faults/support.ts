@@ -165,7 +165,15 @@ export async function imagesLost(rig: FaultRig, retainedAt?: string): Promise<st
   const present = new Set((await listKeys(rig, 'images/')).map((o) => o.key));
   const expired = new Set<string>();
   if (retainedAt) {
-    const images = [...rig.passImages.values()].map(({ record: r }) => ({ ...r, lockedUntil: null }));
+    // The plan sees what retention saw: the records in the store now, and the PASS images seen before.
+    const records = new Map([...rig.passImages].map(([key, { record }]) => [key, record]));
+    for (const key of present) {
+      const image = parseRecordKey(key);
+      if (!image) continue;
+      const parsed = parseImageRecord((await readObject(rig, key)).toString('utf8'), key);
+      if (parsed.ok) records.set(image.key, parsed.record);
+    }
+    const images = [...records.values()].map((r) => ({ ...r, lockedUntil: null }));
     const plan = planRetention(images, new Date(retainedAt), rig.config.retention);
     for (const d of plan.delete) expired.add(d.key);
   }
@@ -280,7 +288,7 @@ export async function judgeFault(rig: FaultRig, check: FaultCheck): Promise<Faul
   const hit = new Set([check.host, ...(check.alsoHit ?? [])]);
   const othersNotPassing = report.results
     .filter((r) => !hit.has(r.host) && r.verdict !== 'PASS')
-    .map((r) => `${r.host} ${r.verdict} ${r.outcome}`);
+    .map((r) => `${r.host} ${r.verdict} ${r.outcome} ${r.codes.join(',')}`.trim());
   const lineOk = check.line.test(reportLine(report, check.host));
   const subjects = alertsOf(check.run, check.host).map((m) => m.subject);
   const alertOk =
