@@ -1,10 +1,13 @@
 // The fault suite's table: each fault test records what it expected, what it observed and how many
 // earlier good images were lost (must be 0); the global setup (./table.ts) clears the rows before the
-// run and prints them as a table after it. Rows are JSON lines in a directory shared by the test
-// workers (one file per worker process).
+// run and prints them as a table after it. Rows are JSON lines in a directory of this run (one file
+// per worker process), named by the global setup in the environment the workers inherit, so two
+// suites running at once never mix their rows.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+export const OUTCOMES_ENV = 'MKSYSB_VAULT_FAULT_OUTCOMES';
 
 export interface FaultOutcome {
   /** The fault injected, e.g. "LPAR unreachable (aixapp01)". */
@@ -19,9 +22,13 @@ export interface FaultOutcome {
   readonly ok: boolean;
 }
 
-export const OUTCOMES_DIR = join(tmpdir(), 'mksysb-vault-fault-outcomes');
+/** This run's directory (a test file run alone, without the global setup, gets one of its own). */
+export function outcomesDir(): string {
+  const dir = process.env[OUTCOMES_ENV] ?? join(tmpdir(), `mksysb-vault-fault-outcomes-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 export function recordOutcome(outcome: FaultOutcome): void {
-  mkdirSync(OUTCOMES_DIR, { recursive: true });
-  appendFileSync(join(OUTCOMES_DIR, `${process.pid}.jsonl`), `${JSON.stringify(outcome)}\n`);
+  appendFileSync(join(outcomesDir(), `${process.pid}.jsonl`), `${JSON.stringify(outcome)}\n`);
 }

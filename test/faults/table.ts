@@ -1,15 +1,16 @@
 // Global setup of the heavy suite: clears the fault outcomes before the run and prints them after it
 // as a table (fault, expected, observed, images lost).
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FaultOutcome, OUTCOMES_DIR } from './outcomes.js';
+import { type FaultOutcome, OUTCOMES_ENV } from './outcomes.js';
 
-function readOutcomes(): FaultOutcome[] {
-  if (!existsSync(OUTCOMES_DIR)) return [];
-  return readdirSync(OUTCOMES_DIR)
+function readOutcomes(dir: string): FaultOutcome[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
     .filter((name) => name.endsWith('.jsonl'))
     .flatMap((name) =>
-      readFileSync(join(OUTCOMES_DIR, name), 'utf8')
+      readFileSync(join(dir, name), 'utf8')
         .split('\n')
         .filter((line) => line.trim() !== '')
         .map((line) => JSON.parse(line) as FaultOutcome),
@@ -38,10 +39,13 @@ export function renderTable(outcomes: readonly FaultOutcome[]): string {
 }
 
 export function setup(): void {
-  rmSync(OUTCOMES_DIR, { recursive: true, force: true });
+  process.env[OUTCOMES_ENV] = mkdtempSync(join(tmpdir(), 'mksysb-vault-fault-outcomes-'));
 }
 
 export function teardown(): void {
-  const outcomes = readOutcomes();
+  const dir = process.env[OUTCOMES_ENV];
+  if (!dir) return;
+  const outcomes = readOutcomes(dir);
   if (outcomes.length > 0) console.log(`\nFault suite\n${renderTable(outcomes)}\n`);
+  rmSync(dir, { recursive: true, force: true });
 }
