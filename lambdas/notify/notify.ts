@@ -72,13 +72,28 @@ async function notifyHost(input: HostNotifyInput, deps: NotifyDeps): Promise<Not
       })),
     ),
   ];
+  const outcome = hostOutcome(input);
+  // A failure that could not be recorded (record-failure itself failed, e.g. the store is down) comes
+  // without anomalies: it is still a FAIL, and still alerted.
+  if (
+    outcome !== 'verified' &&
+    outcome !== 'already_ran' &&
+    !tagged.some((t) => t.anomaly.severity === 'fail')
+  )
+    tagged.push({
+      anomaly: anomaly(
+        'BACKUP_FAILED',
+        'fail',
+        `the workflow failed for ${input.host} (${outcome}) and the failure could not be recorded in the store: see the host's execution`,
+        { outcome },
+      ),
+    });
   let published = 0;
   for (const { anomaly: a, key } of tagged) {
     if (!atLeast(a.severity, deps.minSeverity)) continue;
     await publish(deps, anomalyAlert(a, { host: input.host, runId: input.runId, date: input.date, key }));
     published += 1;
   }
-  const outcome = hostOutcome(input);
   const verdicts = [
     ...input.results.map((r) => r.verdict),
     ...(input.anomalies.some((a) => a.severity === 'fail') ? ['FAIL'] : []),

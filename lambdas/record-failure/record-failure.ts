@@ -161,7 +161,7 @@ export function classifyFailure(errorName: string, message: string, hadUpload: b
             outcome: 'transfer_failed',
             code: 'TRANSFER_FAILED',
             severity: 'fail',
-            what: `the upload failed (${errorName})`,
+            what: `the image could not be completed or verified (${errorName})`,
           }
         : {
             ...base,

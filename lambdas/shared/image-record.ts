@@ -90,5 +90,6 @@ export function historyEntryOf(record: ImageRecord): HistoryEntry {
     sizeBytes: record.sizeBytes,
     verdict: record.verdict,
     osLevel: record.osLevel,
+    codes: record.anomalies.map((a) => a.code),
   };
 }

@@ -4,7 +4,8 @@
 // week does not page anyone, and one truncated image in the window does not move the baseline.
 // "Good" is PASS or WARN: a WARN image was verified (log, listing and floor passed) and alerted once;
 // counting it lets a lasting, legitimate size change become the new normal after about half the
-// window, instead of warning every week for as long as older images are kept. FAIL images never count.
+// window, instead of warning every week for as long as older images are kept. FAIL images never count,
+// nor a WARN judged without readable history (HISTORY_UNREADABLE): its size was never checked.
 import { type Anomaly, anomaly, formatBytes } from './anomaly.js';
 import type { VerificationPolicy } from './policy.js';
 
@@ -13,6 +14,8 @@ export interface HistoryEntry {
   readonly sizeBytes: number;
   readonly verdict: 'PASS' | 'WARN' | 'FAIL';
   readonly osLevel?: string | null;
+  /** The image's anomaly codes, when known. */
+  readonly codes?: readonly string[];
 }
 
 export interface SizeBaseline {
@@ -51,11 +54,17 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** The good (PASS or WARN) images before `date`, newest last, at most `window` of them. */
+/** Whether an image may stand in a baseline: PASS, or WARN with its size judged against history. */
+export function isGood(h: HistoryEntry): boolean {
+  if (h.sizeBytes <= 0) return false;
+  return h.verdict === 'PASS' || (h.verdict === 'WARN' && !h.codes?.includes('HISTORY_UNREADABLE'));
+}
+
+/** The good images before `date`, newest last, at most `window` of them. */
 export function goodHistory(history: readonly HistoryEntry[], date: string, window: number): HistoryEntry[] {
   const at = Date.parse(date);
   return history
-    .filter((h) => h.verdict !== 'FAIL' && h.sizeBytes > 0 && Date.parse(h.date) < at)
+    .filter((h) => isGood(h) && Date.parse(h.date) < at)
     .sort((a, b) => Date.parse(a.date) - Date.parse(b.date))
     .slice(-window);
 }

@@ -49,6 +49,17 @@ describe('size history', () => {
     }
     expect(codes[0]).toContain('SIZE_DROP');
     expect(codes.at(-1)).toEqual([]);
+    // An image judged without readable history never joins the baseline either.
+    const unjudged = [
+      ...weekly(Array(4).fill(20 * GB)),
+      {
+        date: '2026-11-17T02:00:00Z',
+        sizeBytes: 2 * GB,
+        verdict: 'WARN' as const,
+        codes: ['HISTORY_UNREADABLE'],
+      },
+    ];
+    expect(computeBaseline(unjudged, today.date, policy)?.samples).toBe(4);
     // Tiny (FAIL) images in the window never drag the baseline down.
     const withFails = [...weekly(Array(6).fill(20 * GB)), ...weekly([4 * MB, 4 * MB, 4 * MB], 'FAIL')];
     expect(computeBaseline(withFails, today.date, policy)?.medianBytes).toBe(20 * GB);

@@ -1,0 +1,92 @@
+// notify with a local SNS: one alert per anomaly at or above the minimum severity, the host's result
+// line, the freshness findings — and a failure that could not be recorded still alerted as a FAIL.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { notify } from '../../../lambdas/notify/notify.js';
+import { anomaly } from '../../../lambdas/shared/anomaly.js';
+import { LocalSns } from '../../../lib/local/local-sns.js';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:alerts';
+const id = { host: 'aixapp01', runId: 'run-2026-11-23', date: '2026-11-23T02:01:00.000Z' };
+let sns: LocalSns;
+const deps = (minSeverity: 'info' | 'warn' | 'fail' = 'warn') => ({
+  sns: sns.client(),
+  topicArn: TOPIC,
+  minSeverity,
+});
+
+beforeEach(() => {
+  sns = new LocalSns();
+});
+
+describe('notify for a host', () => {
+  it('alerts each anomaly at or above the minimum severity and returns the result line', async () => {
+    const out = await notify(
+      {
+        ...id,
+        sizeBytes: 4194304,
+        results: [
+          {
+            verdict: 'FAIL',
+            outcome: 'verified',
+            anomalies: [
+              anomaly('TINY_IMAGE', 'fail', '4.0 MB vs 26.0 MB expected', {}),
+              anomaly('OSLEVEL_CHANGED', 'info', 'OS level changed', {}),
+            ],
+          },
+        ],
+      },
+      deps(),
+    );
+    expect(out).toEqual({ line: 'aixapp01|FAIL|verified|4194304|TINY_IMAGE', verdict: 'FAIL', published: 1 });
+    expect(sns.messages.map((m) => m.subject)).toEqual([
+      '[mksysb-vault] FAIL aixapp01 TINY_IMAGE 4.0 MB vs 26.0 MB expected',
+    ]);
+    expect(sns.messages[0]?.attributes).toMatchObject({
+      host: 'aixapp01',
+      code: 'TINY_IMAGE',
+      severity: 'fail',
+    });
+  });
+
+  it('still alerts, as a FAIL, a failure that could not be recorded (no anomalies came with it)', async () => {
+    const out = await notify({ ...id, failure: { outcome: 'error', anomalies: [] } }, deps());
+    expect(out.line).toBe('aixapp01|FAIL|error|0|BACKUP_FAILED');
+    expect(sns.messages).toHaveLength(1);
+    expect(sns.messages[0]?.subject).toMatch(
+      /^\[mksysb-vault\] FAIL aixapp01 BACKUP_FAILED the workflow failed/,
+    );
+  });
+
+  it('says nothing for a host-week that already ran', async () => {
+    const out = await notify({ ...id, results: [{ verdict: 'SKIP', outcome: 'already_ran' }] }, deps());
+    expect(out).toMatchObject({ verdict: 'SKIP', published: 0 });
+    expect(sns.messages).toEqual([]);
+  });
+
+  it('names the field of an input that is not the schema', async () => {
+    await expect(notify({ ...id, host: 'aix;reboot' }, deps())).rejects.toThrow(/host/);
+    expect(sns.messages).toEqual([]);
+  });
+});
+
+describe('notify for freshness', () => {
+  it('alerts each stale or missed host', async () => {
+    const out = await notify(
+      {
+        kind: 'freshness',
+        checkedAt: '2026-11-24T08:00:00.000Z',
+        maxAgeDays: 8,
+        findings: [
+          { host: 'aixapp01', finding: 'STALE', lastPassDate: '2026-11-09T02:01:00.000Z', ageDays: 15 },
+          { host: 'aixnew01', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null },
+        ],
+      },
+      deps(),
+    );
+    expect(out.published).toBe(2);
+    expect(sns.messages.map((m) => m.subject)).toEqual([
+      '[mksysb-vault] FAIL aixapp01 STALE newest PASS mksysb is 15 days old (limit 8)',
+      '[mksysb-vault] FAIL aixnew01 HOST_MISSED no PASS mksysb image ever',
+    ]);
+  });
+});
