@@ -11,7 +11,13 @@ import {
 } from '@aws-sdk/client-ssm';
 import { parseWith } from '../catalog/validation.js';
 import { type Anomaly, anomaly } from '../shared/anomaly.js';
-import { expectedTransferSeconds, firstWaitSeconds, nextWaitSeconds } from '../shared/command-poll.js';
+import {
+  expectedTransferSeconds,
+  firstWaitSeconds,
+  MIN_WAIT_SECONDS,
+  NOT_STARTED_MAX_WAIT_SECONDS,
+  nextWaitSeconds,
+} from '../shared/command-poll.js';
 import {
   type BackupOutput,
   HostOutputError,
@@ -75,13 +81,15 @@ export async function awaitCommand(event: unknown, deps: AwaitCommandDeps): Prom
   const ended = Date.parse(String(invocation.ExecutionEndDateTime ?? ''));
   const now = deps.now().getTime();
   if (RUNNING.has(status)) {
-    const elapsed = Number.isFinite(started) ? Math.max(0, (now - started) / 1000) : 0;
-    return output({
-      ...base,
-      done: false,
-      status,
-      nextWaitSeconds: nextWaitSeconds(elapsed, input.expectedSeconds),
-    });
+    // Not started yet (Pending, Delayed: the relay's agent is not answering): each wait doubles the
+    // last, up to five minutes, until SSM's delivery timeout ends the command.
+    const waitSeconds = Number.isFinite(started)
+      ? nextWaitSeconds(Math.max(0, (now - started) / 1000), input.expectedSeconds)
+      : Math.min(
+          NOT_STARTED_MAX_WAIT_SECONDS,
+          Math.max(MIN_WAIT_SECONDS, Math.ceil(input.waitedSeconds * 2)),
+        );
+    return output({ ...base, done: false, status, nextWaitSeconds: waitSeconds });
   }
   const seconds =
     Number.isFinite(started) && Number.isFinite(ended) ? Math.max(0, (ended - started) / 1000) : undefined;

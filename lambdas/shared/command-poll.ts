@@ -9,6 +9,8 @@ export const MIN_WAIT_SECONDS = 20;
 export const MAX_WAIT_BEFORE_EXPECTED_SECONDS = 7200;
 /** The longest single wait once the step runs past its expected time. */
 export const MAX_WAIT_OVERDUE_SECONDS = 2700;
+/** The longest wait while a command has not started (Pending, Delayed): waits double up to this. */
+export const NOT_STARTED_MAX_WAIT_SECONDS = 300;
 /** Past the expected time, each wait is this share of the time already spent. */
 export const OVERDUE_BACKOFF = 0.25;
 /** Slack added to the expected time so a step that takes as long as last week is done at the first poll. */

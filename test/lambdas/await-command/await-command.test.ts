@@ -65,6 +65,21 @@ describe('await-command', () => {
     expect(out).toMatchObject({ done: false, status: 'InProgress', nextWaitSeconds: 3180 });
   });
 
+  it('doubles its waits, up to five minutes, while the command has not started (agent not answering)', async () => {
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Delayed' });
+    const waits: number[] = [];
+    let waited = 21;
+    for (let i = 0; i < 6; i += 1) {
+      const out = await awaitCommand(
+        { ...poll, step: 'preflight', expectedSeconds: 20, waitedSeconds: waited },
+        { ssm: client, now: at(600) },
+      );
+      waited = out.nextWaitSeconds;
+      waits.push(waited);
+    }
+    expect(waits).toEqual([42, 84, 168, 300, 300, 300]);
+  });
+
   it('backs off in proportion to the time spent once the step runs past its expected time', async () => {
     ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress', ExecutionStartDateTime: SENT });
     const out = await awaitCommand(
@@ -75,16 +90,14 @@ describe('await-command', () => {
   });
 
   it('polls again soon when the invocation does not exist yet', async () => {
-    ssm
-      .on(GetCommandInvocationCommand)
-      .rejects(
-        new SSMServiceException({
-          name: 'InvocationDoesNotExist',
-          $fault: 'client',
-          $metadata: {},
-          message: 'x',
-        }),
-      );
+    ssm.on(GetCommandInvocationCommand).rejects(
+      new SSMServiceException({
+        name: 'InvocationDoesNotExist',
+        $fault: 'client',
+        $metadata: {},
+        message: 'x',
+      }),
+    );
     const out = await awaitCommand(
       { ...poll, step: 'preflight', expectedSeconds: 20 },
       { ssm: client, now: at(1) },
