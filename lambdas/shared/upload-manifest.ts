@@ -107,7 +107,38 @@ export function parseManifest(text: string, source = 'manifest'): UploadManifest
   }
   if (expectedOffset !== manifest.sizeBytes)
     throw new ManifestError(`${source}: parts cover ${expectedOffset} bytes, image is ${manifest.sizeBytes}`);
+  checkUrls(manifest, source);
   return manifest;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Every URL of a manifest goes to one store (one scheme, host and port), over https unless the store
+ * is on this machine, and each is for the manifest's own image: a part URL for its key and part
+ * number, a sidecar URL for a key beside it or its upload area. A tampered manifest cannot send an
+ * image's bytes anywhere else.
+ */
+function checkUrls(manifest: UploadManifest, source: string): void {
+  const urls = [
+    ...manifest.parts.map((p) => ({ what: `part ${p.partNumber}`, url: p.url, part: p.partNumber })),
+    ...manifest.sidecars.map((c) => ({ what: `sidecar ${c.name}`, url: c.url, part: null })),
+  ];
+  let origin: string | null = null;
+  for (const { what, url, part } of urls) {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname)))
+      throw new ManifestError(`${source}: ${what} URL is ${u.protocol}//${u.host}, not https`);
+    origin ??= u.origin;
+    if (u.origin !== origin)
+      throw new ManifestError(`${source}: ${what} URL goes to ${u.origin}, the others to ${origin}`);
+    const path = decodeURIComponent(u.pathname);
+    if (part !== null) {
+      if (!path.endsWith(`/${manifest.key}`) || u.searchParams.get('partNumber') !== String(part))
+        throw new ManifestError(`${source}: ${what} URL is not for part ${part} of ${manifest.key}`);
+    } else if (!path.includes(`/${manifest.key}.`) && !path.includes('/uploads/'))
+      throw new ManifestError(`${source}: ${what} URL is not beside ${manifest.key} or in uploads/`);
+  }
 }
 
 /** Splits an image into parts: at least minPartSize, whole MiB (so dd can read it by MiB), ≤ 10,000 parts. */

@@ -17,22 +17,27 @@ const manifest: UploadManifest = {
       partNumber: 1,
       offset: 0,
       length: 8 * MiB,
-      url: 'http://127.0.0.1:9000/b/k?partNumber=1&uploadId=u&X-Amz-Signature=a',
+      url: 'http://127.0.0.1:9000/b/images/dbqa09/dbqa09_mksysb_2026-11-23?partNumber=1&uploadId=u&X-Amz-Signature=a',
     },
     {
       partNumber: 2,
       offset: 8 * MiB,
       length: 8 * MiB,
-      url: 'http://127.0.0.1:9000/b/k?partNumber=2&uploadId=u',
+      url: 'http://127.0.0.1:9000/b/images/dbqa09/dbqa09_mksysb_2026-11-23?partNumber=2&uploadId=u',
     },
     {
       partNumber: 3,
       offset: 16 * MiB,
       length: 4 * MiB + 5,
-      url: 'http://127.0.0.1:9000/b/k?partNumber=3&uploadId=u',
+      url: 'http://127.0.0.1:9000/b/images/dbqa09/dbqa09_mksysb_2026-11-23?partNumber=3&uploadId=u',
     },
   ],
-  sidecars: [{ name: 'log', url: 'http://127.0.0.1:9000/b/k.log?X-Amz-Signature=b' }],
+  sidecars: [
+    {
+      name: 'log',
+      url: 'http://127.0.0.1:9000/b/images/dbqa09/dbqa09_mksysb_2026-11-23.log?X-Amz-Signature=b',
+    },
+  ],
 };
 
 describe('upload manifest', () => {
@@ -61,6 +66,33 @@ describe('upload manifest', () => {
   it('rejects a tampered line that is not a URL', () => {
     const text = renderManifest(manifest).replace(manifest.parts[1]?.url ?? '', 'not-a-url');
     expect(() => parseManifest(text)).toThrow(/line 4/);
+  });
+
+  it.each([
+    [
+      'another host',
+      (t: string) => t.replace('http://127.0.0.1:9000/', 'http://127.0.0.1:9999/'),
+      'the others to http://127.0.0.1:9999',
+    ],
+    [
+      'a plain-http remote host',
+      (t: string) => t.replaceAll('http://127.0.0.1:9000/', 'http://evil.example/'),
+      'not https',
+    ],
+    [
+      'another key',
+      (t: string) => t.replace('2026-11-23?partNumber=1', '2026-11-16?partNumber=1'),
+      'not for part 1',
+    ],
+    ['another part number', (t: string) => t.replace('partNumber=2', 'partNumber=1'), 'not for part 2'],
+    [
+      'a sidecar elsewhere in the bucket',
+      (t: string) => t.replace('2026-11-23.log?', 'x.log?'),
+      'sidecar log URL is not beside',
+    ],
+  ])('refuses a manifest whose URL points at %s', (_what, tamper, message) => {
+    const text = renderManifest(manifest);
+    expect(() => parseManifest(tamper(text))).toThrow(message);
   });
 
   it('plans whole-MiB parts of at least 8 MiB', () => {
