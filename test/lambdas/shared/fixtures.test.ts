@@ -27,6 +27,17 @@ describe('fixtures', () => {
   it('every fixture file has expected values', () => {
     for (const name of all) expect(expected[name], `${name} in expected.json`).toBeDefined();
   });
+
+  it('every fixture file has a row in the README table of its kind (real ones with their source)', () => {
+    const readme = read('README.md');
+    const section = (title: string) => readme.split(`## ${title}`)[1]?.split('\n## ')[0] ?? '';
+    const real = section('Real');
+    const synthetic = section('Synthetic');
+    for (const name of all) {
+      const table = name.startsWith('synthetic/') ? synthetic : real;
+      expect(table, `${name} listed in README`).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
+    }
+  });
 });
 
 describe('lsmksysb -lf listings', () => {
