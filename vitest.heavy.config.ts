@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    setupFiles: ['test/support/quiet-node-warning.ts'],
     fileParallelism: false,
     // Prints the fault table (fault, expected, observed, images lost) after the run.
     globalSetup: ['test/faults/table.ts'],

@@ -6,13 +6,13 @@ import { formatBytes } from '../../lambdas/shared/anomaly.js';
 import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
 import type { HostResult } from '../../lambdas/shared/run-summary.js';
 import { DEFAULT_DATA_DIR, LocalStateError } from '../local/paths.js';
-import {
-  LocalPipelineError,
-  type LocalPipelineOptions,
-  type LocalPipelineResult,
-  type PipelineEvent,
-  runLocalPipeline,
-  type WeekResult,
+// Types only: the pipeline (the CDK, the local Step Functions) loads when a run starts, so other
+// commands start fast.
+import type {
+  LocalPipelineOptions,
+  LocalPipelineResult,
+  PipelineEvent,
+  WeekResult,
 } from '../local/pipeline.js';
 import { DEFAULT_SCENARIO_PATH, ScenarioError } from '../local/scenario.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, UsageError } from './command.js';
@@ -194,6 +194,7 @@ async function runLocally(
 ): Promise<number> {
   const progress = values.json ? io.err : io.out;
   const reporter = progressPrinter(values.quiet ? () => undefined : progress);
+  const { LocalPipelineError, runLocalPipeline } = await import('../local/pipeline.js');
   let result: LocalPipelineResult;
   try {
     result = await runLocalPipeline({

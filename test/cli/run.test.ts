@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../support/cli.js';
+import { type CliResult, runCli, runCliAsync } from '../support/cli.js';
 
 const SCENARIO = 'test/fixtures/scenarios/two-hosts.json';
 const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-run-'));
@@ -100,58 +100,58 @@ describe('mksysb-vault run-now (local)', () => {
     ]);
   }, 240_000);
 
-  it('names a host that is not in the fleet', () => {
-    const r = local('run-now', '--hosts', 'aixzz9');
+  it.concurrent('names a host that is not in the fleet', async () => {
+    const r = await runCliAsync(['run-now', '--hosts', 'aixzz9', '--data', data, '--scenario', SCENARIO]);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain(
       '--hosts: aixzz9 is not in the fleet of test/fixtures/scenarios/two-hosts.json',
     );
   });
 
-  it('refuses a host name with shell metacharacters before anything runs', () => {
-    const r = local('run-now', '--hosts', 'aix;reboot');
+  it.concurrent('refuses a host name with shell metacharacters before anything runs', async () => {
+    const r = await runCliAsync(['run-now', '--hosts', 'aix;reboot', '--data', data, '--scenario', SCENARIO]);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('--hosts: host name "aix;reboot" is not valid');
   });
 
-  it('refuses a state machine ARN that is not one', () => {
-    const r = runCli(['run-now', '--state-machine', 'weekly']);
+  it.concurrent('refuses a state machine ARN that is not one', async () => {
+    const r = await runCliAsync(['run-now', '--state-machine', 'weekly']);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('--state-machine "weekly": not a state machine ARN');
   });
 });
 
-describe('mksysb-vault run, bad input', () => {
-  it('needs --local, and says what starts the workflow on AWS', () => {
-    const r = runCli(['run']);
+describe.concurrent('mksysb-vault run, bad input', () => {
+  it('needs --local, and says what starts the workflow on AWS', async () => {
+    const r = await runCliAsync(['run']);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('run needs --local');
     expect(r.stderr).toContain('run-now --state-machine ARN');
   });
 
-  it('names a missing scenario file', () => {
-    const r = runCli(['run', '--local', '--data', data, '--scenario', 'nope.json']);
+  it('names a missing scenario file', async () => {
+    const r = await runCliAsync(['run', '--local', '--data', data, '--scenario', 'nope.json']);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('nope.json: scenario file not found');
   });
 
-  it('refuses --weeks that is not a whole number from 1', () => {
-    const r = runCli(['run', '--local', '--weeks', '0']);
+  it('refuses --weeks that is not a whole number from 1', async () => {
+    const r = await runCliAsync(['run', '--local', '--weeks', '0']);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('--weeks "0": a whole number from 1 to 520');
   });
 
-  it('names a damaged state.json and how to start afresh', () => {
+  it('names a damaged state.json and how to start afresh', async () => {
     const broken = mkdtempSync(join(tmpdir(), 'mksysb-vault-broken-'));
     mkdirSync(join(broken, 'store'));
     writeFileSync(join(broken, 'state.json'), '{"nextRunDate": 3');
-    const r = runCli(['run', '--local', '--data', broken, '--scenario', SCENARIO]);
+    const r = await runCliAsync(['run', '--local', '--data', broken, '--scenario', SCENARIO]);
     expect(r.status).toBe(64);
     expect(r.stderr).toMatch(/state\.json: not JSON .*--reset starts afresh/);
   });
 
-  it('prints its help with every option', () => {
-    const r = runCli(['run', '--help']);
+  it('prints its help with every option', async () => {
+    const r = await runCliAsync(['run', '--help']);
     expect(r.status).toBe(0);
     for (const option of ['--local', '--weeks N', '--reset', '--start DATE', '--data DIR', '--scenario FILE'])
       expect(r.stdout).toContain(option);

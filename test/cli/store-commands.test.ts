@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anomaly } from '../../lambdas/shared/anomaly.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
 import { startLocalS3 } from '../../lib/local/s3-server.js';
-import { runCli } from '../support/cli.js';
+import { runCliAsync } from '../support/cli.js';
 import { makeRecord, seedImage, weeklyDates } from '../support/local-store.js';
 
 const GiB = 1024 ** 3;
 const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-cli-'));
-const cli = (...args: string[]) => runCli([...args, '--data', data]);
+const cli = (...args: string[]) => runCliAsync([...args, '--data', data]);
 
 beforeAll(async () => {
   const paths = localPaths(data);
@@ -52,9 +52,9 @@ beforeAll(async () => {
 
 afterAll(() => undefined);
 
-describe('mksysb-vault status', () => {
-  it('shows one row per host with verdict, age and the hosts never backed up, and exits 2', () => {
-    const r = cli('status');
+describe.concurrent('mksysb-vault status', () => {
+  it('shows one row per host with verdict, age and the hosts never backed up, and exits 2', async () => {
+    const r = await cli('status');
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/aixprd01\s+2026-11-23\s+0d\s+20\.\d GB\s+PASS\s+\S+\s+OK/);
     expect(r.stdout).toMatch(/dbqa09\s+2026-11-23\s+0d\s+4\.0 MB\s+FAIL\s+.*FAIL\s+-\s+TINY_IMAGE/);
@@ -63,8 +63,8 @@ describe('mksysb-vault status', () => {
     expect(r.status).toBe(2);
   });
 
-  it('prints JSON with --json', () => {
-    const r = cli('status', '--json');
+  it('prints JSON with --json', async () => {
+    const r = await cli('status', '--json');
     const json = JSON.parse(r.stdout) as { hosts: { host: string; state: string }[] };
     expect(json.hosts.map((h) => [h.host, h.state])).toEqual([
       ['aixprd01', 'ok'],
@@ -74,9 +74,9 @@ describe('mksysb-vault status', () => {
   });
 });
 
-describe('mksysb-vault history', () => {
-  it("lists a host's images newest first with their anomalies", () => {
-    const r = cli('history', 'dbqa09');
+describe.concurrent('mksysb-vault history', () => {
+  it("lists a host's images newest first with their anomalies", async () => {
+    const r = await cli('history', 'dbqa09');
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^DATE\s+IMAGE\s+SIZE\s+VERDICT/);
@@ -86,24 +86,24 @@ describe('mksysb-vault history', () => {
     expect(lines).toHaveLength(6);
   });
 
-  it('names the known hosts when the host is not in the store', () => {
-    const r = cli('history', 'nosuchhost');
+  it('names the known hosts when the host is not in the store', async () => {
+    const r = await cli('history', 'nosuchhost');
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('no host "nosuchhost"');
     expect(r.stderr).toContain('hosts: aixprd01, dbqa09, newlpar');
   });
 
-  it('refuses a host name with shell metacharacters', () => {
-    const r = cli('history', 'a;rm -rf /');
+  it('refuses a host name with shell metacharacters', async () => {
+    const r = await cli('history', 'a;rm -rf /');
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('is not valid');
   });
 });
 
-describe('mksysb-vault report', () => {
-  it('writes a self-contained HTML report of every host', () => {
+describe.concurrent('mksysb-vault report', () => {
+  it('writes a self-contained HTML report of every host', async () => {
     const out = join(data, 'report.html');
-    const r = cli('report', '--out', out);
+    const r = await cli('report', '--out', out);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('3 hosts, 15 images');
     const html = readFileSync(out, 'utf8');
@@ -112,29 +112,29 @@ describe('mksysb-vault report', () => {
     expect(html).not.toMatch(/<script|https?:\/\//);
   });
 
-  it('says which file it cannot write', () => {
-    const r = cli('report', '--out', join(data, 'no-such-dir', 'r.html'));
+  it('says which file it cannot write', async () => {
+    const r = await cli('report', '--out', join(data, 'no-such-dir', 'r.html'));
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('--out');
     expect(r.stderr).toContain('ENOENT');
   });
 });
 
-describe('mksysb-vault retention', () => {
-  it('shows what would be deleted and why, and deletes nothing', () => {
-    const r = cli('retention', '--dry-run');
+describe.concurrent('mksysb-vault retention', () => {
+  it('shows what would be deleted and why, and deletes nothing', async () => {
+    const r = await cli('retention', '--dry-run');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/aixprd01\s+2026-\d\d-\d\d\s+aixprd01_mksysb_\S+\s+PASS\s+DELETE/);
     expect(r.stdout).toContain('(dry run: nothing deleted; --apply to delete)');
     expect(r.stdout).not.toMatch(/dbqa09\s+2026-11-23/);
     // Still all there.
-    expect(cli('history', 'aixprd01').stdout.trim().split('\n')).toHaveLength(11);
+    expect((await cli('history', 'aixprd01')).stdout.trim().split('\n')).toHaveLength(11);
   });
 });
 
-describe('mksysb-vault restore-kit', () => {
-  it('restores from the newest PASS image, not the failed one, with its checksum and NIM lines', () => {
-    const r = cli('restore-kit', 'dbqa09');
+describe.concurrent('mksysb-vault restore-kit', () => {
+  it('restores from the newest PASS image, not the failed one, with its checksum and NIM lines', async () => {
+    const r = await cli('restore-kit', 'dbqa09');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('images/dbqa09/dbqa09_mksysb_2026-11-16');
     expect(r.stdout).toContain(`# expect: ${'a'.repeat(64)}`);
@@ -143,33 +143,33 @@ describe('mksysb-vault restore-kit', () => {
     expect(r.stdout).toContain('alt_disk_mksysb -m');
   });
 
-  it('lists the dates it has when --date matches no image', () => {
-    const r = cli('restore-kit', 'aixprd01', '--date', '2020-01-01');
+  it('lists the dates it has when --date matches no image', async () => {
+    const r = await cli('restore-kit', 'aixprd01', '--date', '2020-01-01');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('has no mksysb image of 2020-01-01 (it has: 2026-11-23');
   });
 });
 
-describe('store errors', () => {
-  it('says there is no local store yet and how to make one', () => {
-    const r = runCli(['status', '--data', join(data, 'nothing-here')]);
+describe.concurrent('store errors', () => {
+  it('says there is no local store yet and how to make one', async () => {
+    const r = await runCliAsync(['status', '--data', join(data, 'nothing-here')]);
     expect(r.status).toBe(69);
     expect(r.stderr).toContain('no local store at');
     expect(r.stderr).toContain('npm start');
   });
 
-  it('names the config file and field that are wrong', () => {
+  it('names the config file and field that are wrong', async () => {
     const bad = join(data, 'bad.json');
     writeFileSync(bad, JSON.stringify({ fleet: [{ host: 'x', managedNodeId: 'nope', extra: 1 }] }));
-    const r = cli('status', '--config', bad);
+    const r = await cli('status', '--config', bad);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('bad.json: invalid config');
     expect(r.stderr).toContain('fleet[0].managedNodeId');
     expect(r.stderr).toContain('Unrecognized key: "extra"');
   });
 
-  it('says a bucket cannot be reached, with the bucket and why', () => {
-    const r = cli('status', '--bucket', 'mksysb-vault-nowhere', '--region', 'eu-west-1');
+  it('says a bucket cannot be reached, with the bucket and why', async () => {
+    const r = await cli('status', '--bucket', 'mksysb-vault-nowhere', '--region', 'eu-west-1');
     expect(r.status).toBe(69);
     expect(r.stderr).toContain('cannot reach s3://mksysb-vault-nowhere (eu-west-1)');
     expect(existsSync(data)).toBe(true);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCliAsync } from '../support/cli.js';
 
 // Synthetic listing in the real `lsmksysb -lf` layout; the parser's real-output tests use test/fixtures/.
 const LISTING = `VOLUME GROUP:           rootvg
@@ -42,9 +42,9 @@ const history = file(
   ),
 );
 
-describe('mksysb-vault verify', () => {
-  it('prints the documented JSON object and exits 0 for a good image', () => {
-    const r = runCli([
+describe.concurrent('mksysb-vault verify', () => {
+  it('prints the documented JSON object and exits 0 for a good image', async () => {
+    const r = await runCliAsync([
       'verify',
       '--lsmksysb',
       listing,
@@ -89,8 +89,8 @@ describe('mksysb-vault verify', () => {
     expect(out.log.filesBackedUp).toBe(71321);
   });
 
-  it('reads a fixture listing and a real log into the JSON object', () => {
-    const r = runCli([
+  it('reads a fixture listing and a real log into the JSON object', async () => {
+    const r = await runCliAsync([
       'verify',
       '--lsmksysb',
       'test/fixtures/synthetic/composite-aix71-full.txt',
@@ -110,8 +110,8 @@ describe('mksysb-vault verify', () => {
     expect(r.status).toBe(0);
   });
 
-  it('exits 2 and names TINY_IMAGE for a 4 MB image', () => {
-    const r = runCli([
+  it('exits 2 and names TINY_IMAGE for a 4 MB image', async () => {
+    const r = await runCliAsync([
       'verify',
       '--lsmksysb',
       listing,
@@ -127,44 +127,52 @@ describe('mksysb-vault verify', () => {
     expect(r.stdout).toMatch(/TINY_IMAGE\s+4\.0 MB vs 6\.0 GB expected/);
   });
 
-  it('exits 1 for a warning (no log given)', () => {
-    const r = runCli(['verify', '--lsmksysb', listing, '--size', '6442450944', '--history', history]);
+  it('exits 1 for a warning (no log given)', async () => {
+    const r = await runCliAsync([
+      'verify',
+      '--lsmksysb',
+      listing,
+      '--size',
+      '6442450944',
+      '--history',
+      history,
+    ]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/LOG_MISSING/);
   });
 
-  it('exits 64 naming the file when the listing does not exist', () => {
-    const r = runCli(['verify', '--lsmksysb', join(dir, 'nope.txt')]);
+  it('exits 64 naming the file when the listing does not exist', async () => {
+    const r = await runCliAsync(['verify', '--lsmksysb', join(dir, 'nope.txt')]);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain(`mksysb-vault verify: --lsmksysb ${join(dir, 'nope.txt')}: no such file`);
     expect(r.stdout).toBe('');
   });
 
-  it('exits 64 naming the entry and field of a bad history file', () => {
+  it('exits 64 naming the entry and field of a bad history file', async () => {
     const bad = file(
       'bad-history.json',
       JSON.stringify([{ date: '2026-11-01', sizeBytes: 'big', verdict: 'PASS' }]),
     );
-    const r = runCli(['verify', '--lsmksysb', listing, '--history', bad]);
+    const r = await runCliAsync(['verify', '--lsmksysb', listing, '--history', bad]);
     expect(r.status).toBe(64);
     expect(r.stderr).toMatch(/--history .*bad-history\.json: \[0\]\.sizeBytes/);
   });
 
-  it('exits 64 on an unknown option, pointing at --help', () => {
-    const r = runCli(['verify', '--lsmksysb', listing, '--colour']);
+  it('exits 64 on an unknown option, pointing at --help', async () => {
+    const r = await runCliAsync(['verify', '--lsmksysb', listing, '--colour']);
     expect(r.status).toBe(64);
     expect(r.stderr).toMatch(/--colour.*mksysb-vault verify --help/);
   });
 
-  it('prints its help with every option and exits 0', () => {
-    const r = runCli(['verify', '--help']);
+  it('prints its help with every option and exits 0', async () => {
+    const r = await runCliAsync(['verify', '--help']);
     expect(r.status).toBe(0);
     for (const option of ['--lsmksysb', '--log', '--size', '--history', '--json'])
       expect(r.stdout).toContain(option);
   });
 
-  it('lists the commands when run without one, and exits 64', () => {
-    const r = runCli([]);
+  it('lists the commands when run without one, and exits 64', async () => {
+    const r = await runCliAsync([]);
     expect(r.status).toBe(64);
     expect(r.stdout).toMatch(/verify\s+judge one image/);
   });
