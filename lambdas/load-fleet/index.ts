@@ -2,6 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { parseWith } from '../catalog/validation.js';
+import { instrumented } from '../logging/instrumented.js';
 import { loadFleet } from './load-fleet.js';
 import { LoadFleetEnvSchema } from './schema.js';
 
@@ -9,11 +10,12 @@ const env = parseWith(LoadFleetEnvSchema, process.env, 'load-fleet environment')
 const ssm = new SSMClient({});
 const s3 = new S3Client({});
 
-export const handler = (event: unknown) =>
+export const handler = instrumented('load-fleet', (event: unknown) =>
   loadFleet(event, {
     ssm,
     s3,
     bucket: env.BUCKET,
     fleetParameterPath: env.FLEET_PARAMETER_PATH,
     timeZone: env.TIME_ZONE,
-  });
+  }),
+);

@@ -1,6 +1,7 @@
 // Lambda entry for prepare-upload: env parsed once, clients built once.
 import { S3Client } from '@aws-sdk/client-s3';
 import { parseWith } from '../catalog/validation.js';
+import { instrumented } from '../logging/instrumented.js';
 import { prepareUpload } from './prepare-upload.js';
 import { PrepareUploadEnvSchema } from './schema.js';
 
@@ -11,7 +12,7 @@ const presignClient = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 
-export const handler = (event: unknown) =>
+export const handler = instrumented('prepare-upload', (event: unknown) =>
   prepareUpload(event, {
     s3,
     presignClient,
@@ -19,4 +20,5 @@ export const handler = (event: unknown) =>
     partSizeBytes: env.PART_SIZE_BYTES,
     urlExpirySeconds: env.URL_EXPIRY_SECONDS,
     now: () => new Date(),
-  });
+  }),
+);

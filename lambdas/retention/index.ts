@@ -1,6 +1,7 @@
 // Lambda entry for retention: env (bucket, GFS counts, Object Lock) parsed once, client built once.
 import { S3Client } from '@aws-sdk/client-s3';
 import { parseWith } from '../catalog/validation.js';
+import { instrumented } from '../logging/instrumented.js';
 import { RetentionPolicySchema } from '../shared/retention-plan.js';
 import { applyRetention } from './retention.js';
 import { RetentionEnvSchema } from './schema.js';
@@ -14,11 +15,12 @@ const policy = RetentionPolicySchema.parse({
 });
 const s3 = new S3Client({});
 
-export const handler = (event: unknown) =>
+export const handler = instrumented('retention', (event: unknown) =>
   applyRetention(event, {
     s3,
     bucket: env.BUCKET,
     policy,
     objectLock: env.OBJECT_LOCK,
     now: () => new Date(),
-  });
+  }),
+);

@@ -2,6 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { parseWith } from '../catalog/validation.js';
+import { instrumented } from '../logging/instrumented.js';
 import { writeRunReport } from './run-report.js';
 import { RunReportEnvSchema } from './schema.js';
 
@@ -9,5 +10,6 @@ const env = parseWith(RunReportEnvSchema, process.env, 'run-report environment')
 const s3 = new S3Client({});
 const sns = new SNSClient({});
 
-export const handler = (event: unknown) =>
-  writeRunReport(event, { s3, sns, bucket: env.BUCKET, topicArn: env.TOPIC_ARN, now: () => new Date() });
+export const handler = instrumented('run-report', (event: unknown) =>
+  writeRunReport(event, { s3, sns, bucket: env.BUCKET, topicArn: env.TOPIC_ARN, now: () => new Date() }),
+);

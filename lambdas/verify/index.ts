@@ -1,17 +1,19 @@
 // Lambda entry for verify: env (bucket, history depth, policy) parsed once, client built once.
 import { S3Client } from '@aws-sdk/client-s3';
 import { parseWith } from '../catalog/validation.js';
+import { instrumented } from '../logging/instrumented.js';
 import { VerifyEnvSchema } from './schema.js';
 import { verifyImage } from './verify.js';
 
 const env = parseWith(VerifyEnvSchema, process.env, 'verify environment');
 const s3 = new S3Client({});
 
-export const handler = (event: unknown) =>
+export const handler = instrumented('verify', (event: unknown) =>
   verifyImage(event, {
     s3,
     bucket: env.BUCKET,
     policy: env.VERIFICATION_POLICY,
     historyLimit: env.HISTORY_LIMIT,
     now: () => new Date(),
-  });
+  }),
+);
