@@ -1,7 +1,8 @@
 #!/bin/sh
 # mksysb-vault backup: runs on the LPAR. Makes the rootvg image with mksysb -i and one savevg image
 # per declared volume group in the staging directory, describes each (lsmksysb -lf, size, SHA-256,
-# restore -Tqf table of contents, log verdict) in sidecars beside it, and prunes old local copies.
+# restore -Tqf table of contents, log verdict, the MD5 of each upload part) in sidecars beside it,
+# and prunes old local copies.
 # Arguments are key=value words; output is the protocol in docs/host-protocol.md.
 # shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
 . ./common.sh
@@ -15,6 +16,7 @@ DATE=
 VGS=
 FLAGS=
 KEEP=2
+PART_SIZE=67108864
 for arg in "$@"; do
   case $arg in
   host=*) HOST=${arg#host=} ;;
@@ -23,6 +25,7 @@ for arg in "$@"; do
   volumeGroups=*) VGS=${arg#volumeGroups=} ;;
   mksysbFlags=*) FLAGS=${arg#mksysbFlags=} ;;
   keepLocal=*) KEEP=${arg#keepLocal=} ;;
+  partSizeBytes=*) PART_SIZE=${arg#partSizeBytes=} ;;
   *) invalid_arg unknown_argument ;;
   esac
 done
@@ -33,6 +36,10 @@ valid_vg_list "$VGS" || invalid_arg volumeGroups
 valid_flags "$FLAGS" || invalid_arg mksysbFlags
 valid_uint "$KEEP" || invalid_arg keepLocal
 [ "$KEEP" -ge 1 ] || KEEP=1
+# The upload's part size (prepare-upload's, whole MiB, at most 5 GiB); 0: no part MD5s.
+if ! valid_uint "$PART_SIZE" || [ $((PART_SIZE % 1048576)) -ne 0 ] || [ "$PART_SIZE" -gt 5368709120 ]; then
+  invalid_arg partSizeBytes
+fi
 
 MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
 LSMKSYSB=$(aixcmd lsmksysb) || finish failed "command_missing:lsmksysb"
@@ -78,6 +85,15 @@ describe_image() {
   case $_sha in
   *' '[0-9a-f]*) kv "${_p}sha256" "${_sha#* }" ;;
   esac
+  # The part MD5s now, while the image is fresh in the page cache: the transfer then sends each part
+  # straight from the image instead of copying and hashing it first.
+  if [ "$PART_SIZE" -eq 0 ]; then
+    kv "${_p}part_md5s" off
+  elif _pm_ssl=$(aixcmd openssl) && _pm_count=$(write_part_md5s "$_img" "$PART_SIZE" "$_pm_ssl"); then
+    kv "${_p}part_md5s" "$_pm_count"
+  else
+    kv "${_p}part_md5s" unavailable
+  fi
   if [ -n "$RESTORE" ] && [ -n "$GZIP" ]; then
     "$RESTORE" -Tqf "$_img" </dev/null 2>/dev/null | "$GZIP" -c >"$_img.toc.gz"
     _toc=$("$GZIP" -dc "$_img.toc.gz" | grep -c '^[ 0-9]*\./')
@@ -118,7 +134,7 @@ prune() {
     [ "$_drop" -gt 0 ] || break
     case ${_f#"$STAGING/$_prefix"} in
     [12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9])
-      rm -f "$_f" "$_f.log" "$_f.lsmksysb" "$_f.filesets" "$_f.toc.gz"
+      rm -f "$_f" "$_f.log" "$_f.lsmksysb" "$_f.filesets" "$_f.toc.gz" "$_f.partmd5"
       _pruned="$_pruned${_pruned:+,}${_f#"$STAGING/"}"
       _drop=$((_drop - 1))
       ;;
@@ -136,6 +152,8 @@ if [ -f /etc/exclude.rootvg ] || [ -f "${AIXROOT:-}/etc/exclude.rootvg" ]; then
 else
   kv exclude_rootvg absent
 fi
+# A sidecar left by an earlier run of the same day describes an image about to be replaced.
+rm -f "$IMAGE.partmd5"
 # shellcheck disable=SC2086 # FLAGS is a validated list of single-letter options, split on purpose
 "$MKSYSB" -i $FLAGS "$IMAGE" </dev/null >"$IMAGE.log" 2>&1
 rc=$?
@@ -167,6 +185,7 @@ if [ "$STATUS" = ok ] && [ -n "$VGS" ]; then
     [ "$vg" = rootvg ] && continue
     vimg="$STAGING/${HOST}_savevg_${vg}_$DATE"
     kv "vg.$vg.image" "$vimg"
+    rm -f "$vimg.partmd5"
     "$SAVEVG" -i -f "$vimg" "$vg" </dev/null >"$vimg.log" 2>&1
     vrc=$?
     kv "vg.$vg.exit" "$vrc"

@@ -133,6 +133,11 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
       '-X',
     ),
     keepLocal: p('Local images of each kind to keep in staging (at least 1).', '^[0-9]{1,2}$', '2'),
+    partSizeBytes: p(
+      'Upload part size in bytes, as prepare-upload plans it: backup writes the MD5 of each part beside the image; 0: none.',
+      '^[0-9]{1,10}$',
+      String(64 * 1024 * 1024),
+    ),
     manifestUrl: p(
       'Presigned GET URL of the upload manifest (transfer).',
       '^$|^https?://[A-Za-z0-9._~:/?&=%+-]{1,8000}$',
@@ -169,7 +174,7 @@ function stepArguments(step: HostStep): string {
     case 'preflight':
       return `host="$MV_HOST" staging='{{ staging }}' expectedSizeBytes='{{ expectedSizeBytes }}' sizeFactor='{{ sizeFactor }}' mksysbFlags='{{ mksysbFlags }}' volumeGroups='{{ volumeGroups }}'`;
     case 'backup':
-      return `host="$MV_HOST" staging='{{ staging }}' date="$MV_DATE" volumeGroups='{{ volumeGroups }}' mksysbFlags='{{ mksysbFlags }}' keepLocal='{{ keepLocal }}'`;
+      return `host="$MV_HOST" staging='{{ staging }}' date="$MV_DATE" volumeGroups='{{ volumeGroups }}' mksysbFlags='{{ mksysbFlags }}' keepLocal='{{ keepLocal }}' partSizeBytes='{{ partSizeBytes }}'`;
     case 'transfer':
       return `mode="$MV_MODE" host="$MV_HOST" address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' imagePath="$MV_IMAGE" manifestUrl='{{ manifestUrl }}' parallelParts='{{ parallelParts }}' partRetries='{{ partRetries }}' retryDelaySeconds='{{ retryDelaySeconds }}' limitRate='{{ limitRate }}'`;
   }

@@ -1,11 +1,13 @@
 #!/bin/sh
 # mksysb-vault transfer: uploads one image to S3 through presigned multipart URLs. Runs on the relay
 # (reading each part from the LPAR with dd over ssh) or, in direct mode, on the LPAR itself. Reads
-# the manifest (lambdas/shared/upload-manifest.ts), PUTs each part from a temp file with curl --fail
-# and Content-MD5, several in flight, each retried with back-off on its own; PUTs the sidecars and
+# the manifest (lambdas/shared/upload-manifest.ts), PUTs each part with curl --fail and
+# Content-MD5, several in flight, each retried with back-off on its own; PUTs the sidecars and
 # the transfer-report (part=<n> etag=<etag> md5=<hex>); prints a compact summary
 # (docs/host-protocol.md). limitRate caps each stream (curl --limit-rate), to leave room on a shared
-# link; it is empty (no cap) by default.
+# link; it is empty (no cap) by default. When backup left the part MD5s beside the image
+# (<image>.partmd5, see common.sh) and they fit the manifest, each part is streamed from the image
+# into curl with no temp copy and no hashing here; otherwise each part is copied and hashed first.
 # shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
 . ./common.sh
 
@@ -77,12 +79,13 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 # Runs a command on the image's host: over ssh in relay mode, here in direct mode. The command is
-# built only from validated paths and numbers.
+# built only from validated paths and numbers. Its stdin is /dev/null: ssh forwards whatever stdin
+# it has, and a worker's stdin is its list of parts.
 on_host() {
   if [ "$MODE" = relay ]; then
-    ssh_run "$SSH_ADDRESS" "$1"
+    ssh_run "$SSH_ADDRESS" "$1" </dev/null
   else
-    sh -c "$1"
+    sh -c "$1" </dev/null
   fi
 }
 
@@ -100,7 +103,8 @@ if ! curl --fail -sS --retry 3 --connect-timeout 30 $CURL_STALL -o "$WORK/manife
 fi
 [ "$(sed -n 1p "$WORK/manifest")" = '# mksysb-vault upload manifest v1' ] || finish failed manifest_unreadable
 SIZE=$(sed -n '2s/^# key=[^ ]* size=\([0-9][0-9]*\) .*/\1/p' "$WORK/manifest")
-valid_uint "$SIZE" || finish failed manifest_header_unreadable
+PART_SIZE=$(sed -n '2s/^# key=[^ ]* size=[0-9]* parts=[0-9]* partSize=\([0-9][0-9]*\) .*/\1/p' "$WORK/manifest")
+if ! valid_uint "$SIZE" || ! valid_uint "$PART_SIZE"; then finish failed manifest_header_unreadable; fi
 awk '$1 ~ /^[0-9]+$/ && NF == 4' "$WORK/manifest" >"$WORK/parts"
 awk '$1 == "sidecar" && NF == 3 { print $2, $3 }' "$WORK/manifest" >"$WORK/sidecars"
 PARTS=$(awk 'END { print NR }' "$WORK/parts")
@@ -119,6 +123,29 @@ actual=$(awk 'NR == 1 { print $5 }' "$WORK/ls.out")
 [ -n "$actual" ] || finish failed "image_missing:$IMAGE"
 [ "$actual" = "$SIZE" ] || finish failed "size_mismatch:manifest_${SIZE}_image_$actual"
 kv bytes_total "$SIZE"
+
+# The part MD5s backup wrote beside the image count only when they describe this very cut of this
+# image: same size, same part size, one well-formed line per part. Each manifest line then gets
+# "<md5 hex> <md5 base64>" ("- -" without them). A sidecar gone stale (the image rewritten at the
+# same size) costs one refused attempt per part: S3 answers 400 BadDigest and the part is hashed
+# from its bytes.
+MD5_SOURCE=computed
+if on_host "cat $q_image.partmd5" >"$WORK/partmd5" 2>/dev/null &&
+  awk -v hdr="$PART_MD5_HEADER size=$SIZE partSize=$PART_SIZE parts=$PARTS" -v parts="$PARTS" '
+    NR == 1 { if ($0 != hdr) bad = 1; next }
+    NF == 3 && $1 == NR - 1 && $2 ~ /^[0-9a-f]+$/ && length($2) == 32 && $3 ~ /^[A-Za-z0-9+\/]+==$/ &&
+      length($3) == 24 { n++; next }
+    { bad = 1 }
+    END { exit (bad || n != parts) }' "$WORK/partmd5"; then
+  MD5_SOURCE=sidecar
+fi
+if [ "$MD5_SOURCE" = sidecar ]; then
+  awk -v ps="$PART_SIZE" 'NR == FNR { if (FNR > 1) m[$1] = $2 " " $3; next }
+    { print $0, (($1 in m) && $2 == ($1 - 1) * ps ? m[$1] : "- -") }' "$WORK/partmd5" "$WORK/parts" >"$WORK/parts.md5"
+else
+  awk '{ print $0, "- -" }' "$WORK/parts" >"$WORK/parts.md5"
+fi
+kv md5_source "$MD5_SOURCE"
 
 # Reads part <n> (offset, length) into $WORK/p.<n> and hashes it ($WORK/p.<n>.b64 for Content-MD5,
 # .hex for the report). On failure the reason is in $WORK/p.<n>.why.
@@ -144,10 +171,57 @@ read_part() {
   od -An -tx1 <"$_rp_file.md5" | tr -d ' \n' >"$_rp_file.hex"
 }
 
-# One part: PUT it (reading it first unless the worker already has, $5 = yes) until it is accepted
-# or the attempts run out, waiting DELAY, 2*DELAY, 4*DELAY… between attempts; a part is read again
-# only if reading it failed. Leaves "ok <etag> <md5hex> <attempts>" or "failed <reason> <attempts>"
-# in $WORK/r.<n>.
+# One attempt at part $1 (offset $2, length $3, MD5 base64 $4, URL $5) streamed straight from the
+# image: dd writes it into a FIFO that curl sends with the part's length as Content-Length (from a
+# pipe curl would send it chunked, which S3 refuses on presigned PUTs). No temp copy, no hashing: S3
+# checks the bytes against Content-MD5. A read that fails or comes up short kills curl at once, rather
+# than leave it waiting for bytes that never come. Sets _rc (curl's exit status) and _code (HTTP
+# status); after a kill, $WORK/p.<n>.why says what went wrong with the read.
+put_streamed() {
+  _ps_f="$WORK/p.$1"
+  rm -f "$_ps_f.fifo" "$_ps_f.why" "$_ps_f.code"
+  if ! mkfifo "$_ps_f.fifo" 2>/dev/null; then
+    echo fifo_failed >"$_ps_f.why"
+    _rc=255
+    _code=
+    return
+  fi
+  # shellcheck disable=SC2086 # CURL_RATE is empty or two words, CURL_STALL four
+  curl --fail -sS -X PUT --upload-file "$_ps_f.fifo" -H "Content-Length: $3" -H 'Transfer-Encoding:' \
+    -H "Content-MD5: $4" $CURL_RATE --connect-timeout 30 $CURL_STALL -D "$_ps_f.hdr" -o /dev/null \
+    -w '%{http_code}' "$5" >"$_ps_f.code" 2>"$_ps_f.err" &
+  _ps_curl=$!
+  (
+    # dd says "<full>+<partial> records in": with bs=1 MiB a whole part is exactly that many.
+    on_host "dd if=$q_image bs=1048576 skip=$(($2 / 1048576)) count=$((($3 + 1048575) / 1048576))" \
+      >"$_ps_f.fifo" 2>"$_ps_f.dd"
+    _ps_rc=$?
+    _ps_partial=0
+    [ $(($3 % 1048576)) -gt 0 ] && _ps_partial=1
+    if [ "$_ps_rc" -ne 0 ]; then
+      echo "read_exit_$_ps_rc" >"$_ps_f.why"
+    elif ! grep -qx "$(($3 / 1048576))+$_ps_partial records in" "$_ps_f.dd"; then
+      echo "short_read_records_$(sed -n 's/^\([0-9]*\)+\([0-9]*\) records in$/\1_\2/p' "$_ps_f.dd" | sed -n '$p')_of_$(($3 / 1048576))_$_ps_partial" >"$_ps_f.why"
+    else
+      exit 0
+    fi
+    kill "$_ps_curl" 2>/dev/null
+  ) &
+  _ps_reader=$!
+  wait "$_ps_curl"
+  _rc=$?
+  _code=$(cat "$_ps_f.code" 2>/dev/null)
+  # A curl that failed before opening the FIFO leaves the reader blocked opening it: end it.
+  [ "$_rc" -ne 0 ] && kill "$_ps_reader" 2>/dev/null
+  wait "$_ps_reader"
+}
+
+# One part: PUT it until it is accepted or the attempts run out, waiting DELAY, 2*DELAY, 4*DELAY…
+# between attempts. $5 says where its bytes come from: stream (straight from the image, with the
+# MD5s $6 hex and $7 base64 from the sidecar), yes (the worker has read and hashed it into a temp
+# file) or no (read and hash it first); a part is read again only if reading it failed. A part whose
+# sidecar MD5 S3 refuses (400) is read and hashed on its next attempt. Leaves "ok <etag> <md5hex>
+# <attempts>" or "failed <reason> <attempts>" in $WORK/r.<n>.
 do_part() {
   _n=$1
   _off=$2
@@ -159,16 +233,26 @@ do_part() {
   _wait=$DELAY
   _reason=
   while [ "$_try" -le "$RETRIES" ]; do
-    if [ "$_have" = no ]; then
-      if read_part "$_n" "$_off" "$_len"; then _have=yes; else _reason=$(cat "$_file.why"); fi
+    _put=no
+    if [ "$_have" = stream ]; then
+      _hex=$6
+      put_streamed "$_n" "$_off" "$_len" "$7" "$_url"
+      _put=yes
+    else
+      if [ "$_have" = no ]; then
+        if read_part "$_n" "$_off" "$_len"; then _have=yes; else _reason=$(cat "$_file.why"); fi
+      fi
+      if [ "$_have" = yes ]; then
+        _b64=$(cat "$_file.b64")
+        _hex=$(cat "$_file.hex")
+        # shellcheck disable=SC2086 # CURL_RATE is empty or two words, CURL_STALL four
+        _code=$(curl --fail -sS -X PUT --upload-file "$_file" -H "Content-MD5: $_b64" $CURL_RATE \
+          --connect-timeout 30 $CURL_STALL -D "$_file.hdr" -o /dev/null -w '%{http_code}' "$_url" 2>"$_file.err")
+        _rc=$?
+        _put=yes
+      fi
     fi
-    if [ "$_have" = yes ]; then
-      _b64=$(cat "$_file.b64")
-      _hex=$(cat "$_file.hex")
-      # shellcheck disable=SC2086 # CURL_RATE is empty or two words
-      _code=$(curl --fail -sS -X PUT --upload-file "$_file" -H "Content-MD5: $_b64" $CURL_RATE \
-        --connect-timeout 30 $CURL_STALL -D "$_file.hdr" -o /dev/null -w '%{http_code}' "$_url" 2>"$_file.err")
-      _rc=$?
+    if [ "$_put" = yes ]; then
       if [ "$_rc" -eq 0 ]; then
         _etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *"*\([^"]*\)"*.*$/\1/p' "$_file.hdr" | tr -d '\r' | sed -n '$p')
         if [ -n "$_etag" ]; then
@@ -177,8 +261,12 @@ do_part() {
           return 0
         fi
         _reason=no_etag
+      elif [ "$_have" = stream ] && [ "$_rc" -gt 128 ] && [ -s "$_file.why" ]; then
+        # curl was killed because the read failed (curl itself never dies of a signal here).
+        _reason=$(cat "$_file.why")
       elif [ -n "$_code" ] && [ "$_code" != 000 ]; then
         _reason="http_$_code"
+        [ "$_have" = stream ] && [ "$_code" = 400 ] && _have=no
       else
         _reason="curl_exit_$_rc"
       fi
@@ -194,20 +282,27 @@ do_part() {
 
 # PARALLEL workers share the parts: each goes down the list and takes the next part nobody has
 # claimed (mkdir is atomic), so a worker held up by a part's retries does not hold up the parts
-# behind it. A worker reads and hashes its next part while its current part is still uploading, so
-# the read (ssh from the LPAR) and the upload (to S3) overlap: at most PARALLEL PUTs in flight and
-# 2 × PARALLEL parts in the temp dir.
+# behind it: at most PARALLEL PUTs in flight. A part with a sidecar MD5 is streamed from the image.
+# Otherwise a worker reads and hashes its next part while its current part is still uploading, so
+# the read (ssh from the LPAR) and the upload (to S3) overlap, with at most 2 × PARALLEL parts in
+# the temp dir.
 w=0
 while [ "$w" -lt "$PARALLEL" ]; do
   (
     putting=
-    while read -r n off len url; do
+    while read -r n off len url hex b64; do
       mkdir "$WORK/claim.$n" 2>/dev/null || continue
+      if [ "$b64" != - ]; then
+        [ -n "$putting" ] && wait "$putting"
+        putting=
+        do_part "$n" "$off" "$len" "$url" stream "$hex" "$b64"
+        continue
+      fi
       if read_part "$n" "$off" "$len"; then ready=yes; else ready=no; fi
       [ -n "$putting" ] && wait "$putting"
       do_part "$n" "$off" "$len" "$url" "$ready" &
       putting=$!
-    done <"$WORK/parts"
+    done <"$WORK/parts.md5"
     wait
   ) &
   w=$((w + 1))

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +135,43 @@ describe.each(SHELLS)('backup under %s', (shell) => {
     const { out } = backup(shell, { ...SMALL_HOST, tools: { openssl: false, csum: false, gzip: true } });
     expect(out.sha256Tool).toBe('none');
     expect(out.sha256).toBeUndefined();
+  });
+
+  it('writes the MD5 of each upload part beside the image, cut as prepare-upload cuts them', () => {
+    const { out, fleet } = backup(shell, SMALL_HOST, [`partSizeBytes=${8 * MiB}`]);
+    const image = join(fleet.stagingDir('lpar01'), 'lpar01_mksysb_2025-01-05');
+    expect(out.other.part_md5s).toBe('3');
+    const bytes = readFileSync(image);
+    const line = (n: number, from: number, to: number) => {
+      const md5 = createHash('md5').update(bytes.subarray(from, to)).digest();
+      return `${n} ${md5.toString('hex')} ${md5.toString('base64')}`;
+    };
+    expect(readFileSync(`${image}.partmd5`, 'utf8').split('\n')).toEqual([
+      `# mksysb-vault part md5 v1 size=${20 * MiB} partSize=${8 * MiB} parts=3`,
+      line(1, 0, 8 * MiB),
+      line(2, 8 * MiB, 16 * MiB),
+      line(3, 16 * MiB, 20 * MiB),
+      '',
+    ]);
+  });
+
+  it('writes no part MD5s when told not to, and says so', () => {
+    const { out, fleet } = backup(shell, SMALL_HOST, ['partSizeBytes=0']);
+    expect(out.other.part_md5s).toBe('off');
+    expect(existsSync(join(fleet.stagingDir('lpar01'), 'lpar01_mksysb_2025-01-05.partmd5'))).toBe(false);
+  });
+
+  it('says the part MD5s are unavailable without openssl, and the backup is still good', () => {
+    const { out, code } = backup(shell, { ...SMALL_HOST, tools: { openssl: false, csum: true, gzip: true } });
+    expect(code).toBe(0);
+    expect(out.other.part_md5s).toBe('unavailable');
+  });
+
+  it('rejects a part size that is not a whole number of MiB before running mksysb', () => {
+    const { code, out, fleet } = backup(shell, SMALL_HOST, ['partSizeBytes=1000000']);
+    expect(code).toBe(2);
+    expect(out.reason).toBe('invalid_argument:partSizeBytes');
+    expect(readdirSync(fleet.stagingDir('lpar01'))).toEqual([]);
   });
 
   it('takes over a stale lock left by a dead run', () => {

@@ -2,7 +2,8 @@
 // multipart URLs made by prepare-upload's logic and finished by complete-upload's. The scripts run
 // asynchronously: the S3 server lives in this process, and a blocking spawn would starve it.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -66,11 +67,32 @@ interface Staged {
   readonly upload: PreparedUpload;
 }
 
-/** A host with a backed-up image of random bytes (a part out of place changes the hash) and its upload. */
+/**
+ * The part MD5 sidecar backup.sh writes beside an image (common.sh write_part_md5s; the backup tests
+ * check it writes exactly this), here of `bytes`, which a test may make differ from the image.
+ */
+function writePartMd5s(image: string, bytes: Buffer, partSize = 8 * MiB): void {
+  const lines = [
+    `# mksysb-vault part md5 v1 size=${bytes.length} partSize=${partSize} parts=${Math.ceil(bytes.length / partSize)}`,
+  ];
+  for (let at = 0, n = 1; at < bytes.length; at += partSize, n += 1) {
+    const md5 = createHash('md5')
+      .update(bytes.subarray(at, at + partSize))
+      .digest();
+    lines.push(`${n} ${md5.toString('hex')} ${md5.toString('base64')}`);
+  }
+  writeFileSync(`${image}.partmd5`, `${lines.join('\n')}\n`);
+}
+
+/**
+ * A host with a backed-up image of random bytes (a part out of place changes the hash) and its
+ * upload; with `partMd5s`, the part MD5 sidecar backup leaves beside it.
+ */
 async function staged(
   profile: HostProfileInput = SMALL_HOST,
   size = IMAGE_SIZE,
   fill: 'random' | 'zeros' = 'random',
+  partMd5s = false,
 ): Promise<Staged> {
   const fleet = fleetOf([profile]);
   const date = nextDate();
@@ -79,6 +101,7 @@ async function staged(
   writeFileSync(image, bytes);
   writeFileSync(`${image}.log`, '0512-038 mksysb: Backup Completed Successfully.\n');
   writeFileSync(`${image}.lsmksysb`, 'VOLUME GROUP:           rootvg\n');
+  if (partMd5s) writePartMd5s(image, bytes);
   const upload = await prepareImageUpload(store, { host: profile.host, date, sizeBytes: size });
   return { fleet, image, bytes, upload };
 }
@@ -109,6 +132,28 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** An HTTP server that reads whatever body comes and answers 200 with an ETag once it has it all. */
+async function startSink(): Promise<{ endpoint: string; requests(): number; close(): Promise<void> }> {
+  let requests = 0;
+  const server = createHttpServer((req, res) => {
+    requests += 1;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { ETag: '"sink"' });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    requests: () => requests,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe.each(SHELLS)('transfer under %s', (shell) => {
@@ -230,6 +275,85 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
     expect(putAttempts(s)).toEqual({});
   });
 
+  it('streams each part straight from the image over ssh when backup left the part MD5s, and the object equals the image', async () => {
+    const s = await staged(SMALL_HOST, IMAGE_SIZE, 'random', true);
+    store.gate(3);
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(out).toMatchObject({ status: 'ok', partsOk: 3, partRetries: 0, bytes: IMAGE_SIZE });
+    expect(out.other.md5_source).toBe('sidecar');
+    expect(store.maxInFlight()).toBe(3);
+    const done = await completeImageUpload(store, s.upload);
+    expect(done).toMatchObject({ sizeBytes: IMAGE_SIZE, partCount: 3, checks: { partEtags: 'ok' } });
+    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+  });
+
+  it('streams in direct mode too, reporting each part with the MD5 from the sidecar', async () => {
+    const s = await staged(SMALL_HOST, IMAGE_SIZE, 'random', true);
+    const r = await runOnHostAsync(shell, scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'));
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(out).toMatchObject({ status: 'ok', partsOk: 3, partRetries: 0 });
+    expect(out.other.md5_source).toBe('sidecar');
+    await completeImageUpload(store, s.upload);
+    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+  });
+
+  it('sends a part again from its own bytes when S3 refuses the sidecar MD5 (the image rewritten at the same size)', async () => {
+    const s = await staged(SMALL_HOST, IMAGE_SIZE, 'random', true);
+    writePartMd5s(s.image, randomBytes(IMAGE_SIZE));
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({ status: 'ok', partsOk: 3, partRetries: 3 });
+    expect(putAttempts(s)).toEqual({ 1: 2, 2: 2, 3: 2 });
+    await completeImageUpload(store, s.upload);
+    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+  });
+
+  it('retries a streamed part that S3 refuses before reading it, on its own', async () => {
+    const s = await staged({ ...SMALL_HOST, faults: ['part_fail:2:2'] }, IMAGE_SIZE, 'random', true);
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({ status: 'ok', partsOk: 3, partRetries: 2 });
+    expect(putAttempts(s)).toEqual({ 1: 1, 2: 3, 3: 1 });
+    await completeImageUpload(store, s.upload);
+    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+  });
+
+  it.each([
+    ['fails', 'exit 1', 'read_exit_1'],
+    ['comes up short', 'exit 0', 'short_read_records_1_0_of_8_0'],
+  ])('ends a streamed part at once when reading it %s, and names why', async (_what, ending, reason) => {
+    const s = await staged(SMALL_HOST, IMAGE_SIZE, 'random', true);
+    // A dd in front of the real one that gives part 2 (skip=8) only its first MiB.
+    const bin = join(s.fleet.dir, 'bad-dd');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'dd'),
+      `#!/bin/sh\ncase " $* " in *" skip=8 "*) head -c ${MiB} /dev/zero; echo '1+0 records in' >&2; ${ending} ;; esac\nexec /bin/dd "$@"\n`,
+    );
+    chmodSync(join(bin, 'dd'), 0o755);
+    // Part 2 goes to a server that takes any body: a curl left waiting for the rest would hang there.
+    const sink = await startSink();
+    await editManifest(store, s.upload, (m) => ({
+      ...m,
+      parts: m.parts.map((p) => (p.partNumber === 2 ? { ...p, url: `${sink.endpoint}/part-2` } : p)),
+    }));
+    const env = simEnv(s.fleet.dir, 'lpar01', { mode: 'direct' });
+    const r = await runOnHostAsync(
+      shell,
+      scripts.transfer,
+      s.fleet,
+      'lpar01',
+      args(s, 'mode=direct', 'partRetries=2'),
+      { PATH: `${bin}:${env.PATH}` },
+    );
+    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
+      status: 'partial',
+      partsOk: 2,
+      failedParts: [{ partNumber: 2, reason }],
+    });
+    expect(sink.requests()).toBe(2);
+    await sink.close();
+  });
+
   it.each([
     ['unreachable', 'unreachable', HOST_EXIT_CODES.unreachable],
     ['auth_failure', 'auth_failed', HOST_EXIT_CODES.auth_failed],
@@ -279,6 +403,39 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
     expect(r.stdout).not.toContain('parts_total=');
     expect(existsSync(join(fleet.hostRoot('lpar01'), 'PWNED'))).toBe(false);
     expect(existsSync('PWNED')).toBe(false);
+  });
+});
+
+it('hashes each part itself when the sidecar was cut for another part size', async () => {
+  const s = await staged();
+  writePartMd5s(s.image, s.bytes, 16 * MiB);
+  const r = await runOnHostAsync('ksh', scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'));
+  const out = parseHostOutput(r.stdout, 'transfer');
+  expect(out).toMatchObject({ status: 'ok', partsOk: 3, partRetries: 0 });
+  expect(out.other.md5_source).toBe('computed');
+  await completeImageUpload(store, s.upload);
+  expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+});
+
+it('names curl’s exit status for a streamed part whose URL cannot be reached', async () => {
+  const s = await staged(SMALL_HOST, IMAGE_SIZE, 'random', true);
+  const port = await closedPort();
+  await editManifest(store, s.upload, (m) => ({
+    ...m,
+    parts: m.parts.map((p) =>
+      p.partNumber === 2 ? { ...p, url: p.url.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`) } : p,
+    ),
+  }));
+  const r = await runOnHostAsync(
+    'ksh',
+    scripts.transfer,
+    s.fleet,
+    'lpar01',
+    args(s, 'mode=direct', 'partRetries=2'),
+  );
+  expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
+    status: 'partial',
+    failedParts: [{ partNumber: 2, reason: 'curl_exit_7' }],
   });
 });
 
