@@ -535,6 +535,9 @@ export class BackupWorkflow extends Construct {
         volumeGroups: '$.plan.volumeGroups',
         mksysbFlags: '$.plan.mksysbFlags',
         keepLocal: '$.plan.keepLocal',
+        // The part size prepare-upload plans with: backup writes each part's MD5 beside the image,
+        // so the transfer streams parts without hashing them (a different plan falls back to hashing).
+        partSizeBytes: String(partSizeBytes(config)),
       },
       config.workflow.backupTimeoutSeconds,
     );

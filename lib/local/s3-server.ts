@@ -132,7 +132,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         answer.pipe(res);
       },
     );
-    upstreamRequest.on('error', (error) => s3Error(res, 502, 'BadGateway', String(error)));
+    upstreamRequest.on('error', (error) => {
+      if (!res.headersSent && !res.destroyed) s3Error(res, 502, 'BadGateway', String(error));
+    });
+    // A client that gives up mid-request (a killed curl) ends the forwarded request too, so no
+    // connection to s3rver is left waiting for bytes that never come.
+    res.on('close', () => {
+      if (!res.writableFinished) upstreamRequest.destroy();
+    });
     req.pipe(upstreamRequest);
   };
 

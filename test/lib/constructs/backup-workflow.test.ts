@@ -125,6 +125,8 @@ describe('BackupWorkflow', () => {
     ]);
     expect(params('Backup').Parameters.timeoutSeconds).toEqual(['28800']);
     expect(params('Transfer').Parameters.timeoutSeconds).toEqual(['14400']);
+    // The part size prepare-upload plans with, so backup's part MD5s match the manifest.
+    expect(params('Backup').Parameters.partSizeBytes).toEqual([String(64 * 1024 * 1024)]);
   });
 
   it('polls each step with a Wait whose seconds come from the last poll, not a fixed tight loop', () => {

@@ -1,6 +1,7 @@
 // The local store's proxy: what it adds to s3rver so the local store answers like S3 (listings past
 // 1,000 keys, AbortMultipartUpload, Content-MD5 refused on mismatch) and the failures it injects.
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -87,5 +88,33 @@ describe('the local store', () => {
     } finally {
       store.injectFailures(undefined);
     }
+  });
+
+  it('ends the forwarded request when a client gives up mid-PUT, so closing the store does not hang', async () => {
+    const own = await startTestStore();
+    const url = new URL(`${own.endpoint}/${own.bucket}/aborted/object`);
+    await new Promise<void>((resolve) => {
+      const put = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'PUT',
+          headers: { 'content-length': 1048576 },
+        },
+        () => undefined,
+      );
+      put.on('error', () => resolve());
+      put.write(Buffer.alloc(1000));
+      setTimeout(() => {
+        put.destroy();
+        resolve();
+      }, 200);
+    });
+    const closed = await Promise.race([
+      own.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 10_000)),
+    ]);
+    expect(closed).toBe('closed');
   });
 });
