@@ -109,6 +109,18 @@ awk '$1 ~ /^[0-9]+$/ && NF == 4' "$WORK/manifest" >"$WORK/parts"
 awk '$1 == "sidecar" && NF == 3 { print $2, $3 }' "$WORK/manifest" >"$WORK/sidecars"
 PARTS=$(awk 'END { print NR }' "$WORK/parts")
 [ "$PARTS" -ge 1 ] || finish failed manifest_has_no_parts
+# Every URL in the manifest must go where the manifest came from (same scheme, host, port and
+# bucket) and be for this image: a part URL for its key, a sidecar URL beside it or in uploads/.
+# A tampered manifest cannot send the image's bytes anywhere else.
+KEY=$(sed -n '2s/^# key=\([^ ]*\) .*/\1/p' "$WORK/manifest")
+case $KEY in '' | *[!A-Za-z0-9._/-]* | *..*) finish failed manifest_header_unreadable ;; esac
+STORE=${MANIFEST_URL%%/uploads/*}
+[ "$STORE" != "$MANIFEST_URL" ] || finish failed manifest_url_unexpected
+elsewhere=$(awk -v p="$STORE/$KEY?" 'index($4, p) != 1 { print "part_" $1; exit }' "$WORK/parts")
+[ -z "$elsewhere" ] || finish failed "manifest_url_elsewhere:$elsewhere"
+elsewhere=$(awk -v a="$STORE/$KEY." -v b="$STORE/uploads/" \
+  'index($2, a) != 1 && index($2, b) != 1 { print "sidecar_" $1; exit }' "$WORK/sidecars")
+[ -z "$elsewhere" ] || finish failed "manifest_url_elsewhere:$elsewhere"
 kv parts_total "$PARTS"
 
 # The image must be the size the upload was planned for: a size that moved means something is

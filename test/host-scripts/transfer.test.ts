@@ -134,11 +134,29 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** An HTTP server that reads whatever body comes and answers 200 with an ETag once it has it all. */
-async function startSink(): Promise<{ endpoint: string; requests(): number; close(): Promise<void> }> {
-  let requests = 0;
+/**
+ * A store of the test's own: it serves the upload's manifest with every URL in it moved to this
+ * server (the transfer only sends bytes where its manifest came from), reads whatever body comes and
+ * answers 200 with an ETag once it has it all. With `closeAfterManifest` it stops listening once the
+ * manifest is out, so every part meets a closed port.
+ */
+async function startSink(
+  s: Staged,
+  options: { closeAfterManifest?: boolean } = {},
+): Promise<{ staged: Staged; partPuts(part: number): number; close(): Promise<void> }> {
+  const original = new URL(s.upload.manifestUrl);
+  const text = await (await fetch(s.upload.manifestUrl)).text();
+  const puts: number[] = [];
+  let manifest = '';
   const server = createHttpServer((req, res) => {
-    requests += 1;
+    if (req.method === 'GET') {
+      res.writeHead(200);
+      res.end(manifest);
+      if (options.closeAfterManifest) server.close();
+      return;
+    }
+    const part = new URL(req.url ?? '/', 'http://sink').searchParams.get('partNumber');
+    if (part !== null) puts.push(Number(part));
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { ETag: '"sink"' });
@@ -146,9 +164,14 @@ async function startSink(): Promise<{ endpoint: string; requests(): number; clos
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  manifest = text.split(original.origin).join(endpoint);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    requests: () => requests,
+    staged: {
+      ...s,
+      upload: { ...s.upload, manifestUrl: s.upload.manifestUrl.replace(original.origin, endpoint) },
+    },
+    partPuts: (part) => puts.filter((p) => p === part).length,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -226,7 +249,22 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
     await expect(completeImageUpload(store, s.upload)).rejects.toThrow(/2 of 3 parts; missing part\(s\) 3/);
   });
 
-  it('names a part whose URL cannot be reached with curl’s exit status', async () => {
+  it('names curl’s exit status for each part when the store cannot be reached after the manifest', async () => {
+    const sink = await startSink(await staged(), { closeAfterManifest: true });
+    const r = await runOnHostAsync(
+      shell,
+      scripts.transfer,
+      sink.staged.fleet,
+      'lpar01',
+      args(sink.staged, 'mode=direct', 'partRetries=2'),
+    );
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(out).toMatchObject({ status: 'failed', reason: 'all_parts_failed' });
+    expect(out.failedParts.map((p) => p.reason)).toEqual(['curl_exit_7', 'curl_exit_7', 'curl_exit_7']);
+    await sink.close();
+  });
+
+  it('refuses a manifest whose part URL is for another store, before sending a byte', async () => {
     const s = await staged();
     const port = await closedPort();
     await editManifest(store, s.upload, (m) => ({
@@ -235,17 +273,12 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
         p.partNumber === 2 ? { ...p, url: p.url.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`) } : p,
       ),
     }));
-    const r = await runOnHostAsync(
-      shell,
-      scripts.transfer,
-      s.fleet,
-      'lpar01',
-      args(s, 'mode=direct', 'partRetries=2'),
-    );
+    const r = await runOnHostAsync(shell, scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'));
     expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
-      status: 'partial',
-      failedParts: [{ partNumber: 2, reason: 'curl_exit_7' }],
+      status: 'failed',
+      reason: 'manifest_url_elsewhere:part_2',
     });
+    expect(putAttempts(s)).toEqual({});
   });
 
   it('fails when no part gets through, listing every part', async () => {
@@ -330,19 +363,15 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
       `#!/bin/sh\ncase " $* " in *" skip=8 "*) head -c ${MiB} /dev/zero; echo '1+0 records in' >&2; ${ending} ;; esac\nexec /bin/dd "$@"\n`,
     );
     chmodSync(join(bin, 'dd'), 0o755);
-    // Part 2 goes to a server that takes any body: a curl left waiting for the rest would hang there.
-    const sink = await startSink();
-    await editManifest(store, s.upload, (m) => ({
-      ...m,
-      parts: m.parts.map((p) => (p.partNumber === 2 ? { ...p, url: `${sink.endpoint}/part-2` } : p)),
-    }));
+    // The parts go to a server that takes any body: a curl left waiting for the rest would show there.
+    const sink = await startSink(s);
     const env = simEnv(s.fleet.dir, 'lpar01', { mode: 'direct' });
     const r = await runOnHostAsync(
       shell,
       scripts.transfer,
       s.fleet,
       'lpar01',
-      args(s, 'mode=direct', 'partRetries=2'),
+      args(sink.staged, 'mode=direct', 'partRetries=2'),
       { PATH: `${bin}:${env.PATH}` },
     );
     expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
@@ -350,7 +379,7 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
       partsOk: 2,
       failedParts: [{ partNumber: 2, reason }],
     });
-    expect(sink.requests()).toBe(2);
+    expect(sink.partPuts(2)).toBe(2);
     await sink.close();
   });
 
@@ -417,26 +446,22 @@ it('hashes each part itself when the sidecar was cut for another part size', asy
   expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
 });
 
-it('names curl’s exit status for a streamed part whose URL cannot be reached', async () => {
-  const s = await staged(SMALL_HOST, IMAGE_SIZE, 'random', true);
-  const port = await closedPort();
-  await editManifest(store, s.upload, (m) => ({
-    ...m,
-    parts: m.parts.map((p) =>
-      p.partNumber === 2 ? { ...p, url: p.url.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`) } : p,
-    ),
-  }));
+it('names curl’s exit status for streamed parts when the store cannot be reached after the manifest', async () => {
+  const sink = await startSink(await staged(SMALL_HOST, IMAGE_SIZE, 'random', true), {
+    closeAfterManifest: true,
+  });
   const r = await runOnHostAsync(
     'ksh',
     scripts.transfer,
-    s.fleet,
+    sink.staged.fleet,
     'lpar01',
-    args(s, 'mode=direct', 'partRetries=2'),
+    args(sink.staged, 'mode=direct', 'partRetries=2'),
   );
-  expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
-    status: 'partial',
-    failedParts: [{ partNumber: 2, reason: 'curl_exit_7' }],
-  });
+  const out = parseHostOutput(r.stdout, 'transfer');
+  expect(out).toMatchObject({ status: 'failed', reason: 'all_parts_failed' });
+  expect(out.other.md5_source).toBe('sidecar');
+  expect(out.failedParts.map((p) => p.reason)).toEqual(['curl_exit_7', 'curl_exit_7', 'curl_exit_7']);
+  await sink.close();
 });
 
 it('caps the speed of each part stream when told to, and still delivers the image', async () => {
