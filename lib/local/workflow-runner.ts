@@ -174,6 +174,7 @@ export class LocalWorkflow {
   /** Execution names used so far, per state machine: a name used twice is ExecutionAlreadyExists. */
   public readonly executionNames = new Map<string, Set<string>>();
   private readonly s3;
+  private readonly stateMachines = new Map<WorkflowKind, StateMachine>();
 
   constructor(private readonly options: LocalWorkflowOptions) {
     this.resolved = resolveWorkflow(options.template, { bucket: options.store.bucket });
@@ -232,9 +233,7 @@ export class LocalWorkflow {
     used.add(name);
     const startedAt = clock.now().toISOString();
     this.options.onEvent?.({ type: 'execution-started', machine, name });
-    const stateMachine = new StateMachine(definition as StateMachineDefinition, {
-      validationOptions: { checkPaths: true, checkArn: true },
-    });
+    const stateMachine = this.stateMachine(machine, definition);
     const overrides = this.overrides(definition, clock, hosts);
     const execution = stateMachine.run(input as Payload, {
       overrides,
@@ -270,6 +269,19 @@ export class LocalWorkflow {
     };
     this.options.onEvent?.({ type: 'execution-finished', stats });
     return stats;
+  }
+
+  /**
+   * One StateMachine per kind, built (and its definition validated, which compiles JSON schemas)
+   * once: every execution of the kind runs on it.
+   */
+  private stateMachine(machine: WorkflowKind, definition: StateMachineDefinition): StateMachine {
+    let built = this.stateMachines.get(machine);
+    if (!built) {
+      built = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+      this.stateMachines.set(machine, built);
+    }
+    return built;
   }
 
   private async count(
