@@ -53,7 +53,7 @@ function loadScenario(count: number): unknown {
     events: [],
     config: {
       verification: { absoluteFloorBytes: 1 * MiB, sizeMismatchSlackBytes: 2 * MiB },
-      transfer: { partSizeMiB: 5, parallelParts: 2, retryDelaySeconds: 0 },
+      transfer: { partSizeMiB: 8, parallelParts: 2, retryDelaySeconds: 0 },
       workflow: { maxConcurrency: 10 },
       alerts: { minSeverity: 'fail' },
     },

@@ -1,4 +1,6 @@
 // `npm run bench`: every benchmark, one after another, then bench/RESULTS.md with the machine it ran on.
+// The AWS SDK's Node-version warning says nothing here (see bin/mksysb-vault.mjs).
+import '../test/support/quiet-node-warning.js';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,25 @@ for (const path of MODULES) {
     console.error(`bench: ${path} could not be loaded: ${module.error}`);
     continue;
   }
-  results.push({ module: path, figures: (await module.main()) ?? [] });
+  const started = performance.now();
+  try {
+    results.push({ module: path, figures: (await module.main()) ?? [] });
+  } catch (error) {
+    // One benchmark that breaks is a MISS in the table, not the end of the run.
+    console.error(`bench: ${path} failed: ${(error as Error).message}`);
+    results.push({
+      module: path,
+      figures: [
+        {
+          figure: `${path} (failed)`,
+          target: '',
+          measured: (error as Error).message.slice(0, 300),
+          pass: false,
+        },
+      ],
+    });
+  }
+  console.log(`  (${path}: ${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;

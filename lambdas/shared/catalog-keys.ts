@@ -102,11 +102,12 @@ export function sidecarKey(image: string, sidecar: ImageSidecar): string {
 }
 
 /** Every key that belongs to an image: retention deletes `rest` first and the record last (docs/s3-layout.md). */
+const SUFFIXES: readonly string[] = Object.values(SIDECAR_SUFFIXES);
+
 export function imageObjectKeys(image: string): { record: string; rest: string[] } {
-  return {
-    record: recordKey(image),
-    rest: [image, ...Object.values(SIDECAR_SUFFIXES).map((suffix) => `${image}${suffix}`)],
-  };
+  const rest = [image];
+  for (const suffix of SUFFIXES) rest.push(`${image}${suffix}`);
+  return { record: recordKey(image), rest };
 }
 
 export function uploadPrefix(runId: string, host: string): string {

@@ -1,7 +1,7 @@
 // Runs the built host scripts (the exact text the SSM documents embed) under a given shell against
 // a simulated fleet in a temp dir. The async runners are for scripts that talk to a server living in
 // the test's own process (the local S3 server): spawnSync would block the event loop that serves it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import {
   type SimulatedFleet,
   simEnv,
 } from '../../lib/sim-lpar/index.js';
+import { collect } from '../support/spawn.js';
 
 export const SHELLS = ['ksh', 'dash'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -79,44 +80,14 @@ export function runOnRelay(
 
 export const SMALL_HOST: HostProfileInput = { host: 'lpar01', sizeBytes: 20 * 1024 * 1024, files: 1500 };
 
-/**
- * Runs a script without blocking the event loop, in its own process group so a timeout ends the
- * whole tree (workers, curl, dd), as SSM would.
- */
+/** Runs a script without blocking the event loop; a timeout ends its whole process tree, as SSM would. */
 export function runScript(
   shell: Shell,
   script: string,
   args: readonly string[],
   options: { env: Record<string, string>; cwd?: string; timeoutMs?: number },
 ): Promise<ScriptRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(shell, [script, ...args], {
-      env: options.env,
-      cwd: options.cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return collect(shell, [script, ...args], options);
 }
 
 /** runOnHost without blocking the event loop. */

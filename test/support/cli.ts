@@ -1,7 +1,8 @@
 // Runs the real `mksysb-vault` command as a user would: a spawned process, real stdout, stderr and
 // exit status.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { collect } from './spawn.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/mksysb-vault.mjs', import.meta.url));
@@ -26,28 +27,14 @@ export function runCli(
 }
 
 /** The same, without blocking: independent commands of a test file can run side by side. */
-export function runCliAsync(
+export async function runCliAsync(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, NODE_NO_WARNINGS: '1', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
+  const { code, stdout, stderr } = await collect(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, NODE_NO_WARNINGS: '1', ...options.env },
+    timeoutMs: 120_000,
   });
+  return { status: code, stdout, stderr };
 }
