@@ -5,10 +5,12 @@ export default defineConfig({
   test: {
     include: ['test/heavy/**/*.test.ts', 'test/faults/**/*.test.ts'],
     testTimeout: 600_000,
-    hookTimeout: 120_000,
+    hookTimeout: 600_000,
     pool: 'forks',
     setupFiles: ['test/support/quiet-node-warning.ts'],
-    fileParallelism: false,
+    // Two files at a time: each is mostly one process waiting on another (scripts, s3rver, Chromium).
+    fileParallelism: true,
+    maxWorkers: 2,
     // Prints the fault table (fault, expected, observed, images lost) after the run.
     globalSetup: ['test/faults/table.ts'],
   },
