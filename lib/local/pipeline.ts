@@ -6,7 +6,7 @@
 // followed by the daily freshness check of the next morning. The run state (the next scheduled run,
 // the clock, the fleet, the scenario week and the execution names used) is kept in state.json, which
 // the other CLI commands read.
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -132,6 +132,20 @@ export function synthesizeLocalStack(config: DeployConfig): TemplateJson {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * --reset empties the data directory, but only one that is a mksysb-vault data directory (it has a
+ * state.json or a store/) or is empty: a mistyped --data never deletes someone's files.
+ */
+function resetDataDir(paths: LocalPaths): void {
+  if (!existsSync(paths.root)) return;
+  const ours = existsSync(paths.state) || existsSync(paths.store) || readdirSync(paths.root).length === 0;
+  if (!ours)
+    throw new LocalPipelineError(
+      `--reset: ${paths.root} is not a mksysb-vault data directory (no state.json, no store/): not deleting it`,
+    );
+  rmSync(paths.root, { recursive: true, force: true });
+}
+
 function scheduledAfter(config: DeployConfig, after: Date, what: string): Date {
   const next = nextCronRun(config.schedule.cron, config.schedule.timeZone, after);
   if (!next) throw new LocalPipelineError(`${what}: the schedule ${config.schedule.cron} never fires`);
@@ -141,7 +155,7 @@ function scheduledAfter(config: DeployConfig, after: Date, what: string): Date {
 export async function runLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipelineResult> {
   const weeks = options.weeks ?? 1;
   const paths = localPaths(options.dataDir, options.cwd);
-  if (options.reset) rmSync(paths.root, { recursive: true, force: true });
+  if (options.reset) resetDataDir(paths);
   const scenario = loadScenario(options.scenarioPath);
   const state = readLocalState(paths.state);
   if (state?.scenario && state.scenario !== options.scenarioPath)

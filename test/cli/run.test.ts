@@ -1,7 +1,7 @@
 // `mksysb-vault run --local` and `run-now` as a user runs them: spawned processes on a two-host
 // scenario (test/fixtures/scenarios/two-hosts.json), their real output, then `status` and `history`
 // reading the same store and agreeing with the run. Bad input gives one clear line and exit 64.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,17 @@ describe.concurrent('mksysb-vault run, bad input', () => {
     const r = await runCliAsync(['run', '--local', '--weeks', '0']);
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('--weeks "0": a whole number from 1 to 520');
+  });
+
+  it('refuses to --reset a directory that is not a mksysb-vault data directory, deleting nothing', async () => {
+    const precious = mkdtempSync(join(tmpdir(), 'mksysb-vault-precious-'));
+    writeFileSync(join(precious, 'thesis.tex'), 'years of work');
+    const r = await runCliAsync(['run', '--local', '--reset', '--data', precious, '--scenario', SCENARIO]);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain(
+      'is not a mksysb-vault data directory (no state.json, no store/): not deleting it',
+    );
+    expect(existsSync(join(precious, 'thesis.tex'))).toBe(true);
   });
 
   it('names a damaged state.json and how to start afresh', async () => {
