@@ -331,7 +331,9 @@ valid_user() {
 
 # Quotes one word for the remote shell: '…' with each ' written as '\''.
 shell_quote() {
-  printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+  # The X keeps trailing newlines, which $(...) would drop: the step must see the value as given.
+  set -- "$(printf '%sX' "$1" | sed "s/'/'\\\\''/g")"
+  printf "'%s'" "${1%X}"
 }
 
 # ssh with the options that make a relay safe: never prompt (BatchMode), never accept an unknown or

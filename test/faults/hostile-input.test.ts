@@ -307,21 +307,19 @@ describe('a hostile name cannot reach a shell', () => {
         ok: true,
       });
 
-      // A trailing newline does not survive relay.sh: shell_quote builds the quoted word with $(…), which
-      // drops trailing newlines, so the LPAR's step sees "lpar01" and backs it up. Nothing is injected,
-      // and only a value that got past zod and the allowedPattern could get here, but it is not refused.
+      // A trailing newline survives relay.sh's quoting (shell_quote keeps what $(…) would drop), so
+      // the LPAR's step sees the value as given and refuses it, as when it is run directly.
       const r = relayBackup('lpar01\n');
-      expect(r.code).toBe(HOST_EXIT_CODES.ok);
-      expect(parseHostOutput(r.stdout, 'backup').status).toBe('ok');
-      expect(readdirSync(staging)).toContain('lpar01_mksysb_2026-11-23');
+      expect(r.code).toBe(HOST_EXIT_CODES.invalid);
+      expect(parseHostOutput(r.stdout, 'backup').reason).toBe('invalid_argument:host');
+      expect(readdirSync(staging)).toEqual([]);
       expect(existsSync(canary)).toBe(false);
       recordOutcome({
         fault: `${shell}: relay.sh → ssh → backup.sh with host="lpar01\\n"`,
         expected: 'refused as invalid, like the step refuses it when run directly',
-        observed:
-          'MINOR GAP: relay.sh shell_quote ($(…)) drops the newline; step backs up "lpar01" (exit 0); nothing injected',
+        observed: 'exit 2 invalid_argument:host; staging empty; nothing injected',
         imagesLost: 0,
-        ok: false,
+        ok: true,
       });
     });
   });
