@@ -76,8 +76,7 @@ function wallClock(instant: Date, timeZone: string) {
 export function nextCronRun(expression: string, timeZone: string, after: Date): Date | null {
   const m = /^cron\((.+)\)$/.exec(expression.trim());
   const fields = m?.[1]?.trim().split(/\s+/);
-  if (fields?.length !== 6)
-    throw new CronError(`"${expression}" is not cron(min hour dom month dow year)`);
+  if (fields?.length !== 6) throw new CronError(`"${expression}" is not cron(min hour dom month dow year)`);
   const [min = '', hour = '', dom = '', month = '', dow = '', year = ''] = fields;
   const minutes = field(min, 0, 59);
   const hours = field(hour, 0, 23);
