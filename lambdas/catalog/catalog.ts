@@ -78,15 +78,37 @@ export async function listHosts(store: StoreLocation): Promise<string[]> {
   return hosts.sort();
 }
 
-/** A small object's text; null when it does not exist and `optional` says that is fine. */
+/** How much of an oversized text object readText keeps from its start (the rest comes from its end). */
+const HEAD_BYTES = 256 * 1024;
+
+/**
+ * A small object's text; null when it does not exist and `optional` says that is fine. With
+ * `maxBytes`, an object larger than that is read as its first 256 KiB and its last bytes, joined by a
+ * line saying how much was left out: a sidecar PUT through its presigned URL can be any size, and a
+ * run log's verdict is at its end. (Explicit ranges only: the local store mishandles suffix ranges.)
+ */
 export async function readText(
   store: StoreLocation,
   key: string,
-  context: { action: string; host?: string; optional?: boolean },
+  context: { action: string; host?: string; optional?: boolean; maxBytes?: number },
 ): Promise<string | null> {
   try {
-    const object = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
-    return (await object.Body?.transformToString('utf8')) ?? '';
+    const get = async (range?: string) => {
+      const object = await store.client.send(
+        new GetObjectCommand({ Bucket: store.bucket, Key: key, Range: range }),
+      );
+      const bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+      const total = Number(/\/(\d+)$/.exec(object.ContentRange ?? '')?.[1] ?? bytes.length);
+      return { bytes, total };
+    };
+    const text = (...parts: Uint8Array[]) => Buffer.concat(parts).toString('utf8');
+    if (context.maxBytes === undefined) return text((await get()).bytes);
+    const head = await get(`bytes=0-${HEAD_BYTES - 1}`);
+    if (head.total <= HEAD_BYTES || head.bytes.length >= head.total) return text(head.bytes);
+    if (head.total <= context.maxBytes) return text(head.bytes, (await get(`bytes=${HEAD_BYTES}-`)).bytes);
+    const tailBytes = context.maxBytes - HEAD_BYTES;
+    const tail = await get(`bytes=${head.total - tailBytes}-`);
+    return `${text(head.bytes)}\n… ${head.total - context.maxBytes} bytes of ${key} left out (it is ${head.total} bytes) …\n${text(tail.bytes)}`;
   } catch (error) {
     if (context.optional && kindOf(error) === 'not-found') return null;
     throw toStoreError(error, { action: context.action, key, host: context.host });

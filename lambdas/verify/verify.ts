@@ -28,6 +28,9 @@ export interface VerifyDeps {
   readonly now: () => Date;
 }
 
+/** The most of a sidecar verify reads: a mksysb -v log of a large rootvg is tens of MB. */
+export const SIDECAR_MAX_BYTES = 32 * 1024 * 1024;
+
 export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<VerifyOutput> {
   const started = deps.now();
   const input: VerifyInput = parseWith(VerifyInputSchema, event, 'verify input');
@@ -58,6 +61,8 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
       action: `reading the ${sidecar} sidecar`,
       host: input.host,
       optional: true,
+      // A sidecar can be any size (it is PUT through a presigned URL): verify's memory stays bounded.
+      maxBytes: SIDECAR_MAX_BYTES,
     });
   const reportKey = transferReportKey(input.runId, input.host, imageName(ref));
   const [lsmksysbText, logText, reportText] = await Promise.all([
