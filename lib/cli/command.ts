@@ -2,6 +2,7 @@
 // clear usage errors, exit codes, and the streams they write to (injected, so tests read them).
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
 
 /** Exit codes: 0 PASS/ok, 1 WARN, 2 FAIL, 64 usage error or unreadable input (sysexits EX_USAGE). */
 export const EXIT = { ok: 0, warn: 1, fail: 2, usage: 64, unavailable: 69 } as const;
@@ -43,6 +44,15 @@ export function parseOptions<T extends Options>(
     if (error instanceof UsageError) throw error;
     const message = error instanceof Error ? error.message.replace(/\. To specify .*$/s, '') : String(error);
     throw new UsageError(`${message} (see "mksysb-vault ${command} --help")`);
+  }
+}
+
+/** A host name the user typed, checked as the catalog checks it; a bad one is a UsageError (`prefix` names the option). */
+export function usageHostName(host: string, prefix = ''): string {
+  try {
+    return validateHostName(host);
+  } catch (error) {
+    throw new UsageError(`${prefix}${(error as Error).message}`);
   }
 }
 

@@ -1,8 +1,7 @@
 // `mksysb-vault history HOST`: every image of one host, newest first, with size, verdict, anomalies
 // and OS level — what changed, and when.
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
-import { type CliIo, type Command, EXIT, parseOptions, table, UsageError } from './command.js';
+import { type CliIo, type Command, EXIT, parseOptions, table, UsageError, usageHostName } from './command.js';
 import { readFleetView } from './fleet-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
@@ -44,11 +43,7 @@ export const historyCommand: Command = {
     }
     const host = positionals[0];
     if (!host) throw new UsageError('which host? (mksysb-vault history HOST)');
-    try {
-      validateHostName(host);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    usageHostName(host);
     if (values.kind !== undefined && values.kind !== 'mksysb' && values.kind !== 'savevg')
       throw new UsageError(`--kind must be mksysb or savevg, not "${values.kind}"`);
     const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);

@@ -3,9 +3,8 @@
 // and alt_disk_mksysb for a test restore.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
 import { renderRestoreKit, restoreKit } from '../../lambdas/shared/restore-kit.js';
-import { type CliIo, type Command, EXIT, parseOptions, UsageError } from './command.js';
+import { type CliIo, type Command, EXIT, parseOptions, UsageError, usageHostName } from './command.js';
 import { readFleetView } from './fleet-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
@@ -54,11 +53,7 @@ export const restoreKitCommand: Command = {
     }
     const host = positionals[0];
     if (!host) throw new UsageError('which host? (mksysb-vault restore-kit HOST)');
-    try {
-      validateHostName(host);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    usageHostName(host);
     if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))
       throw new UsageError(`--date "${values.date}" is not a day (YYYY-MM-DD)`);
     const expires = Number(values.expires);

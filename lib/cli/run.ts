@@ -3,7 +3,6 @@
 // AWS, StartExecution of the deployed weekly state machine.
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
 import type { HostResult } from '../../lambdas/shared/run-summary.js';
 import { DEFAULT_DATA_DIR, LocalStateError } from '../local/paths.js';
 // Types only: the pipeline (the CDK, the local Step Functions) loads when a run starts, so other
@@ -15,7 +14,7 @@ import type {
   WeekResult,
 } from '../local/pipeline.js';
 import { DEFAULT_SCENARIO_PATH, ScenarioError } from '../local/scenario.js';
-import { type CliIo, type Command, EXIT, parseOptions, table, UsageError } from './command.js';
+import { type CliIo, type Command, EXIT, parseOptions, table, UsageError, usageHostName } from './command.js';
 
 const LOCAL_OPTIONS_HELP = `  --data DIR         local data directory (default ${DEFAULT_DATA_DIR}, or $MKSYSB_VAULT_DATA); kept
                      between runs so each host's history accumulates
@@ -138,12 +137,7 @@ export const runNowCommand: Command = {
       ?.split(',')
       .map((h) => h.trim())
       .filter((h) => h !== '');
-    for (const host of hosts ?? [])
-      try {
-        validateHostName(host);
-      } catch (error) {
-        throw new UsageError(`--hosts: ${(error as Error).message}`);
-      }
+    for (const host of hosts ?? []) usageHostName(host, '--hosts: ');
     const attempt = positiveInt('--attempt', values.attempt, 99);
     if (attempt === 1) throw new UsageError('--attempt 1 is the scheduled run itself: give 2 or more');
     const stateMachine = values['state-machine'] ?? io.env.MKSYSB_VAULT_STATE_MACHINE;
