@@ -2,12 +2,13 @@
 // at or above the configured severity (subject and attributes from lambdas/shared/alert-message.ts)
 // and returns the host's one-line result for the weekly run; for the daily freshness check it
 // publishes one message per host without a fresh verified image.
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { parseWith } from '../catalog/validation.js';
 import { type AlertMessage, anomalyAlert, atLeast } from '../shared/alert-message.js';
 import { type Anomaly, anomaly, type Severity } from '../shared/anomaly.js';
 import { RECORD_SUFFIX } from '../shared/catalog-keys.js';
 import { encodeHostResult, type HostOutcome, hostVerdict } from '../shared/run-summary.js';
+import { publishAlert } from './publish-alert.js';
 import { type HostNotifyInput, NotifyInputSchema, type NotifyOutput, NotifyOutputSchema } from './schema.js';
 
 export interface NotifyDeps {
@@ -16,16 +17,7 @@ export interface NotifyDeps {
   readonly minSeverity: Severity;
 }
 
-async function publish(deps: NotifyDeps, message: AlertMessage): Promise<void> {
-  await deps.sns.send(
-    new PublishCommand({
-      TopicArn: deps.topicArn,
-      Subject: message.subject,
-      Message: message.message,
-      MessageAttributes: message.attributes,
-    }),
-  );
-}
+const publish = (deps: NotifyDeps, message: AlertMessage) => publishAlert(deps.sns, deps.topicArn, message);
 
 export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOutput> {
   const input = parseWith(NotifyInputSchema, event, 'notify input');

@@ -2,9 +2,10 @@
 // (lambdas/shared/run-summary.ts), writes it to runs/<day>/<runId>.json, emits the run's CloudWatch
 // metrics as EMF lines (no PutMetricData call or permission), and publishes the digest to SNS.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
+import { publishAlert } from '../notify/publish-alert.js';
 import { digestAlert } from '../shared/alert-message.js';
 import { runReportKey } from '../shared/catalog-keys.js';
 import { emfLine, HOST_DIMENSION, METRICS } from '../shared/metrics.js';
@@ -81,13 +82,6 @@ export async function writeRunReport(event: unknown, deps: RunReportDeps): Promi
     `${digest.body}\n\nreport: s3://${deps.bucket}/${key}\n`,
     worstSeverity(report),
   );
-  await deps.sns.send(
-    new PublishCommand({
-      TopicArn: deps.topicArn,
-      Subject: message.subject,
-      Message: message.message,
-      MessageAttributes: message.attributes,
-    }),
-  );
+  await publishAlert(deps.sns, deps.topicArn, message);
   return parseWith(RunReportOutputSchema, { reportKey: key, counts: report.counts }, 'run-report output');
 }
