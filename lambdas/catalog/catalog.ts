@@ -263,7 +263,8 @@ export async function recentRunReports(store: StoreLocation, limit: number): Pro
   return out;
 }
 
-async function readRunReport(store: StoreLocation, key: string): Promise<StoredRunReport> {
+/** One run report, parsed; one that does not parse is returned as a problem naming the key. */
+export async function readRunReport(store: StoreLocation, key: string): Promise<StoredRunReport> {
   const text = (await readText(store, key, { action: 'reading the run report' })) ?? '';
   let value: unknown;
   try {

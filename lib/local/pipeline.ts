@@ -7,16 +7,11 @@
 // the clock, the fleet, the scenario week and the execution names used) is kept in state.json, which
 // the other CLI commands read.
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { readRunReport } from '../../lambdas/catalog/catalog.js';
 import type { FleetHost } from '../../lambdas/shared/fleet.js';
-import {
-  decodeHostResult,
-  type HostResult,
-  type RunReport,
-  RunReportSchema,
-} from '../../lambdas/shared/run-summary.js';
+import { decodeHostResult, type HostResult, type RunReport } from '../../lambdas/shared/run-summary.js';
 import { type DeployConfig, parseDeployConfig } from '../config.js';
 import { MksysbVaultStack } from '../mksysb-vault-stack.js';
 import { nextCronRun } from '../next-run.js';
@@ -284,7 +279,7 @@ async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise
     const stale = staleHosts(fresh.output);
 
     const { output } = weekly;
-    const report = await readRunReport(ctx.s3, output.report.reportKey);
+    const report = await readReport(ctx.s3, output.report.reportKey);
     const week: WeekResult = {
       scenarioWeek,
       date: output.date,
@@ -332,14 +327,10 @@ function staleHosts(output: unknown): string[] {
     .sort();
 }
 
-async function readRunReport(s3: LocalS3, key: string): Promise<RunReport | null> {
+async function readReport(s3: LocalS3, key: string): Promise<RunReport | null> {
   const client = s3.client();
   try {
-    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
-    const parsed = RunReportSchema.safeParse(
-      JSON.parse((await object.Body?.transformToString('utf8')) ?? ''),
-    );
-    return parsed.success ? parsed.data : null;
+    return (await readRunReport({ client, bucket: s3.bucket }, key)).report ?? null;
   } finally {
     client.destroy();
   }
