@@ -2,11 +2,9 @@
 // every anomaly), written to a file that can be opened, mailed or archived.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { recentRunReports } from '../../lambdas/catalog/catalog.js';
 import { type FleetReport, type ReportHost, renderHtmlReport } from '../report/html-report.js';
 import { type CliIo, type Command, EXIT, parseOptions, UsageError } from './command.js';
-import { type HostView, readFleetView } from './fleet-view.js';
-import { lastRunOf } from './status.js';
+import { type HostView, lastRunOf, readFleetView, readRecentRuns } from './fleet-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault report [--out FILE] [options]
@@ -58,7 +56,7 @@ export const reportCommand: Command = {
     const out = resolve(io.cwd, values.out);
     return withStore(values, io, async (store) => {
       const views = await readFleetView(store);
-      const reports = (await recentRunReports(store, 8)).flatMap((r) => (r.report ? [r.report] : []));
+      const { reports } = await readRecentRuns(store);
       const report: FleetReport = {
         title: values.title,
         generatedAt: store.clock.toISOString(),

@@ -1,14 +1,20 @@
 // `mksysb-vault status`: one row per host — its newest mksysb image, how old, how big, the verdict,
 // the size trend and the next scheduled run — so "is every host backed up?" is one command.
-import { recentRunReports } from '../../lambdas/catalog/catalog.js';
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
 import { historyEntryOf } from '../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/shared/policy.js';
-import type { RunReport } from '../../lambdas/shared/run-summary.js';
 import { computeBaseline } from '../../lambdas/shared/size-history.js';
 import { nextCronRun } from '../next-run.js';
 import { type CliIo, type Command, EXIT, parseOptions, table } from './command.js';
-import { ageDays, type HostView, latestMksysb, readFleetView } from './fleet-view.js';
+import {
+  ageDays,
+  type HostView,
+  type LastRun,
+  lastRunOf,
+  latestMksysb,
+  readFleetView,
+  readRecentRuns,
+} from './fleet-view.js';
 import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault status [options]
@@ -40,29 +46,6 @@ export interface HostStatus {
   /** The host's line in the newest run report: how its latest run ended, even without an image. */
   readonly lastRun: LastRun | null;
 }
-
-export interface LastRun {
-  readonly date: string;
-  readonly verdict: string;
-  readonly outcome: string;
-  readonly codes: readonly string[];
-}
-
-/** The host's result in the newest of `reports` (newest first) that has it; null when none does. */
-export function lastRunOf(host: string, reports: readonly RunReport[]): LastRun | null {
-  for (const report of reports) {
-    const result = report.results.find((r) => r.host === host);
-    if (result)
-      return { date: report.date, verdict: result.verdict, outcome: result.outcome, codes: result.codes };
-    const notStarted = report.notStarted.find((n) => n.host === host);
-    if (notStarted)
-      return { date: report.date, verdict: 'FAIL', outcome: 'not_started', codes: [notStarted.reason] };
-  }
-  return null;
-}
-
-/** Run reports read to find each host's latest run: a run-now of a few hosts does not hide the others. */
-const RUN_REPORTS_READ = 8;
 
 export function hostStatus(
   view: HostView,
@@ -144,8 +127,7 @@ export const statusCommand: Command = {
       if (!Number.isInteger(maxAge) || maxAge < 1)
         throw new Error(`--max-age "${values['max-age']}" is not a whole number of days`);
       const now = store.clock;
-      const stored = await recentRunReports(store, RUN_REPORTS_READ);
-      const reports = stored.flatMap((r) => (r.report ? [r.report] : []));
+      const { stored, reports } = await readRecentRuns(store);
       const rows = (await readFleetView(store)).map((v) =>
         hostStatus(v, now, maxAge, lastRunOf(v.host, reports)),
       );

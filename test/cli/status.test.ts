@@ -2,7 +2,8 @@
 // failed after its last image is FAIL even while that image is still fresh.
 import { describe, expect, it } from 'vitest';
 import { buildRunReport, type RunReport } from '../../lambdas/shared/run-summary.js';
-import { hostStatus, lastRunOf } from '../../lib/cli/status.js';
+import { lastRunOf } from '../../lib/cli/fleet-view.js';
+import { hostStatus } from '../../lib/cli/status.js';
 import { makeRecord } from '../support/local-store.js';
 
 const report = (date: string, lines: string[], notStarted: { host: string; reason: string }[] = []) =>
