@@ -1,5 +1,5 @@
 // The `mksysb-vault` command line: one entry, one command per file under lib/cli/.
-import { type CliIo, type Command, EXIT, UsageError } from '../lib/cli/command.js';
+import { type CliIo, type Command, cliClock, EXIT, UsageError } from '../lib/cli/command.js';
 import { historyCommand } from '../lib/cli/history.js';
 import { reportCommand } from '../lib/cli/report.js';
 import { restoreKitCommand } from '../lib/cli/restore-kit.js';
@@ -44,6 +44,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return EXIT.usage;
   }
   try {
+    io.now(); // a bad $MKSYSB_VAULT_NOW is a usage error before any store is opened
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
@@ -61,5 +62,7 @@ function processIo(): CliIo {
     err: (text) => process.stderr.write(`${text}\n`),
     env: process.env,
     cwd: process.cwd(),
+    // Read when a command asks, so a bad $MKSYSB_VAULT_NOW is that command's usage error (exit 64).
+    now: () => cliClock(process.env)(),
   };
 }

@@ -12,6 +12,25 @@ export interface CliIo {
   readonly err: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** The time the command takes as now: the real clock, or $MKSYSB_VAULT_NOW (tests, replays). */
+  readonly now: () => Date;
+}
+
+/**
+ * The clock a CLI process runs on: the real one, or the instant $MKSYSB_VAULT_NOW names (ISO 8601),
+ * so ages and "stale" can be checked against a fixed time. A value that is not a date is a UsageError.
+ */
+export function cliClock(env: NodeJS.ProcessEnv): () => Date {
+  const fixed = env.MKSYSB_VAULT_NOW;
+  if (fixed === undefined || fixed === '') return () => new Date();
+  const at = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(fixed)
+    ? Date.parse(fixed)
+    : Number.NaN;
+  if (Number.isNaN(at))
+    throw new UsageError(
+      `MKSYSB_VAULT_NOW=${fixed}: not a date (expected ISO 8601, e.g. 2026-11-23T06:00:00Z)`,
+    );
+  return () => new Date(at);
 }
 
 export interface Command {

@@ -48,7 +48,7 @@ export interface OpenStore extends StoreLocation {
   readonly config: DeployConfig | null;
   /** The next run of the local pipeline's simulated clock, when local. */
   readonly nextLocalRun: string | null;
-  /** "Now" for ages: the real time, or the local pipeline's simulated clock when that is ahead. */
+  /** "Now" for ages: the command's clock, or the local pipeline's simulated clock when that is ahead. */
   readonly clock: Date;
   close(): Promise<void>;
 }
@@ -58,7 +58,7 @@ type StoreValues = { [K in keyof typeof STORE_OPTIONS]?: string };
 export async function openStore(values: StoreValues, io: CliIo): Promise<OpenStore> {
   const bucket = values.bucket ?? io.env.MKSYSB_VAULT_BUCKET;
   const config = readConfig(values.config, io, bucket !== undefined);
-  if (bucket !== undefined) return openBucket(bucket, values, config);
+  if (bucket !== undefined) return openBucket(bucket, values, config, io.now());
 
   const dataDir = values.data ?? io.env.MKSYSB_VAULT_DATA ?? DEFAULT_DATA_DIR;
   const paths = localPaths(dataDir, io.cwd);
@@ -72,6 +72,7 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<OpenSto
   } catch (error) {
     throw new StoreUnavailableError((error as Error).message);
   }
+  const clock = new Date(Math.max(io.now().getTime(), Date.parse(state?.clock ?? '') || 0));
   const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
   const client = s3.client();
   return {
@@ -83,7 +84,7 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<OpenSto
     fleet: config?.fleet ?? state?.fleet ?? null,
     config,
     nextLocalRun: state?.nextRunDate ?? null,
-    clock: new Date(Math.max(Date.now(), Date.parse(state?.clock ?? '') || 0)),
+    clock,
     close: async () => {
       client.destroy();
       await s3.close();
@@ -95,6 +96,7 @@ async function openBucket(
   bucket: string,
   values: StoreValues,
   config: DeployConfig | null,
+  now: Date,
 ): Promise<OpenStore> {
   const settings = {
     ...(values.region ? { region: values.region } : {}),
@@ -128,7 +130,7 @@ async function openBucket(
     fleet: config?.fleet ?? null,
     config,
     nextLocalRun: null,
-    clock: new Date(),
+    clock: now,
     close: async () => {
       client.destroy();
       presignClient.destroy();

@@ -86,7 +86,7 @@ export const verifyCommand: Command = {
     if (values.date !== undefined && Number.isNaN(Date.parse(values.date)))
       throw new UsageError(`--date "${values.date}" is not a date (use ISO 8601, e.g. 2026-11-23)`);
 
-    const date = values.date ?? listingDate(lsmksysbText) ?? new Date().toISOString();
+    const date = values.date ?? listingDate(lsmksysbText) ?? io.now().toISOString();
     const judgement = judgeImage(
       {
         host: hostFromListing(lsmksysbText) ?? 'the host',

@@ -12,7 +12,9 @@ import { makeRecord, seedImage, weeklyDates } from '../support/local-store.js';
 
 const GiB = 1024 ** 3;
 const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-cli-'));
-const cli = (...args: string[]) => runCliAsync([...args, '--data', data]);
+// The clock is passed in: ages are counted from the morning of the newest images, whatever today is.
+const NOW = '2026-11-23T06:00:00Z';
+const cli = (...args: string[]) => runCliAsync([...args, '--data', data], { env: { MKSYSB_VAULT_NOW: NOW } });
 
 beforeAll(async () => {
   const paths = localPaths(data);
@@ -61,6 +63,19 @@ describe.concurrent('mksysb-vault status', () => {
     expect(r.stdout).toMatch(/newlpar\s+never/);
     expect(r.stdout).toContain('next run: 2026-11-30 (local clock)');
     expect(r.status).toBe(2);
+  });
+
+  it('counts ages from the clock it is given: a month on, the same images are stale', async () => {
+    const r = await runCliAsync(['status', '--data', data], {
+      env: { MKSYSB_VAULT_NOW: '2026-12-23T06:00:00Z' },
+    });
+    expect(r.stdout).toMatch(/aixprd01\s+2026-11-23\s+30d\s+.*STALE/);
+  });
+
+  it('refuses a clock that is not a date, naming the variable', async () => {
+    const r = await runCliAsync(['status', '--data', data], { env: { MKSYSB_VAULT_NOW: 'yesterday' } });
+    expect(r.stderr).toContain('MKSYSB_VAULT_NOW=yesterday: not a date');
+    expect(r.status).toBe(64);
   });
 
   it('prints JSON with --json', async () => {
