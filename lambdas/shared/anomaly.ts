@@ -28,6 +28,13 @@ export const ANOMALY_CODES = [
   'OSLEVEL_REGRESSED',
   'FILE_COUNT_MISMATCH',
   'HISTORY_UNREADABLE',
+  // Raised by the content check, from the bytes S3 holds (lambdas/shared/bff/).
+  'CHECKSUM_MISMATCH',
+  'ARCHIVE_TRUNCATED',
+  'ARCHIVE_CORRUPT',
+  'CONTENT_MISMATCH',
+  'BOOT_FILES_MISSING',
+  'CONTENT_UNVERIFIED',
   // Raised outside the verdict, by the workflow and the freshness check.
   'HOST_UNREACHABLE',
   'AUTH_FAILED',

@@ -101,8 +101,19 @@ export function sidecarKey(image: string, sidecar: ImageSidecar): string {
   return `${image}${SIDECAR_SUFFIXES[sidecar]}`;
 }
 
+/**
+ * The vault's own table of contents of an image, written by the content check from the stored bytes
+ * (never by the host, so no presigned URL can reach it): gzip'd TSV, one line per entry with its
+ * byte offset (lambdas/shared/bff/toc-index.ts).
+ */
+export const CONTENT_INDEX_SUFFIX = '.index.gz';
+
+export function contentIndexKey(image: string): string {
+  return `${image}${CONTENT_INDEX_SUFFIX}`;
+}
+
 /** Every key that belongs to an image: retention deletes `rest` first and the record last (docs/s3-layout.md). */
-const SUFFIXES: readonly string[] = Object.values(SIDECAR_SUFFIXES);
+const SUFFIXES: readonly string[] = [...Object.values(SIDECAR_SUFFIXES), CONTENT_INDEX_SUFFIX];
 
 export function imageObjectKeys(image: string): { record: string; rest: string[] } {
   const rest = [image];
@@ -177,7 +188,7 @@ export function parseRecordKey(key: string): ParsedImageKey | null {
 export function owningImage(key: string): ParsedImageKey | null {
   const direct = parseImageKey(key);
   if (direct) return direct;
-  for (const suffix of [RECORD_SUFFIX, ...Object.values(SIDECAR_SUFFIXES)])
+  for (const suffix of [RECORD_SUFFIX, ...SUFFIXES])
     if (key.endsWith(suffix)) return parseImageKey(key.slice(0, -suffix.length));
   return null;
 }
