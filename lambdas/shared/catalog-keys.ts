@@ -7,6 +7,7 @@ export const IMAGES_PREFIX = 'images/';
 export const UPLOADS_PREFIX = 'uploads/';
 export const RUNS_PREFIX = 'runs/';
 export const QUARANTINE_PREFIX = 'quarantine/';
+export const LOCKS_PREFIX = 'locks/';
 
 export class CatalogKeyError extends Error {
   override name = 'CatalogKeyError';
@@ -127,6 +128,11 @@ export function uploadPrefix(runId: string, host: string): string {
 
 export function manifestKey(runId: string, host: string, name: string): string {
   return `${uploadPrefix(runId, host)}${name}.manifest`;
+}
+
+/** The claim a host's run holds on its host-day (lambdas/catalog/host-claim.ts): one writer at a time. */
+export function hostClaimKey(host: string, date: string): string {
+  return `${LOCKS_PREFIX}${validateHostName(host)}/${dayOf(date)}.json`;
 }
 
 /** The transfer report: one line per part, `part=<n> etag=<etag> md5=<hex>`. */

@@ -5,7 +5,9 @@
 // stores whatever arrives, but its ETag is the MD5 of what it stored). It can also inject failures (HTTP 500/503 on chosen requests) for the fault
 // suite. s3rver's continuation tokens use single DES, which OpenSSL 3 only has in its legacy provider:
 // a shim gives it the same cipher as three-key DES with three equal keys, so listings of more than
-// 1,000 keys work without `--openssl-legacy-provider`.
+// 1,000 keys work without `--openssl-legacy-provider`. s3rver ignores conditional writes; the proxy
+// answers them as S3 does (If-None-Match: * and If-Match on PutObject, If-Match on DeleteObject:
+// 412 PreconditionFailed), one conditional request per key at a time.
 import crypto from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
@@ -143,6 +145,50 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     req.pipe(upstreamRequest);
   };
 
+  // Conditional writes: the object's current ETag (HEAD upstream) decides; requests on one key queue.
+  const keyQueues = new Map<string, Promise<void>>();
+  const currentEtag = (path: string) =>
+    new Promise<string | null>((resolve) => {
+      const head = request({ host: '127.0.0.1', port: upstream.port, method: 'HEAD', path }, (answer) => {
+        answer.resume();
+        resolve(answer.statusCode === 200 ? String(answer.headers.etag ?? '') : null);
+      });
+      head.on('error', () => resolve(null));
+      head.end();
+    });
+  const conditional = (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const ifNoneMatch = req.headers['if-none-match'];
+    const ifMatch = req.headers['if-match'];
+    const previous = keyQueues.get(path) ?? Promise.resolve();
+    const turn = previous.then(async () => {
+      const etag = await currentEtag(path);
+      const strip = (t: string) => t.replace(/"/g, '');
+      const failed =
+        (ifNoneMatch === '*' && etag !== null) ||
+        (typeof ifMatch === 'string' && (etag === null || strip(etag) !== strip(ifMatch)));
+      if (failed) {
+        req.resume();
+        if (etag === null && req.method === 'DELETE')
+          return s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+        return s3Error(
+          res,
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+        );
+      }
+      await new Promise<void>((resolve) => {
+        res.on('close', () => resolve());
+        forward(req, res);
+      });
+    });
+    const settled = turn.catch(() => undefined);
+    keyQueues.set(path, settled);
+    void settled.then(() => {
+      if (keyQueues.get(path) === settled) keyQueues.delete(path);
+    });
+  };
+
   const proxy: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const status = injector?.({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
@@ -161,6 +207,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       req.resume();
       return abortUpload(uploadId, res);
     }
+    if (
+      (req.method === 'PUT' || req.method === 'DELETE') &&
+      uploadId === null &&
+      (req.headers['if-none-match'] !== undefined || req.headers['if-match'] !== undefined)
+    )
+      return conditional(req, res, url.pathname);
     forward(req, res);
   });
   await new Promise<void>((resolve) => proxy.listen(options.port ?? 0, '127.0.0.1', resolve));
