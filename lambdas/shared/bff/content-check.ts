@@ -239,17 +239,23 @@ export class ContentInspector {
     return this.index.finish({ imageKey, sha256: report.sha256 });
   }
 
-  /** image.data of a mksysb; the `<vg>.data` of a savevg (the first one, unless the VG was given). */
+  /**
+   * image.data of a mksysb; the `<vg>.data` of a savevg: the declared VG's, else the first one, so an
+   * image of another VG is still read and shown for what it is.
+   */
   private wants(entry: BffEntry): boolean {
-    if (entry.type !== 'file' || entry.size > this.maxCaptureBytes || this.imageData !== null) return false;
+    if (entry.type !== 'file' || entry.size > this.maxCaptureBytes) return false;
     const path = archivePath(entry.path);
-    if (this.options.kind === 'mksysb') return path === './image.data';
+    if (this.options.kind === 'mksysb') return this.imageData === null && path === './image.data';
     const m = VGDATA_FILE.exec(path);
-    return (
-      m !== null &&
-      m[2] === `${m[1]}.data` &&
-      (this.options.volumeGroup === undefined || m[1] === this.options.volumeGroup)
-    );
+    if (m === null || m[2] !== `${m[1]}.data`) return false;
+    if (this.imageData === null) return true;
+    const declared = this.options.volumeGroup;
+    return declared !== undefined && m[1] === declared && this.imageDataVolumeGroupDir() !== declared;
+  }
+
+  private imageDataVolumeGroupDir(): string | undefined {
+    return this.imageData ? VGDATA_FILE.exec(this.imageData.source)?.[1] : undefined;
   }
 
   private take(entry: BffEntry & { readonly data?: Uint8Array }): void {
@@ -281,6 +287,7 @@ export class ContentInspector {
       problems: parsed.ok ? [] : parsed.problems.slice(0, MAX_PROBLEMS_KEPT),
     };
     // Its file systems follow it in the archive (mksysb puts it first): note their directories as they pass.
+    this.mountPoints.clear();
     for (const mountPoint of summary.fileSystems)
       this.mountPoints.set(archivePath(mountPoint === '/' ? '.' : mountPoint), { mountPoint, seen: false });
   }
@@ -288,7 +295,7 @@ export class ContentInspector {
   /** The VG whose files a savevg must hold: the one given, else the one its archive names. */
   private savevgVolumeGroup(): string {
     if (this.options.volumeGroup) return this.options.volumeGroup;
-    const fromImageData = this.imageData ? VGDATA_FILE.exec(this.imageData.source)?.[1] : undefined;
+    const fromImageData = this.imageDataVolumeGroupDir();
     if (fromImageData) return fromImageData;
     for (const path of this.vgdata.keys()) {
       const m = VGDATA_FILE.exec(path);
