@@ -10,3 +10,9 @@ export {
   readArchive,
 } from './reader.js';
 export type * from './types.js';
+export {
+  type BffWriteEntry,
+  BffWriteError,
+  BffWriter,
+  type BffWriterOptions,
+} from './writer.js';
