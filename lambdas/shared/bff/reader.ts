@@ -54,7 +54,8 @@ export const NameX = {
   /**
    * The header's spare word (the struct's tail padding). No public source shows how AIX records
    * sizes of 4 GiB and more; this code keeps the high 32 bits of size (and of dsize, which equals
-   * size for a plain record) there. Unverified against an AIX-written archive: see the module README.
+   * size for a plain record) there, and the writer does the same. Unverified against an AIX-written
+   * archive: a real image with such a file would settle it.
    */
   sizeHigh: 60,
 } as const;
