@@ -2,13 +2,18 @@
 // History, retention, freshness, reports and the CLI all read images through their records, so the
 // schema is versioned and every record is parsed (never cast) on the way in. Pure: no AWS SDK.
 import { z } from 'zod';
-import { AnomalySchema, VerdictSchema } from './anomaly.js';
+import { AnomalyCodeSchema, AnomalySchema, VerdictSchema } from './anomaly.js';
 import { HostNameSchema, ImageKindSchema } from './catalog-keys.js';
 import { LsmksysbReportSchema } from './lsmksysb.js';
 import { LogOutcomeSchema } from './mksysb-log.js';
 import type { HistoryEntry } from './size-history.js';
 
-export const IMAGE_RECORD_SCHEMA_VERSION = 1;
+/**
+ * The version verify writes. 2 added `content` (the check of the stored bytes); version-1 records,
+ * written before it, are still read (as records whose content was never checked), so the history of
+ * a store that predates the content check keeps working. Records are never rewritten.
+ */
+export const IMAGE_RECORD_SCHEMA_VERSION = 2;
 
 const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
 const hex = (length: number) =>
@@ -30,37 +35,78 @@ export type LogVerdict = z.infer<typeof LogVerdictSchema>;
 export const TimingsSchema = z.record(z.string(), z.number().nonnegative());
 export type Timings = z.infer<typeof TimingsSchema>;
 
+/** What reading the stored object found (inspect-image, judged by verify): the evidence, not the claim. */
+export const ContentCheckSchema = z
+  .object({
+    /** When the stored bytes were read. */
+    checkedAt: isoDate,
+    /** Every stored byte was read and walked; false when the check ran out of time (CONTENT_UNVERIFIED). */
+    complete: z.boolean(),
+    bytesRead: z.number().int().nonnegative(),
+    /** SHA-256 of the bytes S3 holds; null when they were not all read. */
+    sha256: hex(64).nullable(),
+    /** Archive entries read (all types), and how many of them are regular files. */
+    entries: z.number().int().nonnegative(),
+    files: z.number().int().nonnegative(),
+    /** The anomaly codes the content check raised (empty: the stored bytes agree with every claim). */
+    codes: z.array(AnomalyCodeSchema),
+    /** The vault's table of contents with byte offsets (lambdas/shared/bff/toc-index.ts), when written. */
+    indexKey: z.string().startsWith('images/').nullable(),
+  })
+  .strict();
+export type ContentCheck = z.infer<typeof ContentCheckSchema>;
+
+const RecordFields = {
+  host: HostNameSchema,
+  kind: ImageKindSchema,
+  volumeGroup: z.string().min(1),
+  /** The run's date (ISO). */
+  date: isoDate,
+  key: z.string().startsWith('images/'),
+  sizeBytes: z.number().int().nonnegative(),
+  /** SHA-256 the host computed before the upload: what a restore checks the download against. */
+  sha256: hex(64).nullable(),
+  /** The MD5 of each part as the transfer step computed it (S3 part ETags when not SSE-KMS). */
+  partMd5s: z.array(hex(32)),
+  /** The multipart ETag S3 reported, `<md5 of the part md5s>-<parts>`, when known. */
+  etag: z.string().nullable(),
+  osLevel: z.string().nullable(),
+  lsmksysb: LsmksysbReportSchema.nullable(),
+  log: LogVerdictSchema.nullable(),
+  anomalies: z.array(AnomalySchema),
+  verdict: VerdictSchema,
+  timings: TimingsSchema,
+  runId: z.string().min(1),
+  verifiedAt: isoDate,
+};
+
+/** The record verify writes today. */
 export const ImageRecordSchema = z
   .object({
     schemaVersion: z.literal(IMAGE_RECORD_SCHEMA_VERSION),
-    host: HostNameSchema,
-    kind: ImageKindSchema,
-    volumeGroup: z.string().min(1),
-    /** The run's date (ISO). */
-    date: isoDate,
-    key: z.string().startsWith('images/'),
-    sizeBytes: z.number().int().nonnegative(),
-    /** SHA-256 the host computed before the upload: what a restore checks the download against. */
-    sha256: hex(64).nullable(),
-    /** The MD5 of each part as the transfer step computed it (S3 part ETags when not SSE-KMS). */
-    partMd5s: z.array(hex(32)),
-    /** The multipart ETag S3 reported, `<md5 of the part md5s>-<parts>`, when known. */
-    etag: z.string().nullable(),
-    osLevel: z.string().nullable(),
-    lsmksysb: LsmksysbReportSchema.nullable(),
-    log: LogVerdictSchema.nullable(),
-    anomalies: z.array(AnomalySchema),
-    verdict: VerdictSchema,
-    timings: TimingsSchema,
-    runId: z.string().min(1),
-    verifiedAt: isoDate,
+    ...RecordFields,
+    /** The check of the stored bytes; null when the image was never inspected. */
+    content: ContentCheckSchema.nullable(),
   })
   .strict();
-export type ImageRecord = z.infer<typeof ImageRecordSchema>;
+
+/** A record in the version verify writes today. */
+export type CurrentImageRecord = z.infer<typeof ImageRecordSchema>;
+
+/** A record written before the content check (version 1): read as one whose content was never checked. */
+const ImageRecordV1Schema = z
+  .object({ schemaVersion: z.literal(1), ...RecordFields })
+  .strict()
+  .transform((record) => ({ ...record, content: null }));
+
+const StoredImageRecordSchema = z.union([ImageRecordSchema, ImageRecordV1Schema]);
+
+/** A record as read from a store: the current version, or an older one with what it lacks set to null. */
+export type ImageRecord = z.infer<typeof StoredImageRecordSchema>;
 
 export type RecordParseResult = { ok: true; record: ImageRecord } | { ok: false; problem: string };
 
-/** Parses a record's JSON text; a problem names the key and the first bad field. */
+/** Parses a record's JSON text, of any version still read; a problem names the key and the first bad field. */
 export function parseImageRecord(text: string, key: string): RecordParseResult {
   let json: unknown;
   try {
@@ -68,7 +114,9 @@ export function parseImageRecord(text: string, key: string): RecordParseResult {
   } catch {
     return { ok: false, problem: `${key}: not JSON` };
   }
-  const parsed = ImageRecordSchema.safeParse(json);
+  // The version picks the schema, so a problem names the field of the version the record claims.
+  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+  const parsed = (version === 1 ? ImageRecordV1Schema : ImageRecordSchema).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || '(record)';
@@ -79,6 +127,7 @@ export function parseImageRecord(text: string, key: string): RecordParseResult {
   return { ok: true, record: parsed.data };
 }
 
+/** The record's JSON text, in the current version: verify writes only that (an old record is never rewritten). */
 export function renderImageRecord(record: ImageRecord): string {
   return `${JSON.stringify(ImageRecordSchema.parse(record), null, 2)}\n`;
 }

@@ -1,5 +1,6 @@
 // verify's contract: the facts the workflow has about one uploaded image, the verdict it gets back, the env.
 import { z } from 'zod';
+import { InspectImageOutputSchema } from '../inspect-image/schema.js';
 import { AnomalySchema, VerdictSchema } from '../shared/anomaly.js';
 import { HostNameSchema, ImageKindSchema, RunIdSchema } from '../shared/catalog-keys.js';
 import { TimingsSchema } from '../shared/image-record.js';
@@ -22,6 +23,11 @@ export const VerifyInputSchema = z.object({
   osLevel: z.string().nullable().default(null),
   timings: TimingsSchema.default({}),
   tocFileCount: z.number().int().nonnegative().nullable().default(null),
+  /**
+   * What inspect-image read from the stored object. The workflow always passes it; optional only so
+   * a caller that predates the content check still gets a verdict — CONTENT_UNVERIFIED, never PASS.
+   */
+  content: InspectImageOutputSchema.optional(),
 });
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;
 

@@ -1,12 +1,16 @@
 // verify: judges one uploaded image from what was said about it — its `lsmksysb -lf` listing, its
-// run log, its size against the host's own history (read from the catalog records) — and writes its
-// record, which is what makes it an image in the catalog. It reads only small objects: its S3 calls
-// and time do not grow with the image.
+// run log, its size against the host's own history (read from the catalog records) — and from what
+// inspect-image found in the stored bytes (checksum, archive, boot files: judgeContent), and writes
+// its record, which is what makes it an image in the catalog. It reads only small objects itself:
+// its S3 calls and time do not grow with the image.
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listHostRecords, listObjects, readText, writeRecord } from '../catalog/catalog.js';
 import { storeCall } from '../catalog/store-error.js';
 import { parseTransferReport } from '../catalog/transfer-report.js';
 import { parseWith } from '../catalog/validation.js';
+import type { InspectImageOutput } from '../inspect-image/schema.js';
+import { type Anomaly, anomaly, formatBytes, verdictOf } from '../shared/anomaly.js';
+import { type ContentClaims, judgeContent } from '../shared/bff/content-check.js';
 import {
   dayOf,
   hostPrefix,
@@ -15,7 +19,12 @@ import {
   sidecarKey,
   transferReportKey,
 } from '../shared/catalog-keys.js';
-import { historyEntryOf, IMAGE_RECORD_SCHEMA_VERSION, type ImageRecord } from '../shared/image-record.js';
+import {
+  type ContentCheck,
+  historyEntryOf,
+  IMAGE_RECORD_SCHEMA_VERSION,
+  type ImageRecord,
+} from '../shared/image-record.js';
 import type { VerificationPolicy } from '../shared/policy.js';
 import { judgeImage } from '../shared/verdict.js';
 import { type VerifyInput, VerifyInputSchema, type VerifyOutput, VerifyOutputSchema } from './schema.js';
@@ -101,6 +110,23 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     { historyProblems: history.problems.map((p) => p.problem) },
   );
 
+  // The claims above are judged against the evidence: what the stored bytes hold.
+  const stored = judgeStoredContent(
+    input.content,
+    {
+      kind: input.kind,
+      volumeGroup: ref.volumeGroup,
+      hostSha256: input.sha256,
+      sizeBytes: input.sizeBytes,
+      logFilesBackedUp: judgement.log?.filesBackedUp ?? null,
+      lsmksysb: judgement.lsmksysb,
+    },
+    deps.policy,
+    key,
+  );
+  const anomalies = [...judgement.anomalies, ...stored.anomalies];
+  const verdict = verdictOf(anomalies);
+
   let partMd5s: string[] = [];
   if (reportText !== null) {
     try {
@@ -129,16 +155,68 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
       reasons: judgement.log.reasons,
       filesBackedUp: judgement.log.filesBackedUp,
     },
-    anomalies: judgement.anomalies,
-    verdict: judgement.verdict,
+    anomalies,
+    verdict,
     timings: { ...input.timings, verifySeconds: (finished.getTime() - started.getTime()) / 1000 },
     runId: input.runId,
     verifiedAt: finished.toISOString(),
+    content: stored.check,
   };
   const recordKey = await writeRecord(store, record);
-  return parseWith(
-    VerifyOutputSchema,
-    { verdict: judgement.verdict, anomalies: judgement.anomalies, recordKey },
-    'verify output',
-  );
+  return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');
+}
+
+export interface StoredContentJudgement {
+  readonly anomalies: Anomaly[];
+  /** What goes into the record; null when the stored bytes were never read. */
+  readonly check: ContentCheck | null;
+}
+
+/**
+ * The stored bytes against the claims (judgeContent). An image is PASS only once its bytes were read
+ * to the end: no inspection, or one the deadline cut short, is CONTENT_UNVERIFIED (warn).
+ */
+export function judgeStoredContent(
+  inspection: InspectImageOutput | undefined,
+  claims: ContentClaims,
+  policy: VerificationPolicy,
+  key: string,
+): StoredContentJudgement {
+  if (!inspection)
+    return {
+      anomalies: [
+        anomaly(
+          'CONTENT_UNVERIFIED',
+          'warn',
+          `the stored bytes of ${key} were never read: its checksum and archive are the host's word only`,
+          { bytesRead: 0, sizeBytes: claims.sizeBytes },
+        ),
+      ],
+      check: null,
+    };
+  const report = inspection.content;
+  const anomalies = inspection.complete
+    ? judgeContent(report, claims, policy)
+    : [
+        anomaly(
+          'CONTENT_UNVERIFIED',
+          'warn',
+          `only ${formatBytes(report.bytesRead)} of the ${formatBytes(claims.sizeBytes)} stored were read before the content check's deadline (${inspection.seconds} s): checksum and archive not verified`,
+          { bytesRead: report.bytesRead, sizeBytes: claims.sizeBytes, seconds: inspection.seconds },
+        ),
+      ];
+  return {
+    anomalies,
+    check: {
+      checkedAt: inspection.checkedAt,
+      complete: inspection.complete,
+      bytesRead: report.bytesRead,
+      // The hash of part of the object is no checksum of it.
+      sha256: inspection.complete ? report.sha256 : null,
+      entries: report.entries,
+      files: report.files,
+      codes: [...new Set(anomalies.map((a) => a.code))],
+      indexKey: inspection.indexKey,
+    },
+  };
 }

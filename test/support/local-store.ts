@@ -7,8 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { recordKey } from '../../lambdas/shared/catalog-keys.js';
+import { contentIndexKey, recordKey } from '../../lambdas/shared/catalog-keys.js';
 import {
+  type ContentCheck,
+  type CurrentImageRecord,
   IMAGE_RECORD_SCHEMA_VERSION,
   type ImageRecord,
   renderImageRecord,
@@ -51,14 +53,19 @@ export function countCalls(client: S3Client): S3Call[] {
 const MiB = 1024 * 1024;
 const DAY_MS = 86_400_000;
 
-/** A record as verify writes it, with sensible defaults for what a test does not care about. */
-export function makeRecord(fields: Partial<ImageRecord> & Pick<ImageRecord, 'host' | 'date'>): ImageRecord {
+/**
+ * A record as verify writes it, with sensible defaults for what a test does not care about: by default
+ * its stored bytes were read and agreed with everything (`content`), as a PASS image's must have.
+ */
+export function makeRecord(
+  fields: Partial<CurrentImageRecord> & Pick<CurrentImageRecord, 'host' | 'date'>,
+): CurrentImageRecord {
   const kind = fields.kind ?? 'mksysb';
   const volumeGroup = fields.volumeGroup ?? 'rootvg';
   const day = fields.date.slice(0, 10);
   const name =
     kind === 'mksysb' ? `${fields.host}_mksysb_${day}` : `${fields.host}_savevg_${volumeGroup}_${day}`;
-  return {
+  const record: Omit<CurrentImageRecord, 'content'> = {
     schemaVersion: IMAGE_RECORD_SCHEMA_VERSION,
     kind,
     volumeGroup,
@@ -77,6 +84,20 @@ export function makeRecord(fields: Partial<ImageRecord> & Pick<ImageRecord, 'hos
     verifiedAt: fields.date,
     ...fields,
   };
+  const content: ContentCheck | null =
+    fields.content !== undefined
+      ? fields.content
+      : {
+          checkedAt: fields.date,
+          complete: true,
+          bytesRead: record.sizeBytes,
+          sha256: record.sha256,
+          entries: 1200,
+          files: 1000,
+          codes: [],
+          indexKey: contentIndexKey(record.key),
+        };
+  return { ...record, content };
 }
 
 /** Writes a record and (unless told otherwise) a stand-in image object of `imageBytes` bytes. */

@@ -7,7 +7,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
+import type { InspectImageOutput } from '../../../lambdas/inspect-image/schema.js';
+import { type ImageRecord, renderImageRecord } from '../../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../../lambdas/shared/policy.js';
 import { verifyImage } from '../../../lambdas/verify/verify.js';
 import { lsmksysbListing, makeRecord, SUCCESS_LOG } from '../../support/local-store.js';
@@ -19,6 +20,39 @@ const KEY = 'images/lpar01/lpar01_mksysb_2026-11-23';
 const EARLIER = ['2026-11-09', '2026-11-16'].map((day) =>
   makeRecord({ host: 'lpar01', date: `${day}T02:00:00.000Z`, sizeBytes: 6 * GiB }),
 );
+/** What inspect-image answers for a sound image that agrees with every claim below. */
+const INSPECTED: InspectImageOutput = {
+  complete: true,
+  sizeBytes: 6 * GiB,
+  content: {
+    bytesRead: 6 * GiB,
+    sha256: 'c'.repeat(64),
+    entries: 80239,
+    files: 71002,
+    directories: 9237,
+    contentBytes: 5 * GiB,
+    complete: true,
+    problem: null,
+    volumeGroup: 'rootvg',
+    bootFiles: {
+      present: [
+        './bosinst.data',
+        './image.data',
+        './unix',
+        './sbin/rc.boot',
+        './etc/inittab',
+        './etc/filesystems',
+      ],
+      missing: [],
+      empty: [],
+    },
+    imageData: null,
+    index: { entries: 80239, complete: true },
+  },
+  indexKey: `${KEY}.index.gz`,
+  checkedAt: TODAY,
+  seconds: 41.5,
+};
 const event = {
   runId: 'run-2026-11-23',
   host: 'lpar01',
@@ -27,7 +61,10 @@ const event = {
   key: KEY,
   sizeBytes: 6 * GiB,
   sha256: 'c'.repeat(64),
+  content: INSPECTED,
 };
+const written = (mock: S3Mock) =>
+  JSON.parse(String(mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Body)) as ImageRecord;
 const objects: Record<string, string> = {
   [`${KEY}.lsmksysb`]: lsmksysbListing(TODAY, { backupMB: 6144, shrinkMB: 5000 }),
   [`${KEY}.log`]: SUCCESS_LOG,
@@ -80,6 +117,67 @@ describe('verify', () => {
       written: `${KEY}.record.json`,
       verdict: 'PASS',
       imageReads: 0,
+    });
+  });
+
+  it('stores in the record what the stored bytes showed: when, how much, their SHA-256, entries, index', async () => {
+    await verifyImage(event, deps);
+    expect(written(s3).content).toEqual({
+      checkedAt: TODAY,
+      complete: true,
+      bytesRead: 6 * GiB,
+      sha256: 'c'.repeat(64),
+      entries: 80239,
+      files: 71002,
+      codes: [],
+      indexKey: `${KEY}.index.gz`,
+    });
+  });
+
+  it('fails an image whose stored bytes are not what the host hashed (CHECKSUM_MISMATCH)', async () => {
+    const out = await verifyImage({ ...event, sha256: 'd'.repeat(64) }, deps);
+    expect({ verdict: out.verdict, codes: out.anomalies.map((a) => a.code) }).toEqual({
+      verdict: 'FAIL',
+      codes: ['CHECKSUM_MISMATCH'],
+    });
+    expect(written(s3).content?.codes).toEqual(['CHECKSUM_MISMATCH']);
+  });
+
+  it('never passes an image whose stored bytes were not read: CONTENT_UNVERIFIED, content null', async () => {
+    const { content: _content, ...withoutContent } = event;
+    const out = await verifyImage(withoutContent, deps);
+    expect({
+      verdict: out.verdict,
+      codes: out.anomalies.map((a) => a.code),
+      content: written(s3).content,
+    }).toEqual({
+      verdict: 'WARN',
+      codes: ['CONTENT_UNVERIFIED'],
+      content: null,
+    });
+  });
+
+  it('never passes an image the content check could not finish before its deadline', async () => {
+    const late = {
+      ...INSPECTED,
+      complete: false,
+      indexKey: null,
+      content: { ...INSPECTED.content, bytesRead: 2 * GiB, complete: false },
+    };
+    const out = await verifyImage({ ...event, content: late }, deps);
+    expect({
+      verdict: out.verdict,
+      codes: out.anomalies.map((a) => a.code),
+      evidence: out.anomalies[0]?.evidence,
+      stored: written(s3).content && {
+        complete: written(s3).content?.complete,
+        sha256: written(s3).content?.sha256,
+      },
+    }).toEqual({
+      verdict: 'WARN',
+      codes: ['CONTENT_UNVERIFIED'],
+      evidence: { bytesRead: 2 * GiB, sizeBytes: 6 * GiB, seconds: 41.5 },
+      stored: { complete: false, sha256: null },
     });
   });
 
