@@ -4,6 +4,7 @@
 // alarms — and holds the cdk-nag acknowledgements that need a view of the whole (each with its reason).
 import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { CONTENT_INDEX_SUFFIX } from '../lambdas/shared/catalog-keys.js';
 import type { DeployConfig } from './config.js';
 import { Alerts } from './constructs/alerts.js';
 import { BackupWorkflow } from './constructs/backup-workflow.js';
@@ -119,5 +120,11 @@ export class MksysbVault extends Construct {
           reason: `${action} is how the CDK grant methods (grantRead/grantPut/grantDelete) name the object and key actions; the resources are the image bucket prefixes and its key only.`,
         })),
       );
+    const inspect = this.workflow.functions.find((f) => f.handlerName === 'inspect-image');
+    if (inspect)
+      Validations.of(inspect).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${bucket}/images/*${CONTENT_INDEX_SUFFIX}]`,
+        reason: `The content index beside each image (<image>${CONTENT_INDEX_SUFFIX}, lambdas/shared/catalog-keys.ts) is named per host and date: s3:PutObject alone, on those keys only, for the function that writes it from the stored bytes.`,
+      });
   }
 }

@@ -4,8 +4,9 @@
 // - per host: load-fleet (this host's parameters and history) → preflight, backup (SSM SendCommand,
 //   then a Wait/await-command/Choice loop whose waits come from the expected duration, so a one-hour
 //   mksysb costs a few polls) → for each image (mksysb, then each savevg): prepare-upload → transfer
-//   (SSM) → complete-upload → verify → notify. Every failure is caught: record-failure (outcome,
-//   anomaly, upload aborted) → notify, and the execution still succeeds with the host's FAIL line.
+//   (SSM) → complete-upload → inspect-image (reads the stored bytes) → verify → notify. Every failure
+//   is caught: record-failure (outcome, anomaly, upload aborted) → notify, and the execution still
+//   succeeds with the host's FAIL line.
 // - freshness: load-fleet → freshness → notify.
 // Every state's payload stays small: host names through the weekly Map, one result line per host back
 // (lambdas/shared/run-summary.ts), trimmed SDK results (ResultSelector), never command output.
@@ -17,6 +18,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { CONTENT_INDEX_SUFFIX } from '../../lambdas/shared/catalog-keys.js';
 import { PREFLIGHT_EXPECTED_SECONDS } from '../../lambdas/shared/command-poll.js';
 import { type DeployConfig, partSizeBytes } from '../config.js';
 import { EXECUTION_TIMEOUT_SECONDS, HOST_STEPS, type HostStep } from '../host-scripts/index.js';
@@ -31,6 +33,13 @@ export type WorkflowKind = 'weekly' | 'host' | 'freshness';
 export const DELIVERY_TIMEOUT_SECONDS = 600;
 /** Images of one host uploaded at once (the mksysb and its savevg images share the relay's link). */
 export const IMAGE_CONCURRENCY = 2;
+/**
+ * inspect-image hashes and walks every stored byte: CPU-bound, so it gets one full vCPU (Lambda gives
+ * a whole vCPU at 1,769 MB); its memory use is bounded by the ranges in flight, not by the image.
+ */
+export const INSPECT_MEMORY_MB = 1769;
+/** The longest a Lambda may run: an image it cannot read in this time is CONTENT_UNVERIFIED, never skipped. */
+export const INSPECT_TIMEOUT = Duration.minutes(15);
 
 export interface BackupWorkflowProps {
   readonly config: DeployConfig;
@@ -56,6 +65,7 @@ const FUNCTIONS: Readonly<Record<HandlerName, string>> = {
   'await-command': 'Polls an SSM host step and says how long to wait before the next poll',
   'prepare-upload': 'Creates the multipart upload and the presigned part URL manifest',
   'complete-upload': 'Completes the multipart upload and checks it against the host report',
+  'inspect-image': 'Reads the stored image once: its SHA-256, its archive, its content index',
   verify: 'Judges an uploaded image and writes its catalog record',
   'record-failure': 'Records a host failure, maps it to an anomaly, aborts its open upload',
   notify: 'Publishes one SNS message per anomaly; returns the host result line',
@@ -114,6 +124,7 @@ export class BackupWorkflow extends Construct {
         URL_EXPIRY_SECONDS: String(config.transfer.urlExpirySeconds),
       },
       'complete-upload': { BUCKET: bucket.bucketName },
+      'inspect-image': { BUCKET: bucket.bucketName },
       verify: { BUCKET: bucket.bucketName, VERIFICATION_POLICY: JSON.stringify(config.verification) },
       'record-failure': { BUCKET: bucket.bucketName },
       notify: { TOPIC_ARN: topic.topicArn, MIN_SEVERITY: config.alerts.minSeverity },
@@ -134,7 +145,9 @@ export class BackupWorkflow extends Construct {
       'run-report': Duration.minutes(5),
       'prepare-upload': Duration.minutes(2),
       'complete-upload': Duration.minutes(15),
+      'inspect-image': INSPECT_TIMEOUT,
     };
+    const memory: Partial<Record<HandlerName, number>> = { 'inspect-image': INSPECT_MEMORY_MB };
     const made = {} as Record<HandlerName, HandlerFunction>;
     for (const name of Object.keys(FUNCTIONS) as HandlerName[]) {
       const f = new HandlerFunction(this, `${pascal(name)}Function`, {
@@ -142,6 +155,7 @@ export class BackupWorkflow extends Construct {
         description: `mksysb-vault ${name}: ${FUNCTIONS[name]}`,
         environment: environment[name],
         timeout: timeouts[name],
+        memorySize: memory[name],
         logRetention: this.props.logRetention,
       });
       (f.function.node.defaultChild as CfnResource).addMetadata(HANDLER_METADATA, name);
@@ -179,6 +193,17 @@ export class BackupWorkflow extends Construct {
     bucket.grantRead(f['complete-upload'], 'uploads/*');
     bucket.grantPut(f['complete-upload'], 'quarantine/*');
     bucket.grantDelete(f['complete-upload'], 'images/*');
+    // inspect-image reads the stored images and writes only the vault's content index beside them:
+    // plain s3:PutObject on `*.index.gz` (no retention, legal hold, tagging or delete), and the KMS
+    // data key that SSE-KMS needs for that PUT.
+    bucket.grantRead(f['inspect-image'], 'images/*');
+    f['inspect-image'].role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(`images/*${CONTENT_INDEX_SUFFIX}`)],
+      }),
+    );
+    bucket.encryptionKey?.grant(f['inspect-image'], 'kms:GenerateDataKey');
     bucket.grantReadWrite(f.verify, 'images/*');
     bucket.grantRead(f.verify, 'uploads/*');
     bucket.grantPut(f['record-failure'], 'runs/*');
@@ -385,7 +410,8 @@ export class BackupWorkflow extends Construct {
     );
     recordFailure.addCatch(failureUnrecorded, { resultPath: '$.recordError' }).next(notifyFailure);
 
-    // One image: prepare-upload → transfer → complete-upload → verify; failures end in record-failure.
+    // One image: prepare-upload → transfer → complete-upload → inspect-image → verify; failures end in
+    // record-failure.
     const imageId = {
       ...id,
       kind: str('$.image.kind'),
@@ -459,6 +485,21 @@ export class BackupWorkflow extends Construct {
       { resultPath: sfn.JsonPath.DISCARD },
     );
     complete.addCatch(recordUploadFailure, { resultPath: '$.error' });
+    // What the host said is a claim; what S3 holds is the evidence: the stored bytes, read once.
+    const inspect = this.invoke(
+      'InspectImage',
+      'inspect-image',
+      {
+        ...imageId,
+        key: str('$.upload.key'),
+        sizeBytes: num('$.image.sizeBytes'),
+      },
+      {
+        resultPath: '$.content',
+        comment: 'Streams the stored object: its SHA-256, its archive walked to the end, its content index',
+      },
+    );
+    inspect.addCatch(recordUploadFailure, { resultPath: '$.error' });
     const verify = this.invoke(
       'Verify',
       'verify',
@@ -469,7 +510,12 @@ export class BackupWorkflow extends Construct {
         sha256: str('$.image.sha256'),
         osLevel: str('$.image.osLevel'),
         tocFileCount: num('$.image.tocFileCount'),
-        timings: { backup: num('$.image.backupSeconds'), transfer: num('$.poll.seconds') },
+        content: sfn.JsonPath.objectAt('$.content'),
+        timings: {
+          backup: num('$.image.backupSeconds'),
+          transfer: num('$.poll.seconds'),
+          inspect: num('$.content.seconds'),
+        },
       },
       {
         resultSelector: {
@@ -497,7 +543,7 @@ export class BackupWorkflow extends Construct {
       transfer,
       { expectedSeconds: num('$.image.transferExpectedSeconds') },
       recordUploadFailure,
-      complete.next(verify),
+      complete.next(inspect).next(verify),
     );
     const images = new sfn.Map(this, 'UploadImages', {
       comment: 'Each image the backup made (mksysb first, then savevg): upload and verify',

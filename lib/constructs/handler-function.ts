@@ -15,6 +15,7 @@ export type HandlerName =
   | 'await-command'
   | 'prepare-upload'
   | 'complete-upload'
+  | 'inspect-image'
   | 'verify'
   | 'record-failure'
   | 'notify'

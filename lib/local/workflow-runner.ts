@@ -23,6 +23,8 @@ import { completeUpload } from '../../lambdas/complete-upload/complete-upload.js
 import { CompleteUploadEnvSchema } from '../../lambdas/complete-upload/schema.js';
 import { checkFreshness } from '../../lambdas/freshness/freshness.js';
 import { FreshnessEnvSchema } from '../../lambdas/freshness/schema.js';
+import { inspectImage } from '../../lambdas/inspect-image/inspect-image.js';
+import { InspectImageEnvSchema } from '../../lambdas/inspect-image/schema.js';
 import { loadFleet } from '../../lambdas/load-fleet/load-fleet.js';
 import { LoadFleetEnvSchema } from '../../lambdas/load-fleet/schema.js';
 import { notify } from '../../lambdas/notify/notify.js';
@@ -419,6 +421,12 @@ export class LocalWorkflow {
     };
   }
 
+  /** A function's Timeout in the template (Lambda's default, 3 s, when it has none). */
+  private functionTimeoutSeconds(fn: LocalFunction): number {
+    const timeout = this.options.template.Resources[fn.logicalId]?.Properties?.Timeout;
+    return typeof timeout === 'number' ? timeout : 3;
+  }
+
   /** The real logic module of a handler, with the local clients, its template environment and the clock. */
   private lambda(fn: LocalFunction, clock: VirtualClock): Handler {
     const env = fn.environment;
@@ -461,6 +469,23 @@ export class LocalWorkflow {
       case 'complete-upload': {
         const e = parseWith(CompleteUploadEnvSchema, env, what);
         return (event) => completeUpload(event, { s3, bucket: e.BUCKET });
+      }
+      case 'inspect-image': {
+        const e = parseWith(InspectImageEnvSchema, env, what);
+        // The real deadline is the function's timeout, counted on the wall clock: reading bytes takes
+        // real time, which the virtual clock does not see.
+        const timeoutMs = this.functionTimeoutSeconds(fn) * 1000;
+        return (event) => {
+          const deadline = Date.now() + timeoutMs;
+          return inspectImage(event, {
+            s3,
+            bucket: e.BUCKET,
+            rangeBytes: e.RANGE_BYTES,
+            rangesInFlight: e.RANGES_IN_FLIGHT,
+            now,
+            remainingMs: () => deadline - Date.now(),
+          });
+        };
       }
       case 'verify': {
         const e = parseWith(VerifyEnvSchema, env, what);

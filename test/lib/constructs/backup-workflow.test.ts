@@ -3,7 +3,7 @@
 // and asl-validator on each definition as the local runner resolves it.
 
 import { createRequire } from 'node:module';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -59,6 +59,21 @@ function states(kind: keyof ResolvedWorkflow['machines']): Map<string, State> {
   const found = new Map<string, State>();
   forEachState(resolved.machines[kind].definition, (name, state) => found.set(name, state));
   return found;
+}
+
+/** The logical id of a handler's role. */
+function roleOf(handler: string): string {
+  const fn = [...resolved.functions.values()].find((f) => f.handler === handler);
+  const role = json.Resources[fn?.logicalId ?? '']?.Properties?.Role as { 'Fn::GetAtt': [string] };
+  return role['Fn::GetAtt'][0];
+}
+
+/** The IAM statements attached to a handler's role. */
+function statementsOf(handler: string) {
+  const role = roleOf(handler);
+  return statements().filter((s) =>
+    ((json.Resources[s.policy]?.Properties?.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === role),
+  );
 }
 
 /** Every IAM statement of the template, its resources resolved to strings. */
@@ -183,9 +198,83 @@ describe('BackupWorkflow', () => {
     expect(objectResources.length).toBeGreaterThan(0);
     expect(
       objectResources.filter(
-        (r) => !/^arn:aws:s3:::store-bucket\/(images|uploads|runs|quarantine)\/\*$/.test(r),
+        (r) =>
+          !/^arn:aws:s3:::store-bucket\/((images|uploads|runs|quarantine)\/\*|images\/\*\.index\.gz)$/.test(
+            r,
+          ),
       ),
     ).toEqual([]);
+  });
+
+  it('reads each stored image between CompleteUpload and Verify, its small result in $.content', () => {
+    const host = states('host');
+    const inspect = host.get('InspectImage') as State & {
+      Parameters: Record<string, unknown>;
+      Catch: { ErrorEquals: string[]; Next: string }[];
+    };
+    expect({
+      afterComplete: host.get('CompleteUpload')?.Next,
+      next: inspect.Next,
+      resultPath: inspect.ResultPath,
+      handler: resolved.functions.get(String(inspect.Resource))?.handler,
+      catch: inspect.Catch.map((c) => [c.ErrorEquals, c.Next]),
+    }).toEqual({
+      afterComplete: 'InspectImage',
+      next: 'Verify',
+      resultPath: '$.content',
+      handler: 'inspect-image',
+      catch: [[['States.ALL'], 'RecordUploadFailure']],
+    });
+    expect(inspect.Parameters).toMatchObject({
+      'key.$': '$.upload.key',
+      'sizeBytes.$': '$.image.sizeBytes',
+    });
+    expect(host.get('Verify')?.Parameters).toMatchObject({
+      'content.$': '$.content',
+    });
+  });
+
+  it('gives inspect-image one full vCPU (1,769 MB) and the longest Lambda timeout', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^mksysb-vault inspect-image: '),
+      MemorySize: 1769,
+      Timeout: 900,
+      Environment: { Variables: Match.objectLike({ BUCKET: Match.anyValue() }) },
+    });
+  });
+
+  it('lets inspect-image read images and put only content indexes (*.index.gz), never delete', () => {
+    const mine = statementsOf('inspect-image').filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+    const actions = mine.flatMap((s) => s.actions);
+    expect({
+      puts: mine.filter((s) => s.actions.some((a) => a.startsWith('s3:Put'))),
+      deletes: actions.filter((a) => /^s3:(Delete|\*)/.test(a)),
+      reads: mine.filter((s) => s.actions.includes('s3:GetObject*')).flatMap((s) => s.resources),
+    }).toEqual({
+      puts: [
+        {
+          actions: ['s3:PutObject'],
+          resources: ['arn:aws:s3:::store-bucket/images/*.index.gz'],
+          policy: expect.any(String),
+        },
+      ],
+      deletes: [],
+      reads: ['arn:aws:s3:::store-bucket', 'arn:aws:s3:::store-bucket/images/*'],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleOf('inspect-image') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:PutObject',
+            Resource: Match.objectLike({
+              'Fn::Join': Match.arrayWith([Match.arrayWith(['/images/*.index.gz'])]),
+            }),
+          }),
+          Match.objectLike({ Action: 'kms:GenerateDataKey' }),
+        ]),
+      },
+    });
   });
 
   it('gives await-command only ssm:GetCommandInvocation beyond its logs and traces', () => {
@@ -207,6 +296,7 @@ describe('BackupWorkflow', () => {
       'await-command',
       'complete-upload',
       'freshness',
+      'inspect-image',
       'load-fleet',
       'notify',
       'prepare-upload',
