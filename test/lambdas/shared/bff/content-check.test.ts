@@ -1,16 +1,23 @@
 // The content check: judgeContent on reports of sound and damaged images, and the ContentInspector on
 // archives built with the BFF writer (the same writer the simulated LPARs use).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   archivePath,
   BOOT_FILES,
   type ContentClaims,
+  ContentInspector,
+  type ContentInspectorOptions,
   type ContentReport,
   ContentReportSchema,
   judgeContent,
   savevgRequiredFiles,
 } from '../../../../lambdas/shared/bff/content-check.js';
+import { parseTocIndex } from '../../../../lambdas/shared/bff/toc-index.js';
+import type { BffEntryType } from '../../../../lambdas/shared/bff/types.js';
+import { BffWriter } from '../../../../lambdas/shared/bff/writer.js';
 import { parseLsmksysb } from '../../../../lambdas/shared/lsmksysb.js';
 
 const SHA = createHash('sha256').update('image').digest('hex');
@@ -260,5 +267,239 @@ describe('archivePath', () => {
 describe('ContentReportSchema', () => {
   it('accepts the report the judge is tested with', () => {
     expect(ContentReportSchema.parse(soundReport())).toEqual(soundReport());
+  });
+});
+
+// ---- The inspector on real archives, written with the BFF writer ----
+
+/** The composite rootvg image.data (test/fixtures/image-data/README.md): VG rootvg, file systems / and /usr. */
+const IMAGE_DATA = readFileSync(
+  fileURLToPath(
+    new URL('../../../fixtures/image-data/synthetic-composite-rootvg.image.data', import.meta.url),
+  ),
+  'utf8',
+);
+const text = (t: string) => new TextEncoder().encode(t);
+const MTIME = 1_795_000_000;
+
+interface Item {
+  readonly path: string;
+  readonly type: BffEntryType;
+  readonly data?: Uint8Array;
+  readonly linkTarget?: string;
+}
+
+const MODES: Record<BffEntryType, number> = {
+  file: 0o100644,
+  directory: 0o40755,
+  symlink: 0o120777,
+  other: 0o20666,
+};
+
+function archive(items: readonly Item[], pack = true): Uint8Array {
+  const writer = new BffWriter({ pack, date: MTIME });
+  const chunks: Uint8Array[] = [writer.volumeHeader()];
+  for (const i of items)
+    chunks.push(...writer.entry({ ...i, mode: MODES[i.type], uid: 0, gid: 0, mtime: MTIME }));
+  chunks.push(writer.end());
+  return Buffer.concat(chunks);
+}
+
+/** What mksysb writes first, then a few directories and the files a rootvg needs to boot. */
+function rootvgItems(): Item[] {
+  return [
+    { path: './bosinst.data', type: 'file', data: text('control_flow:\n    CONSOLE = Default\n') },
+    { path: './image.data', type: 'file', data: text(IMAGE_DATA) },
+    { path: './', type: 'directory' },
+    { path: './etc', type: 'directory' },
+    { path: './etc/filesystems', type: 'file', data: text('/:\n\tdev = /dev/hd4\n') },
+    { path: './etc/inittab', type: 'file', data: text('init:2:initdefault:\n') },
+    { path: './sbin', type: 'directory' },
+    { path: './sbin/rc.boot', type: 'file', data: text('#!/bin/ksh\n') },
+    { path: './unix', type: 'symlink', linkTarget: '/usr/lib/boot/unix_64' },
+    { path: './usr', type: 'directory' },
+    { path: './usr/lib/boot/unix_64', type: 'file', data: new Uint8Array(20_000).fill(7) },
+    { path: './usr/share/big.txt', type: 'file', data: text('the same line again\n'.repeat(2000)) },
+  ];
+}
+
+function inspect(bytes: Uint8Array, options: ContentInspectorOptions = { kind: 'mksysb' }, chunk = 997) {
+  const inspector = new ContentInspector(options);
+  for (let at = 0; at < bytes.length; at += chunk) inspector.push(bytes.subarray(at, at + chunk));
+  return { inspector, report: inspector.finish() };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+describe('ContentInspector', () => {
+  const bytes = archive(rootvgItems());
+  const { inspector, report } = inspect(bytes);
+
+  it('hashes the stored bytes and counts the entries of a sound archive', () => {
+    expect(report).toMatchObject({
+      bytesRead: bytes.length,
+      sha256: sha256(bytes),
+      entries: 12,
+      directories: 4,
+      complete: true,
+      problem: null,
+    });
+    expect(ContentReportSchema.safeParse(report).success).toBe(true);
+  });
+
+  it('finds every boot file of a rootvg image, the kernel by its link', () => {
+    expect(report.bootFiles).toEqual({
+      present: [
+        './bosinst.data',
+        './image.data',
+        './unix',
+        './sbin/rc.boot',
+        './etc/inittab',
+        './etc/filesystems',
+      ],
+      missing: [],
+      empty: [],
+    });
+  });
+
+  it('reads the image’s image.data: its volume group, logical volumes and file systems', () => {
+    expect(report.volumeGroup).toBe('rootvg');
+    expect(report.imageData).toEqual({
+      source: './image.data',
+      volumeGroup: 'rootvg',
+      logicalVolumes: ['hd5', 'hd6', 'hd4', 'hd2'],
+      fileSystems: ['/', '/usr'],
+      fileSystemsMissing: [],
+      problems: [],
+    });
+  });
+
+  it('gives the same report whatever the chunk size', () => {
+    for (const chunk of [1, 8, 4096, bytes.length])
+      expect(inspect(bytes, { kind: 'mksysb' }, chunk).report).toEqual(report);
+  });
+
+  it('passes a sound image whose claims agree', () => {
+    const c = claims({ sizeBytes: bytes.length, hostSha256: sha256(bytes), logFilesBackedUp: 12 });
+    expect(judgeContent(report, c)).toEqual([]);
+  });
+
+  it('writes an index whose offsets read each file straight from the stored bytes', () => {
+    const index = parseTocIndex(inspector.renderIndex('images/aix01/mksysb/aix01_mksysb_2026-11-23'));
+    expect(index).toMatchObject({
+      sha256: report.sha256,
+      imageKey: 'images/aix01/mksysb/aix01_mksysb_2026-11-23',
+    });
+    expect(index.entries.map((e) => e.path)).toEqual(rootvgItems().map((i) => i.path));
+    const inittab = index.entries.find((e) => e.path === './etc/inittab');
+    expect(inittab?.packed).toBe(false);
+    const at = inittab?.dataOffset ?? 0;
+    expect(new TextDecoder().decode(bytes.subarray(at, at + (inittab?.storedSize ?? 0)))).toBe(
+      'init:2:initdefault:\n',
+    );
+    expect(index.entries.find((e) => e.path === './usr/share/big.txt')?.packed).toBe(true);
+  });
+
+  it('reports a boot file that is missing and one that is empty', () => {
+    const items = rootvgItems()
+      .filter((i) => i.path !== './etc/inittab')
+      .map((i) => (i.path === './sbin/rc.boot' ? { ...i, data: new Uint8Array(0) } : i));
+    const found = inspect(archive(items)).report.bootFiles;
+    expect([found.missing, found.empty]).toEqual([['./etc/inittab'], ['./sbin/rc.boot']]);
+  });
+
+  it('reports a file system of image.data that has no directory in the archive', () => {
+    const items = rootvgItems().filter((i) => i.path !== './usr');
+    expect(inspect(archive(items)).report.imageData?.fileSystemsMissing).toEqual(['/usr']);
+  });
+
+  it('reports an archive cut short, and the judge fails it with the offset', () => {
+    const cut = bytes.subarray(0, bytes.length - 3000);
+    const r = inspect(cut).report;
+    expect(r).toMatchObject({ complete: false, bytesRead: cut.length, sha256: sha256(cut) });
+    expect(r.problem?.code).toBe('ARCHIVE_TRUNCATED');
+    const found = judgeContent(
+      r,
+      claims({ sizeBytes: cut.length, hostSha256: sha256(bytes), logFilesBackedUp: 12 }),
+    );
+    expect(found.map((a) => a.code)).toEqual(['CHECKSUM_MISMATCH', 'ARCHIVE_TRUNCATED']);
+    expect(found[1]?.evidence.offset).toBe(r.problem?.offset ?? -1);
+  });
+
+  it('reports damaged bytes in the middle of the archive as corrupt', () => {
+    const damaged = Uint8Array.from(bytes);
+    const inittab = parseTocIndex(inspector.renderIndex('k')).entries.find((e) => e.path === './etc/inittab');
+    damaged.fill(0xff, inittab?.headerOffset ?? 0, (inittab?.headerOffset ?? 0) + 16);
+    const r = inspect(damaged).report;
+    expect(r.problem?.code).toBe('ARCHIVE_CORRUPT');
+    expect(r.complete).toBe(false);
+  });
+
+  it('never throws on bytes that are not an archive at all', () => {
+    const r = inspect(text('this is not a backup archive, it is a text file'.repeat(50))).report;
+    expect(r.complete).toBe(false);
+    expect(r.problem).not.toBeNull();
+  });
+
+  it('finds a savevg image’s volume group and required files without being told the VG', () => {
+    const vgData = IMAGE_DATA.replaceAll('rootvg', 'datavg');
+    const items: Item[] = [
+      { path: './tmp/vgdata/vgdata.files', type: 'file', data: text('./tmp/vgdata/datavg/datavg.data\n') },
+      { path: './tmp/vgdata/datavg/filesystems', type: 'file', data: text('/data:\n\tdev = /dev/lv01\n') },
+      { path: './tmp/vgdata/datavg/datavg.data', type: 'file', data: text(vgData) },
+      { path: './', type: 'directory' },
+      { path: './usr', type: 'directory' },
+    ];
+    const r = inspect(archive(items, false), { kind: 'savevg' }).report;
+    expect(r.volumeGroup).toBe('datavg');
+    expect(r.bootFiles).toEqual({
+      present: ['./tmp/vgdata/datavg/datavg.data', './tmp/vgdata/datavg/filesystems'],
+      missing: [],
+      empty: [],
+    });
+    expect(
+      judgeContent(
+        r,
+        claims({
+          kind: 'savevg',
+          volumeGroup: 'datavg',
+          sizeBytes: r.bytesRead,
+          hostSha256: null,
+          logFilesBackedUp: null,
+          lsmksysb: null,
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('fails a savevg image that holds another volume group than the one declared', () => {
+    const items: Item[] = [
+      { path: './tmp/vgdata/datavg/filesystems', type: 'file', data: text('x') },
+      {
+        path: './tmp/vgdata/datavg/datavg.data',
+        type: 'file',
+        data: text(IMAGE_DATA.replaceAll('rootvg', 'datavg')),
+      },
+    ];
+    const r = inspect(archive(items, false), { kind: 'savevg', volumeGroup: 'appvg' }).report;
+    expect(r.bootFiles.missing).toEqual(['./tmp/vgdata/appvg/appvg.data', './tmp/vgdata/appvg/filesystems']);
+    const found = judgeContent(
+      r,
+      claims({
+        kind: 'savevg',
+        volumeGroup: 'appvg',
+        sizeBytes: r.bytesRead,
+        hostSha256: null,
+        logFilesBackedUp: null,
+        lsmksysb: null,
+      }),
+    );
+    expect(found.map((a) => `${a.code}:${a.severity}`)).toEqual([
+      'BOOT_FILES_MISSING:fail',
+      'CONTENT_MISMATCH:fail',
+    ]);
+    expect(found[1]?.message).toMatch(
+      /^\.\/tmp\/vgdata\/datavg\/datavg\.data in the image describes datavg, the savevg run was for appvg/,
+    );
   });
 });
