@@ -87,7 +87,7 @@ describe('retention planning', () => {
     expect(plan.delete.map((d) => d.key)).toEqual([unlocked.key]);
   });
 
-  it('deletes the image and its sidecars first and the record last', () => {
+  it("deletes the image, its sidecars and the vault's content index first and the record last", () => {
     const old = image('f', 400);
     const plan = planRetention([...weekly('f', 3), old], NOW, noMonthly);
     expect(plan.delete[0]?.objects).toEqual([
@@ -96,6 +96,7 @@ describe('retention planning', () => {
       `${old.key}.lsmksysb`,
       `${old.key}.filesets`,
       `${old.key}.toc.gz`,
+      `${old.key}.index.gz`,
       `${old.key}.record.json`,
     ]);
   });
