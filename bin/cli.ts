@@ -1,6 +1,7 @@
 // The `mksysb-vault` command line: one entry, one command per file under lib/cli/.
 import { type CliIo, type Command, cliClock, EXIT, UsageError } from '../lib/cli/command.js';
 import { historyCommand } from '../lib/cli/history.js';
+import { imageCommand } from '../lib/cli/image.js';
 import { reportCommand } from '../lib/cli/report.js';
 import { restoreKitCommand } from '../lib/cli/restore-kit.js';
 import { retentionCommand } from '../lib/cli/retention.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   retentionCommand,
   restoreKitCommand,
   verifyCommand,
+  imageCommand,
 ];
 
 function usage(): string {

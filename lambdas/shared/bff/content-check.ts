@@ -166,6 +166,8 @@ export class ContentInspector {
   private imageData: ImageDataFound | null = null;
   /** Archive name of each mount point image.data lists, and whether its directory was seen. */
   private readonly mountPoints = new Map<string, { mountPoint: string; seen: boolean }>();
+  /** Directories that passed before image.data was read (bounded like the vgdata names). */
+  private readonly dirsBeforeImageData = new Set<string>();
   private bytesRead = 0;
   private indexComplete = true;
   private lastEntry: string | null = null;
@@ -273,6 +275,9 @@ export class ContentInspector {
     if (entry.type === 'directory') {
       const mount = this.mountPoints.get(path);
       if (mount) mount.seen = true;
+      // Directories archived before image.data (`.` can come first) still count as its mount points.
+      else if (this.imageData === null && this.dirsBeforeImageData.size < MAX_VGDATA_NAMES)
+        this.dirsBeforeImageData.add(path);
     }
   }
 
@@ -288,8 +293,11 @@ export class ContentInspector {
     };
     // Its file systems follow it in the archive (mksysb puts it first): note their directories as they pass.
     this.mountPoints.clear();
-    for (const mountPoint of summary.fileSystems)
-      this.mountPoints.set(archivePath(mountPoint === '/' ? '.' : mountPoint), { mountPoint, seen: false });
+    for (const mountPoint of summary.fileSystems) {
+      const path = archivePath(mountPoint === '/' ? '.' : mountPoint);
+      this.mountPoints.set(path, { mountPoint, seen: this.dirsBeforeImageData.has(path) });
+    }
+    this.dirsBeforeImageData.clear();
   }
 
   /** The VG whose files a savevg must hold: the one given, else the one its archive names. */

@@ -1,0 +1,429 @@
+// `mksysb-vault image toc | extract | verify`: look inside an mksysb or savevg image without AIX.
+// The image is an AIX `backup` by-name archive; these commands read it with the project's own reader
+// (lambdas/shared/bff/), from a file on disk or from the store, and never need more memory than a
+// small window of it: the table of contents, one file's bytes, or the same content check the
+// pipeline runs on every stored image (checksum, complete archive, bootable rootvg).
+import {
+  closeSync,
+  createReadStream,
+  openSync,
+  readSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { readRanges } from '../../lambdas/inspect-image/ranged-read.js';
+import { type Anomaly, formatBytes, verdictOf } from '../../lambdas/shared/anomaly.js';
+import {
+  archivePath,
+  ContentInspector,
+  type ContentReport,
+  judgeContent,
+} from '../../lambdas/shared/bff/content-check.js';
+import { type BffEntry, BffReader, entryData } from '../../lambdas/shared/bff/index.js';
+import { parseTocIndex, type TocEntry } from '../../lambdas/shared/bff/toc-index.js';
+import { contentIndexKey } from '../../lambdas/shared/catalog-keys.js';
+import type { ImageRecord } from '../../lambdas/shared/image-record.js';
+import { parseLsmksysb } from '../../lambdas/shared/lsmksysb.js';
+import { classifyMksysbLog } from '../../lambdas/shared/mksysb-log.js';
+import {
+  type CliIo,
+  type Command,
+  EXIT,
+  parseOptions,
+  readUserFile,
+  table,
+  UsageError,
+  usageHostName,
+} from './command.js';
+import { readFleetView } from './fleet-view.js';
+import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
+
+const HELP = `Usage: mksysb-vault image <toc|extract|verify> ...
+
+Looks inside an mksysb or savevg image (an AIX backup-by-name archive) without AIX.
+
+  image toc FILE | --host H [--date D] [--json]
+      The image's table of contents: type, mode, size, date and name of every entry. For --host,
+      the vault's own index beside the stored image when it has one (a few KB read), else the image.
+  image extract FILE PATH [--out F]
+      One file's bytes, unpacked, to --out (mode and mtime kept) or to standard output.
+  image verify FILE [--sha256 HEX] [--log F] [--lsmksysb F] [--kind K] [--vg VG] | --host H [--date D]
+      The pipeline's content check: SHA-256 of the bytes, the archive read to its end, the entry
+      count against the log, image.data against the listing, the files a rootvg needs to boot.
+      For --host the claims (SHA-256, log, listing) are the ones stored with the image.
+
+Options:
+  --host H           an image in the store instead of a file (default: the newest image of H)
+  --date DAY         with --host: the image of that day (YYYY-MM-DD)
+  --kind KIND        mksysb (default) or savevg
+  --vg VG            the volume group of a savevg image (with --host: which series)
+  --json             print JSON
+  -h, --help         show this help
+
+${STORE_HELP}
+
+Exit status: 0 sound, 1 WARN, 2 damaged or not what was claimed (the anomaly codes are printed:
+CHECKSUM_MISMATCH, ARCHIVE_TRUNCATED, ARCHIVE_CORRUPT, CONTENT_MISMATCH, BOOT_FILES_MISSING),
+64 usage error or unreadable file, 69 store unreachable.`;
+
+const OPTIONS = {
+  ...STORE_OPTIONS,
+  host: { type: 'string' },
+  date: { type: 'string' },
+  kind: { type: 'string' },
+  vg: { type: 'string' },
+  sha256: { type: 'string' },
+  log: { type: 'string' },
+  lsmksysb: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseOptions<typeof OPTIONS>>['values'];
+
+/** The bytes of an image in order, from a file or the store, and what is known of it. */
+interface ImageSource {
+  /** For people: the file path or `s3://bucket/key`. */
+  readonly name: string;
+  readonly sizeBytes: number;
+  /** Feeds every byte, in order, to `consume`. */
+  read(consume: (chunk: Uint8Array) => void): Promise<void>;
+  /** Bytes [offset, offset + length). */
+  range(offset: number, length: number): Promise<Uint8Array>;
+}
+
+function fileSource(path: string): ImageSource {
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new UsageError(`${path}: not a file`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    readUserFile('image', path); // names why (no such file, permission denied)
+    throw error;
+  }
+  return {
+    name: path,
+    sizeBytes: size,
+    read: async (consume) => {
+      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
+        consume(chunk as Buffer);
+    },
+    range: async (offset, length) => {
+      const fd = openSync(path, 'r');
+      try {
+        const bytes = new Uint8Array(length);
+        let got = 0;
+        while (got < length) {
+          const n = readSync(fd, bytes, got, length - got, offset + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return bytes.subarray(0, got);
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+function storeSource(store: OpenStore, record: ImageRecord): ImageSource {
+  const source = {
+    s3: store.client,
+    bucket: store.bucket,
+    key: record.key,
+    sizeBytes: record.sizeBytes,
+    host: record.host,
+  };
+  return {
+    name: `s3://${store.bucket}/${record.key}`,
+    sizeBytes: record.sizeBytes,
+    read: async (consume) => {
+      const read = await readRanges(source, consume, {
+        rangeBytes: 8 * 1024 * 1024,
+        rangesInFlight: 4,
+        budgetMs: () => Number.POSITIVE_INFINITY,
+      });
+      if (!read.finished) throw new Error(`${source.key}: the read stopped at byte ${read.bytesRead}`);
+    },
+    range: async (offset, length) => {
+      if (length === 0) return new Uint8Array();
+      const got = await store.client.send(
+        new GetObjectCommand({
+          Bucket: store.bucket,
+          Key: record.key,
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
+      return (await got.Body?.transformToByteArray()) ?? new Uint8Array();
+    },
+  };
+}
+
+/** The record of the image --host/--date/--kind/--vg name; a UsageError lists what there is. */
+async function findImage(store: OpenStore, values: Values): Promise<ImageRecord> {
+  const host = usageHostName(values.host as string, '--host: ');
+  const kind = values.kind ?? 'mksysb';
+  const view = (await readFleetView(store, [host]))[0];
+  const series = (view?.records ?? []).filter(
+    (r) => r.kind === kind && (values.vg === undefined || r.volumeGroup === values.vg),
+  );
+  if (series.length === 0) throw new UsageError(`no ${kind} image of "${host}" in ${store.description}`);
+  const image = values.date ? series.find((r) => r.date.slice(0, 10) === values.date) : series[0];
+  if (!image)
+    throw new UsageError(
+      `${host} has no ${kind} image of ${values.date} (it has: ${series.map((r) => r.date.slice(0, 10)).join(', ')})`,
+    );
+  return image;
+}
+
+function checkOptions(values: Values, file: string | undefined, sub: string): void {
+  if ((file === undefined) === (values.host === undefined))
+    throw new UsageError(`give an image FILE or --host H (see "mksysb-vault image --help")`);
+  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))
+    throw new UsageError(`--date "${values.date}" is not a day (YYYY-MM-DD)`);
+  if (values.date !== undefined && values.host === undefined) throw new UsageError('--date goes with --host');
+  if (values.kind !== undefined && values.kind !== 'mksysb' && values.kind !== 'savevg')
+    throw new UsageError(`--kind must be mksysb or savevg, not "${values.kind}"`);
+  if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256))
+    throw new UsageError(`--sha256 "${values.sha256}" is not a SHA-256 (64 hex digits)`);
+  if (sub !== 'verify' && (values.sha256 || values.log || values.lsmksysb))
+    throw new UsageError(`--sha256, --log and --lsmksysb go with "image verify"`);
+}
+
+export const imageCommand: Command = {
+  name: 'image',
+  summary: 'look inside an image without AIX: table of contents, one file, content check',
+  help: HELP,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+      io.out(HELP);
+      return sub === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (sub !== 'toc' && sub !== 'extract' && sub !== 'verify')
+      throw new UsageError(`unknown subcommand "${sub}": toc, extract or verify`);
+    const { values, positionals } = parseOptions(`image ${sub}`, rest, OPTIONS, sub === 'extract' ? 2 : 1);
+    if (values.help) {
+      io.out(HELP);
+      return EXIT.ok;
+    }
+    if (sub === 'extract') {
+      const [file, path] = positionals;
+      if (file === undefined || path === undefined)
+        throw new UsageError('usage: mksysb-vault image extract FILE PATH [--out F]');
+      if (values.host !== undefined)
+        throw new UsageError('image extract reads a FILE (the store: restore-file)');
+      return extract(fileSource(file), path, values, io);
+    }
+    const file = positionals[0];
+    checkOptions(values, file, sub);
+    if (file !== undefined) {
+      const source = fileSource(file);
+      return sub === 'toc' ? toc(source, values, io, null) : verifyFile(source, values, io);
+    }
+    return withStore(values, io, async (store) => {
+      const record = await findImage(store, values);
+      const source = storeSource(store, record);
+      if (sub === 'toc') return toc(source, values, io, await storedIndex(store, record));
+      return verifySource(source, record, values, io, {
+        hostSha256: record.sha256,
+        logFilesBackedUp: record.log?.filesBackedUp ?? null,
+        lsmksysb: record.lsmksysb,
+      });
+    });
+  },
+};
+
+/** The vault's index beside a stored image, when it is there and parses. */
+async function storedIndex(store: OpenStore, record: ImageRecord): Promise<TocEntry[] | null> {
+  const key = contentIndexKey(record.key);
+  try {
+    const got = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
+    const bytes = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
+    return parseTocIndex(bytes).entries;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) return null;
+    throw error;
+  }
+}
+
+/** Every entry of the image, read from its bytes, and what reading found. */
+async function walk(source: ImageSource, onEntry?: (e: BffEntry) => boolean | undefined) {
+  const reader = new BffReader();
+  const entries: BffEntry[] = [];
+  let stop = false;
+  const done = Symbol('found');
+  try {
+    await source.read((chunk) => {
+      if (stop) throw done;
+      for (const e of reader.push(chunk)) {
+        entries.push(e);
+        if (onEntry?.(e)) stop = true;
+      }
+    });
+  } catch (error) {
+    if (error !== done) throw error;
+  }
+  return { entries, summary: stop ? null : reader.end() };
+}
+
+const TYPE_LETTER: Record<BffEntry['type'], string> = { file: '-', directory: 'd', symlink: 'l', other: '?' };
+
+function modeString(entry: TocEntry): string {
+  const bits = entry.mode & 0o777;
+  const rwx = ['r', 'w', 'x'];
+  let s = TYPE_LETTER[entry.type];
+  for (let i = 8; i >= 0; i -= 1) s += bits & (1 << i) ? rwx[(8 - i) % 3] : '-';
+  return s;
+}
+
+async function toc(
+  source: ImageSource,
+  values: Values,
+  io: CliIo,
+  index: TocEntry[] | null,
+): Promise<number> {
+  let entries: TocEntry[];
+  let problem: ContentReport['problem'] = null;
+  let from = 'index';
+  if (index) entries = index;
+  else {
+    const read = await walk(source);
+    entries = read.entries;
+    problem = read.summary?.problem ?? null;
+    from = 'image';
+  }
+  if (values.json)
+    io.out(
+      JSON.stringify(
+        {
+          image: source.name,
+          from,
+          problem,
+          entries: entries.map((e) => ({
+            path: e.path,
+            type: e.type,
+            size: e.size,
+            mode: `0${(e.mode & 0o7777).toString(8)}`,
+            uid: e.uid,
+            gid: e.gid,
+            mtime: new Date(e.mtime * 1000).toISOString(),
+            packed: e.packed,
+            storedSize: e.storedSize,
+            dataOffset: e.dataOffset,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+  else {
+    io.out(
+      table(
+        ['MODE', 'UID', 'GID', 'SIZE', 'MODIFIED', 'PATH'],
+        entries.map((e) => [
+          modeString(e),
+          String(e.uid),
+          String(e.gid),
+          String(e.size),
+          new Date(e.mtime * 1000).toISOString().slice(0, 16).replace('T', ' '),
+          e.path,
+        ]),
+      ),
+    );
+    io.out(
+      `${entries.length} entries in ${source.name}${from === 'index' ? " (from the vault's index)" : ''}`,
+    );
+  }
+  if (problem) {
+    io.err(
+      `${problem.code} at byte ${problem.offset}${problem.entry ? ` (${problem.entry})` : ''}: ${problem.message}`,
+    );
+    return EXIT.fail;
+  }
+  return EXIT.ok;
+}
+
+async function extract(source: ImageSource, path: string, values: Values, io: CliIo): Promise<number> {
+  const wanted = archivePath(path);
+  const { entries, summary } = await walk(source, (e) => archivePath(e.path) === wanted);
+  const entry = entries.find((e) => archivePath(e.path) === wanted);
+  if (!entry) {
+    const why = summary?.problem
+      ? ` (the archive is damaged: ${summary.problem.code} at byte ${summary.problem.offset})`
+      : '';
+    io.err(`${source.name} has no entry ${wanted}${why}`);
+    return EXIT.fail;
+  }
+  if (entry.type !== 'file')
+    throw new UsageError(`${wanted} is a ${entry.type}, not a file: nothing to extract`);
+  const stored = await source.range(entry.dataOffset, entry.storedSize);
+  const bytes = entryData(stored, entry);
+  if (values.out === undefined || values.out === '-') {
+    process.stdout.write(bytes);
+    return EXIT.ok;
+  }
+  try {
+    writeFileSync(values.out, bytes, { mode: entry.mode & 0o7777 });
+    utimesSync(values.out, entry.mtime, entry.mtime);
+  } catch (error) {
+    throw new UsageError(
+      `--out ${values.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  io.err(`${wanted}: ${formatBytes(bytes.length)} written to ${values.out}`);
+  return EXIT.ok;
+}
+
+async function verifyFile(source: ImageSource, values: Values, io: CliIo): Promise<number> {
+  const log = values.log ? classifyMksysbLog(readUserFile('--log', values.log)) : null;
+  const parsed = values.lsmksysb
+    ? parseLsmksysb(readUserFile('--lsmksysb', values.lsmksysb), values.lsmksysb)
+    : null;
+  const listing = parsed?.ok ? parsed.report : null;
+  return verifySource(source, null, values, io, {
+    hostSha256: values.sha256?.toLowerCase() ?? null,
+    logFilesBackedUp: log?.filesBackedUp ?? null,
+    lsmksysb: listing,
+  });
+}
+
+async function verifySource(
+  source: ImageSource,
+  record: ImageRecord | null,
+  values: Values,
+  io: CliIo,
+  claims: Pick<Parameters<typeof judgeContent>[1], 'hostSha256' | 'logFilesBackedUp' | 'lsmksysb'>,
+): Promise<number> {
+  const kind = record?.kind ?? (values.kind === 'savevg' ? 'savevg' : 'mksysb');
+  const volumeGroup = record?.volumeGroup ?? values.vg ?? (kind === 'mksysb' ? 'rootvg' : undefined);
+  const inspector = new ContentInspector({ kind, ...(volumeGroup ? { volumeGroup } : {}) });
+  await source.read((chunk) => inspector.push(chunk));
+  const report = inspector.finish();
+  const anomalies: Anomaly[] = judgeContent(report, {
+    kind,
+    volumeGroup: volumeGroup ?? report.volumeGroup ?? 'unknown',
+    sizeBytes: source.sizeBytes,
+    ...claims,
+  });
+  const verdict = verdictOf(anomalies);
+  if (values.json) io.out(JSON.stringify({ image: source.name, verdict, anomalies, report }, null, 2));
+  else {
+    io.out(`${source.name}: ${verdict}`);
+    io.out(
+      `  ${formatBytes(report.bytesRead)} read, SHA-256 ${report.sha256}${claims.hostSha256 ? (claims.hostSha256 === report.sha256 ? ' (as claimed)' : ` (claimed ${claims.hostSha256})`) : ' (no claim to compare)'}`,
+    );
+    io.out(
+      `  ${report.entries} entries (${report.files} files, ${report.directories} directories, ${formatBytes(report.contentBytes)}), archive ${report.complete ? 'complete' : 'NOT complete'}`,
+    );
+    if (report.volumeGroup) io.out(`  image.data: volume group ${report.volumeGroup}`);
+    for (const a of anomalies) io.out(`  ${a.code} (${a.severity}): ${a.message}`);
+  }
+  return verdict === 'PASS' ? EXIT.ok : verdict === 'WARN' ? EXIT.warn : EXIT.fail;
+}
