@@ -138,9 +138,10 @@ kv bytes_total "$SIZE"
 
 # The part MD5s backup wrote beside the image count only when they describe this very cut of this
 # image: same size, same part size, one well-formed line per part. Each manifest line then gets
-# "<md5 hex> <md5 base64>" ("- -" without them). A sidecar gone stale (the image rewritten at the
-# same size) costs one refused attempt per part: S3 answers 400 BadDigest and the part is hashed
-# from its bytes.
+# "<md5 hex> <md5 base64>" ("- -" without them). They are also the backup's word for what each part
+# holds: when S3 refuses one (400 BadDigest) the part is read and hashed, and if its bytes are not
+# the ones the backup described (the image rewritten at the same size after backup) the part fails
+# as image_changed_since_backup: the transfer never uploads bytes the backup did not describe.
 MD5_SOURCE=computed
 if on_host "cat $q_image.partmd5" >"$WORK/partmd5" 2>/dev/null &&
   awk -v hdr="$PART_MD5_HEADER size=$SIZE partSize=$PART_SIZE parts=$PARTS" -v parts="$PARTS" '
@@ -232,8 +233,9 @@ put_streamed() {
 # between attempts. $5 says where its bytes come from: stream (straight from the image, with the
 # MD5s $6 hex and $7 base64 from the sidecar), yes (the worker has read and hashed it into a temp
 # file) or no (read and hash it first); a part is read again only if reading it failed. A part whose
-# sidecar MD5 S3 refuses (400) is read and hashed on its next attempt. Leaves "ok <etag> <md5hex>
-# <attempts>" or "failed <reason> <attempts>" in $WORK/r.<n>.
+# sidecar MD5 S3 refuses (400) is read and hashed on its next attempt, and sent only if its MD5 is
+# still the sidecar's (it was damaged on the way); else it fails at once, image_changed_since_backup.
+# Leaves "ok <etag> <md5hex> <attempts>" or "failed <reason> <attempts>" in $WORK/r.<n>.
 do_part() {
   _n=$1
   _off=$2
@@ -244,6 +246,8 @@ do_part() {
   _try=1
   _wait=$DELAY
   _reason=
+  _described=
+  [ "$_have" = stream ] && _described=$6
   while [ "$_try" -le "$RETRIES" ]; do
     _put=no
     if [ "$_have" = stream ]; then
@@ -253,6 +257,11 @@ do_part() {
     else
       if [ "$_have" = no ]; then
         if read_part "$_n" "$_off" "$_len"; then _have=yes; else _reason=$(cat "$_file.why"); fi
+      fi
+      if [ "$_have" = yes ] && [ -n "$_described" ] && [ "$(cat "$_file.hex")" != "$_described" ]; then
+        printf 'failed %s %s\n' image_changed_since_backup "$_try" >"$WORK/r.$_n"
+        rm -f "$_file" "$_file".*
+        return 1
       fi
       if [ "$_have" = yes ]; then
         _b64=$(cat "$_file.b64")

@@ -331,14 +331,16 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
     expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
   });
 
-  it('sends a part again from its own bytes when S3 refuses the sidecar MD5 (the image rewritten at the same size)', async () => {
+  it('never uploads bytes the backup did not describe: a part whose sidecar MD5 S3 refuses and whose bytes changed fails', async () => {
     const s = await staged(SMALL_HOST, IMAGE_SIZE, 'random', true);
+    // The backup described other bytes: the image was rewritten at the same size after it.
     writePartMd5s(s.image, randomBytes(IMAGE_SIZE));
     const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
-    expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({ status: 'ok', partsOk: 3, partRetries: 3 });
-    expect(putAttempts(s)).toEqual({ 1: 2, 2: 2, 3: 2 });
-    await completeImageUpload(store, s.upload);
-    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(out).toMatchObject({ status: 'failed', partsOk: 0 });
+    expect(out.failedParts.map((p) => p.reason)).toEqual(Array(3).fill('image_changed_since_backup'));
+    // One refused streamed attempt per part, then nothing: the changed bytes were never sent.
+    expect(putAttempts(s)).toEqual({ 1: 1, 2: 1, 3: 1 });
   });
 
   it('retries a streamed part that S3 refuses before reading it, on its own', async () => {
