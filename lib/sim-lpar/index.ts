@@ -8,13 +8,16 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { z } from 'zod';
+import { writeHostSystemFiles } from './rootvg.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -23,12 +26,20 @@ const GiB = 1024 * MiB;
  * A fault a host can be given; the forms with a number are `slow:<seconds>`, `part_fail:<times>[:<part>]`.
  * `mksysb_error`: mksysb stops with a 0512 error and exits non-zero. `relay_down`: the relay that
  * reaches the host is offline, so SSM never delivers a command for it (lib/local/local-ssm.ts).
+ * `disk_full`: the archive is cut mid-entry at half its size, mksysb fails with 0511-432.
+ * `tiny_image`: a well-formed 4 MiB archive of a few files (no kernel), yet a clean log and exit 0.
+ * `wrong_vg`: mksysb writes an archive of another volume group. `bit_flip`: mksysb succeeds, then
+ * the 4 KiB block holding the first record header past the image's middle is overwritten with
+ * noise, before backup.sh hashes it (media corruption the checksum agrees with).
+ * `replaced_after_backup`: after backup.sh hashed the image, the transfer's first request (its
+ * manifest) rewrites the data of the image's plain files with other bytes, same size (the stand-in
+ * curl): what is uploaded is not what the backup described.
  */
 export const SimFaultSchema = z
   .string()
   .regex(
-    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down)$/,
-    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down',
+    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup)$/,
+    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup',
   );
 export type SimFault = z.infer<typeof SimFaultSchema>;
 
@@ -59,7 +70,12 @@ export const HostProfileSchema = z.object({
     .int()
     .positive()
     .default(8 * MiB),
-  files: z.number().int().positive().default(80_239),
+  /**
+   * Entries in the rootvg image (files, directories, links, devices: what the log counts as files
+   * backed up); raised to the image's fixed entries (about 50) when smaller. Real rootvgs hold
+   * 50,000-150,000; the simulated one is kept small so that listing and checking it stays fast.
+   */
+  files: z.number().int().positive().default(1_500),
   stagingFreeBytes: z
     .number()
     .int()
@@ -121,9 +137,11 @@ function shellValue(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-function profileEnv(p: HostProfile): string {
+function profileEnv(dir: string, p: HostProfile): string {
   const online = p.onlineVolumeGroups ?? p.volumeGroups;
   const lines: Record<string, string | number> = {
+    SIM_NODE: process.execPath,
+    SIM_TOOL: join(dir, ARCHIVER),
     SIM_HOST: p.host,
     SIM_HOSTNAME: p.hostname ?? p.host,
     SIM_ADDRESS: p.address ?? p.host,
@@ -147,6 +165,39 @@ function profileEnv(p: HostProfile): string {
     .join('\n')}\n`;
 }
 
+/** The archiver the stand-ins run (archiver-cli.ts bundled), relative to the fleet directory. */
+const ARCHIVER = 'bin/sim-archiver.mjs';
+let archiverBundle: string | undefined;
+
+/**
+ * Bundles the archiver with esbuild (once per process) and writes it into the fleet, unless the
+ * fleet already has this very bundle: plain node starts it in tens of milliseconds, where tsx would
+ * cost half a second on each of the hundreds of calls a local run makes.
+ */
+function installArchiver(dir: string): void {
+  archiverBundle ??= (() => {
+    const built = buildSync({
+      entryPoints: [fileURLToPath(new URL('./archiver-cli.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      write: false,
+      logLevel: 'silent',
+    });
+    const text = built.outputFiles[0]?.text;
+    if (!text) throw new SimulatedFleetError('esbuild produced no archiver bundle');
+    return text;
+  })();
+  const target = join(dir, ARCHIVER);
+  if (existsSync(target) && readFileSync(target, 'utf8') === archiverBundle) return;
+  // Written aside and renamed: a stand-in running now never reads half a bundle.
+  const aside = `${target}.${process.pid}.tmp`;
+  writeFileSync(aside, archiverBundle);
+  renameSync(aside, target);
+}
+
 function installCommand(name: string, target: string): void {
   copyFileSync(join(COMMANDS_DIR, name), target);
   chmodSync(target, 0o755);
@@ -164,7 +215,8 @@ function writeHost(dir: string, profile: HostProfile): void {
   const root = join(dir, 'hosts', profile.host);
   for (const sub of ['usr/bin', 'usr/sbin', 'usr/lib/sim', 'etc', 'tmp', 'mksysb', 'state'])
     mkdirSync(join(root, sub), { recursive: true });
-  writeFileSync(join(root, 'profile.env'), profileEnv(profile));
+  writeFileSync(join(root, 'profile.env'), profileEnv(dir, profile));
+  writeHostSystemFiles(root, profile.hostname ?? profile.host, profile.volumeGroups);
   copyFileSync(join(COMMANDS_DIR, '_profile.sh'), join(root, 'usr/lib/sim/_profile.sh'));
   for (const [name, sub] of Object.entries(AIX_COMMANDS)) installCommand(name, join(root, sub, name));
   installCommand('lsmksysb', join(root, 'usr/bin/lssavevg'));
@@ -221,6 +273,7 @@ export function createSimulatedFleet(dir: string, hosts: readonly HostProfileInp
   });
   mkdirSync(join(dir, 'bin'), { recursive: true });
   mkdirSync(join(dir, 'addresses'), { recursive: true });
+  installArchiver(dir);
   installCommand('ssh', join(dir, 'bin/ssh'));
   installCommand('curl', join(dir, 'bin/curl'));
   const all = [...readProfiles(dir).filter((p) => !parsed.some((n) => n.host === p.host)), ...parsed];

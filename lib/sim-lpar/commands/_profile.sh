@@ -22,8 +22,14 @@ has_fault() {
   return 1
 }
 
-# The image header the simulated mksysb/savevg writes in the image's first bytes, read back by
-# lsmksysb and restore: "SIMLPAR-IMAGE kind=.. host=.. vg=.. date=.. oslevel=.. files=.. size=..".
-image_field() {
-  head -c 512 "$1" 2>/dev/null | sed -n '1s/.* '"$2"'=\([^ ]*\).*/\1/p'
+# Runs the simulated LPAR's archiver (lib/sim-lpar/archiver.ts, bundled into the fleet as
+# SIM_TOOL) with the node the fleet was built by: it writes, lists and describes the real archives.
+# shellcheck disable=SC2153 # SIM_NODE and SIM_TOOL come from profile.env
+sim_tool() {
+  "$SIM_NODE" "$SIM_TOOL" "$@"
+}
+
+# A field of the archiver's `key=value …` answer ($1) by name ($2).
+tool_field() {
+  printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
