@@ -45,6 +45,8 @@ export class RangeReadError extends Error {
 }
 
 const OUT_OF_TIME = Symbol('out of time');
+/** The longest delay setTimeout honours (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export async function readRanges(
   source: RangedReadSource,
@@ -81,8 +83,9 @@ export async function readRanges(
       const budget = options.budgetMs();
       if (budget <= 0) return { bytesRead, finished: false, ranges, peakBufferedBytes };
       let timer: NodeJS.Timeout | undefined;
+      // No deadline (the CLI) is no timer: setTimeout fires at once for a delay past 2^31 - 1 ms.
       const outOfTime = new Promise<typeof OUT_OF_TIME>((resolve) => {
-        timer = setTimeout(() => resolve(OUT_OF_TIME), budget);
+        if (budget <= MAX_TIMER_MS) timer = setTimeout(() => resolve(OUT_OF_TIME), budget);
       });
       const chunk = await Promise.race([next.bytes, outOfTime]).finally(() => clearTimeout(timer));
       if (chunk === OUT_OF_TIME) return { bytesRead, finished: false, ranges, peakBufferedBytes };

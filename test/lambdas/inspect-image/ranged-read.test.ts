@@ -56,6 +56,24 @@ describe('readRanges', () => {
     });
   });
 
+  it('reads to the end with no deadline at all (the CLI), not stopping at once', async () => {
+    const { client, s3 } = mockedS3();
+    s3.on(GetObjectCommand).callsFake(async (input: { Range?: string }) => {
+      const [start, end] = rangeOf(input);
+      await sleep(5);
+      return { Body: bytesBody(OBJECT.subarray(start, end)) };
+    });
+    const read = await readRanges(source(client), () => undefined, {
+      rangeBytes: 8 * KiB,
+      rangesInFlight: 2,
+      budgetMs: () => Number.POSITIVE_INFINITY,
+    });
+    expect({ finished: read.finished, bytesRead: read.bytesRead }).toEqual({
+      finished: true,
+      bytesRead: OBJECT.length,
+    });
+  });
+
   it('holds at most ranges in flight × range size, however large the object', async () => {
     const { client, s3 } = mockedS3();
     let active = 0;
