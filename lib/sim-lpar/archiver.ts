@@ -12,7 +12,7 @@
 //   list FILE              restore -Tqf: the volume's header lines, then one name a line
 //   lsmksysb FILE [-L] [--command lsmksysb|lssavevg]
 //   replace FILE --seed S  rewrites the data of the image's plain files with other bytes, same size
-import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeSync, writevSync } from 'node:fs';
 import { BffReader, type CapturedEntry } from '../../lambdas/shared/bff/reader.js';
 import type { ArchiveSummary } from '../../lambdas/shared/bff/types.js';
 import { BffWriter } from '../../lambdas/shared/bff/writer.js';
@@ -35,7 +35,7 @@ export class ArchiverError extends Error {
  * Share of an image the bulk's text files take; the rest is incompressible binary. backup packs a
  * file only when that saves a 4 KiB block, so text files must be large enough for some to pack.
  */
-const TEXT_SHARE = 0.3;
+const TEXT_SHARE = 0.06;
 const POOL_BYTES = 4 * 1024 * 1024;
 const FLUSH_BYTES = 4 * 1024 * 1024;
 
@@ -70,10 +70,18 @@ class ArchiveSink {
 
   flush(): void {
     if (this.pendingBytes === 0) return;
-    const all = Buffer.concat(this.pending, this.pendingBytes);
-    let at = 0;
-    while (at < all.length) at += writeSync(this.fd, all, at, all.length - at);
-    this.written += all.length;
+    // One gathered write; a short one (rare) finishes chunk by chunk.
+    let done = writevSync(this.fd, this.pending);
+    for (const chunk of this.pending) {
+      if (done >= chunk.length) {
+        done -= chunk.length;
+        continue;
+      }
+      let at = done;
+      while (at < chunk.length) at += writeSync(this.fd, chunk, at, chunk.length - at);
+      done = 0;
+    }
+    this.written += this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
   }
@@ -201,7 +209,7 @@ export function writeImage(o: WriteOptions): WriteResult {
   plan.forEach((e, i) => {
     if (e.binaryWeight !== undefined) {
       // A binary file's records without its data: what it costs beside its bytes.
-      fixedBytes += bytesOf(writer.entry({ ...entryFields(e), data: new Uint8Array(0) }));
+      fixedBytes += bytesOf(writer.entry({ ...entryFields(e), size: 0 }));
       weight += e.binaryWeight;
       binaries.push(i);
       encoded.push(null);
@@ -233,16 +241,19 @@ export function writeImage(o: WriteOptions): WriteResult {
         let length: number;
         if (i === lastBinary) {
           // What is left once everything after this entry (only the end record) is counted.
-          const overhead = bytesOf(writer.entry({ ...entryFields(e), data: new Uint8Array(0) }));
+          const overhead = bytesOf(writer.entry({ ...entryFields(e), size: 0 }));
           const left = size - sink.position - overhead - end.length - restBytes(encoded, i);
           length = Math.max(0, Math.floor(left / 8) * 8);
         } else {
           length = Math.floor((budget * (e.binaryWeight ?? 0)) / weight / 8) * 8;
         }
-        chunks = writer.entry({
-          ...entryFields(e),
-          data: binaryData(pool, Math.floor(r() * pool.length), length),
-        });
+        // Noise never packs: written by size, the writer skips weighing it for packing (a byte
+        // histogram of the whole image otherwise).
+        chunks = [
+          ...writer.entry({ ...entryFields(e), size: length }),
+          binaryData(pool, Math.floor(r() * pool.length), length),
+          BffWriter.padding(length),
+        ];
       }
       ok = sink.write(chunks);
       if (ok) complete++;

@@ -857,6 +857,8 @@ function prose(r: () => number, n: number, style: number): string {
   return `${lines.join('\n')}\n`.slice(0, Math.max(1, n));
 }
 
+const TEXT_CORPUS_BYTES = 256 * 1024;
+
 interface Subtree {
   readonly base: string;
   /** Share of the bulk's entries. */
@@ -1040,11 +1042,25 @@ export function planEntries(o: EntryPlanOptions, vgDataFiles: readonly string[])
   // Text files share the text budget, each 64 B to 64 KiB.
   const perText =
     texts.length > 0 ? Math.max(64, Math.min(65536, Math.floor(o.textBudget / texts.length))) : 0;
+  // Each text file is a slice of one generated corpus per style: generating every file's prose
+  // afresh cost most of the simulated mksysb's time.
+  const corpora = new Map<number, Uint8Array>();
+  const corpus = (style: number) => {
+    let c = corpora.get(style);
+    if (!c) {
+      c = enc.encode(prose(prng(`corpus/${style}`), TEXT_CORPUS_BYTES, style));
+      corpora.set(style, c);
+    }
+    return c;
+  };
   for (const { subtree, index } of texts) {
     const e = out[index];
     if (!e) continue;
-    const n = Math.max(32, Math.floor(perText * (0.5 + r())));
-    out[index] = { ...e, text: enc.encode(prose(r, n, subtree.style)) };
+    const c = corpus(subtree.style);
+    // Log-uniform around the mean (x 0.02 to x 5.5): mostly small files, a few large enough to pack.
+    const n = Math.min(c.length, Math.max(32, Math.floor((perText * 2 ** (r() * 8)) / 46)));
+    const from = Math.floor(r() * (c.length - n));
+    out[index] = { ...e, text: c.subarray(from, from + n) };
   }
   // The image's last entry is binary, so the sizing can make the image exactly its planned size.
   const last = out.at(-1);
