@@ -155,6 +155,6 @@ describe('retention over a year of images for 20 hosts', () => {
   });
 
   it('reports what it deleted: each image with its record and sidecars', () => {
-    expect(realRun.deletedObjects).toBe(realRun.delete.length * 6);
+    expect(realRun.deletedObjects).toBe(realRun.delete.length * 7);
   });
 });

@@ -27,6 +27,7 @@ const OLD_OBJECTS = [
   `${OLD.key}.lsmksysb`,
   `${OLD.key}.filesets`,
   `${OLD.key}.toc.gz`,
+  `${OLD.key}.index.gz`,
   OLD_RECORD,
 ];
 // No monthlies: the year-old image has no reason to be kept.
@@ -84,7 +85,7 @@ describe('retention', () => {
     expect({
       order: sentCommands().filter((c) => c.startsWith('Delete')),
       deletedObjects: out.deletedObjects,
-    }).toEqual({ order: ['DeleteObjectsCommand', 'DeleteObjectCommand'], deletedObjects: 6 });
+    }).toEqual({ order: ['DeleteObjectsCommand', 'DeleteObjectCommand'], deletedObjects: OLD_OBJECTS.length });
   });
 
   it('leaves the record when S3 refuses to delete the image, naming host and key', async () => {
