@@ -519,3 +519,28 @@ it('runs as the SSM transfer document (parameters substituted, script embedded) 
   await completeImageUpload(store, s.upload);
   expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
 });
+
+it('refuses an image rewritten between backup and transfer (replaced_after_backup): nothing the backup did not describe is sent', async () => {
+  const fleet = fleetOf([{ ...SMALL_HOST, faults: ['replaced_after_backup'] }]);
+  const date = nextDate();
+  const staging = fleet.stagingDir('lpar01');
+  const b = await runOnHostAsync('ksh', scripts.backup, fleet, 'lpar01', [
+    'host=lpar01',
+    `staging=${staging}`,
+    `date=${date}`,
+    `partSizeBytes=${8 * MiB}`,
+  ]);
+  const backup = parseHostOutput(b.stdout, 'backup');
+  expect(backup).toMatchObject({ status: 'ok', sizeBytes: 20 * MiB });
+  const image = join(staging, `lpar01_mksysb_${date}`);
+  const upload = await prepareImageUpload(store, { host: 'lpar01', date, sizeBytes: 20 * MiB });
+  const s: Staged = { fleet, image, bytes: readFileSync(image), upload };
+  const r = await runOnRelayAsync('ksh', scripts.transfer, fleet, 'lpar01', relayArgs(s));
+  const out = parseHostOutput(r.stdout, 'transfer');
+  expect(out.status).not.toBe('ok');
+  expect(out.failedParts.map((p) => p.reason)).toContain('image_changed_since_backup');
+  // Same size, other bytes: the stand-in curl rewrote it when the manifest was fetched.
+  const after = readFileSync(image);
+  expect(after.length).toBe(20 * MiB);
+  expect(sha(after)).not.toBe(backup.sha256);
+});
