@@ -103,7 +103,7 @@ export class MksysbVault extends Construct {
       );
     for (const f of this.workflow.functions)
       Validations.of(f).acknowledge(
-        ...['images/*', 'runs/*', 'uploads/*', 'quarantine/*', '*'].map((prefix) => ({
+        ...['images/*', 'runs/*', 'uploads/*', 'quarantine/*', 'locks/*', '*'].map((prefix) => ({
           id: `AwsSolutions-IAM5[Resource::${bucket}/${prefix}]`,
           reason: `Object keys are per host and date (lambdas/shared/catalog-keys.ts); access is limited to the ${prefix === '*' ? 'whole catalog, for the functions that read every host' : `${prefix.slice(0, -1)} prefix`} and is granted to this function only.`,
         })),

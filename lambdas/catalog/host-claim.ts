@@ -4,10 +4,13 @@
 // refused before it can start a mksysb that overwrites the staging copy the first run is still
 // uploading. A claim whose run died is taken over once it expires (If-Match on the expired claim's
 // ETag, so two runs cannot both take it). The same run claiming again (a retried Lambda) is a no-op.
+// A day whose image is already verified is not redone at all (ImageExists); a day whose image FAILed
+// can be, the same day: that is how an operator answers a TINY_IMAGE.
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { dayOf, hostClaimKey } from '../shared/catalog-keys.js';
-import type { StoreLocation } from './catalog.js';
+import { dayOf, hostClaimKey, recordKey } from '../shared/catalog-keys.js';
+import { parseImageRecord } from '../shared/image-record.js';
+import { readText, type StoreLocation } from './catalog.js';
 import { storeCall } from './store-error.js';
 
 export const HostClaimSchema = z.object({
@@ -51,7 +54,6 @@ function claimBody(request: ClaimRequest): string {
 async function readClaim(
   store: StoreLocation,
   key: string,
-  host: string,
 ): Promise<{ claim: HostClaim | null; etag: string } | null> {
   try {
     const got = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
@@ -95,7 +97,7 @@ export async function claimHostDay(store: StoreLocation, request: ClaimRequest):
     } catch (error) {
       if (status(error) !== 412) return storeCall(context, () => Promise.reject(error));
     }
-    const held = await storeCall(context, () => readClaim(store, key, request.host));
+    const held = await storeCall(context, () => readClaim(store, key));
     if (held === null) continue; // given up between our two calls: try again
     if (held.claim?.runId === request.runId) return key;
     const expired = held.claim === null || Date.parse(held.claim.expiresAt) <= request.now.getTime();
@@ -123,10 +125,35 @@ export async function releaseHostDay(
 ): Promise<boolean> {
   const key = hostClaimKey(request.host, request.date);
   const context = { action: 'giving up the host-day', key, host: request.host };
-  const held = await storeCall(context, () => readClaim(store, key, request.host));
+  const held = await storeCall(context, () => readClaim(store, key));
   if (held === null || held.claim?.runId !== request.runId) return false;
   await storeCall(context, () =>
     store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: key, IfMatch: held.etag })),
   );
   return true;
+}
+
+/** The image key already has a verified record: another upload to it would replace a good image. */
+export class ImageExistsError extends Error {
+  override name = 'ImageExists';
+}
+
+/**
+ * Throws ImageExistsError when the image `key` has a record that is not a FAIL (a PASS or WARN image,
+ * or a record that cannot be read, which is never taken for "no image"). A FAIL image may be redone.
+ */
+export async function refuseIfVerified(store: StoreLocation, host: string, key: string): Promise<void> {
+  const record = recordKey(key);
+  const text = await readText(store, record, {
+    action: 'checking for an earlier image of the same day',
+    host,
+    optional: true,
+  });
+  if (text === null) return;
+  const parsed = parseImageRecord(text, record);
+  if (parsed.ok && parsed.record.verdict === 'FAIL') return;
+  const what = parsed.ok ? `a ${parsed.record.verdict} image` : 'an image whose record cannot be read';
+  throw new ImageExistsError(
+    `host ${host} already has ${what} ${key} (record ${record}): a second run for the same day would replace it; delete that image with its record first if it must be redone`,
+  );
 }

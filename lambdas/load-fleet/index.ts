@@ -17,5 +17,7 @@ export const handler = instrumented('load-fleet', (event: unknown) =>
     bucket: env.BUCKET,
     fleetParameterPath: env.FLEET_PARAMETER_PATH,
     timeZone: env.TIME_ZONE,
+    now: () => new Date(),
+    claimTtlSeconds: env.CLAIM_TTL_SECONDS,
   }),
 );

@@ -2,13 +2,15 @@
 // parseFleetParameters) at each run. For the weekly run it returns enabled host names only, the run id
 // and the week that makes each host's execution name (idempotent per host and week). For one host it
 // returns the document parameters and, from the host's newest mksysb record, the size to plan space for
-// and how long the backup and transfer should take, which seed the poll waits.
+// and how long the backup and transfer should take, which seed the poll waits; first it claims the
+// host-day for the run (one writer at a time) and refuses a day whose mksysb is already verified.
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { listHostRecords } from '../catalog/catalog.js';
+import { claimHostDay, refuseIfVerified } from '../catalog/host-claim.js';
 import { parseWith } from '../catalog/validation.js';
-import { dayOf } from '../shared/catalog-keys.js';
+import { dayOf, imageKey } from '../shared/catalog-keys.js';
 import {
   expectedBackupSeconds,
   firstWaitSeconds,
@@ -32,6 +34,9 @@ export interface LoadFleetDeps {
   readonly bucket: string;
   readonly fleetParameterPath: string;
   readonly timeZone: string;
+  readonly now: () => Date;
+  /** How long a host's claim on its day holds if its run dies: the host run's longest honest duration. */
+  readonly claimTtlSeconds: number;
 }
 
 /** The host is not (or no longer) in the fleet, or is disabled. */
@@ -142,6 +147,21 @@ async function loadHost(event: unknown, deps: LoadFleetDeps): Promise<LoadHostOu
       `host ${input.host} is not in the fleet under ${deps.fleetParameterPath} (removed after the run started?)`,
     );
   if (!host.enabled) throw new HostNotInFleetError(`host ${input.host} is disabled in the fleet`);
+  // One writer per host-day, before anything touches the host: a second run would start a mksysb
+  // over the staging copy the first is uploading. A day already verified is not redone.
+  const store = { client: deps.s3, bucket: deps.bucket };
+  await claimHostDay(store, {
+    host: host.host,
+    date: input.date,
+    runId: input.runId,
+    now: deps.now(),
+    ttlSeconds: deps.claimTtlSeconds,
+  });
+  await refuseIfVerified(
+    store,
+    host.host,
+    imageKey({ host: host.host, kind: 'mksysb', volumeGroup: 'rootvg', date: input.date }),
+  );
   const last = await lastImage(deps, host.host, dayOf(input.date));
   return parseWith(
     LoadHostOutputSchema,

@@ -90,4 +90,10 @@ export const LoadFleetEnvSchema = z.object({
   BUCKET: z.string().min(3),
   /** The schedule's time zone: the week is the Monday of the run's local date. */
   TIME_ZONE: z.string().default('UTC'),
+  /** Seconds a host's claim on its day holds if its run dies without giving it up. */
+  CLAIM_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 86_400),
 });

@@ -3,6 +3,8 @@
 // and returns the host's one-line result for the weekly run; for the daily freshness check it
 // publishes one message per host without a fresh verified image.
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { StoreLocation } from '../catalog/catalog.js';
+import { releaseHostDay } from '../catalog/host-claim.js';
 import { parseWith } from '../catalog/validation.js';
 import { type AlertMessage, anomalyAlert, atLeast } from '../shared/alert-message.js';
 import { type Anomaly, anomaly, type Severity } from '../shared/anomaly.js';
@@ -15,6 +17,8 @@ export interface NotifyDeps {
   readonly sns: SNSClient;
   readonly topicArn: string;
   readonly minSeverity: Severity;
+  /** The image store, where the host's claim on its day is given up at the end of its run. */
+  readonly store?: StoreLocation;
 }
 
 const publish = (deps: NotifyDeps, message: AlertMessage) => publishAlert(deps.sns, deps.topicArn, message);
@@ -67,11 +71,7 @@ async function notifyHost(input: HostNotifyInput, deps: NotifyDeps): Promise<Not
   const outcome = hostOutcome(input);
   // A failure that could not be recorded (record-failure itself failed, e.g. the store is down) comes
   // without anomalies: it is still a FAIL, and still alerted.
-  if (
-    outcome !== 'verified' &&
-    outcome !== 'already_ran' &&
-    !tagged.some((t) => t.anomaly.severity === 'fail')
-  )
+  if (hostVerdict(outcome, []) === 'FAIL' && !tagged.some((t) => t.anomaly.severity === 'fail'))
     tagged.push({
       anomaly: anomaly(
         'BACKUP_FAILED',
@@ -80,6 +80,12 @@ async function notifyHost(input: HostNotifyInput, deps: NotifyDeps): Promise<Not
         { outcome },
       ),
     });
+  // The host's run ends here on every path: give up its claim on the host-day, so a same-day re-run
+  // (run-now --attempt 2) can start. Not fatal: an unreleased claim expires with the run's timeout.
+  if (deps.store)
+    await releaseHostDay(deps.store, { host: input.host, date: input.date, runId: input.runId }).catch(
+      () => false,
+    );
   let published = 0;
   for (const { anomaly: a, key } of tagged) {
     if (!atLeast(a.severity, deps.minSeverity)) continue;

@@ -57,4 +57,6 @@ export const NotifyEnvSchema = z.object({
   TOPIC_ARN: z.string().startsWith('arn:'),
   /** Anomalies below this severity are recorded but not published. */
   MIN_SEVERITY: SeveritySchema.default('warn'),
+  /** The image store: where a host's claim on its day is given up (lambdas/catalog/host-claim.ts). */
+  BUCKET: z.string().min(3).optional(),
 });

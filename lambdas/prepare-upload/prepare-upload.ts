@@ -1,25 +1,25 @@
 // prepare-upload: creates the multipart upload for one image, presigns one UploadPart URL per part
 // and one PutObject URL per sidecar, writes them as a manifest object, and returns only the
 // manifest's key and a presigned GET of it — the state machine never carries the URLs. It refuses
-// a key that already has a record: a second run on the same day must not replace a verified image.
+// a key whose image is verified already: a second run on the same day must not replace a good image
+// (a FAILed one it may: the same-day re-run after a TINY_IMAGE).
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { kindOf, storeCall, toStoreError } from '../catalog/store-error.js';
+import { refuseIfVerified } from '../catalog/host-claim.js';
+import { storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
 import {
   type ImageSidecar,
   imageKey,
   imageName,
   manifestKey,
-  recordKey,
   SIDECAR_SUFFIXES,
   sidecarKey,
   transferReportKey,
@@ -32,11 +32,6 @@ import {
   type PrepareUploadOutput,
   PrepareUploadOutputSchema,
 } from './schema.js';
-
-/** The image key already has a record: completing another upload to it would replace a verified image. */
-export class ImageExistsError extends Error {
-  override name = 'ImageExists';
-}
 
 export interface PrepareUploadDeps {
   readonly s3: S3Client;
@@ -63,7 +58,7 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
   const plan = planParts(input.sizeBytes, deps.partSizeBytes);
   const expiresAt = new Date(deps.now().getTime() + deps.urlExpirySeconds * 1000).toISOString();
 
-  await refuseIfRecorded(deps, input.host, key);
+  await refuseIfVerified({ client: deps.s3, bucket: deps.bucket }, input.host, key);
   const created = await storeCall(ctx('creating the multipart upload'), () =>
     deps.s3.send(
       new CreateMultipartUploadCommand({
@@ -137,18 +132,4 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
       .catch(() => undefined);
     throw error;
   }
-}
-
-/** A second run on the same day must not overwrite the image that the first one verified. */
-async function refuseIfRecorded(deps: PrepareUploadDeps, host: string, key: string): Promise<void> {
-  const record = recordKey(key);
-  try {
-    await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: record }));
-  } catch (error) {
-    if (kindOf(error) === 'not-found') return;
-    throw toStoreError(error, { action: 'checking for an earlier image of the same day', key: record, host });
-  }
-  throw new ImageExistsError(
-    `host ${host} already has a verified image ${key} (record ${record}): a second upload for the same day would replace it; delete that image with its record first if it must be redone`,
-  );
 }

@@ -8,7 +8,7 @@ import { kindOf, storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
 import { type Anomaly, type AnomalyCode, anomaly, type Severity } from '../shared/anomaly.js';
 import { dayOf, RUNS_PREFIX, validateHostName, validateRunId } from '../shared/catalog-keys.js';
-import type { HostOutcome } from '../shared/run-summary.js';
+import { type HostOutcome, hostVerdict } from '../shared/run-summary.js';
 import {
   type RecordFailureInput,
   RecordFailureInputSchema,
@@ -93,6 +93,14 @@ export function classifyFailure(errorName: string, message: string, hadUpload: b
         code: null,
         severity: 'info',
         what: 'a verified image of this day exists already',
+      };
+    case 'HostBusy':
+      return {
+        ...base,
+        outcome: 'busy',
+        code: 'HOST_BUSY',
+        severity: 'warn',
+        what: 'another run of this host and day is still going: this run did not start',
       };
     case 'UploadMismatch':
       return {
@@ -214,7 +222,7 @@ export async function recordFailure(event: unknown, deps: RecordFailureDeps): Pr
   return parseWith(
     RecordFailureOutputSchema,
     {
-      verdict: failure.outcome === 'already_ran' ? 'SKIP' : 'FAIL',
+      verdict: hostVerdict(failure.outcome, []) === 'SKIP' ? 'SKIP' : 'FAIL',
       outcome: failure.outcome,
       anomalies,
       recordKey: key,

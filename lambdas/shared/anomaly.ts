@@ -42,6 +42,7 @@ export const ANOMALY_CODES = [
   'BACKUP_FAILED',
   'TRANSFER_FAILED',
   'UPLOAD_MISMATCH',
+  'HOST_BUSY',
   'HOST_MISSED',
   'STALE',
 ] as const;

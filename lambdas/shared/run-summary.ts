@@ -10,8 +10,10 @@ import { HostNameSchema } from './catalog-keys.js';
 export const HOST_OUTCOMES = [
   /** Its images were uploaded and verified (their verdict says how good they are). */
   'verified',
-  /** This host-week's execution existed already: the week was run before and is not repeated. */
+  /** This host-week's execution existed already, or its day has a verified image: not repeated. */
   'already_ran',
+  /** Another run holds the host-day (lambdas/catalog/host-claim.ts): this run did not start. */
+  'busy',
   'unreachable',
   'auth_failed',
   'refused',
@@ -65,7 +67,7 @@ export function decodeHostResult(line: string): HostResult {
 
 /** The verdict of a host from its images' verdicts and the anomalies raised outside them. */
 export function hostVerdict(outcome: HostOutcome, imageVerdicts: readonly string[]): HostVerdict {
-  if (outcome === 'already_ran') return 'SKIP';
+  if (outcome === 'already_ran' || outcome === 'busy') return 'SKIP';
   if (outcome !== 'verified') return 'FAIL';
   if (imageVerdicts.includes('FAIL')) return 'FAIL';
   if (imageVerdicts.includes('WARN')) return 'WARN';
@@ -180,6 +182,7 @@ export function runDigest(report: RunReport): { detail: string; body: string } {
 
 /** The codes a failed host's result carries for its outcome. */
 export const OUTCOME_CODE: Readonly<Record<Exclude<HostOutcome, 'verified' | 'already_ran'>, AnomalyCode>> = {
+  busy: 'HOST_BUSY',
   unreachable: 'HOST_UNREACHABLE',
   auth_failed: 'AUTH_FAILED',
   refused: 'PREFLIGHT_REFUSED',

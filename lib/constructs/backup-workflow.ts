@@ -116,6 +116,7 @@ export class BackupWorkflow extends Construct {
         FLEET_PARAMETER_PATH: fleetParameterPath,
         BUCKET: bucket.bucketName,
         TIME_ZONE: config.schedule.timeZone,
+        CLAIM_TTL_SECONDS: String(this.hostTimeout().toSeconds()),
       },
       'await-command': {},
       'prepare-upload': {
@@ -127,7 +128,11 @@ export class BackupWorkflow extends Construct {
       'inspect-image': { BUCKET: bucket.bucketName },
       verify: { BUCKET: bucket.bucketName, VERIFICATION_POLICY: JSON.stringify(config.verification) },
       'record-failure': { BUCKET: bucket.bucketName },
-      notify: { TOPIC_ARN: topic.topicArn, MIN_SEVERITY: config.alerts.minSeverity },
+      notify: {
+        TOPIC_ARN: topic.topicArn,
+        MIN_SEVERITY: config.alerts.minSeverity,
+        BUCKET: bucket.bucketName,
+      },
       retention: {
         BUCKET: bucket.bucketName,
         KEEP_WEEKLY: String(config.retention.weekly),
@@ -182,6 +187,11 @@ export class BackupWorkflow extends Construct {
       }),
     );
     bucket.grantRead(f['load-fleet'], 'images/*');
+    // The host-day claim (lambdas/catalog/host-claim.ts): load-fleet takes it, notify gives it up.
+    bucket.grantRead(f['load-fleet'], 'locks/*');
+    bucket.grantPut(f['load-fleet'], 'locks/*');
+    bucket.grantRead(f.notify, 'locks/*');
+    bucket.grantDelete(f.notify, 'locks/*');
     f['await-command'].role.addToPrincipalPolicy(
       // GetCommandInvocation has no resource-level permissions.
       new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] }),

@@ -445,6 +445,8 @@ export class LocalWorkflow {
             bucket: e.BUCKET,
             fleetParameterPath: e.FLEET_PARAMETER_PATH,
             timeZone: e.TIME_ZONE,
+            now,
+            claimTtlSeconds: e.CLAIM_TTL_SECONDS,
           });
       }
       case 'await-command':
@@ -505,7 +507,12 @@ export class LocalWorkflow {
       case 'notify': {
         const e = parseWith(NotifyEnvSchema, env, what);
         return (event) =>
-          notify(event, { sns: this.sns.client(now), topicArn: e.TOPIC_ARN, minSeverity: e.MIN_SEVERITY });
+          notify(event, {
+            sns: this.sns.client(now),
+            topicArn: e.TOPIC_ARN,
+            minSeverity: e.MIN_SEVERITY,
+            ...(e.BUCKET ? { store: { client: s3, bucket: e.BUCKET } } : {}),
+          });
       }
       case 'retention': {
         const e = parseWith(RetentionEnvSchema, env, what);

@@ -167,7 +167,7 @@ ${lastRunLine(h)}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}
 /** A run that failed without an image (unreachable, refused, backup failed) shows under the chart. */
 function lastRunLine(h: ReportHost): string {
   const run = h.lastRun;
-  if (!run || run.outcome === 'verified' || run.outcome === 'already_ran') return '';
+  if (!run || run.outcome === 'verified' || run.verdict !== 'FAIL') return '';
   return `<div class="problem">latest run ${esc(run.date.slice(0, 10))}: <span class="FAIL">${esc(run.outcome)}</span> ${esc(run.codes.join(' '))}</div>
 `;
 }

@@ -32,6 +32,9 @@ export const accessDenied = () => s3Error('AccessDenied', 403, 'Access Denied');
 export const noSuchKey = () => s3Error('NoSuchKey', 404, 'The specified key does not exist.');
 /** What HeadObject raises for a missing key: no body, so only the status. */
 export const notFound = () => s3Error('NotFound', 404, 'UnknownError');
+/** A conditional write (If-None-Match / If-Match) that did not hold. */
+export const preconditionFailed = () =>
+  s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
 export const noSuchUpload = () => s3Error('NoSuchUpload', 404, 'The specified upload does not exist.');
 
 /** A GetObject body the way the SDK hands it out: a stream with the transform helpers. */

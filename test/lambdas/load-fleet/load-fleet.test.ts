@@ -1,13 +1,13 @@
 // load-fleet with mocked SSM and S3: the weekly run's host names, run id and week; one host's plan
 // from its history; the errors it names.
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadFleet, weekOf } from '../../../lambdas/load-fleet/load-fleet.js';
 import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
 import { makeRecord } from '../../support/local-store.js';
-import { body, mockedS3, noSuchKey, type S3Mock } from '../s3-mock.js';
+import { body, mockedS3, noSuchKey, preconditionFailed, type S3Mock } from '../s3-mock.js';
 
 const ssm = mockClient(SSMClient);
 const ssmClient = new SSMClient({
@@ -56,6 +56,8 @@ beforeEach(() => {
     bucket: 'vault',
     fleetParameterPath: PATH,
     timeZone: 'Europe/Paris',
+    now: () => new Date('2026-11-23T02:01:05Z'),
+    claimTtlSeconds: 6 * 3600,
   };
 });
 
@@ -113,7 +115,10 @@ describe('load-fleet for one host', () => {
       timings: { backup: 1800, transfer: 200 },
     });
     s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: `${last.key}.record.json`, Size: 1 }] });
-    s3.on(GetObjectCommand).resolves({ Body: body(renderImageRecord(last)) });
+    s3.on(GetObjectCommand).rejects(noSuchKey());
+    s3.on(GetObjectCommand, { Key: `${last.key}.record.json` }).resolves({
+      Body: body(renderImageRecord(last)),
+    });
     const out = await host('dbqa09');
     expect('plan' in out && out.plan).toMatchObject({
       managedNodeId: 'i-0fedcba9876543210',
@@ -132,6 +137,55 @@ describe('load-fleet for one host', () => {
     s3.on(GetObjectCommand).rejects(noSuchKey());
     const out = await host('aixprd01');
     expect('plan' in out && out.plan.expectedSizeBytes).toBe(String(8 * 1024 ** 3));
+  });
+
+  it('claims the host-day for its run before anything touches the host', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(GetObjectCommand).rejects(noSuchKey());
+    await host('aixprd01');
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
+      Key: 'locks/aixprd01/2026-11-23.json',
+      IfNoneMatch: '*',
+    });
+  });
+
+  it('refuses to start while another run holds the host-day (HostBusy), naming that run', async () => {
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand, { Key: 'locks/aixprd01/2026-11-23.json' }).resolves({
+      Body: body(
+        JSON.stringify({
+          host: 'aixprd01',
+          day: '2026-11-23',
+          runId: 'weekly-1',
+          claimedAt: '2026-11-23T02:01:00Z',
+          expiresAt: '2026-11-23T20:00:00Z',
+        }),
+      ),
+      ETag: '"abc"',
+    });
+    await expect(host('aixprd01')).rejects.toMatchObject({
+      name: 'HostBusy',
+      message: expect.stringContaining('another run (weekly-1)'),
+    });
+  });
+
+  it('refuses a day whose mksysb is already verified (ImageExists) before any backup runs', async () => {
+    const today = makeRecord({ host: 'aixprd01', date: '2026-11-23T02:01:00.000Z', verdict: 'PASS' });
+    s3.on(GetObjectCommand).rejects(noSuchKey());
+    s3.on(GetObjectCommand, { Key: `${today.key}.record.json` }).resolves({
+      Body: body(renderImageRecord(today)),
+    });
+    await expect(host('aixprd01')).rejects.toMatchObject({ name: 'ImageExists' });
+  });
+
+  it('lets the same day be run again when its mksysb FAILed (the answer to a TINY_IMAGE)', async () => {
+    const today = makeRecord({ host: 'aixprd01', date: '2026-11-23T02:01:00.000Z', verdict: 'FAIL' });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(GetObjectCommand).rejects(noSuchKey());
+    s3.on(GetObjectCommand, { Key: `${today.key}.record.json` }).resolves({
+      Body: body(renderImageRecord(today)),
+    });
+    await expect(host('aixprd01')).resolves.toMatchObject({ host: 'aixprd01' });
   });
 
   it('throws HostNotInFleet for a host removed from the fleet, naming the path', async () => {

@@ -2,13 +2,15 @@
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  HeadObjectCommand,
+  GetObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { prepareUpload } from '../../../lambdas/prepare-upload/prepare-upload.js';
+import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
 import { parseManifest } from '../../../lambdas/shared/upload-manifest.js';
-import { accessDenied, mockedS3, notFound, type S3Mock, slowDown } from '../s3-mock.js';
+import { makeRecord } from '../../support/local-store.js';
+import { accessDenied, body, mockedS3, noSuchKey, type S3Mock, slowDown } from '../s3-mock.js';
 
 const MiB = 1024 * 1024;
 const KEY = 'images/lpar01/lpar01_mksysb_2026-11-23';
@@ -36,7 +38,7 @@ beforeEach(() => {
     urlExpirySeconds: 3600,
     now: () => new Date('2026-11-23T02:10:00Z'),
   };
-  s3.on(HeadObjectCommand).rejects(notFound());
+  s3.on(GetObjectCommand).rejects(noSuchKey());
   s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
   s3.on(PutObjectCommand).resolves({});
   s3.on(AbortMultipartUploadCommand).resolves({});
@@ -117,16 +119,35 @@ describe('prepare-upload', () => {
   });
 
   it('refuses a day that already has a verified image and creates no upload', async () => {
-    s3.on(HeadObjectCommand, { Key: `${KEY}.record.json` }).resolves({ ContentLength: 900 });
+    const record = makeRecord({ host: 'lpar01', date: '2026-11-23T02:00:00.000Z', verdict: 'WARN' });
+    s3.on(GetObjectCommand, { Key: `${KEY}.record.json` }).resolves({
+      Body: body(renderImageRecord(record)),
+    });
     await expect(prepareUpload(event, deps)).rejects.toMatchObject({
       name: 'ImageExists',
-      message: expect.stringContaining(`host lpar01 already has a verified image ${KEY}`),
+      message: expect.stringContaining(`host lpar01 already has a WARN image ${KEY}`),
     });
     expect(s3).not.toHaveReceivedCommand(CreateMultipartUploadCommand);
   });
 
+  it('lets a same-day re-run replace an image that FAILed', async () => {
+    const record = makeRecord({ host: 'lpar01', date: '2026-11-23T02:00:00.000Z', verdict: 'FAIL' });
+    s3.on(GetObjectCommand, { Key: `${KEY}.record.json` }).resolves({
+      Body: body(renderImageRecord(record)),
+    });
+    await expect(prepareUpload(event, deps)).resolves.toMatchObject({ key: KEY });
+  });
+
+  it('refuses when the record of that day cannot be read: never taken for "no image"', async () => {
+    s3.on(GetObjectCommand, { Key: `${KEY}.record.json` }).resolves({ Body: body('{"not": "a record"}') });
+    await expect(prepareUpload(event, deps)).rejects.toMatchObject({
+      name: 'ImageExists',
+      message: expect.stringContaining('an image whose record cannot be read'),
+    });
+  });
+
   it('fails with access denied, naming the record key, when it cannot check for an earlier image', async () => {
-    s3.on(HeadObjectCommand).rejects(accessDenied());
+    s3.on(GetObjectCommand).rejects(accessDenied());
     await expect(prepareUpload(event, deps)).rejects.toThrow(
       `checking for an earlier image of the same day for host lpar01 (${KEY}.record.json) failed: access denied`,
     );

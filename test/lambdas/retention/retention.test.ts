@@ -85,7 +85,10 @@ describe('retention', () => {
     expect({
       order: sentCommands().filter((c) => c.startsWith('Delete')),
       deletedObjects: out.deletedObjects,
-    }).toEqual({ order: ['DeleteObjectsCommand', 'DeleteObjectCommand'], deletedObjects: OLD_OBJECTS.length });
+    }).toEqual({
+      order: ['DeleteObjectsCommand', 'DeleteObjectCommand'],
+      deletedObjects: OLD_OBJECTS.length,
+    });
   });
 
   it('leaves the record when S3 refuses to delete the image, naming host and key', async () => {

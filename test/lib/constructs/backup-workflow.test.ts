@@ -188,7 +188,7 @@ describe('BackupWorkflow', () => {
     ]);
   });
 
-  it('scopes every S3 object permission to a prefix (images/, uploads/, runs/, quarantine/)', () => {
+  it('scopes every S3 object permission to a prefix (images/, uploads/, runs/, quarantine/, locks/)', () => {
     const objectResources = statements()
       .filter((s) =>
         s.actions.some((a) => a.startsWith('s3:') && a !== 's3:List*' && !a.startsWith('s3:GetBucket')),
@@ -199,11 +199,38 @@ describe('BackupWorkflow', () => {
     expect(
       objectResources.filter(
         (r) =>
-          !/^arn:aws:s3:::store-bucket\/((images|uploads|runs|quarantine)\/\*|images\/\*\.index\.gz)$/.test(
+          !/^arn:aws:s3:::store-bucket\/((images|uploads|runs|quarantine|locks)\/\*|images\/\*\.index\.gz)$/.test(
             r,
           ),
       ),
     ).toEqual([]);
+  });
+
+  it('lets only load-fleet take a host-day claim and only notify give it up', () => {
+    const handlersWith = (action: RegExp) =>
+      [
+        'load-fleet',
+        'await-command',
+        'prepare-upload',
+        'complete-upload',
+        'inspect-image',
+        'verify',
+        'record-failure',
+        'notify',
+        'retention',
+        'run-report',
+        'freshness',
+      ].filter((h) =>
+        statementsOf(h).some(
+          (s) =>
+            s.actions.some((a) => action.test(a)) &&
+            s.resources.includes('arn:aws:s3:::store-bucket/locks/*'),
+        ),
+      );
+    expect({ put: handlersWith(/^s3:PutObject$/), delete: handlersWith(/^s3:DeleteObject/) }).toEqual({
+      put: ['load-fleet'],
+      delete: ['notify'],
+    });
   });
 
   it('reads each stored image between CompleteUpload and Verify, its small result in $.content', () => {
