@@ -4,6 +4,8 @@
 // here (3 weeks, 6 months): an image it deletes by that policy, planned at the true date, is not lost;
 // any other PASS image gone or changed is. The weeks end at the real date, because the local store
 // stamps objects with the real time and retention's stray grace compares against it.
+
+import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -69,6 +71,7 @@ beforeAll(async () => {
 afterAll(async () => stopFaultRig(rig));
 
 function expectJudged(j: FaultJudgement): void {
+  expect({ ok: j.ok, observed: j.observed }).toEqual({ ok: true, observed: j.observed });
   expect(j.lost).toEqual([]);
   expect(j.problems).toEqual([]);
   expect(j.othersNotPassing).toEqual([]);
@@ -319,5 +322,103 @@ describe('run faults through the local pipeline', () => {
     const run = await runWeek(rig, { date });
     expect(lines(run)).toEqual(HOSTS.map((h) => `${h}|PASS|verified`));
     expect(await imagesLost(rig, run.execution.endedAt)).toEqual([]);
+  });
+
+  it('the weekly run and a run-now of the same host-day overlap: one runs, the other is refused busy, one image whose bytes the record describes', async () => {
+    const date = new Date(Math.max(Date.parse(week(6)), NOW + DAY_MS) + 14 * DAY_MS).toISOString();
+    const [weekly, runNow] = await Promise.all([
+      rig.workflow.runWeekly({ date, executionName: 'weekly-overlap' }),
+      rig.workflow.runWeekly({
+        date: shifted(date, 1 / 1440),
+        executionName: 'run-now-overlap',
+        input: { hosts: ['aixprd01'], attempt: 2 },
+      }),
+    ]);
+    await snapshotPassImages(rig);
+    const prd01 = [weekly, runNow]
+      .flatMap((r) => r.output.results)
+      .filter((l) => l.startsWith('aixprd01|'))
+      .map((l) => l.split('|').slice(1, 3).join(' '))
+      .sort();
+    // Each run's alerts are what was published while it ran: with two at once, both hold both runs'.
+    const busyAlerts = [
+      ...new Set(
+        [weekly, runNow].flatMap((r) =>
+          alertsOf(r, 'aixprd01')
+            .filter((m) => m.attributes.code === 'HOST_BUSY')
+            .map((m) => JSON.stringify(m)),
+        ),
+      ),
+    ];
+    const records = (await dayObjects('aixprd01', date)).filter((k) =>
+      k.endsWith('_mksysb_' + dayOf(date) + '.record.json'),
+    );
+    const record = JSON.parse((await readObject(rig, records[0] ?? '')).toString('utf8')) as {
+      key: string;
+      sha256: string;
+      content: { sha256: string | null } | null;
+    };
+    const stored = createHash('sha256')
+      .update(await readObject(rig, record.key))
+      .digest('hex');
+    const lost = await imagesLost(rig, runNow.execution.endedAt);
+    const ok =
+      prd01.join() === ['PASS verified', 'SKIP busy'].join() &&
+      busyAlerts.length === 1 &&
+      records.length === 1 &&
+      record.sha256 === stored &&
+      record.content?.sha256 === stored &&
+      lost.length === 0;
+    recordOutcome({
+      fault: 'weekly run and run-now --attempt 2 of one host-day at once (aixprd01)',
+      expected: 'one PASS, the other SKIP busy with a HOST_BUSY alert; the record describes the stored bytes',
+      observed: `${prd01.join(' + ')}; ${busyAlerts.length} HOST_BUSY alert(s); record SHA-256 ${record.sha256 === stored ? '=' : '≠'} stored`,
+      imagesLost: lost.length,
+      ok,
+    });
+    expect(prd01).toEqual(['PASS verified', 'SKIP busy']);
+    expect(busyAlerts).toHaveLength(1);
+    expect(records).toHaveLength(1);
+    expect({ host: record.sha256, inspected: record.content?.sha256 }).toEqual({
+      host: stored,
+      inspected: stored,
+    });
+    expect(lost).toEqual([]);
+  });
+
+  it('a tiny image (the tiny_image fault) answered the same day with run-now --attempt 2: the re-run makes a PASS image in place of the FAIL one', async () => {
+    const date = new Date(Math.max(Date.parse(week(6)), NOW + DAY_MS) + 21 * DAY_MS).toISOString();
+    setFaults(rig, 'aixprd02', ['tiny_image']);
+    const first = await runWeek(rig, { date, executionName: 'weekly-tiny' });
+    setFaults(rig, 'aixprd02', []);
+    const again = await runWeek(rig, {
+      date: shifted(date, 3 / 24),
+      executionName: 'run-now-attempt-2',
+      input: { hosts: ['aixprd02'], attempt: 2 },
+    });
+    const firstLine = reportLine(await readRunReport(rig, first), 'aixprd02');
+    const j = await judgeFault(rig, {
+      fault: 'tiny image, then run-now --attempt 2 the same day (aixprd02)',
+      expected:
+        'first FAIL (boot files missing) alerted; the re-run PASS; its record in place of the FAIL one',
+      run: again,
+      host: 'aixprd02',
+      line: /^PASS verified$/,
+      alert: null,
+      retainedAt: again.execution.endedAt,
+      extra: [
+        {
+          ok: /^FAIL verified .*BOOT_FILES_MISSING/.test(firstLine),
+          problem: `the first run said ${firstLine}`,
+        },
+        {
+          ok: alertsOf(first, 'aixprd02').some((m) => m.attributes.code === 'BOOT_FILES_MISSING'),
+          problem: 'no BOOT_FILES_MISSING alert for aixprd02',
+        },
+      ],
+    });
+    expectJudged(j);
+    const mksysbRecord = `images/aixprd02/aixprd02_mksysb_${dayOf(date)}.record.json`;
+    expect(JSON.parse((await readObject(rig, mksysbRecord)).toString('utf8')).verdict).toBe('PASS');
   });
 });

@@ -10,7 +10,7 @@ import { createHash, createHmac } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  HeadObjectCommand,
+  GetObjectCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -252,10 +252,11 @@ describe('the presigned URLs prepare-upload makes', () => {
   beforeAll(async () => {
     const s3 = new S3Client({ region: REGION, credentials: CREDENTIALS });
     const mock = mockClient(s3);
+    // No image of that day yet: the record check finds nothing.
     mock
-      .on(HeadObjectCommand)
+      .on(GetObjectCommand)
       .rejects(
-        Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+        Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
       );
     mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-A' });
     mock.on(AbortMultipartUploadCommand).resolves({});
