@@ -127,7 +127,9 @@ export async function awaitCommand(event: unknown, deps: AwaitCommandDeps): Prom
       input.host,
       input.step,
       parsed.status,
-      parsed.reason ?? '',
+      [parsed.reason ?? '', 'failedParts' in parsed ? partReasons(parsed.failedParts) : '']
+        .filter(Boolean)
+        .join('; '),
     );
   const done = {
     ...base,
@@ -199,4 +201,12 @@ export function backupImages(
 
 function output(value: AwaitCommandOutput): AwaitCommandOutput {
   return parseWith(AwaitCommandOutputSchema, value, 'await-command output');
+}
+
+/** Why parts failed, each reason once with its count: `parts: image_changed_since_backup x3`. */
+function partReasons(failed: readonly { reason: string }[]): string {
+  if (failed.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const p of failed) counts.set(p.reason, (counts.get(p.reason) ?? 0) + 1);
+  return `parts: ${[...counts].map(([reason, n]) => (n > 1 ? `${reason} x${n}` : reason)).join(', ')}`;
 }

@@ -44,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => stopFaultRig(rig));
 
 function expectJudged(j: FaultJudgement): void {
+  expect({ ok: j.ok, observed: j.observed }).toEqual({ ok: true, observed: j.observed });
   expect(j.lost).toEqual([]);
   expect(j.problems).toEqual([]);
   expect(j.othersNotPassing).toEqual([]);
@@ -269,6 +270,89 @@ describe('host faults through the local pipeline', () => {
       });
       expectJudged(j);
     });
+  });
+});
+
+describe('a week of images whose stored bytes are not what the host says', () => {
+  let run: LocalRunResult<WeeklyOutput>;
+  const hit = ['aixprd01', 'aixprd02', 'aixapp01', 'dbqa09'];
+  beforeAll(async () => {
+    // A block of the archive overwritten on the LPAR before backup hashed it: the checksums agree.
+    setFaults(rig, 'aixprd01', ['bit_flip']);
+    // The image rewritten after backup described it, while backup's part MD5s are there to tell.
+    setFaults(rig, 'aixprd02', ['replaced_after_backup']);
+    // The same without openssl on the LPAR: no part MD5s, so only the stored bytes can tell.
+    setFaults(rig, 'aixapp01', ['replaced_after_backup'], {
+      tools: { openssl: false, csum: true, gzip: true },
+    });
+    setFaults(rig, 'dbqa09', ['wrong_vg']);
+    run = await runWeek(rig, { date: week(5) });
+    for (const host of hit) setFaults(rig, host, []);
+    setFaults(rig, 'aixapp01', [], { tools: { openssl: true, csum: false, gzip: true } });
+  }, 300_000);
+
+  it('a corrupted block in the archive: FAIL ARCHIVE_CORRUPT with its offset, though the host SHA-256 agrees', async () => {
+    const j = await judgeFault(rig, {
+      fault: 'archive block overwritten before the checksum (aixprd01, bit_flip)',
+      expected: 'FAIL ARCHIVE_CORRUPT from the stored bytes, alerted; good images kept',
+      run,
+      host: 'aixprd01',
+      line: /^FAIL verified .*ARCHIVE_CORRUPT/,
+      alert: /^\[mksysb-vault\] FAIL aixprd01 ARCHIVE_CORRUPT /,
+      alsoHit: hit,
+    });
+    expectJudged(j);
+  });
+
+  it('the image rewritten after backup, part MD5s at hand: the transfer refuses to send it, FAIL TRANSFER_FAILED', async () => {
+    const j = await judgeFault(rig, {
+      fault: 'image rewritten after backup (aixprd02, replaced_after_backup)',
+      expected: 'FAIL TRANSFER_FAILED image_changed_since_backup; nothing of it stored as an image',
+      run,
+      host: 'aixprd02',
+      line: /^FAIL transfer_failed TRANSFER_FAILED$/,
+      alert: /^\[mksysb-vault\] FAIL aixprd02 TRANSFER_FAILED /,
+      alsoHit: hit,
+      extra: [
+        {
+          ok: alertsOf(run, 'aixprd02').some((m) => m.message.includes('image_changed_since_backup')),
+          problem: 'the alert does not say the image changed since backup',
+        },
+        {
+          ok: !(await listKeys(rig, 'images/aixprd02/')).some((o) =>
+            o.key.endsWith(`_mksysb_${dayOf(week(5))}.record.json`),
+          ),
+          problem: 'a record was written for the rewritten image',
+        },
+      ],
+    });
+    expectJudged(j);
+  });
+
+  it('the image rewritten after backup, no part MD5s: uploaded, but FAIL CHECKSUM_MISMATCH from the stored bytes', async () => {
+    const j = await judgeFault(rig, {
+      fault: 'image rewritten after backup, no openssl (aixapp01)',
+      expected: 'FAIL CHECKSUM_MISMATCH: the stored SHA-256 is not the host one',
+      run,
+      host: 'aixapp01',
+      line: /^FAIL verified .*CHECKSUM_MISMATCH/,
+      alert: /^\[mksysb-vault\] FAIL aixapp01 CHECKSUM_MISMATCH /,
+      alsoHit: hit,
+    });
+    expectJudged(j);
+  });
+
+  it('a mksysb of another volume group: FAIL, its own image.data names the VG', async () => {
+    const j = await judgeFault(rig, {
+      fault: 'mksysb writes an archive of datavg (dbqa09, wrong_vg)',
+      expected: 'FAIL NOT_ROOTVG and CONTENT_MISMATCH / BOOT_FILES_MISSING from the archive',
+      run,
+      host: 'dbqa09',
+      line: /^FAIL verified .*(CONTENT_MISMATCH|BOOT_FILES_MISSING)/,
+      alert: /^\[mksysb-vault\] FAIL dbqa09 (CONTENT_MISMATCH|BOOT_FILES_MISSING) /,
+      alsoHit: hit,
+    });
+    expectJudged(j);
   });
 });
 

@@ -166,6 +166,26 @@ describe('await-command', () => {
     ).rejects.toMatchObject({ name: 'HostRefused', message: expect.stringContaining('staging_too_small') });
   });
 
+  it('says why the parts of a failed transfer failed, each reason once with its count', async () => {
+    finished(
+      [
+        'mksysb-vault.step=transfer',
+        'parts_ok=0',
+        'parts_failed=3',
+        'failed_parts=1:image_changed_since_backup,2:image_changed_since_backup,3:http_503',
+        'reason=all_parts_failed',
+        'status=failed',
+      ].join('\n'),
+      'Failed',
+    );
+    await expect(
+      awaitCommand({ ...poll, step: 'transfer', expectedSeconds: 300 }, { ssm: client, now: at(30) }),
+    ).rejects.toMatchObject({
+      message:
+        'host lpar01, step transfer: failed (all_parts_failed; parts: image_changed_since_backup x2, http_503)',
+    });
+  });
+
   it('throws CommandTimedOut when SSM stopped the step at its execution timeout', async () => {
     finished('', 'TimedOut');
     await expect(
