@@ -9,6 +9,7 @@ import type { BenchFigure } from './figures.js';
 const MODULES = [
   './verification.js',
   './verify.js',
+  './content-check.js',
   './retention.js',
   './transfer.js',
   './orchestration.js',

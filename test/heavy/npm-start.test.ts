@@ -3,7 +3,7 @@
 // and `history` read the same store and agree with the last run. (`npm start` alone, one week, is
 // what test/cli/run.test.ts covers on a smaller scenario.)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +94,43 @@ describe('npm start -- --weeks 8 --reset', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it("stores real archives: aixprd01's image lists image.data, bosinst.data, the boot files and 100+ entries", () => {
+    const r = runCli(['image', 'toc', '--host', 'aixprd01', '--data', data, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const toc = JSON.parse(r.stdout) as {
+      from: string;
+      entries: { path: string; type: string; size: number }[];
+    };
+    const paths = new Set(toc.entries.map((e) => e.path));
+    for (const path of [
+      './image.data',
+      './bosinst.data',
+      './usr/lib/boot/unix_64',
+      './sbin/rc.boot',
+      './etc/inittab',
+    ])
+      expect(paths.has(path), path).toBe(true);
+    expect(toc.entries.length).toBeGreaterThanOrEqual(100);
+    expect(toc.from).toBe('index');
+  });
+
+  it('re-reads the stored image and finds it sound, then FAILs it CHECKSUM_MISMATCH once one stored byte changes', () => {
+    const sound = runCli(['image', 'verify', '--host', 'aixprd01', '--data', data, '--json']);
+    expect(sound.status, sound.stdout).toBe(0);
+    const key = (JSON.parse(sound.stdout) as { image: string }).image.replace(/^s3:\/\/[^/]+\//, '');
+    // The local store keeps each object as a file: change one byte of the image in the middle.
+    const file = join(data, 'store', 'mksysb-vault-local', `${key}._S3rver_object`);
+    const bytes = readFileSync(file);
+    const at = Math.floor(bytes.length / 2);
+    bytes.writeUInt8((bytes[at] ?? 0) ^ 0x01, at);
+    writeFileSync(file, bytes);
+    const damaged = runCli(['image', 'verify', '--host', 'aixprd01', '--data', data, '--json']);
+    expect(damaged.status).toBe(2);
+    const codes = (JSON.parse(damaged.stdout) as { anomalies: { code: string }[] }).anomalies.map(
+      (a) => a.code,
+    );
+    expect(codes).toContain('CHECKSUM_MISMATCH');
   });
 });
