@@ -10,7 +10,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
 import { ContentInspector } from '../shared/bff/content-check.js';
-import { contentIndexKey, imageKey } from '../shared/catalog-keys.js';
+import { contentIndexKey, uploadedImageRef } from '../shared/catalog-keys.js';
 import { readRanges } from './ranged-read.js';
 import {
   type InspectImageInput,
@@ -41,17 +41,8 @@ export const DEFAULT_RESERVE_MS = 30_000;
 export async function inspectImage(event: unknown, deps: InspectImageDeps): Promise<InspectImageOutput> {
   const started = deps.now();
   const input: InspectImageInput = parseWith(InspectImageInputSchema, event, 'inspect-image input');
-  const ref = {
-    host: input.host,
-    kind: input.kind,
-    volumeGroup: input.kind === 'mksysb' ? 'rootvg' : input.volumeGroup,
-    date: input.date,
-  };
-  const key = imageKey(ref);
-  if (key !== input.key)
-    throw new Error(
-      `inspect-image input for ${input.host}: key ${input.key} does not match its host, kind and date (${key})`,
-    );
+  const ref = uploadedImageRef(input, 'inspect-image');
+  const { key } = ref;
 
   const head = await storeCall({ action: 'finding the image', key, host: input.host }, () =>
     deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key })),

@@ -2,18 +2,9 @@
 // (never the entry list: that goes to the content index object), the env.
 import { z } from 'zod';
 import { ContentReportSchema } from '../shared/bff/content-check.js';
-import { HostNameSchema, ImageKindSchema, RunIdSchema } from '../shared/catalog-keys.js';
+import { UploadedImageSchema } from '../shared/catalog-keys.js';
 
-export const InspectImageInputSchema = z.object({
-  runId: RunIdSchema,
-  host: HostNameSchema,
-  kind: ImageKindSchema,
-  volumeGroup: z.string().min(1).default('rootvg'),
-  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
-  key: z.string().startsWith('images/'),
-  /** The size complete-upload checked the object against: a different object is not inspected. */
-  sizeBytes: z.number().int().nonnegative(),
-});
+export const InspectImageInputSchema = UploadedImageSchema;
 export type InspectImageInput = z.infer<typeof InspectImageInputSchema>;
 
 /**

@@ -74,6 +74,38 @@ export function imageName(ref: ImageRef): string {
   return `${host}_savevg_${validateVolumeGroup(ref.volumeGroup, host)}_${day}`;
 }
 
+/** What the workflow passes a handler about one uploaded image (inspect-image, verify). */
+export const UploadedImageSchema = z.object({
+  runId: RunIdSchema,
+  host: HostNameSchema,
+  kind: ImageKindSchema,
+  volumeGroup: z.string().min(1).default('rootvg'),
+  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
+  key: z.string().startsWith('images/'),
+  /** The size complete-upload checked the object against: a different object is not judged. */
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type UploadedImage = z.infer<typeof UploadedImageSchema>;
+
+/**
+ * The image an input names, its key checked against the key it carries: a handler never reads or
+ * judges another image than the one its host, kind and date name. `handler` is for the message.
+ */
+export function uploadedImageRef(input: UploadedImage, handler: string): ImageRef & { key: string } {
+  const ref = {
+    host: input.host,
+    kind: input.kind,
+    volumeGroup: input.kind === 'mksysb' ? 'rootvg' : input.volumeGroup,
+    date: input.date,
+  };
+  const key = imageKey(ref);
+  if (key !== input.key)
+    throw new CatalogKeyError(
+      `${handler} input for ${input.host}: key ${input.key} does not match its host, kind and date (${key})`,
+    );
+  return { ...ref, key };
+}
+
 export function hostPrefix(host: string): string {
   return `${IMAGES_PREFIX}${validateHostName(host)}/`;
 }

@@ -2,18 +2,11 @@
 import { z } from 'zod';
 import { InspectImageOutputSchema } from '../inspect-image/schema.js';
 import { AnomalySchema, VerdictSchema } from '../shared/anomaly.js';
-import { HostNameSchema, ImageKindSchema, RunIdSchema } from '../shared/catalog-keys.js';
+import { UploadedImageSchema } from '../shared/catalog-keys.js';
 import { TimingsSchema } from '../shared/image-record.js';
 import { VerificationPolicySchema } from '../shared/policy.js';
 
-export const VerifyInputSchema = z.object({
-  runId: RunIdSchema,
-  host: HostNameSchema,
-  kind: ImageKindSchema,
-  volumeGroup: z.string().min(1).default('rootvg'),
-  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
-  key: z.string().startsWith('images/'),
-  sizeBytes: z.number().int().nonnegative(),
+export const VerifyInputSchema = UploadedImageSchema.extend({
   sha256: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'not a SHA-256 (64 hex digits)')

@@ -14,10 +14,10 @@ import { type ContentClaims, judgeContent } from '../shared/bff/content-check.js
 import {
   dayOf,
   hostPrefix,
-  imageKey,
   imageName,
   sidecarKey,
   transferReportKey,
+  uploadedImageRef,
 } from '../shared/catalog-keys.js';
 import {
   type ContentCheck,
@@ -44,17 +44,8 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   const started = deps.now();
   const input: VerifyInput = parseWith(VerifyInputSchema, event, 'verify input');
   const store = { client: deps.s3, bucket: deps.bucket };
-  const ref = {
-    host: input.host,
-    kind: input.kind,
-    volumeGroup: input.kind === 'mksysb' ? 'rootvg' : input.volumeGroup,
-    date: input.date,
-  };
-  const key = imageKey(ref);
-  if (key !== input.key)
-    throw new Error(
-      `verify input for ${input.host}: key ${input.key} does not match its host, kind and date (${key})`,
-    );
+  const ref = uploadedImageRef(input, 'verify');
+  const { key } = ref;
 
   // The record must only ever describe a complete object: check it is there, at the size checked on completion.
   const head = await storeCall({ action: 'finding the image', key, host: input.host }, () =>
