@@ -33,13 +33,15 @@ const GiB = 1024 * MiB;
  * noise, before backup.sh hashes it (media corruption the checksum agrees with).
  * `replaced_after_backup`: after backup.sh hashed the image, the transfer's first request (its
  * manifest) rewrites the data of the image's plain files with other bytes, same size (the stand-in
- * curl): what is uploaded is not what the backup described.
+ * curl): what is uploaded is not what the backup described. `cut_short`: the archive is cut
+ * mid-entry at three fifths of its size, yet mksysb prints its success message and exits 0 (a write
+ * lost without an error, e.g. a soft-mounted staging filesystem): only the archive itself can tell.
  */
 export const SimFaultSchema = z
   .string()
   .regex(
-    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup)$/,
-    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup',
+    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short)$/,
+    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short',
   );
 export type SimFault = z.infer<typeof SimFaultSchema>;
 

@@ -219,15 +219,17 @@ describe('host faults through the local pipeline', () => {
     });
   });
 
-  describe('a week with a tiny image, a size drop and a size jump', () => {
+  describe('a week with a tiny image, a cut archive, a size drop and a size jump', () => {
     let run: LocalRunResult<WeeklyOutput>;
-    const hit = ['aixapp01', 'aixprd02', 'dbqa09'];
+    const hit = ['aixapp01', 'aixprd02', 'dbqa09', 'aixprd01'];
     beforeAll(async () => {
       setFaults(rig, 'aixapp01', ['tiny_image']);
+      setFaults(rig, 'aixprd01', ['cut_short']);
       setFaults(rig, 'aixprd02', [], { sizeBytes: 10 * MiB });
       setFaults(rig, 'dbqa09', [], { sizeBytes: 48 * MiB });
       run = await runWeek(rig, { date: week(4) });
       setFaults(rig, 'aixapp01', []);
+      setFaults(rig, 'aixprd01', []);
       setFaults(rig, 'aixprd02', [], { sizeBytes: 20 * MiB });
       setFaults(rig, 'dbqa09', [], { sizeBytes: 20 * MiB });
     }, 120_000);
@@ -240,6 +242,19 @@ describe('host faults through the local pipeline', () => {
         host: 'aixapp01',
         line: /^FAIL verified .*TINY_IMAGE/,
         alert: /^\[mksysb-vault\] (FAIL|WARN) aixapp01 TINY_IMAGE 4\.0 MB /,
+        alsoHit: hit,
+      });
+      expectJudged(j);
+    });
+
+    it('an archive cut short while mksysb says it succeeded: FAIL ARCHIVE_TRUNCATED naming the entry cut', async () => {
+      const j = await judgeFault(rig, {
+        fault: 'archive cut at 3/5, mksysb exit 0 (aixprd01, cut_short)',
+        expected: 'FAIL ARCHIVE_TRUNCATED from the stored bytes, alerted with the entry cut',
+        run,
+        host: 'aixprd01',
+        line: /^FAIL verified .*ARCHIVE_TRUNCATED/,
+        alert: /^\[mksysb-vault\] FAIL aixprd01 ARCHIVE_TRUNCATED /,
         alsoHit: hit,
       });
       expectJudged(j);
@@ -345,11 +360,11 @@ describe('a week of images whose stored bytes are not what the host says', () =>
   it('a mksysb of another volume group: FAIL, its own image.data names the VG', async () => {
     const j = await judgeFault(rig, {
       fault: 'mksysb writes an archive of datavg (dbqa09, wrong_vg)',
-      expected: 'FAIL NOT_ROOTVG and CONTENT_MISMATCH / BOOT_FILES_MISSING from the archive',
+      expected: 'FAIL NOT_ROOTVG (listing) and BOOT_FILES_MISSING (the archive holds no kernel, no rc.boot)',
       run,
       host: 'dbqa09',
-      line: /^FAIL verified .*(CONTENT_MISMATCH|BOOT_FILES_MISSING)/,
-      alert: /^\[mksysb-vault\] FAIL dbqa09 (CONTENT_MISMATCH|BOOT_FILES_MISSING) /,
+      line: /^FAIL verified .*NOT_ROOTVG.*BOOT_FILES_MISSING/,
+      alert: /^\[mksysb-vault\] FAIL dbqa09 BOOT_FILES_MISSING /,
       alsoHit: hit,
     });
     expectJudged(j);
