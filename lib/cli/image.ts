@@ -217,7 +217,9 @@ export const imageCommand: Command = {
       if (file === undefined || path === undefined)
         throw new UsageError('usage: mksysb-vault image extract FILE PATH [--out F]');
       if (values.host !== undefined)
-        throw new UsageError('image extract reads a FILE (the store: restore-file)');
+        throw new UsageError(
+          'image extract reads an image FILE; to get one from the store, download it (restore-kit prints how)',
+        );
       return extract(fileSource(file), path, values, io);
     }
     const file = positionals[0];
