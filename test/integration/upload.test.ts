@@ -1,25 +1,16 @@
 // prepare-upload and complete-upload against the local S3 server, with the transfer step played by
 // fetch PUTs through the presigned URLs: the happy path, a size mismatch, a part corrupted in
 // transit, a transfer that died (and its abort).
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { completeUpload } from '../../lambdas/complete-upload/complete-upload.js';
 import { prepareUpload } from '../../lambdas/prepare-upload/prepare-upload.js';
 import type { PrepareUploadOutput } from '../../lambdas/prepare-upload/schema.js';
-import { imageBytes, md5Hex, playTransfer, startTestStore, type TestStore } from '../support/local-store.js';
+import { imageBytes, md5Hex, playTransfer, useTestStore } from '../support/local-store.js';
 
 const MiB = 1024 * 1024;
 const NOW = new Date('2026-11-23T02:00:00Z');
-let store: TestStore;
-let client: S3Client;
-
-beforeAll(async () => {
-  store = await startTestStore();
-  client = store.client();
-});
-afterAll(async () => {
-  await store?.close();
-});
+const local = useTestStore();
 
 function prepare(host: string, sizeBytes: number): Promise<PrepareUploadOutput> {
   return prepareUpload(
@@ -34,9 +25,9 @@ function prepare(host: string, sizeBytes: number): Promise<PrepareUploadOutput> 
       osLevel: '7300-02-01-2346',
     },
     {
-      s3: client,
-      presignClient: client,
-      bucket: store.bucket,
+      s3: local.client,
+      presignClient: local.client,
+      bucket: local.store.bucket,
       partSizeBytes: 8 * MiB,
       urlExpirySeconds: 7200,
       now: () => NOW,
@@ -54,11 +45,11 @@ const complete = (prepared: PrepareUploadOutput, host: string, sizeBytes: number
       manifestKey: prepared.manifestKey,
       sizeBytes,
     },
-    { s3: client, bucket: store.bucket },
+    { s3: local.client, bucket: local.store.bucket },
   );
 
 const exists = (key: string) =>
-  client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: key })).then(
+  local.client.send(new HeadObjectCommand({ Bucket: local.store.bucket, Key: key })).then(
     () => true,
     () => false,
   );
@@ -69,7 +60,9 @@ describe('a presigned multipart upload', () => {
     const prepared = await prepare('lpar01', image.length);
     await playTransfer(prepared.manifestUrl, image);
     const done = await complete(prepared, 'lpar01', image.length);
-    const stored = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: prepared.key }));
+    const stored = await local.client.send(
+      new GetObjectCommand({ Bucket: local.store.bucket, Key: prepared.key }),
+    );
     const bytes = await stored.Body?.transformToByteArray();
     expect({ partCount: prepared.partCount, size: done.action === 'complete' && done.sizeBytes }).toEqual({
       partCount: 3,
@@ -95,7 +88,9 @@ describe('a presigned multipart upload', () => {
     const prepared = await prepare('lpar03', image.length);
     await playTransfer(prepared.manifestUrl, image);
     await complete(prepared, 'lpar03', image.length);
-    const head = await client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: prepared.key }));
+    const head = await local.client.send(
+      new HeadObjectCommand({ Bucket: local.store.bucket, Key: prepared.key }),
+    );
     expect(head.Metadata).toMatchObject({
       host: 'lpar03',
       date: NOW.toISOString(),
@@ -162,11 +157,11 @@ describe('a presigned multipart upload', () => {
         key: prepared.key,
         uploadId: prepared.uploadId,
       },
-      { s3: client, bucket: store.bucket },
+      { s3: local.client, bucket: local.store.bucket },
     );
     expect({
       aborted,
-      parts: store.uploadExists(prepared.uploadId),
+      parts: local.store.uploadExists(prepared.uploadId),
       image: await exists(prepared.key),
     }).toEqual({
       aborted: { action: 'abort', key: prepared.key, aborted: true },
@@ -186,7 +181,7 @@ describe('a presigned multipart upload', () => {
           key: prepared.key,
           uploadId: prepared.uploadId,
         },
-        { s3: client, bucket: store.bucket },
+        { s3: local.client, bucket: local.store.bucket },
       );
     await abort();
     expect(await abort()).toEqual({ action: 'abort', key: prepared.key, aborted: false });

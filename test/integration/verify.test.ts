@@ -1,7 +1,7 @@
 // verify against the local S3 server: a host with 52 weeks of records (one of them a truncated
 // image), an unreadable record, and the S3 calls verify makes (never the image bytes).
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import type { InspectImageOutput } from '../../lambdas/inspect-image/schema.js';
 import { recordKey } from '../../lambdas/shared/catalog-keys.js';
 import { parseImageRecord } from '../../lambdas/shared/image-record.js';
@@ -13,8 +13,7 @@ import {
   makeRecord,
   SUCCESS_LOG,
   seedImage,
-  startTestStore,
-  type TestStore,
+  useTestStore,
   weeklyDates,
 } from '../support/local-store.js';
 
@@ -22,16 +21,7 @@ const MiB = 1024 * 1024;
 // Images of a few MiB stand in for GB ones: the floor is scaled down with them.
 const policy = VerificationPolicySchema.parse({ absoluteFloorBytes: MiB, sizeMismatchSlackBytes: MiB });
 const TODAY = '2026-11-23T02:00:00.000Z';
-let store: TestStore;
-let client: S3Client;
-
-beforeAll(async () => {
-  store = await startTestStore();
-  client = store.client();
-});
-afterAll(async () => {
-  await store?.close();
-});
+const local = useTestStore();
 
 /** 52 weekly PASS records of about 4 MiB before today, one of them a truncated (FAIL) image. */
 async function seedHistory(host: string, options: { unreadable?: boolean } = {}) {
@@ -39,8 +29,8 @@ async function seedHistory(host: string, options: { unreadable?: boolean } = {})
   for (const [i, date] of dates.entries()) {
     const truncated = i === 40;
     await seedImage(
-      client,
-      store.bucket,
+      local.client,
+      local.store.bucket,
       makeRecord({
         host,
         date,
@@ -50,9 +40,9 @@ async function seedHistory(host: string, options: { unreadable?: boolean } = {})
     );
   }
   if (options.unreadable)
-    await client.send(
+    await local.client.send(
       new PutObjectCommand({
-        Bucket: store.bucket,
+        Bucket: local.store.bucket,
         Key: recordKey(`images/${host}/${host}_mksysb_${(dates[50] as string).slice(0, 10)}`),
         Body: '{"schemaVersion":1,"host":',
       }),
@@ -61,11 +51,19 @@ async function seedHistory(host: string, options: { unreadable?: boolean } = {})
 
 async function uploadToday(host: string, sizeBytes: number) {
   const key = `images/${host}/${host}_mksysb_2026-11-23`;
-  await client.send(new PutObjectCommand({ Bucket: store.bucket, Key: key, Body: Buffer.alloc(sizeBytes) }));
-  await client.send(
-    new PutObjectCommand({ Bucket: store.bucket, Key: `${key}.lsmksysb`, Body: lsmksysbListing(TODAY) }),
+  await local.client.send(
+    new PutObjectCommand({ Bucket: local.store.bucket, Key: key, Body: Buffer.alloc(sizeBytes) }),
   );
-  await client.send(new PutObjectCommand({ Bucket: store.bucket, Key: `${key}.log`, Body: SUCCESS_LOG }));
+  await local.client.send(
+    new PutObjectCommand({
+      Bucket: local.store.bucket,
+      Key: `${key}.lsmksysb`,
+      Body: lsmksysbListing(TODAY),
+    }),
+  );
+  await local.client.send(
+    new PutObjectCommand({ Bucket: local.store.bucket, Key: `${key}.log`, Body: SUCCESS_LOG }),
+  );
   return key;
 }
 
@@ -97,7 +95,7 @@ function inspected(key: string, sizeBytes: number): InspectImageOutput {
   };
 }
 
-function verify(host: string, key: string, sizeBytes: number, s3 = client) {
+function verify(host: string, key: string, sizeBytes: number, s3 = local.client) {
   return verifyImage(
     {
       runId: 'run-2026-11-23',
@@ -113,7 +111,7 @@ function verify(host: string, key: string, sizeBytes: number, s3 = client) {
       tocFileCount: null,
       content: inspected(key, sizeBytes),
     },
-    { s3, bucket: store.bucket, policy, historyLimit: 26, now: () => new Date(TODAY) },
+    { s3, bucket: local.store.bucket, policy, historyLimit: 26, now: () => new Date(TODAY) },
   );
 }
 
@@ -142,7 +140,9 @@ describe('verify against a year of history', () => {
     await seedHistory('hist03');
     const key = await uploadToday('hist03', 4 * MiB);
     const result = await verify('hist03', key, 4 * MiB);
-    const object = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: result.recordKey }));
+    const object = await local.client.send(
+      new GetObjectCommand({ Bucket: local.store.bucket, Key: result.recordKey }),
+    );
     const parsed = parseImageRecord((await object.Body?.transformToString()) ?? '', result.recordKey);
     expect(
       parsed.ok && { ...parsed.record.timings, verdict: parsed.record.verdict, key: parsed.record.key },
@@ -173,7 +173,7 @@ describe('verify against a year of history', () => {
   it('never reads the image bytes, and reads a bounded number of records', async () => {
     await seedHistory('hist05');
     const key = await uploadToday('hist05', 4 * MiB);
-    const counted = store.client();
+    const counted = local.store.client();
     const calls = countCalls(counted);
     await verify('hist05', key, 4 * MiB, counted);
     const gets = calls.filter((c) => c.command === 'GetObjectCommand');

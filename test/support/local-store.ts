@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
 import { contentIndexKey, recordKey } from '../../lambdas/shared/catalog-keys.js';
 import {
   type ContentCheck,
@@ -19,6 +20,33 @@ import { parseManifest } from '../../lambdas/shared/upload-manifest.js';
 import { type LocalS3, startLocalS3 } from '../../lib/local/s3-server.js';
 
 export type TestStore = LocalS3;
+
+/**
+ * The local store of one test file: started before its tests, closed after them. Read
+ * `local.store` and `local.client` inside tests and hooks (they throw before the store is up).
+ */
+export function useTestStore(): { readonly store: TestStore; readonly client: S3Client } {
+  let started: { store: TestStore; client: S3Client } | undefined;
+  beforeAll(async () => {
+    const store = await startTestStore();
+    started = { store, client: store.client() };
+  });
+  afterAll(async () => {
+    await started?.store.close();
+  });
+  const get = () => {
+    if (!started) throw new Error('the test store is used before its beforeAll ran');
+    return started;
+  };
+  return {
+    get store() {
+      return get().store;
+    },
+    get client() {
+      return get().client;
+    },
+  };
+}
 
 export async function startTestStore(): Promise<TestStore> {
   const directory = mkdtempSync(join(tmpdir(), 'mksysb-vault-store-'));

@@ -3,28 +3,19 @@
 // read; bytes that differ from the host's SHA-256 FAIL with CHECKSUM_MISMATCH; an archive cut short
 // FAILs with ARCHIVE_TRUNCATED; a read the deadline stopped is CONTENT_UNVERIFIED, never PASS.
 import { createHash, randomBytes } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { inspectImage } from '../../../lambdas/inspect-image/inspect-image.js';
 import { type BffWriteEntry, BffWriter } from '../../../lambdas/shared/bff/writer.js';
 import { VerificationPolicySchema } from '../../../lambdas/shared/policy.js';
 import { verifyImage } from '../../../lambdas/verify/verify.js';
-import { lsmksysbListing, startTestStore, type TestStore } from '../../support/local-store.js';
+import { lsmksysbListing, useTestStore } from '../../support/local-store.js';
 
 const MiB = 1024 * 1024;
 const DATE = '2026-11-23T02:00:00.000Z';
 const MTIME = Date.parse(DATE) / 1000 - 3600;
 const policy = VerificationPolicySchema.parse({ absoluteFloorBytes: MiB, sizeMismatchSlackBytes: 4 * MiB });
-let store: TestStore;
-let client: S3Client;
-
-beforeAll(async () => {
-  store = await startTestStore();
-  client = store.client();
-});
-afterAll(async () => {
-  await store?.close();
-});
+const local = useTestStore();
 
 /** image.data as mkszfile writes it, for the rootvg lsmksysbListing describes (hd5 hd6 hd8 hd4 hd2). */
 const IMAGE_DATA = [
@@ -132,14 +123,14 @@ async function run(
 ) {
   const key = `images/${host}/${host}_mksysb_2026-11-23`;
   const put = (k: string, body: Uint8Array | string) =>
-    client.send(new PutObjectCommand({ Bucket: store.bucket, Key: k, Body: body }));
+    local.client.send(new PutObjectCommand({ Bucket: local.store.bucket, Key: k, Body: body }));
   await put(key, stored);
   await put(`${key}.lsmksysb`, lsmksysbListing(DATE));
   await put(`${key}.log`, logOf(SOUND.entries));
   const image = { runId: 'run-2026-11-23', host, kind: 'mksysb', date: DATE, key, sizeBytes: stored.length };
   const content = await inspectImage(image, {
-    s3: client,
-    bucket: store.bucket,
+    s3: local.client,
+    bucket: local.store.bucket,
     now: () => new Date(DATE),
     remainingMs: options.remainingMs ?? (() => 900_000),
     rangeBytes: MiB,
@@ -147,7 +138,7 @@ async function run(
   });
   const verdict = await verifyImage(
     { ...image, sha256: options.hostSha256 ?? createHash('sha256').update(stored).digest('hex'), content },
-    { s3: client, bucket: store.bucket, policy, historyLimit: 26, now: () => new Date(DATE) },
+    { s3: local.client, bucket: local.store.bucket, policy, historyLimit: 26, now: () => new Date(DATE) },
   );
   return { content, verdict, codes: verdict.anomalies.map((a) => a.code) };
 }

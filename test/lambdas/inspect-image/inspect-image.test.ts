@@ -3,28 +3,19 @@
 // parses back, and never passes off a read the deadline cut short as a check.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { inspectImage } from '../../../lambdas/inspect-image/inspect-image.js';
 import { parseTocIndex } from '../../../lambdas/shared/bff/toc-index.js';
-import { countCalls, startTestStore, type TestStore } from '../../support/local-store.js';
+import { countCalls, useTestStore } from '../../support/local-store.js';
 
 const ARCHIVE = readFileSync(new URL('../../fixtures/bff/test.bff', import.meta.url));
 const DATE = '2026-11-23T02:00:00.000Z';
-let store: TestStore;
-let client: S3Client;
-
-beforeAll(async () => {
-  store = await startTestStore();
-  client = store.client();
-});
-afterAll(async () => {
-  await store?.close();
-});
+const local = useTestStore();
 
 async function upload(host: string, bytes: Uint8Array): Promise<string> {
   const key = `images/${host}/${host}_mksysb_2026-11-23`;
-  await client.send(new PutObjectCommand({ Bucket: store.bucket, Key: key, Body: bytes }));
+  await local.client.send(new PutObjectCommand({ Bucket: local.store.bucket, Key: key, Body: bytes }));
   return key;
 }
 
@@ -37,8 +28,8 @@ function inspect(
   return inspectImage(
     { runId: 'run-2026-11-23', host, kind: 'mksysb', date: DATE, key, sizeBytes },
     {
-      s3: client,
-      bucket: store.bucket,
+      s3: local.client,
+      bucket: local.store.bucket,
       now: () => new Date(DATE),
       remainingMs: () => 900_000,
       rangeBytes: 256,
@@ -76,7 +67,9 @@ describe('inspect-image', () => {
   it('writes the content index beside the image, and it parses with every entry and its offsets', async () => {
     const key = await upload('index01', ARCHIVE);
     await inspect('index01', key, ARCHIVE.length);
-    const object = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: `${key}.index.gz` }));
+    const object = await local.client.send(
+      new GetObjectCommand({ Bucket: local.store.bucket, Key: `${key}.index.gz` }),
+    );
     const index = parseTocIndex((await object.Body?.transformToByteArray()) ?? new Uint8Array());
     expect({
       imageKey: index.imageKey,
@@ -113,7 +106,7 @@ describe('inspect-image', () => {
 
   it('reads in ranges no larger than asked for, each GET an explicit range', async () => {
     const key = await upload('ranges01', ARCHIVE);
-    const counted = store.client();
+    const counted = local.store.client();
     const calls = countCalls(counted);
     const ranges: string[] = [];
     counted.middlewareStack.add(
@@ -145,8 +138,8 @@ describe('inspect-image', () => {
       // 1 s of budget beyond the reserve, spent by the first two ranges.
       remainingMs: () => (left -= 500),
     });
-    const index = await client
-      .send(new GetObjectCommand({ Bucket: store.bucket, Key: `${key}.index.gz` }))
+    const index = await local.client
+      .send(new GetObjectCommand({ Bucket: local.store.bucket, Key: `${key}.index.gz` }))
       .then(() => 'written')
       .catch((e: Error) => e.name);
     expect({
