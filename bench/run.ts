@@ -10,6 +10,7 @@ const MODULES = [
   './verification.js',
   './verify.js',
   './content-check.js',
+  './diff.js',
   './retention.js',
   './transfer.js',
   './orchestration.js',

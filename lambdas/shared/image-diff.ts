@@ -99,8 +99,6 @@ export interface TocDiffOptions {
 
 /** `./usr/lib/x`, `usr/lib/x/`, `/usr//lib/x` → `/usr/lib/x`; `.` → `/`. */
 export function absolutePath(name: string): string {
-  // The common case first: the index holds `./`-relative names, already clean.
-  if (name.startsWith('./') && !name.endsWith('/') && !name.includes('//')) return name.slice(1);
   let p = name.replace(/\/{2,}/g, '/');
   if (p === '.' || p === './' || p === '/' || p === '') return '/';
   if (p.startsWith('./')) p = p.slice(1);
@@ -109,17 +107,33 @@ export function absolutePath(name: string): string {
   return p;
 }
 
+const DOT = 46;
+const SLASH = 47;
+
+/**
+ * One spelling of an archived name, `./usr/lib/x` (`.` for the root): the index's own string when it
+ * is already spelt so, as it nearly always is. Keying by it spares a new string per entry; the
+ * absolute path people read is made only for the entries that changed.
+ */
+function canonicalName(name: string): string {
+  if (
+    name.charCodeAt(0) === DOT &&
+    name.charCodeAt(1) === SLASH &&
+    name.charCodeAt(name.length - 1) !== SLASH &&
+    !name.includes('//')
+  )
+    return name;
+  const path = absolutePath(name);
+  return path === '/' ? '.' : `.${path}`;
+}
+
+function shownPath(canonical: string): string {
+  return canonical === '.' ? '/' : canonical.slice(1);
+}
+
 function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
-}
-
-/** The top-level directory a path is under; `/` for the root and the files directly in it. */
-function topLevelOf(path: string, type: BffEntryType): string {
-  if (path === '/') return '/';
-  const i = path.indexOf('/', 1);
-  if (i > 0) return path.slice(0, i);
-  return type === 'directory' ? path : '/';
 }
 
 interface MutableTotals {
@@ -129,13 +143,81 @@ interface MutableTotals {
   newEntries: number;
 }
 
-function add(totals: Map<string | null, MutableTotals>, key: string | null, size: number, side: 0 | 1) {
-  let t = totals.get(key);
-  if (t === undefined) {
-    t = { oldBytes: 0, newBytes: 0, oldEntries: 0, newEntries: 0 };
-    totals.set(key, t);
+function frozen(t: MutableTotals): SizeTotals {
+  return { ...t, delta: t.newBytes - t.oldBytes };
+}
+
+/** The totals an entry counts in: its top-level directory's and its file system's. */
+interface Buckets {
+  readonly top: MutableTotals;
+  readonly fileSystem: MutableTotals | null;
+}
+
+/**
+ * Adds one image's entries to the per-directory and per-file-system totals. Which totals a directory's
+ * entries count in is worked out once per directory, and archive order keeps a directory's files
+ * together, so most entries reuse the previous entry's answer without making a string.
+ */
+class SideTotals {
+  private readonly byDirectory = new Map<string, Buckets>();
+  private readonly mounts: ReadonlySet<string> | null;
+  private lastDirectory = '';
+  private last: Buckets | null = null;
+
+  constructor(
+    private readonly side: 'old' | 'new',
+    private readonly directories: Map<string, MutableTotals>,
+    private readonly fileSystems: Map<string | null, MutableTotals>,
+    mountPoints: readonly string[] | null,
+  ) {
+    this.mounts = mountPoints === null ? null : new Set(mountPoints.map(canonicalName));
   }
-  if (side === 0) {
+
+  add(name: string, type: BffEntryType, size: number): void {
+    let buckets: Buckets;
+    if (type === 'directory')
+      buckets = this.bucketsOf(name); // a mount point is the root of its own file system
+    else {
+      const end = name.lastIndexOf('/');
+      if (this.last !== null && end === this.lastDirectory.length && name.startsWith(this.lastDirectory))
+        buckets = this.last;
+      else {
+        this.lastDirectory = end < 0 ? '.' : name.slice(0, end);
+        buckets = this.bucketsOf(this.lastDirectory);
+        this.last = buckets;
+      }
+    }
+    count(buckets.top, this.side, size);
+    if (buckets.fileSystem !== null) count(buckets.fileSystem, this.side, size);
+  }
+
+  private bucketsOf(directory: string): Buckets {
+    const known = this.byDirectory.get(directory);
+    if (known !== undefined) return known;
+    const slash = directory.indexOf('/', 2);
+    const top = directory === '.' ? '/' : slash < 0 ? directory.slice(1) : directory.slice(1, slash);
+    let fileSystem: MutableTotals | null = null;
+    if (this.mounts !== null) {
+      let mount: string | null = null;
+      for (let d = directory; ; ) {
+        if (this.mounts.has(d)) {
+          mount = shownPath(d);
+          break;
+        }
+        if (d === '.') break;
+        const i = d.lastIndexOf('/');
+        d = i <= 1 ? '.' : d.slice(0, i);
+      }
+      fileSystem = totalsOf(this.fileSystems, mount);
+    }
+    const buckets = { top: totalsOf(this.directories, top), fileSystem };
+    this.byDirectory.set(directory, buckets);
+    return buckets;
+  }
+}
+
+function count(t: MutableTotals, side: 'old' | 'new', size: number): void {
+  if (side === 'old') {
     t.oldBytes += size;
     t.oldEntries += 1;
   } else {
@@ -144,32 +226,13 @@ function add(totals: Map<string | null, MutableTotals>, key: string | null, size
   }
 }
 
-function frozen(t: MutableTotals): SizeTotals {
-  return { ...t, delta: t.newBytes - t.oldBytes };
-}
-
-/** Longest-matching-mount-point lookup, cached per directory (most entries share a few thousand). */
-function fileSystemFinder(
-  mountPoints: readonly string[],
-): (path: string, type: BffEntryType) => string | null {
-  const mounts = new Set(mountPoints.map(absolutePath));
-  const byDirectory = new Map<string, string | null>();
-  const ofDirectory = (dir: string): string | null => {
-    const known = byDirectory.get(dir);
-    if (known !== undefined) return known;
-    let found: string | null = null;
-    for (let d = dir; ; d = parentOf(d)) {
-      if (mounts.has(d)) {
-        found = d;
-        break;
-      }
-      if (d === '/') break;
-    }
-    byDirectory.set(dir, found);
-    return found;
-  };
-  // A mount point's own directory entry is the root of the file system mounted there.
-  return (path, type) => (type === 'directory' ? ofDirectory(path) : ofDirectory(parentOf(path)));
+function totalsOf<K>(map: Map<K, MutableTotals>, key: K): MutableTotals {
+  let t = map.get(key);
+  if (t === undefined) {
+    t = { oldBytes: 0, newBytes: 0, oldEntries: 0, newEntries: 0 };
+    map.set(key, t);
+  }
+  return t;
 }
 
 function largestFirst(a: SizeTotals, b: SizeTotals, keyA: string, keyB: string): number {
@@ -185,18 +248,22 @@ export function diffTocs(
   newer: readonly DiffEntry[],
   options: TocDiffOptions = {},
 ): TocDiff {
-  const directories = new Map<string | null, MutableTotals>();
+  const directories = new Map<string, MutableTotals>();
   const fileSystems = new Map<string | null, MutableTotals>();
-  const withFileSystems = options.mountPoints !== undefined;
-  const oldFs = fileSystemFinder(options.mountPoints?.older ?? []);
-  const newFs = fileSystemFinder(options.mountPoints?.newer ?? []);
+  const mounts = options.mountPoints;
+  const oldTotals = new SideTotals('old', directories, fileSystems, mounts?.older ?? null);
+  const newTotals = new SideTotals('new', directories, fileSystems, mounts?.newer ?? null);
 
-  const oldByPath = new Map<string, DiffEntry>();
-  for (const e of older) {
-    const path = absolutePath(e.path);
-    oldByPath.set(path, e);
-    add(directories, topLevelOf(path, e.type), e.size, 0);
-    if (withFileSystems) add(fileSystems, oldFs(path, e.type), e.size, 0);
+  // Index into `older` by name; `matched` marks those the newer image has (a repeated name: the last).
+  const oldByName = new Map<string, number>();
+  const matched = new Uint8Array(older.length);
+  for (let i = 0; i < older.length; i += 1) {
+    const e = older[i] as DiffEntry;
+    const name = canonicalName(e.path);
+    const before = oldByName.get(name);
+    if (before !== undefined) matched[before] = 1;
+    oldByName.set(name, i);
+    oldTotals.add(name, e.type, e.size);
   }
 
   const added: EntryChange[] = [];
@@ -205,16 +272,16 @@ export function diffTocs(
   const shrunk: EntryChange[] = [];
   let modified = 0;
   let unchanged = 0;
-  const addedOf = (path: string, e: DiffEntry): EntryChange => ({
-    path,
+  const addedOf = (name: string, e: DiffEntry): EntryChange => ({
+    path: shownPath(name),
     type: e.type,
     change: 'added',
     oldSize: null,
     newSize: e.size,
     delta: e.size,
   });
-  const removedOf = (path: string, e: DiffEntry): EntryChange => ({
-    path,
+  const removedOf = (name: string, e: DiffEntry): EntryChange => ({
+    path: shownPath(name),
     type: e.type,
     change: 'removed',
     oldSize: e.size,
@@ -223,22 +290,22 @@ export function diffTocs(
   });
 
   for (const e of newer) {
-    const path = absolutePath(e.path);
-    add(directories, topLevelOf(path, e.type), e.size, 1);
-    if (withFileSystems) add(fileSystems, newFs(path, e.type), e.size, 1);
-    const o = oldByPath.get(path);
-    if (o === undefined) {
-      added.push(addedOf(path, e));
+    const name = canonicalName(e.path);
+    newTotals.add(name, e.type, e.size);
+    const i = oldByName.get(name);
+    if (i === undefined || matched[i] === 1) {
+      added.push(addedOf(name, e));
       continue;
     }
-    oldByPath.delete(path);
+    matched[i] = 1;
+    const o = older[i] as DiffEntry;
     if (o.type !== e.type) {
       // A directory that became a symlink (or the reverse) is one thing gone and another come.
-      removed.push(removedOf(path, o));
-      added.push(addedOf(path, e));
+      removed.push(removedOf(name, o));
+      added.push(addedOf(name, e));
     } else if (o.size !== e.size && e.type !== 'directory') {
       const change: EntryChange = {
-        path,
+        path: shownPath(name),
         type: e.type,
         change: e.size > o.size ? 'grown' : 'shrunk',
         oldSize: o.size,
@@ -256,7 +323,11 @@ export function diffTocs(
       modified += 1;
     else unchanged += 1;
   }
-  for (const [path, o] of oldByPath) removed.push(removedOf(path, o));
+  for (let i = 0; i < older.length; i += 1)
+    if (matched[i] === 0) {
+      const o = older[i] as DiffEntry;
+      removed.push(removedOf(canonicalName(o.path), o));
+    }
 
   const totals: MutableTotals = { oldBytes: 0, newBytes: 0, oldEntries: 0, newEntries: 0 };
   for (const t of directories.values()) {
@@ -266,7 +337,7 @@ export function diffTocs(
     totals.newEntries += t.newEntries;
   }
   const directoryRows: DirectoryTotals[] = [...directories].map(([directory, t]) => ({
-    directory: directory ?? '/',
+    directory,
     ...frozen(t),
   }));
   const fileSystemRows: FileSystemTotals[] = [...fileSystems].map(([mountPoint, t]) => ({
