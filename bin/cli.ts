@@ -1,5 +1,6 @@
 // The `mksysb-vault` command line: one entry, one command per file under lib/cli/.
 import { type CliIo, type Command, cliClock, EXIT, UsageError } from '../lib/cli/command.js';
+import { diffCommand } from '../lib/cli/diff.js';
 import { historyCommand } from '../lib/cli/history.js';
 import { imageCommand } from '../lib/cli/image.js';
 import { reportCommand } from '../lib/cli/report.js';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   runNowCommand,
   statusCommand,
   historyCommand,
+  diffCommand,
   reportCommand,
   retentionCommand,
   restoreKitCommand,
