@@ -4,6 +4,7 @@ import { diffCommand } from '../lib/cli/diff.js';
 import { historyCommand } from '../lib/cli/history.js';
 import { imageCommand } from '../lib/cli/image.js';
 import { reportCommand } from '../lib/cli/report.js';
+import { restoreFileCommand } from '../lib/cli/restore-file.js';
 import { restoreKitCommand } from '../lib/cli/restore-kit.js';
 import { retentionCommand } from '../lib/cli/retention.js';
 import { runCommand, runNowCommand } from '../lib/cli/run.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   reportCommand,
   retentionCommand,
   restoreKitCommand,
+  restoreFileCommand,
   verifyCommand,
   imageCommand,
 ];

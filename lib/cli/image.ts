@@ -3,17 +3,7 @@
 // (lambdas/shared/bff/), from a file on disk or from the store, and never need more memory than a
 // small window of it: the table of contents, one file's bytes, or the same content check the
 // pipeline runs on every stored image (checksum, complete archive, bootable rootvg).
-import {
-  closeSync,
-  createReadStream,
-  openSync,
-  readSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { readRanges } from '../../lambdas/inspect-image/ranged-read.js';
+import { chmodSync, utimesSync, writeFileSync } from 'node:fs';
 import { type Anomaly, formatBytes, verdictOf } from '../../lambdas/shared/anomaly.js';
 import {
   archivePath,
@@ -21,9 +11,8 @@ import {
   type ContentReport,
   judgeContent,
 } from '../../lambdas/shared/bff/content-check.js';
-import { type BffEntry, BffReader, entryData } from '../../lambdas/shared/bff/index.js';
-import { parseTocIndex, type TocEntry } from '../../lambdas/shared/bff/toc-index.js';
-import { contentIndexKey } from '../../lambdas/shared/catalog-keys.js';
+import { entryData } from '../../lambdas/shared/bff/index.js';
+import type { TocEntry } from '../../lambdas/shared/bff/toc-index.js';
 import type { ImageRecord } from '../../lambdas/shared/image-record.js';
 import { parseLsmksysb } from '../../lambdas/shared/lsmksysb.js';
 import { classifyMksysbLog } from '../../lambdas/shared/mksysb-log.js';
@@ -37,8 +26,16 @@ import {
   UsageError,
   usageHostName,
 } from './command.js';
-import { readFleetView } from './fleet-view.js';
-import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
+import {
+  fileSource,
+  findImage,
+  type ImageSource,
+  modeString,
+  storedIndex,
+  storeSource,
+  walk,
+} from './image-source.js';
+import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault image <toc|extract|verify> ...
 
@@ -48,7 +45,8 @@ Looks inside an mksysb or savevg image (an AIX backup-by-name archive) without A
       The image's table of contents: type, mode, size, date and name of every entry. For --host,
       the vault's own index beside the stored image when it has one (a few KB read), else the image.
   image extract FILE PATH [--out F]
-      One file's bytes, unpacked, to --out (mode and mtime kept) or to standard output.
+      One file's bytes, unpacked, to --out (mode and mtime kept) or to standard output. For a
+      stored image: mksysb-vault restore-file HOST PATH (reads only that file's bytes).
   image verify FILE [--sha256 HEX] [--log F] [--lsmksysb F] [--kind K] [--vg VG] | --host H [--date D]
       The pipeline's content check: SHA-256 of the bytes, the archive read to its end, the entry
       count against the log, image.data against the listing, the files a rootvg needs to boot.
@@ -83,103 +81,6 @@ const OPTIONS = {
 } as const;
 
 type Values = ReturnType<typeof parseOptions<typeof OPTIONS>>['values'];
-
-/** The bytes of an image in order, from a file or the store, and what is known of it. */
-interface ImageSource {
-  /** For people: the file path or `s3://bucket/key`. */
-  readonly name: string;
-  readonly sizeBytes: number;
-  /** Feeds every byte, in order, to `consume`. */
-  read(consume: (chunk: Uint8Array) => void): Promise<void>;
-  /** Bytes [offset, offset + length). */
-  range(offset: number, length: number): Promise<Uint8Array>;
-}
-
-function fileSource(path: string): ImageSource {
-  let size: number;
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new UsageError(`${path}: not a file`);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    readUserFile('image', path); // names why (no such file, permission denied)
-    throw error;
-  }
-  return {
-    name: path,
-    sizeBytes: size,
-    read: async (consume) => {
-      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
-        consume(chunk as Buffer);
-    },
-    range: async (offset, length) => {
-      const fd = openSync(path, 'r');
-      try {
-        const bytes = new Uint8Array(length);
-        let got = 0;
-        while (got < length) {
-          const n = readSync(fd, bytes, got, length - got, offset + got);
-          if (n === 0) break;
-          got += n;
-        }
-        return bytes.subarray(0, got);
-      } finally {
-        closeSync(fd);
-      }
-    },
-  };
-}
-
-function storeSource(store: OpenStore, record: ImageRecord): ImageSource {
-  const source = {
-    s3: store.client,
-    bucket: store.bucket,
-    key: record.key,
-    sizeBytes: record.sizeBytes,
-    host: record.host,
-  };
-  return {
-    name: `s3://${store.bucket}/${record.key}`,
-    sizeBytes: record.sizeBytes,
-    read: async (consume) => {
-      const read = await readRanges(source, consume, {
-        rangeBytes: 8 * 1024 * 1024,
-        rangesInFlight: 4,
-        budgetMs: () => Number.POSITIVE_INFINITY,
-      });
-      if (!read.finished) throw new Error(`${source.key}: the read stopped at byte ${read.bytesRead}`);
-    },
-    range: async (offset, length) => {
-      if (length === 0) return new Uint8Array();
-      const got = await store.client.send(
-        new GetObjectCommand({
-          Bucket: store.bucket,
-          Key: record.key,
-          Range: `bytes=${offset}-${offset + length - 1}`,
-        }),
-      );
-      return (await got.Body?.transformToByteArray()) ?? new Uint8Array();
-    },
-  };
-}
-
-/** The record of the image --host/--date/--kind/--vg name; a UsageError lists what there is. */
-async function findImage(store: OpenStore, values: Values): Promise<ImageRecord> {
-  const host = usageHostName(values.host as string, '--host: ');
-  const kind = values.kind ?? 'mksysb';
-  const view = (await readFleetView(store, [host]))[0];
-  const series = (view?.records ?? []).filter(
-    (r) => r.kind === kind && (values.vg === undefined || r.volumeGroup === values.vg),
-  );
-  if (series.length === 0) throw new UsageError(`no ${kind} image of "${host}" in ${store.description}`);
-  const image = values.date ? series.find((r) => r.date.slice(0, 10) === values.date) : series[0];
-  if (!image)
-    throw new UsageError(
-      `${host} has no ${kind} image of ${values.date} (it has: ${series.map((r) => r.date.slice(0, 10)).join(', ')})`,
-    );
-  return image;
-}
 
 function checkOptions(values: Values, file: string | undefined, sub: string): void {
   if ((file === undefined) === (values.host === undefined))
@@ -218,7 +119,7 @@ export const imageCommand: Command = {
         throw new UsageError('usage: mksysb-vault image extract FILE PATH [--out F]');
       if (values.host !== undefined)
         throw new UsageError(
-          'image extract reads an image FILE; to get one from the store, download it (restore-kit prints how)',
+          'image extract reads an image FILE; for a stored image, "mksysb-vault restore-file HOST PATH" reads only that file\'s bytes',
         );
       return extract(fileSource(file), path, values, io);
     }
@@ -229,9 +130,15 @@ export const imageCommand: Command = {
       return sub === 'toc' ? toc(source, values, io, null) : verifyFile(source, values, io);
     }
     return withStore(values, io, async (store) => {
-      const record = await findImage(store, values);
+      const record = await findImage(store, {
+        host: usageHostName(values.host as string, '--host: '),
+        date: values.date,
+        kind: values.kind,
+        vg: values.vg,
+      });
       const source = storeSource(store, record);
-      if (sub === 'toc') return toc(source, values, io, await storedIndex(store, record));
+      if (sub === 'toc')
+        return toc(source, values, io, (await storedIndex(store, record))?.index.entries ?? null);
       return verifySource(source, record, values, io, {
         hostSha256: record.sha256,
         logFilesBackedUp: record.log?.filesBackedUp ?? null,
@@ -240,50 +147,6 @@ export const imageCommand: Command = {
     });
   },
 };
-
-/** The vault's index beside a stored image, when it is there and parses. */
-async function storedIndex(store: OpenStore, record: ImageRecord): Promise<TocEntry[] | null> {
-  const key = contentIndexKey(record.key);
-  try {
-    const got = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
-    const bytes = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
-    return parseTocIndex(bytes).entries;
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) return null;
-    throw error;
-  }
-}
-
-/** Every entry of the image, read from its bytes, and what reading found. */
-async function walk(source: ImageSource, onEntry?: (e: BffEntry) => boolean | undefined) {
-  const reader = new BffReader();
-  const entries: BffEntry[] = [];
-  let stop = false;
-  const done = Symbol('found');
-  try {
-    await source.read((chunk) => {
-      if (stop) throw done;
-      for (const e of reader.push(chunk)) {
-        entries.push(e);
-        if (onEntry?.(e)) stop = true;
-      }
-    });
-  } catch (error) {
-    if (error !== done) throw error;
-  }
-  return { entries, summary: stop ? null : reader.end() };
-}
-
-const TYPE_LETTER: Record<BffEntry['type'], string> = { file: '-', directory: 'd', symlink: 'l', other: '?' };
-
-function modeString(entry: TocEntry): string {
-  const bits = entry.mode & 0o777;
-  const rwx = ['r', 'w', 'x'];
-  let s = TYPE_LETTER[entry.type];
-  for (let i = 8; i >= 0; i -= 1) s += bits & (1 << i) ? rwx[(8 - i) % 3] : '-';
-  return s;
-}
 
 async function toc(
   source: ImageSource,
@@ -373,6 +236,7 @@ async function extract(source: ImageSource, path: string, values: Values, io: Cl
   }
   try {
     writeFileSync(values.out, bytes, { mode: entry.mode & 0o7777 });
+    chmodSync(values.out, entry.mode & 0o7777); // an existing file keeps its mode otherwise
     utimesSync(values.out, entry.mtime, entry.mtime);
   } catch (error) {
     throw new UsageError(
