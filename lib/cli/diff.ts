@@ -171,8 +171,13 @@ async function pickImages(
   };
   const newer = values.to !== undefined ? at(values.to) : (series[0] as ImageRecord);
   let older: ImageRecord | undefined;
-  if (values.from !== undefined) older = at(values.from);
-  else {
+  if (values.from !== undefined) {
+    older = at(values.from);
+    if (older === newer)
+      throw new UsageError(
+        `--from ${values.from} is the newest ${what} of ${host}: give --to another day ${has}`,
+      );
+  } else {
     older = series.find((r) => dayOf(r) < dayOf(newer));
     if (older === undefined)
       throw new UsageError(

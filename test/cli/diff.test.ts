@@ -279,5 +279,10 @@ describe.concurrent('mksysb-vault diff', () => {
     const same = await cli('aixprd01', '--from', '2026-11-16', '--to', '2026-11-16');
     expect(same.stderr).toContain('--from and --to are the same day');
     expect(same.status).toBe(64);
+    const newest = await cli('aixprd01', '--from', '2026-11-23');
+    expect(newest.stderr).toContain(
+      '--from 2026-11-23 is the newest mksysb image of aixprd01: give --to another day',
+    );
+    expect(newest.status).toBe(64);
   });
 });
