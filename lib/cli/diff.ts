@@ -4,11 +4,9 @@
 // vault's two content indexes (lambdas/shared/bff/toc-index.ts) and the two `lsmksysb -L` sidecars
 // beside the images, a few KB to a few MB, never the images themselves; the comparing is
 // lambdas/shared/image-diff.ts.
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { listHosts, readText } from '../../lambdas/catalog/catalog.js';
-import { kindOf, toStoreError } from '../../lambdas/catalog/store-error.js';
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import { parseTocIndex, type TocEntry, TocIndexError } from '../../lambdas/shared/bff/toc-index.js';
+import { type TocEntry, TocIndexError } from '../../lambdas/shared/bff/toc-index.js';
 import { contentIndexKey, sidecarKey } from '../../lambdas/shared/catalog-keys.js';
 import {
   type Contributor,
@@ -24,6 +22,7 @@ import type { ImageRecord } from '../../lambdas/shared/image-record.js';
 import { type Fileset, parseFilesetList } from '../../lambdas/shared/lsmksysb.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, UsageError, usageHostName } from './command.js';
 import { readFleetView } from './fleet-view.js';
+import { type StoredIndex, storedIndex } from './image-source.js';
 import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault diff HOST [--from DAY] [--to DAY] [options]
@@ -304,15 +303,17 @@ async function compare(
 
 /** The image's content index, parsed; an ImageDiffError names the host, the day and what is wrong. */
 async function readIndex(store: OpenStore, record: ImageRecord): Promise<TocEntry[]> {
-  const key = record.content?.indexKey ?? contentIndexKey(record.key);
+  const key = contentIndexKey(record.key);
   const image = `${imageName(record)} image of ${dayOf(record)}`;
-  let bytes: Uint8Array;
+  let stored: StoredIndex | null;
   try {
-    const got = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
-    bytes = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
+    stored = await storedIndex(store, record);
   } catch (error) {
-    if (kindOf(error) !== 'not-found')
-      throw toStoreError(error, { action: 'reading the content index', key, host: record.host });
+    if (error instanceof TocIndexError)
+      throw new ImageDiffError(`the content index of the ${image} is unreadable: ${key}: ${error.message}`);
+    throw error;
+  }
+  if (stored === null) {
     const why =
       record.content === null
         ? 'its stored bytes were never checked (the record predates the content check)'
@@ -321,18 +322,11 @@ async function readIndex(store: OpenStore, record: ImageRecord): Promise<TocEntr
           : 'the content check wrote none';
     throw new ImageDiffError(`the ${image} has no content index (${key}): ${why}; it cannot be compared`);
   }
-  try {
-    const index = parseTocIndex(bytes);
-    if (index.imageKey !== record.key)
-      throw new ImageDiffError(
-        `the content index ${key} of the ${image} describes ${index.imageKey}, not it`,
-      );
-    return index.entries;
-  } catch (error) {
-    if (error instanceof TocIndexError)
-      throw new ImageDiffError(`the content index of the ${image} is unreadable: ${key}: ${error.message}`);
-    throw error;
-  }
+  if (stored.index.imageKey !== record.key)
+    throw new ImageDiffError(
+      `the content index ${key} of the ${image} describes ${stored.index.imageKey}, not it`,
+    );
+  return stored.index.entries;
 }
 
 /** The image's `lsmksysb -L` listing, parsed; null when none is stored beside it. */

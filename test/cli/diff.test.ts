@@ -129,6 +129,11 @@ beforeAll(async () => {
   await seed(record('aixtst02', '2026-11-23T02:00:00Z'), BASE, OLDER_FILESETS);
   await seed(record('aixdev03', '2026-11-16T02:00:00Z'), BASE, null);
   await seed(record('aixdev03', '2026-11-23T02:00:00Z'), NEWER_TOC, null);
+  // aixbad04: the newer index is not an index.
+  await seed(record('aixbad04', '2026-11-16T02:00:00Z'), BASE, null);
+  const bad = record('aixbad04', '2026-11-23T02:00:00Z');
+  await seedImage(client, s3.bucket, bad);
+  await put(contentIndexKey(bad.key), 'not an index');
   client.destroy();
   await s3.close();
 }, 60_000);
@@ -238,6 +243,14 @@ describe.concurrent('mksysb-vault diff', () => {
     expect(r.status).toBe(2);
   });
 
+  it('says which index is unreadable and why, exit 2', async () => {
+    const r = await cli('aixbad04');
+    expect(r.stderr).toMatch(
+      /^mksysb-vault diff: the content index of the aixbad04 mksysb image of 2026-11-23 is unreadable: images\/aixbad04\/aixbad04_mksysb_2026-11-23\.index\.gz: the index is not gzip data/,
+    );
+    expect(r.status).toBe(2);
+  });
+
   it('lists the days the host has when there is no image that day, exit 64', async () => {
     const r = await cli('aixprd01', '--to', '2026-11-02');
     expect(r.stderr).toContain(
@@ -255,7 +268,7 @@ describe.concurrent('mksysb-vault diff', () => {
   it('names the hosts that have images when the host has none', async () => {
     const r = await cli('aixnone09');
     expect(r.stderr).toContain('no mksysb image of "aixnone09"');
-    expect(r.stderr).toContain('(hosts with images: aixdev03, aixprd01, aixtst02)');
+    expect(r.stderr).toContain('(hosts with images: aixbad04, aixdev03, aixprd01, aixtst02)');
     expect(r.status).toBe(64);
   });
 
