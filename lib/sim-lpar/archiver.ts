@@ -7,12 +7,29 @@
 //
 //   write-mksysb|write-savevg --root R --out FILE --hostname H --oslevel O --date D --vg VG
 //       --vgs "rootvg datavg" --size BYTES --files N [--no-pack] [--exclude FILE] [--tiny]
-//       [--cut-at BYTES] [--bit-flip]
+//       [--cut-at BYTES] [--bit-flip] [--answers DIR]
 //     prints `planned=<files to back up> entries=<in the archive> complete=<written whole> bytes=<written>`
 //   list FILE              restore -Tqf: the volume's header lines, then one name a line
 //   lsmksysb FILE [-L] [--command lsmksysb|lssavevg]
 //   replace FILE --seed S  rewrites the data of the image's plain files with other bytes, same size
-import { closeSync, openSync, readFileSync, readSync, statSync, writeSync, writevSync } from 'node:fs';
+//
+// With `--answers DIR`, write-* also keeps what `list` and `lsmksysb [-L]` answer for the image it
+// just wrote, in DIR/<absolute image path>.{list,lf,L} (only answers that succeeded). The stand-ins
+// print a kept answer while it is newer than the image (`[ answer -nt image ]`), so the listings a
+// backup asks for right after writing cost a `cat`, not a node start each; any later change to the
+// image (a fault's damage, another writer) makes it newer than the answer and the stand-in reads it.
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  writevSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { BffReader, type CapturedEntry } from '../../lambdas/shared/bff/reader.js';
 import type { ArchiveSummary } from '../../lambdas/shared/bff/types.js';
 import { BffWriter } from '../../lambdas/shared/bff/writer.js';
@@ -473,6 +490,24 @@ export function replaceImage(file: string, seed: string): number {
   return n;
 }
 
+/**
+ * Keeps the stand-ins' answers for the image just written (see the header): the `restore -Tqf`
+ * listing and the `lsmksysb -lf` and `-L` descriptions, each only when it succeeded.
+ */
+export function keepAnswers(file: string, dir: string): void {
+  const at = join(dir, resolve(file));
+  mkdirSync(dirname(at), { recursive: true });
+  const answers: [string, (out: (line: string) => void) => number][] = [
+    ['list', (out) => listImage(file, out, () => {})],
+    ['lf', (out) => describeImage(file, false, 'lsmksysb', out, () => {})],
+    ['L', (out) => describeImage(file, true, 'lsmksysb', out, () => {})],
+  ];
+  for (const [suffix, answer] of answers) {
+    const lines: string[] = [];
+    if (answer((line) => lines.push(line)) === 0) writeFileSync(`${at}.${suffix}`, `${lines.join('\n')}\n`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line.
 
@@ -538,6 +573,8 @@ function run(argv: readonly string[]): number {
         cutAt: cut ? Number(cut) : null,
         bitFlip: switches.has('--bit-flip'),
       });
+      const answers = values.get('--answers');
+      if (answers) keepAnswers(required(values, '--out'), answers);
       out(
         `planned=${result.planned} entries=${result.entries} complete=${result.complete} bytes=${result.bytes}`,
       );

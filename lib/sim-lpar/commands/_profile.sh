@@ -1,7 +1,9 @@
 # Simulated LPAR: loaded by every stand-in command. Finds the host's root from the command's own
-# place (<root>/usr/bin/<cmd> or <root>/usr/sbin/<cmd>) and reads its profile.env.
+# place (<root>/usr/bin/<cmd> or <root>/usr/sbin/<cmd>) and reads its profile.env. Stand-ins run a
+# few hundred times a local run: they fork as little as they can (no dirname, basename, tr or sed
+# where the shell's own expansions do).
 # shellcheck shell=sh
-SIM_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SIM_ROOT=$(cd "${0%/*}/../.." && pwd)
 # shellcheck source=/dev/null
 . "$SIM_ROOT/profile.env"
 PATH=/usr/bin:/bin:/usr/sbin:/sbin
@@ -31,5 +33,19 @@ sim_tool() {
 
 # A field of the archiver's `key=value …` answer ($1) by name ($2).
 tool_field() {
-  printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+  for _kv in $1; do
+    case $_kv in "$2"=*) printf '%s\n' "${_kv#*=}" ;; esac
+  done
+}
+
+# Prints the archiver's answer ($2: list, lf or L) for image $1 kept when it wrote the image (see
+# archiver.ts, --answers) while the image has not changed since; else prints nothing, returns 1.
+SIM_ANSWERS=$SIM_ROOT/state/answers
+kept_answer() {
+  case $1 in
+  /*) _kept=$SIM_ANSWERS$1.$2 ;;
+  *) _kept=$SIM_ANSWERS$PWD/$1.$2 ;;
+  esac
+  # shellcheck disable=SC3013 # -nt: dash and ksh93, the shells the simulated hosts run, have it
+  [ -f "$_kept" ] && [ "$_kept" -nt "$1" ] && cat "$_kept"
 }

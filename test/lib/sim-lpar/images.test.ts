@@ -3,7 +3,7 @@
 // damage them the way real trouble does. Read back here with the content check's own reader.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -122,6 +122,28 @@ describe('the simulated mksysb', () => {
     ]);
     expect(lines.filter((l) => l.startsWith('./'))).toHaveLength(400);
     expect(lines).toContain('The number of archived files is 400.');
+  });
+
+  it('answers restore -Tqf and lsmksysb from what it kept at write time, and reads the image again once it changed', () => {
+    const fleet = fleetOf();
+    const { image } = mksysb(fleet);
+    const kept = join(fleet.hostRoot('lpar01'), 'state/answers', `${image}.list`);
+    const tool = (...args: string[]) =>
+      spawnSync(process.execPath, [join(fleet.hostRoot('lpar01'), '../../bin/sim-archiver.mjs'), ...args], {
+        encoding: 'utf8',
+      });
+    // The kept answers are what reading the archive answers, word for word.
+    expect(aix(fleet, 'restore', '-Tqf', image).stdout).toBe(tool('list', image).stdout);
+    expect(aix(fleet, 'lsmksysb', '-lf', image).stdout).toBe(tool('lsmksysb', image).stdout);
+    expect(aix(fleet, 'lsmksysb', '-L', '-f', image).stdout).toBe(tool('lsmksysb', image, '-L').stdout);
+    // A kept answer no longer describing the image (forged here) is never served once it is older.
+    writeFileSync(kept, 'forged\n');
+    expect(aix(fleet, 'restore', '-Tqf', image).stdout).toBe('forged\n');
+    const past = new Date(statSync(image).mtimeMs - 60_000);
+    utimesSync(kept, past, past);
+    const after = aix(fleet, 'restore', '-Tqf', image);
+    expect(after.stdout).not.toContain('forged');
+    expect(after.stdout).toContain('The number of archived files is 400.');
   });
 
   it('describes the image with lsmksysb -lf from the image.data inside it, consistent with lsvg', () => {
