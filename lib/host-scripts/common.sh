@@ -329,11 +329,22 @@ valid_user() {
   [ ${#1} -le 32 ]
 }
 
-# Quotes one word for the remote shell: '…' with each ' written as '\''.
+# Quotes one word for the remote shell: '…' with each ' written as '\''. The shell's own expansions
+# do it (no sed: the relay quotes every argument of every step, hundreds of times a run), and keep
+# trailing newlines as given.
 shell_quote() {
-  # The X keeps trailing newlines, which $(...) would drop: the step must see the value as given.
-  set -- "$(printf '%sX' "$1" | sed "s/'/'\\\\''/g")"
-  printf "'%s'" "${1%X}"
+  _q_rest=$1
+  _q_out=
+  while :; do
+    case $_q_rest in
+    *\'*)
+      _q_out="$_q_out${_q_rest%%\'*}'\\''"
+      _q_rest=${_q_rest#*\'}
+      ;;
+    *) break ;;
+    esac
+  done
+  printf "'%s'" "$_q_out$_q_rest"
 }
 
 # ssh with the options that make a relay safe: never prompt (BatchMode), never accept an unknown or
