@@ -12,5 +12,10 @@ declare module 's3rver' {
     constructor(options: S3rverOptions);
     run(): Promise<import('node:net').AddressInfo>;
     close(): Promise<void>;
+    /** s3rver is a Koa app: its request handler, to serve requests in-process. */
+    callback(): (
+      req: import('node:http').IncomingMessage,
+      res: import('node:http').ServerResponse,
+    ) => Promise<void>;
   }
 }

@@ -80,6 +80,27 @@ function s3Error(res: ServerResponse, status: number, code: string, message: str
   );
 }
 
+/**
+ * s3rver's ETag of a PUT object or part is the MD5 of the bytes it stored: compared with the
+ * Content-MD5 the client sent (when s3rver is about to answer 2xx), it says whether they arrived
+ * intact, without hashing them again. A mismatch is answered as S3 does (400 BadDigest); the client
+ * retries the part, which replaces what s3rver kept.
+ */
+function refuseBadDigest(res: ServerResponse, expectedMd5: string): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    res.end = end as ServerResponse['end'];
+    const etag = String(res.getHeader('etag') ?? '').replace(/"/g, '');
+    const stored = /^[0-9a-f]{32}$/.test(etag) ? Buffer.from(etag, 'hex').toString('base64') : undefined;
+    if (!res.headersSent && res.statusCode < 300 && stored !== undefined && stored !== expectedMd5) {
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      s3Error(res, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+      return res;
+    }
+    return end(...args);
+  }) as ServerResponse['end'];
+}
+
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   installDesShim();
   const bucket = options.bucket ?? 'mksysb-vault-local';
@@ -105,44 +126,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     res.end();
   };
 
+  // Requests go to s3rver's own handler in this process (s3rver is a Koa app), not over a second
+  // loopback connection: every byte of every image would otherwise cross the kernel twice more.
+  const handle = server.callback();
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const expectedMd5 = req.method === 'PUT' ? req.headers['content-md5'] : undefined;
-    const upstreamRequest = request(
-      {
-        host: '127.0.0.1',
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        // s3rver's ETag of a PUT object or part is the MD5 of the bytes it stored: compared with the
-        // Content-MD5 the client sent, it says whether they arrived intact, without hashing them again.
-        const etag = String(answer.headers.etag ?? '').replace(/"/g, '');
-        const stored = /^[0-9a-f]{32}$/.test(etag) ? Buffer.from(etag, 'hex').toString('base64') : undefined;
-        if (typeof expectedMd5 === 'string' && stored !== undefined && stored !== expectedMd5) {
-          // S3 refuses the body; the client retries the part, which replaces what s3rver kept.
-          answer.resume();
-          return s3Error(
-            res,
-            400,
-            'BadDigest',
-            'The Content-MD5 you specified did not match what we received.',
-          );
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstreamRequest.on('error', (error) => {
-      if (!res.headersSent && !res.destroyed) s3Error(res, 502, 'BadGateway', String(error));
-    });
-    // A client that gives up mid-request (a killed curl) ends the forwarded request too, so no
-    // connection to s3rver is left waiting for bytes that never come.
-    res.on('close', () => {
-      if (!res.writableFinished) upstreamRequest.destroy();
-    });
-    req.pipe(upstreamRequest);
+    if (typeof expectedMd5 === 'string') refuseBadDigest(res, expectedMd5);
+    void handle(req, res);
   };
 
   // Conditional writes: the object's current ETag (HEAD upstream) decides; requests on one key queue.
