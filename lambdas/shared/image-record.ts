@@ -9,11 +9,12 @@ import { LogOutcomeSchema } from './mksysb-log.js';
 import type { HistoryEntry } from './size-history.js';
 
 /**
- * The version verify writes. 2 added `content` (the check of the stored bytes); version-1 records,
- * written before it, are still read (as records whose content was never checked), so the history of
- * a store that predates the content check keeps working. Records are never rewritten.
+ * The version verify writes. 2 added `content` (the check of the stored bytes), 3 added `changes`
+ * (what changed since the host's previous image, from the two content indexes). Older records are
+ * still read, with what they lack set to null, so the history of a store that predates a field keeps
+ * working. Records are never rewritten.
  */
-export const IMAGE_RECORD_SCHEMA_VERSION = 2;
+export const IMAGE_RECORD_SCHEMA_VERSION = 3;
 
 const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
 const hex = (length: number) =>
@@ -56,6 +57,68 @@ export const ContentCheckSchema = z
   .strict();
 export type ContentCheck = z.infer<typeof ContentCheckSchema>;
 
+/** One line of "what made the size change" (lambdas/shared/image-diff.ts `topContributors`). */
+export const SizeContributorSchema = z
+  .object({
+    /** Absolute path of the file or directory, e.g. `/home/oracle`. */
+    path: z.string().min(1),
+    /** Signed bytes. */
+    delta: z.number().int(),
+    change: z.enum(['added', 'removed', 'grew', 'shrank']),
+    /** For people: `-9.6 GB /home/oracle (directory removed)`. */
+    line: z.string().min(1),
+  })
+  .strict();
+export type SizeContributor = z.infer<typeof SizeContributorSchema>;
+
+const FilesetLevelSchema = z.object({ name: z.string().min(1), level: z.string() }).strict();
+const FilesetLevelChangeSchema = z
+  .object({ name: z.string().min(1), from: z.string(), to: z.string() })
+  .strict();
+
+/**
+ * What changed since the host's previous image of the same series, read from the two images' content
+ * indexes and fileset listings (never the images): verify writes it, size and OS-level alerts quote
+ * it, the report shows it. `unavailable` says why a part could not be compared (no earlier image, an
+ * index missing), so an absent explanation is never silent.
+ */
+export const ImageChangesSchema = z
+  .object({
+    /** The earlier image compared with. */
+    comparedWith: z
+      .object({
+        key: z.string().startsWith('images/'),
+        date: isoDate,
+        sizeBytes: z.number().int().nonnegative(),
+      })
+      .strict(),
+    /** Files (entries) added, removed, grown, shrunk; the largest contributors first (at most 10). */
+    entries: z
+      .object({
+        added: z.number().int().nonnegative(),
+        removed: z.number().int().nonnegative(),
+        grown: z.number().int().nonnegative(),
+        shrunk: z.number().int().nonnegative(),
+        contributors: z.array(SizeContributorSchema).max(10),
+      })
+      .strict()
+      .nullable(),
+    /** Filesets added, removed, upgraded, downgraded between the two fileset listings. */
+    filesets: z
+      .object({
+        added: z.array(FilesetLevelSchema),
+        removed: z.array(FilesetLevelSchema),
+        upgraded: z.array(FilesetLevelChangeSchema),
+        downgraded: z.array(FilesetLevelChangeSchema),
+      })
+      .strict()
+      .nullable(),
+    /** Why `entries` or `filesets` is null, for people; null when both were compared. */
+    unavailable: z.string().nullable(),
+  })
+  .strict();
+export type ImageChanges = z.infer<typeof ImageChangesSchema>;
+
 const RecordFields = {
   host: HostNameSchema,
   kind: ImageKindSchema,
@@ -87,19 +150,27 @@ export const ImageRecordSchema = z
     ...RecordFields,
     /** The check of the stored bytes; null when the image was never inspected. */
     content: ContentCheckSchema.nullable(),
+    /** What changed since the previous image; null for the host's first image of the series. */
+    changes: ImageChangesSchema.nullable(),
   })
   .strict();
 
 /** A record in the version verify writes today. */
 export type CurrentImageRecord = z.infer<typeof ImageRecordSchema>;
 
+/** A record written before `changes` (version 2): read as one whose changes were never compared. */
+const ImageRecordV2Schema = z
+  .object({ schemaVersion: z.literal(2), ...RecordFields, content: ContentCheckSchema.nullable() })
+  .strict()
+  .transform((record) => ({ ...record, changes: null }));
+
 /** A record written before the content check (version 1): read as one whose content was never checked. */
 const ImageRecordV1Schema = z
   .object({ schemaVersion: z.literal(1), ...RecordFields })
   .strict()
-  .transform((record) => ({ ...record, content: null }));
+  .transform((record) => ({ ...record, content: null, changes: null }));
 
-const StoredImageRecordSchema = z.union([ImageRecordSchema, ImageRecordV1Schema]);
+const StoredImageRecordSchema = z.union([ImageRecordSchema, ImageRecordV2Schema, ImageRecordV1Schema]);
 
 /** A record as read from a store: the current version, or an older one with what it lacks set to null. */
 export type ImageRecord = z.infer<typeof StoredImageRecordSchema>;
@@ -116,7 +187,9 @@ export function parseImageRecord(text: string, key: string): RecordParseResult {
   }
   // The version picks the schema, so a problem names the field of the version the record claims.
   const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  const parsed = (version === 1 ? ImageRecordV1Schema : ImageRecordSchema).safeParse(json);
+  const parsed = (
+    version === 1 ? ImageRecordV1Schema : version === 2 ? ImageRecordV2Schema : ImageRecordSchema
+  ).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || '(record)';

@@ -152,6 +152,7 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     runId: input.runId,
     verifiedAt: finished.toISOString(),
     content: stored.check,
+    changes: null,
   };
   const recordKey = await writeRecord(store, record);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');

@@ -95,6 +95,7 @@ export function makeRecord(
     kind === 'mksysb' ? `${fields.host}_mksysb_${day}` : `${fields.host}_savevg_${volumeGroup}_${day}`;
   const record: Omit<CurrentImageRecord, 'content'> = {
     schemaVersion: IMAGE_RECORD_SCHEMA_VERSION,
+    changes: null,
     kind,
     volumeGroup,
     key: `images/${fields.host}/${name}`,

@@ -1,6 +1,6 @@
-// The catalog record's versions: verify writes version 2 (with the content check); version-1 records
-// already in stores still parse, as records whose stored bytes were never checked, so history keeps
-// working on a store that predates the content check.
+// The catalog record's versions: verify writes version 3 (with the content check and what changed
+// since the previous image); version-2 and version-1 records already in stores still parse, with what
+// they lack set to null, so history keeps working on a store that predates a field.
 import { describe, expect, it } from 'vitest';
 import {
   IMAGE_RECORD_SCHEMA_VERSION,
@@ -14,12 +14,18 @@ const KEY = 'images/lpar01/lpar01_mksysb_2026-11-23';
 
 /** A record exactly as verify wrote it before the content check existed. */
 function versionOneText(): string {
-  const { content: _content, ...fields } = makeRecord({ host: 'lpar01', date: DATE });
+  const { content: _content, changes: _changes, ...fields } = makeRecord({ host: 'lpar01', date: DATE });
   return JSON.stringify({ ...fields, schemaVersion: 1 });
 }
 
+/** A record exactly as verify wrote it before it compared images. */
+function versionTwoText(): string {
+  const { changes: _changes, ...fields } = makeRecord({ host: 'lpar01', date: DATE });
+  return JSON.stringify({ ...fields, schemaVersion: 2 });
+}
+
 describe('image records', () => {
-  it('writes the current version, 2, with the content check', () => {
+  it('writes the current version, 3, with the content check and the changes', () => {
     const text = renderImageRecord(makeRecord({ host: 'lpar01', date: DATE }));
     const json = JSON.parse(text);
     expect({
@@ -31,7 +37,27 @@ describe('image records', () => {
       sha256: 'a'.repeat(64),
       indexKey: `${KEY}.index.gz`,
     });
-    expect(IMAGE_RECORD_SCHEMA_VERSION).toBe(2);
+    expect(json.changes).toBeNull();
+    expect(IMAGE_RECORD_SCHEMA_VERSION).toBe(3);
+  });
+
+  it('reads a version-2 record as one whose changes were never compared', () => {
+    const parsed = parseImageRecord(versionTwoText(), `${KEY}.record.json`);
+    expect(
+      parsed.ok && {
+        version: parsed.record.schemaVersion,
+        sha256: parsed.record.content?.sha256,
+        changes: parsed.record.changes,
+      },
+    ).toEqual({ version: 2, sha256: 'a'.repeat(64), changes: null });
+  });
+
+  it('refuses a version-2 record that carries a changes field, naming it', () => {
+    const json = { ...JSON.parse(versionTwoText()), changes: null };
+    expect(parseImageRecord(JSON.stringify(json), `${KEY}.record.json`)).toEqual({
+      ok: false,
+      problem: `${KEY}.record.json: (record): Unrecognized key: "changes"`,
+    });
   });
 
   it('reads a version-1 record of an older store as one whose content was never checked', () => {
@@ -47,6 +73,7 @@ describe('image records', () => {
       content: null,
       verdict: 'PASS',
     });
+    expect(parsed.ok && parsed.record.changes).toBeNull();
   });
 
   it('refuses a version-1 record that carries a content field, naming it', () => {
@@ -57,18 +84,23 @@ describe('image records', () => {
     });
   });
 
-  it('refuses a version-2 record without its content field, naming it', () => {
-    const { content: _content, ...fields } = makeRecord({ host: 'lpar01', date: DATE });
-    expect(parseImageRecord(JSON.stringify(fields), `${KEY}.record.json`)).toEqual({
+  it('refuses a current record without its content or changes field, naming it', () => {
+    const { content: _content, ...noContent } = makeRecord({ host: 'lpar01', date: DATE });
+    expect(parseImageRecord(JSON.stringify(noContent), `${KEY}.record.json`)).toEqual({
       ok: false,
       problem: `${KEY}.record.json: content: Invalid input: expected object, received undefined`,
+    });
+    const { changes: _changes, ...noChanges } = makeRecord({ host: 'lpar01', date: DATE });
+    expect(parseImageRecord(JSON.stringify(noChanges), `${KEY}.record.json`)).toEqual({
+      ok: false,
+      problem: `${KEY}.record.json: changes: Invalid input: expected object, received undefined`,
     });
   });
 
   it('refuses a version it does not know', () => {
     const json = {
       ...JSON.parse(renderImageRecord(makeRecord({ host: 'lpar01', date: DATE }))),
-      schemaVersion: 3,
+      schemaVersion: 4,
     };
     const parsed = parseImageRecord(JSON.stringify(json), `${KEY}.record.json`);
     expect(parsed.ok ? 'parsed' : parsed.problem).toMatch(
