@@ -92,7 +92,7 @@ export function scenarioFleet(scenario: Scenario, knownHostsPath: string): Fleet
       mksysbFlags: '-X',
       staging: '/mksysb',
       keepLocal: 2,
-      expectedSizeBytes: h.sizeBytes,
+      expectedSizeBytes: h.sizeBytes + h.trees.reduce((sum, t) => sum + t.bytes, 0),
     }),
   );
 }

@@ -7,7 +7,7 @@
 //
 //   write-mksysb|write-savevg --root R --out FILE --hostname H --oslevel O --date D --vg VG
 //       --vgs "rootvg datavg" --size BYTES --files N [--no-pack] [--exclude FILE] [--tiny]
-//       [--cut-at BYTES] [--bit-flip] [--answers DIR]
+//       [--cut-at BYTES] [--bit-flip] [--answers DIR] [--trees "PATH:BYTES:FILES …"]
 //     prints `planned=<files to back up> entries=<in the archive> complete=<written whole> bytes=<written>`
 //   list FILE              restore -Tqf: the volume's header lines, then one name a line
 //   lsmksysb FILE [-L] [--command lsmksysb|lssavevg]
@@ -37,9 +37,11 @@ import {
   backupDateTime,
   fixedEntryCount,
   noise,
+  parseTrees,
   planEntries,
   prng,
   type SimEntry,
+  type SimTree,
   type VolumeGroupBackup,
   writeVgData,
 } from './rootvg.js';
@@ -118,6 +120,8 @@ interface WriteOptions {
   /** The bit_flip fault: a 4 KiB block in the middle overwritten after the archive is written. */
   readonly bitFlip: boolean;
   readonly salt?: string;
+  /** Fixed-size directories of rootvg (SimTree), on top of the bulk. */
+  readonly trees?: readonly SimTree[];
 }
 
 export interface WriteResult {
@@ -189,6 +193,13 @@ function binaryData(pool: Uint8Array, offset: number, length: number): Uint8Arra
   return out;
 }
 
+/** Where in the noise pool a path's bytes start: the same path gives the same bytes every week. */
+function offsetOf(path: string, poolBytes: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 16777619) >>> 0;
+  return h % poolBytes;
+}
+
 function bytesOf(chunks: readonly Uint8Array[]): number {
   return chunks.reduce((s, c) => s + c.length, 0);
 }
@@ -204,7 +215,14 @@ export function writeImage(o: WriteOptions): WriteResult {
   const size = backup.sizeBytes;
   const want = Math.max(o.files, fixedEntryCount(o.root, backup.kind, backup.vg) + 1);
   let plan = planEntries(
-    { root: o.root, backup, entries: want, textBudget: Math.floor(size * TEXT_SHARE), salt: o.salt },
+    {
+      root: o.root,
+      backup,
+      entries: want,
+      textBudget: Math.floor(size * TEXT_SHARE),
+      salt: o.salt,
+      trees: o.trees ?? [],
+    },
     vgDataFiles,
   );
   const excluded = exclusions(o.excludeFile);
@@ -219,12 +237,22 @@ export function writeImage(o: WriteOptions): WriteResult {
   });
   const head = writer.volumeHeader();
   const end = writer.end();
+  const pool = noise(`${backup.hostname}/${backup.vg}/${o.salt ?? ''}/pool`, POOL_BYTES);
   const encoded: (Uint8Array[] | null)[] = [];
   let fixedBytes = head.length + end.length;
   let weight = 0;
   const binaries: number[] = [];
   plan.forEach((e, i) => {
-    if (e.binaryWeight !== undefined) {
+    if (e.fixedSize !== undefined) {
+      // A tree's file: its bytes are the profile's, taken out of the image before the bulk is sized.
+      const chunks = [
+        ...writer.entry({ ...entryFields(e), size: e.fixedSize }),
+        binaryData(pool, offsetOf(e.path, pool.length), e.fixedSize),
+        BffWriter.padding(e.fixedSize),
+      ];
+      fixedBytes += bytesOf(chunks);
+      encoded.push(chunks);
+    } else if (e.binaryWeight !== undefined) {
       // A binary file's records without its data: what it costs beside its bytes.
       fixedBytes += bytesOf(writer.entry({ ...entryFields(e), size: 0 }));
       weight += e.binaryWeight;
@@ -242,7 +270,6 @@ export function writeImage(o: WriteOptions): WriteResult {
       `${backup.hostname}: a ${size}-byte ${backup.kind} image cannot hold ${plan.length} entries (${fixedBytes} bytes without the bulk); give the profile a larger size or fewer files`,
     );
   const r = prng(`${backup.hostname}/${backup.vg}/${backup.date}/${o.salt ?? ''}/data`);
-  const pool = noise(`${backup.hostname}/${backup.vg}/${o.salt ?? ''}/pool`, POOL_BYTES);
   const fd = openSync(o.out, 'w', 0o640);
   const sink = new ArchiveSink(fd, o.cutAt ?? Number.POSITIVE_INFINITY);
   const headerOffsets: number[] = [];
@@ -572,6 +599,7 @@ function run(argv: readonly string[]): number {
         tiny: switches.has('--tiny'),
         cutAt: cut ? Number(cut) : null,
         bitFlip: switches.has('--bit-flip'),
+        trees: parseTrees(values.get('--trees') ?? ''),
       });
       const answers = values.get('--answers');
       if (answers) keepAnswers(required(values, '--out'), answers);

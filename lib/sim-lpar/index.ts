@@ -78,6 +78,22 @@ export const HostProfileSchema = z.object({
    * 50,000-150,000; the simulated one is kept small so that listing and checking it stays fast.
    */
   files: z.number().int().positive().default(1_500),
+  /**
+   * Directories of rootvg whose size is fixed (an application's data, a dump), on top of `sizeBytes`:
+   * the image grows by their bytes. A scenario that removes one shrinks the image for a reason a diff
+   * of the two images names (`-10.0 MB /home/oracle (directory removed)`).
+   */
+  trees: z
+    .array(
+      z
+        .object({
+          path: z.string().regex(/^\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'an absolute path: /dir/sub'),
+          bytes: z.number().int().positive(),
+          files: z.number().int().positive().max(1000).default(1),
+        })
+        .strict(),
+    )
+    .default([]),
   stagingFreeBytes: z
     .number()
     .int()
@@ -155,6 +171,8 @@ function profileEnv(dir: string, p: HostProfile): string {
     SIM_WRONG_VG: p.volumeGroups.find((v) => v !== 'rootvg') ?? 'datavg',
     SIM_SAVEVG_SIZE_BYTES: p.savevgSizeBytes,
     SIM_FILES: p.files,
+    SIM_TREES: p.trees.map((t) => `${t.path}:${t.bytes}:${t.files}`).join(' '),
+    SIM_TREES_BYTES: p.trees.reduce((sum, t) => sum + t.bytes, 0),
     SIM_STAGING_FREE_BYTES: p.stagingFreeBytes,
     SIM_STAGING_TOTAL_BYTES: p.stagingTotalBytes,
     SIM_STAGING_MOUNT: p.stagingMount,

@@ -23,6 +23,8 @@ export interface SimEntry {
   readonly text?: Uint8Array;
   /** Incompressible content whose length the sizing decides: this entry's share of the binary bulk. */
   readonly binaryWeight?: number;
+  /** Incompressible content of exactly this many bytes (a tree's file: its size is the profile's). */
+  readonly fixedSize?: number;
   readonly linkTarget?: string;
 }
 
@@ -910,6 +912,52 @@ export interface EntryPlanOptions {
   readonly textBudget: number;
   /** Seed salt: the same options and salt give the same entries. */
   readonly salt?: string;
+  /** Directories of fixed size the host has besides its bulk (rootvg only); see SimTree. */
+  readonly trees?: readonly SimTree[];
+}
+
+/**
+ * A directory of the simulated rootvg whose size the profile fixes (an application's data, a system
+ * dump): its files are incompressible and together take exactly `bytes`, whatever the image's size.
+ * Adding or removing one in a scenario is a real change of the archive a diff of two images can name.
+ */
+export interface SimTree {
+  /** Absolute path, e.g. `/home/oracle`. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly files: number;
+}
+
+/** `path:bytes:files` words, space-separated (profile.env's SIM_TREES), as trees. */
+export function parseTrees(spec: string): SimTree[] {
+  return spec
+    .split(' ')
+    .filter(Boolean)
+    .map((word) => {
+      const m = /^(\/[A-Za-z0-9._/-]+):(\d+):(\d+)$/.exec(word);
+      if (!m) throw new Error(`a tree is path:bytes:files, not "${word}"`);
+      return { path: m[1] as string, bytes: Number(m[2]), files: Math.max(1, Number(m[3])) };
+    });
+}
+
+/** A tree's entries: its directory, then its files sharing its bytes (multiples of 8, the last takes the rest). */
+function treeEntries(tree: SimTree): SimEntry[] {
+  const base = `.${tree.path.replace(/\/+$/, '')}`;
+  const each = Math.floor(tree.bytes / tree.files / 8) * 8;
+  const files = Array.from({ length: tree.files }, (_, i) => {
+    const size = i === tree.files - 1 ? tree.bytes - each * (tree.files - 1) : each;
+    const entry: SimEntry = {
+      path: `${base}/data${String(i + 1).padStart(3, '0')}.dbf`,
+      type: 'file',
+      mode: S_IFREG | 0o640,
+      uid: 301,
+      gid: 300,
+      mtime: FILE_MTIME,
+      fixedSize: size,
+    };
+    return entry;
+  });
+  return [dir(base, 0o755, 301, 300), ...files];
 }
 
 /** The fewest entries an image can hold (its fixed files); a smaller `files` is raised to this. */
@@ -1014,7 +1062,8 @@ export function planEntries(o: EntryPlanOptions, vgDataFiles: readonly string[])
   const counts = subtrees.map((t) => Math.floor((bulk * t.share) / totalShare));
   counts[counts.length - 1] = (counts[counts.length - 1] ?? 0) + bulk - counts.reduce((s, n) => s + n, 0);
   const texts: { subtree: Subtree; index: number }[] = [];
-  const out: SimEntry[] = [...fixed];
+  const trees = kind === 'mksysb' && vg === 'rootvg' ? (o.trees ?? []).flatMap(treeEntries) : [];
+  const out: SimEntry[] = [...fixed, ...trees];
   subtrees.forEach((t, si) => {
     let left = counts[si] ?? 0;
     let group = 0;

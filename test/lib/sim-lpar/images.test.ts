@@ -16,6 +16,7 @@ import {
   createSimulatedFleet,
   type HostProfileInput,
   type SimulatedFleet,
+  setHostProfile,
 } from '../../../lib/sim-lpar/index.js';
 import { ROOTVG_LVS } from '../../../lib/sim-lpar/rootvg.js';
 
@@ -77,6 +78,23 @@ describe('the simulated mksysb', () => {
       linkTarget: '/usr/lib/boot/unix_64',
     });
     expect(new Set(entries.map((e) => e.type))).toEqual(new Set(['file', 'directory', 'symlink', 'other']));
+  });
+
+  it('archives the profile’s trees at their fixed sizes on top of the bulk, and without them when they go', () => {
+    const fleet = fleetOf({ trees: [{ path: '/home/oracle', bytes: 2 * MiB + 12, files: 5 }] });
+    const { image, run } = mksysb(fleet);
+    expect(run.code).toBe(0);
+    expect(statSync(image).size).toBe(8 * MiB + 12);
+    const { entries, summary } = read(image);
+    expect(summary).toMatchObject({ complete: true, problem: null, entries: 406 });
+    const tree = entries.filter((e) => e.path.startsWith('./home/oracle/'));
+    expect(tree.map((e) => e.size)).toEqual([419432, 419432, 419432, 419432, 419436]);
+    expect(entries.find((e) => e.path === './home/oracle')?.type).toBe('directory');
+
+    setHostProfile(fleet.dir, 'lpar01', { trees: [] });
+    const after = mksysb(fleet);
+    expect(statSync(after.image).size).toBe(6 * MiB);
+    expect(read(after.image).entries.filter((e) => e.path.startsWith('./home/oracle'))).toEqual([]);
   });
 
   it('archives the host’s own system files byte for byte (what a restore of one file must give back)', () => {
