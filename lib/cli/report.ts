@@ -1,4 +1,4 @@
-// `mksysb-vault report`: the fleet as one self-contained HTML page (a row and a size chart per host,
+// `mksysb-vault report`: the fleet as one self-contained HTML page (a row and a card per host,
 // every anomaly), written to a file that can be opened, mailed or archived.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,7 +10,8 @@ import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 const HELP = `Usage: mksysb-vault report [--out FILE] [options]
 
 Writes an HTML report of the fleet: per host its newest verdict, a size-over-time chart of its
-images and every anomaly. The page has no scripts and no external assets.
+images, what changed in its newest image, the filesets its images changed, and every anomaly. The
+page has no scripts and no external assets.
 
 Options:
   --out FILE         where to write it (default mksysb-vault-report.html)
@@ -33,6 +34,7 @@ export function reportHost(view: HostView): ReportHost {
       verdict: r.verdict,
       anomalies: r.anomalies,
       osLevel: r.osLevel,
+      changes: r.changes,
     })),
     problems: view.problems,
   };

@@ -1,7 +1,9 @@
 // The fleet report (`mksysb-vault report`): one self-contained HTML page — no script, no external
-// asset, so it can be mailed or archived — with a row per host, a size-over-time chart per host
-// (inline SVG) and every anomaly. Pure: records in, HTML out.
+// asset, so it can be mailed or archived — with a row per host, a card per host (size-over-time
+// chart as inline SVG, what changed in its newest image, its fileset change history) and every
+// anomaly. Pure: records in, HTML out. Every string from a record is host-supplied and escaped.
 import { type Anomaly, formatBytes } from '../../lambdas/shared/anomaly.js';
+import type { ImageChanges, SizeContributor } from '../../lambdas/shared/image-record.js';
 
 export interface ReportImage {
   readonly host: string;
@@ -12,6 +14,8 @@ export interface ReportImage {
   readonly verdict: 'PASS' | 'WARN' | 'FAIL';
   readonly anomalies: readonly Anomaly[];
   readonly osLevel: string | null;
+  /** What changed since the previous image of the series; null for a first image or an older record. */
+  readonly changes: ImageChanges | null;
 }
 
 export interface ReportHost {
@@ -37,6 +41,13 @@ export interface FleetReport {
 }
 
 const COLOURS = { PASS: '#1b7f3b', WARN: '#b26a00', FAIL: '#b3261e' } as const;
+
+/**
+ * Lines of a card's panels, so a fleet of hundreds of hosts stays a page that opens quickly: the
+ * record keeps up to 10 contributors and `mksysb-vault diff` shows them all, with every fileset.
+ */
+const CONTRIBUTORS_SHOWN = 5;
+const FILESETS_SHOWN_PER_IMAGE = 10;
 
 export function renderHtmlReport(report: FleetReport): string {
   const counts = { PASS: 0, WARN: 0, FAIL: 0, none: 0 };
@@ -73,6 +84,11 @@ export function renderHtmlReport(report: FleetReport): string {
   .host h3 { margin: 0 0 4px; font-size: 15px; } .host .sub { color: #666; font-size: 12px; }
   .problem { color: ${COLOURS.FAIL}; font-size: 12px; }
   svg text { font-size: 10px; fill: #555; }
+  .host h4 { margin: 10px 0 2px; font-size: 13px; }
+  .host ul { margin: 2px 0; padding-left: 18px; font-size: 12px; }
+  .host code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+  .note { color: #666; font-size: 12px; font-style: italic; }
+  .down { color: ${COLOURS.FAIL}; font-weight: 600; } li.downgrade { border-left: 3px solid ${COLOURS.FAIL}; padding-left: 4px; }
 </style>
 </head>
 <body>
@@ -91,7 +107,7 @@ export function renderHtmlReport(report: FleetReport): string {
 ${report.hosts.map(hostRow).join('\n')}
 </tbody>
 </table>
-<h2>Size over time</h2>
+<h2>Size over time and what changed</h2>
 <div class="hosts">
 ${report.hosts.map(hostChart).join('\n')}
 </div>
@@ -160,8 +176,96 @@ function hostChart(h: ReportHost): string {
   return `<div class="host"><h3>${esc(h.host)} ${last ? `<span class="${last.verdict}">${last.verdict}</span>` : ''}</h3>
 <div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}</div>
 ${sizeChart(h.images)}
-${lastRunLine(h)}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}
+${lastRunLine(h)}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}
 </div>`;
+}
+
+/** What changed in the host's newest mksysb image: the size step, the few paths that explain it, why not. */
+function changesPanel(h: ReportHost): string {
+  const last = lastRootvg(h);
+  if (!last) return '';
+  const { changes } = last;
+  if (changes === null)
+    return h.images.filter((i) => i.kind === 'mksysb').length === 1
+      ? '\n<h4>What changed</h4><div class="note">first image of this host: nothing to compare with</div>'
+      : '';
+  const { comparedWith, entries, unavailable } = changes;
+  const delta = last.sizeBytes - comparedWith.sizeBytes;
+  let html = `\n<h4>What changed since ${esc(comparedWith.date.slice(0, 10))}</h4>
+<div>${esc(formatBytes(comparedWith.sizeBytes))} → ${esc(formatBytes(last.sizeBytes))}, <b>${esc(signedBytes(delta))}</b></div>`;
+  if (entries !== null) {
+    html += `\n<div class="sub">files: ${count(entries.added)} added · ${count(entries.removed)} removed · ${count(entries.grown)} grown · ${count(entries.shrunk)} shrunk</div>`;
+    const shown = entries.contributors.slice(0, CONTRIBUTORS_SHOWN);
+    if (shown.length > 0) html += `\n<ul>${shown.map((c) => `<li>${contributorLine(c)}</li>`).join('')}</ul>`;
+    const more = entries.contributors.length - shown.length;
+    if (more > 0)
+      html += `\n<div class="sub">and ${more} more: <code>mksysb-vault diff ${esc(h.host)} --to ${esc(last.date.slice(0, 10))}</code></div>`;
+  }
+  if (unavailable !== null) html += `\n<div class="note">${esc(notComparedNote(unavailable))}</div>`;
+  return html;
+}
+
+/** The contributor's line with its path set in monospace (the line is `<amount> <path> (<why>)`). */
+function contributorLine(c: SizeContributor): string {
+  const at = c.line.indexOf(c.path);
+  if (at < 0) return `${esc(c.line)} <code>${esc(c.path)}</code>`;
+  return `${esc(c.line.slice(0, at))}<code>${esc(c.path)}</code>${esc(c.line.slice(at + c.path.length))}`;
+}
+
+function notComparedNote(reason: string): string {
+  return /^not compared\b/i.test(reason) ? reason : `not compared: ${reason}`;
+}
+
+function signedBytes(delta: number): string {
+  return delta === 0 ? 'no change' : `${delta > 0 ? '+' : ''}${formatBytes(delta)}`;
+}
+
+/**
+ * Every image of the host whose filesets changed, newest first, with the OS level it reported: the
+ * downgrades first and marked (what OSLEVEL_REGRESSED is about), then upgrades, additions, removals,
+ * at most FILESETS_SHOWN_PER_IMAGE names per image.
+ */
+function filesetHistory(h: ReportHost): string {
+  const items = [...h.images].reverse().flatMap((img) => {
+    const f = img.changes?.filesets;
+    if (!f || f.added.length + f.removed.length + f.upgraded.length + f.downgraded.length === 0) return [];
+    return [filesetChangesItem(img, f)];
+  });
+  return items.length === 0 ? '' : `\n<h4>Fileset changes</h4>\n<ul>${items.join('\n')}</ul>`;
+}
+
+type FilesetChanges = NonNullable<ImageChanges['filesets']>;
+
+function filesetChangesItem(img: ReportImage, f: FilesetChanges): string {
+  let budget = FILESETS_SHOWN_PER_IMAGE;
+  const group = (label: string, names: readonly string[]) => {
+    if (names.length === 0) return '';
+    const listed = names.slice(0, budget);
+    budget -= listed.length;
+    const rest = names.length - listed.length;
+    const tail = rest === 0 ? '' : `${listed.length > 0 ? ',' : ''} and ${count(rest)} more`;
+    return `<div>${label}${listed.length > 0 ? `: ${listed.join(', ')}` : ''}${tail}</div>`;
+  };
+  const change = (c: FilesetChanges['upgraded'][number]) =>
+    `<code>${esc(c.name)}</code> ${esc(c.from)} → ${esc(c.to)}`;
+  const level = (l: FilesetChanges['added'][number]) => `<code>${esc(l.name)}</code> ${esc(l.level)}`;
+  // In this order: the budget of names goes to the downgrades first.
+  const groups = [
+    group(
+      `<span class="down"><span aria-hidden="true">▼</span> ${count(f.downgraded.length)} downgraded</span>`,
+      f.downgraded.map(change),
+    ),
+    group(`${count(f.upgraded.length)} upgraded`, f.upgraded.map(change)),
+    group(`${count(f.added.length)} added`, f.added.map(level)),
+    group(`${count(f.removed.length)} removed`, f.removed.map(level)),
+  ];
+  const series = img.kind === 'mksysb' ? '' : ` savevg ${esc(img.volumeGroup)}`;
+  const head = `<b>${esc(img.date.slice(0, 10))}</b>${series} · OS ${esc(img.osLevel ?? '–')}`;
+  return `<li${f.downgraded.length > 0 ? ' class="downgrade"' : ''}>${head}${groups.join('')}</li>`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 /** A run that failed without an image (unreachable, refused, backup failed) shows under the chart. */
