@@ -48,6 +48,18 @@ describe('the HTML report in Chromium', () => {
       'document.documentElement.scrollWidth - window.innerWidth',
     )) as number;
     expect(overflow).toBeLessThanOrEqual(0);
+    // The cards' panels (app<01>'s long WebSphere path among them) wrap inside their card.
+    const cards = await page.locator('div.host').evaluateAll((divs) =>
+      divs.map((d) => ({
+        panels: d.querySelectorAll('h4').length,
+        overflow: d.scrollWidth - d.clientWidth,
+      })),
+    );
+    expect(cards).toEqual([
+      { panels: 0, overflow: 0 },
+      { panels: 2, overflow: 0 },
+      { panels: 0, overflow: 0 },
+    ]);
     const failCells = await page.locator('td.FAIL').count();
     expect(failCells).toBe(1);
     await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
