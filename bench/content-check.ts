@@ -23,10 +23,23 @@ const GET_PER_1000_USD = 0.0004;
 const LAMBDA_MEMORY_GB = 1769 / 1024;
 const RANGE_BYTES = 8 * MiB;
 
-/** Writes a rootvg-shaped archive of about `bytes` to `path`. */
-function writeArchive(path: string, bytes: number): void {
+/** A small file put in the middle of the bulk (bench/restore-file.ts restores it from there). */
+export interface ArchiveFile {
+  /** The name as archived, e.g. `./etc/security/passwd`. */
+  readonly path: string;
+  readonly data: Uint8Array;
+  /** @default 0o100644 */
+  readonly mode?: number;
+}
+
+/**
+ * Writes a rootvg-shaped archive of about `bytes` to `path`; `middle` files go halfway through the
+ * bulk. Files are packed as `backup` packs them (when that saves a 4 KiB block): the bulk is written
+ * by size, never packed, and the install files are too small to pack, so only `middle` files can be.
+ */
+export function writeArchive(path: string, bytes: number, middle: readonly ArchiveFile[] = []): void {
   const fd = openSync(path, 'w');
-  const w = new BffWriter({ pack: false, date: 1_795_000_000 });
+  const w = new BffWriter({ pack: true, date: 1_795_000_000 });
   const put = (chunks: Uint8Array | Uint8Array[]) => {
     for (const c of [chunks].flat()) writeSync(fd, c);
   };
@@ -45,7 +58,13 @@ function writeArchive(path: string, bytes: number): void {
     put(w.entry({ path, type: 'file', mode: 0o100644, ...meta, data: text(body) }));
   const block = randomBytes(MiB);
   const fileBytes = 64 * MiB;
+  let pending = middle;
   for (let n = 0, written = 0; written < bytes; n += 1, written += fileBytes) {
+    if (pending.length > 0 && written >= bytes / 2) {
+      for (const f of pending)
+        put(w.entry({ path: f.path, type: 'file', mode: f.mode ?? 0o100644, ...meta, data: f.data }));
+      pending = [];
+    }
     put(
       w.entry({ path: `./usr/lib/bench/file${n}`, type: 'file', mode: 0o100644, ...meta, size: fileBytes }),
     );

@@ -11,6 +11,7 @@ const MODULES = [
   './verify.js',
   './content-check.js',
   './diff.js',
+  './restore-file.js',
   './retention.js',
   './transfer.js',
   './orchestration.js',
