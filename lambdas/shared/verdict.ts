@@ -2,7 +2,8 @@
 // its size against the host's history, its table of contents — turned into PASS / WARN / FAIL and a
 // list of anomalies with evidence. Pure: it never reads image bytes, so its cost does not grow with
 // the image.
-import { type Anomaly, anomaly, formatBytes, type Verdict, verdictOf } from './anomaly.js';
+import { type Anomaly, type AnomalyCode, anomaly, formatBytes, type Verdict, verdictOf } from './anomaly.js';
+import type { ImageChanges } from './image-record.js';
 import { type LsmksysbReport, parseLsmksysb } from './lsmksysb.js';
 import { classifyMksysbLog, type MksysbLogReport } from './mksysb-log.js';
 import { compareOsLevels } from './oslevel.js';
@@ -256,4 +257,96 @@ function judgeOsLevel(osLevel: string | null, date: string, history: readonly Hi
   return [
     anomaly('OSLEVEL_CHANGED', 'info', `OS level changed from ${previous.osLevel} to ${osLevel}`, evidence),
   ];
+}
+
+/** Size findings that what changed in the image's content explains. */
+const SIZE_CODES: ReadonlySet<AnomalyCode> = new Set<AnomalyCode>(['TINY_IMAGE', 'SIZE_DROP', 'SIZE_JUMP']);
+/** OS level findings that the fileset listings explain. */
+const OS_LEVEL_CODES: ReadonlySet<AnomalyCode> = new Set<AnomalyCode>([
+  'OSLEVEL_CHANGED',
+  'OSLEVEL_REGRESSED',
+]);
+/** Changes named in a message; the record's `changes` keeps up to 10 contributors and every fileset. */
+export const EXPLAINED_CHANGES = 3;
+/** A contributor line longer than this has its path shortened in the middle (AIX paths reach 1,023). */
+const EXPLAINED_LINE_CHARS = 160;
+
+/**
+ * The anomalies with what explains them, from what changed since the earlier image (the record's
+ * `changes`): a size finding (TINY_IMAGE, SIZE_DROP, SIZE_JUMP) gains the top contributors —
+ * `…: -45%; since 2026-11-16: -9.6 GB /home/oracle (directory removed, 3 entries); +3.1 GB
+ * /var/adm/ras/dump.1 (new)` — and an OS level finding the filesets that changed level. Evidence gains
+ * `comparedWith` (the earlier image's key), or `changesUnavailable` when that part could not be
+ * compared. Severity and code never change: an explanation is no verdict.
+ */
+export function explainAnomalies(anomalies: readonly Anomaly[], changes: ImageChanges | null): Anomaly[] {
+  if (changes === null) return [...anomalies];
+  const day = changes.comparedWith.date.slice(0, 10);
+  return anomalies.map((a) => {
+    const explanation = SIZE_CODES.has(a.code)
+      ? contentExplanation(changes)
+      : OS_LEVEL_CODES.has(a.code)
+        ? filesetExplanation(changes, a.code === 'OSLEVEL_REGRESSED')
+        : undefined;
+    if (explanation === undefined) return a;
+    if (explanation === null)
+      return {
+        ...a,
+        evidence: {
+          ...a.evidence,
+          comparedWith: changes.comparedWith.key,
+          changesUnavailable: changes.unavailable,
+        },
+      };
+    return {
+      ...a,
+      message: `${a.message}; since ${day}: ${explanation}`,
+      evidence: { ...a.evidence, comparedWith: changes.comparedWith.key },
+    };
+  });
+}
+
+function contentExplanation(changes: ImageChanges): string | null {
+  const entries = changes.entries;
+  if (entries === null) return null;
+  if (entries.contributors.length === 0) return 'no file changed size';
+  return entries.contributors
+    .slice(0, EXPLAINED_CHANGES)
+    .map((c) => shortenedLine(c.line, c.path))
+    .join('; ');
+}
+
+function shortenedLine(line: string, path: string): string {
+  const excess = line.length - EXPLAINED_LINE_CHARS;
+  if (excess <= 0 || !line.includes(path)) return line;
+  const keep = Math.max(20, path.length - excess - 1);
+  const head = Math.ceil(keep / 3);
+  return line.replace(path, `${path.slice(0, head)}…${path.slice(path.length - (keep - head))}`);
+}
+
+/** `bos.rte 7.2.5.0 → 7.3.2.0, bos.mp64 7.2.5.0 → 7.3.2.0, openssh.base.client 9.2.112.2401 (new) and 41 more`. */
+function filesetExplanation(changes: ImageChanges, regressed: boolean): string | null {
+  const f = changes.filesets;
+  if (f === null) return null;
+  const levels = (list: readonly { name: string; from: string; to: string }[]) =>
+    bosRteFirst(list).map((c) => `${c.name} ${c.from} → ${c.to}`);
+  const single = (list: readonly { name: string; level: string }[], what: string) =>
+    bosRteFirst(list).map((c) => `${c.name} ${c.level} (${what})`);
+  const upgraded = levels(f.upgraded);
+  const downgraded = levels(f.downgraded);
+  const added = single(f.added, 'new');
+  const removed = single(f.removed, 'removed');
+  // What the finding is about first: the upgrades of an upgrade, the downgrades of a regression.
+  const ordered = regressed
+    ? [...downgraded, ...removed, ...upgraded, ...added]
+    : [...upgraded, ...added, ...downgraded, ...removed];
+  if (ordered.length === 0) return 'no fileset changed level';
+  const shown = ordered.slice(0, EXPLAINED_CHANGES).join(', ');
+  const more = ordered.length - EXPLAINED_CHANGES;
+  return more > 0 ? `${shown} and ${more.toLocaleString('en-US')} more` : shown;
+}
+
+/** bos.rte says most about an OS level: named first, the rest in their (name) order. */
+function bosRteFirst<T extends { name: string }>(list: readonly T[]): T[] {
+  return [...list.filter((f) => f.name === 'bos.rte'), ...list.filter((f) => f.name !== 'bos.rte')];
 }

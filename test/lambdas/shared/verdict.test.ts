@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { anomaly } from '../../../lambdas/shared/anomaly.js';
+import type { ImageChanges } from '../../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY as policy } from '../../../lambdas/shared/policy.js';
 import type { HistoryEntry } from '../../../lambdas/shared/size-history.js';
-import { type ImageEvidence, judgeImage } from '../../../lambdas/shared/verdict.js';
+import { explainAnomalies, type ImageEvidence, judgeImage } from '../../../lambdas/shared/verdict.js';
 
 // Synthetic: built in the real `lsmksysb -lf` layout (see test/fixtures/README.md for real samples).
 function listing(
@@ -170,5 +172,159 @@ describe('judgeImage', () => {
     const j = judgeImage({ ...evidence, sizeBytes: null }, [], policy);
     expect(j.anomalies).toEqual([]);
     expect(j.baseline).toBeNull();
+  });
+});
+
+describe('explainAnomalies', () => {
+  const GiB = 1024 ** 3;
+  const contributor = (
+    path: string,
+    delta: number,
+    change: 'added' | 'removed' | 'grew' | 'shrank',
+    line: string,
+  ) => ({
+    path,
+    delta,
+    change,
+    line,
+  });
+  const changes: ImageChanges = {
+    comparedWith: {
+      key: 'images/dbqa09/dbqa09_mksysb_2026-11-16',
+      date: '2026-11-16T02:00:00.000Z',
+      sizeBytes: 20 * GiB,
+    },
+    entries: {
+      added: 1,
+      removed: 3,
+      grown: 2,
+      shrunk: 0,
+      contributors: [
+        contributor(
+          '/home/oracle',
+          -Math.round(10.3 * GiB),
+          'removed',
+          '-9.6 GB /home/oracle (directory removed, 2 entries)',
+        ),
+        contributor(
+          '/var/adm/ras/dump.1',
+          Math.round(3.3 * GiB),
+          'added',
+          '+3.1 GB /var/adm/ras/dump.1 (new)',
+        ),
+        contributor('/opt/app', Math.round(1.3 * GiB), 'grew', '+1.2 GB /opt/app (grew: 2 entries changed)'),
+        contributor(
+          '/usr/lib',
+          Math.round(0.1 * GiB),
+          'grew',
+          '+102.4 MB /usr/lib (grew: 9 entries changed)',
+        ),
+      ],
+    },
+    filesets: {
+      added: [{ name: 'openssh.base.client', level: '9.2.112.2401' }],
+      removed: [{ name: 'Firefox.base.rte', level: '3.5.13.1' }],
+      upgraded: [
+        { name: 'bos.mp64', from: '7.2.5.0', to: '7.3.2.0' },
+        { name: 'bos.rte', from: '7.2.5.0', to: '7.3.2.0' },
+      ],
+      downgraded: [{ name: 'openssl.base', from: '1.0.2.2101', to: '1.0.2.2100' }],
+    },
+    unavailable: null,
+  };
+  const drop = anomaly('SIZE_DROP', 'fail', '11.0 GB vs 20.0 GB expected (median 20.0 GB): -45%', {
+    deviationPercent: -45,
+  });
+
+  it('quotes the three largest contributors in a size finding, and names the image compared with', () => {
+    const [explained] = explainAnomalies([drop], changes);
+    expect(explained).toEqual({
+      ...drop,
+      message:
+        '11.0 GB vs 20.0 GB expected (median 20.0 GB): -45%; since 2026-11-16: -9.6 GB /home/oracle (directory removed, 2 entries); +3.1 GB /var/adm/ras/dump.1 (new); +1.2 GB /opt/app (grew: 2 entries changed)',
+      evidence: { deviationPercent: -45, comparedWith: 'images/dbqa09/dbqa09_mksysb_2026-11-16' },
+    });
+  });
+
+  it('explains TINY_IMAGE and SIZE_JUMP the same way, and leaves every other finding alone', () => {
+    const others = [
+      anomaly('TINY_IMAGE', 'fail', '4.0 MB vs 20.0 GB expected'),
+      anomaly('SIZE_JUMP', 'warn', '40.0 GB vs 20.0 GB expected: +100%'),
+      anomaly('SIZE_MISMATCH', 'fail', 'not the listing'),
+      anomaly('RUN_WARNING', 'warn', '0512-003'),
+    ];
+    expect(explainAnomalies(others, changes).map((a) => a.message.includes('/home/oracle'))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it('shortens a very long path in the middle so the message stays readable', () => {
+    const path = `/home/${'deep/'.repeat(100)}core.1234`;
+    const [explained] = explainAnomalies([drop], {
+      ...changes,
+      entries: {
+        ...(changes.entries as NonNullable<ImageChanges['entries']>),
+        contributors: [contributor(path, GiB, 'added', `+1.0 GB ${path} (new)`)],
+      },
+    });
+    const line = explained?.message.split('; ')[1] ?? '';
+    expect({
+      length: line.length <= 'since 2026-11-16: '.length + 160,
+      end: line.endsWith('deep/core.1234 (new)'),
+      cut: line.includes('…'),
+    }).toEqual({
+      length: true,
+      end: true,
+      cut: true,
+    });
+  });
+
+  it('says when no file changed size, and why when the content could not be compared', () => {
+    const none = explainAnomalies([drop], {
+      ...changes,
+      entries: { ...(changes.entries as NonNullable<ImageChanges['entries']>), contributors: [] },
+    });
+    const missing = explainAnomalies([drop], {
+      ...changes,
+      entries: null,
+      unavailable:
+        'the content index images/dbqa09/dbqa09_mksysb_2026-11-16.index.gz of the image of 2026-11-16 is missing',
+    });
+    expect({
+      none: none[0]?.message,
+      missing: missing[0]?.message,
+      why: missing[0]?.evidence.changesUnavailable,
+    }).toEqual({
+      none: '11.0 GB vs 20.0 GB expected (median 20.0 GB): -45%; since 2026-11-16: no file changed size',
+      missing: drop.message,
+      why: 'the content index images/dbqa09/dbqa09_mksysb_2026-11-16.index.gz of the image of 2026-11-16 is missing',
+    });
+  });
+
+  it('names the upgraded filesets of an OS level change, bos.rte first, and how many more changed', () => {
+    const [changed] = explainAnomalies(
+      [anomaly('OSLEVEL_CHANGED', 'info', 'OS level changed from 7200-05-06-2320 to 7300-02-01-2346')],
+      changes,
+    );
+    expect(changed?.message).toBe(
+      'OS level changed from 7200-05-06-2320 to 7300-02-01-2346; since 2026-11-16: bos.rte 7.2.5.0 → 7.3.2.0, bos.mp64 7.2.5.0 → 7.3.2.0, openssh.base.client 9.2.112.2401 (new) and 2 more',
+    );
+  });
+
+  it('names the downgraded and removed filesets of an OS level regression first', () => {
+    const [regressed] = explainAnomalies(
+      [anomaly('OSLEVEL_REGRESSED', 'warn', 'OS level went back from 7300-02-01-2346 to 7200-05-06-2320')],
+      changes,
+    );
+    expect(regressed?.message).toBe(
+      'OS level went back from 7300-02-01-2346 to 7200-05-06-2320; since 2026-11-16: openssl.base 1.0.2.2101 → 1.0.2.2100, Firefox.base.rte 3.5.13.1 (removed), bos.rte 7.2.5.0 → 7.3.2.0 and 2 more',
+    );
+  });
+
+  it('leaves the anomalies as they are when there is no earlier image', () => {
+    expect(explainAnomalies([drop], null)).toEqual([drop]);
   });
 });
