@@ -48,6 +48,32 @@ describe('notify for a host', () => {
     });
   });
 
+  it('sends the changes that explain a size finding in the body of its alert', async () => {
+    await notify(
+      {
+        ...id,
+        results: [
+          {
+            verdict: 'WARN',
+            outcome: 'verified',
+            recordKey: 'images/aixapp01/aixapp01_mksysb_2026-11-23.record.json',
+            anomalies: [
+              anomaly(
+                'SIZE_DROP',
+                'warn',
+                '11.0 GB vs 20.0 GB expected (median 20.0 GB): -45%; since 2026-11-16: -9.6 GB /home/oracle (directory removed, 2 entries); +3.1 GB /var/adm/ras/dump.1 (new)',
+              ),
+            ],
+          },
+        ],
+      },
+      deps(),
+    );
+    expect(sns.messages[0]?.message).toContain(
+      '\n  since 2026-11-16: -9.6 GB /home/oracle (directory removed, 2 entries)\n  +3.1 GB /var/adm/ras/dump.1 (new)\n',
+    );
+  });
+
   it('still alerts, as a FAIL, a failure that could not be recorded (no anomalies came with it)', async () => {
     const out = await notify({ ...id, failure: { outcome: 'error', anomalies: [] } }, deps());
     expect(out.line).toBe('aixapp01|FAIL|error|0|BACKUP_FAILED');

@@ -1,0 +1,46 @@
+// What a paged person reads: an explained size finding's subject stays one short line, and its body
+// shows each change that explains it on a line of its own, with the image it was compared with.
+import { describe, expect, it } from 'vitest';
+import { anomalyAlert, SUBJECT_LIMIT } from '../../../lambdas/shared/alert-message.js';
+import { anomaly } from '../../../lambdas/shared/anomaly.js';
+
+const drop = anomaly(
+  'SIZE_DROP',
+  'fail',
+  '11.0 GB vs 20.0 GB expected (median 20.0 GB): -45%; since 2026-11-16: -9.6 GB /home/oracle (directory removed, 2 entries); +3.1 GB /var/adm/ras/dump.1 (new); +1.2 GB /opt/app (grew: 2 entries changed)',
+  { deviationPercent: -45, comparedWith: 'images/dbqa09/dbqa09_mksysb_2026-11-16' },
+);
+const context = {
+  host: 'dbqa09',
+  runId: 'run-2026-11-23',
+  date: '2026-11-23T02:00:00.000Z',
+  key: 'images/dbqa09/dbqa09_mksysb_2026-11-23',
+};
+
+describe('anomalyAlert', () => {
+  it('shows the lines that explain a size change one to a line in the body', () => {
+    expect(anomalyAlert(drop, context).message.split('\n')).toEqual([
+      'FAIL SIZE_DROP on dbqa09',
+      '',
+      '11.0 GB vs 20.0 GB expected (median 20.0 GB): -45%',
+      '  since 2026-11-16: -9.6 GB /home/oracle (directory removed, 2 entries)',
+      '  +3.1 GB /var/adm/ras/dump.1 (new)',
+      '  +1.2 GB /opt/app (grew: 2 entries changed)',
+      '',
+      'image:  images/dbqa09/dbqa09_mksysb_2026-11-23',
+      'run:    run-2026-11-23 (2026-11-23T02:00:00.000Z)',
+      '',
+      'evidence:',
+      '  deviationPercent: -45',
+      '  comparedWith: images/dbqa09/dbqa09_mksysb_2026-11-16',
+    ]);
+  });
+
+  it('keeps the subject to the finding itself, within the SNS limit', () => {
+    const { subject } = anomalyAlert(drop, context);
+    expect({ subject, fits: subject.length <= SUBJECT_LIMIT }).toEqual({
+      subject: '[mksysb-vault] FAIL dbqa09 SIZE_DROP 11.0 GB vs 20.0 GB expected (median 20.0 GB)',
+      fits: true,
+    });
+  });
+});
