@@ -1,8 +1,10 @@
 // verify: judges one uploaded image from what was said about it — its `lsmksysb -lf` listing, its
 // run log, its size against the host's own history (read from the catalog records) — and from what
 // inspect-image found in the stored bytes (checksum, archive, boot files: judgeContent), and writes
-// its record, which is what makes it an image in the catalog. It reads only small objects itself:
-// its S3 calls and time do not grow with the image.
+// its record, which is what makes it an image in the catalog. The record also says what changed since
+// the series' previous image (changes.ts: the two content indexes and fileset listings), and the size
+// and OS level findings quote it. It reads only small objects itself — sidecars, records, indexes of
+// a bounded size — never the image: its S3 calls and time do not grow with the image.
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listHostRecords, listObjects, readText, writeRecord } from '../catalog/catalog.js';
 import { storeCall } from '../catalog/store-error.js';
@@ -26,7 +28,8 @@ import {
   type ImageRecord,
 } from '../shared/image-record.js';
 import type { VerificationPolicy } from '../shared/policy.js';
-import { judgeImage } from '../shared/verdict.js';
+import { explainAnomalies, judgeImage } from '../shared/verdict.js';
+import { compareWithEarlier } from './changes.js';
 import { type VerifyInput, VerifyInputSchema, type VerifyOutput, VerifyOutputSchema } from './schema.js';
 
 export interface VerifyDeps {
@@ -115,7 +118,14 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     deps.policy,
     key,
   );
-  const anomalies = [...judgement.anomalies, ...stored.anomalies];
+  // What changed since the previous image explains the findings; it never changes the verdict.
+  const changes = await compareWithEarlier(
+    store,
+    { host: input.host, key, content: input.content, osLevel: judgement.osLevel },
+    history.records,
+    objects,
+  );
+  const anomalies = explainAnomalies([...judgement.anomalies, ...stored.anomalies], changes);
   const verdict = verdictOf(anomalies);
 
   let partMd5s: string[] = [];
@@ -152,7 +162,7 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     runId: input.runId,
     verifiedAt: finished.toISOString(),
     content: stored.check,
-    changes: null,
+    changes,
   };
   const recordKey = await writeRecord(store, record);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');
