@@ -40,6 +40,16 @@ export const IMAGE_CONCURRENCY = 2;
 export const INSPECT_MEMORY_MB = 1769;
 /** The longest a Lambda may run: an image it cannot read in this time is CONTENT_UNVERIFIED, never skipped. */
 export const INSPECT_TIMEOUT = Duration.minutes(15);
+/**
+ * verify reads two content indexes to say what changed (lambdas/verify/changes.ts), up to 600,000
+ * entries each. Measured on rootvg-like indexes (parse both, diff, top contributors; a Node process
+ * that starts at ~90 MiB RSS): 150,000 entries each peak at 275 MiB RSS and 1.6 CPU-s, 400,000 at 469
+ * MiB, 600,000 at 649 MiB and 7.8 CPU-s. The 512 MB default would not hold two 400,000-entry indexes;
+ * 1,024 MB holds the largest with ~350 MB to spare and brings 0.58 vCPU (~14 s for that pair), so 2
+ * minutes leaves the rest of verify (~0.2 s of small reads) a wide margin.
+ */
+export const VERIFY_MEMORY_MB = 1024;
+export const VERIFY_TIMEOUT = Duration.minutes(2);
 
 export interface BackupWorkflowProps {
   readonly config: DeployConfig;
@@ -151,8 +161,12 @@ export class BackupWorkflow extends Construct {
       'prepare-upload': Duration.minutes(2),
       'complete-upload': Duration.minutes(15),
       'inspect-image': INSPECT_TIMEOUT,
+      verify: VERIFY_TIMEOUT,
     };
-    const memory: Partial<Record<HandlerName, number>> = { 'inspect-image': INSPECT_MEMORY_MB };
+    const memory: Partial<Record<HandlerName, number>> = {
+      'inspect-image': INSPECT_MEMORY_MB,
+      verify: VERIFY_MEMORY_MB,
+    };
     const made = {} as Record<HandlerName, HandlerFunction>;
     for (const name of Object.keys(FUNCTIONS) as HandlerName[]) {
       const f = new HandlerFunction(this, `${pascal(name)}Function`, {

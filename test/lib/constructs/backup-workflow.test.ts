@@ -270,6 +270,20 @@ describe('BackupWorkflow', () => {
     });
   });
 
+  it('sizes verify for comparing two 600,000-entry content indexes: 1,024 MB and 2 minutes', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^mksysb-vault verify: '),
+      MemorySize: 1024,
+      Timeout: 120,
+    });
+  });
+
+  it('lets verify read the content indexes and fileset listings it compares, and decrypt them', () => {
+    const reads = statementsOf('verify').filter((s) => s.actions.includes('s3:GetObject*'));
+    expect(reads.flatMap((s) => s.resources)).toContain('arn:aws:s3:::store-bucket/images/*');
+    expect(statementsOf('verify').some((s) => s.actions.includes('kms:Decrypt'))).toBe(true);
+  });
+
   it('lets inspect-image read images and put only content indexes (*.index.gz), never delete', () => {
     const mine = statementsOf('inspect-image').filter((s) => s.actions.some((a) => a.startsWith('s3:')));
     const actions = mine.flatMap((s) => s.actions);
