@@ -116,6 +116,29 @@ describe('npm start -- --weeks 8 --reset', () => {
     expect(toc.from).toBe('index');
   });
 
+  it.each([
+    ['./etc/hosts', 'etc/hosts'],
+    ['./image.data', 'image.data'],
+  ])('restore-file gives back %s of the newest image byte for byte as the simulated LPAR has it', (path, onHost) => {
+    const r = runCli(['restore-file', 'aixprd01', path, '--data', data]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(data, 'lpars', 'hosts', 'aixprd01', onHost), 'utf8'));
+    expect(r.stderr).toMatch(/read \d+ bytes of the \d+-byte image/);
+  });
+
+  it("diff names what made aixprd02's image shrink, and so does its SIZE_DROP alert", () => {
+    const r = runCli(['diff', 'aixprd02', '--data', data, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const diff = JSON.parse(r.stdout) as { topContributors: { path: string; change: string }[] };
+    expect(diff.topContributors[0]).toMatchObject({ path: '/home/oracle', change: 'removed' });
+    const drop = readFileSync(join(data, 'alerts.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"code":"SIZE_DROP"') && line.includes('"host":"aixprd02"'))
+      .map((line) => JSON.parse(line) as { message: string });
+    expect(drop.length).toBeGreaterThan(0);
+    expect(drop.at(-1)?.message).toMatch(/-10\.0 MB \/home\/oracle \(directory removed/);
+  });
+
   it('re-reads the stored image and finds it sound, then FAILs it CHECKSUM_MISMATCH once one stored byte changes', () => {
     const sound = runCli(['image', 'verify', '--host', 'aixprd01', '--data', data, '--json']);
     expect(sound.status, sound.stdout).toBe(0);
