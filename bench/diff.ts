@@ -11,6 +11,7 @@ import { GCProfiler, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseTocIndex, renderTocIndex, type TocEntry } from '../lambdas/shared/bff/toc-index.js';
 import { diffTocs, topContributors } from '../lambdas/shared/image-diff.js';
+import { TOC_MTIME, tocEntry } from '../test/support/toc.js';
 import { type BenchFigure, medianMs, printFigures } from './figures.js';
 
 // A full collection before measuring, without asking every runner of the bench for --expose-gc.
@@ -19,7 +20,7 @@ const gc = runInNewContext('gc') as () => void;
 
 const ENTRIES = 200_000;
 const MiB = 1024 * 1024;
-const MTIME = 1_795_000_000;
+const MTIME = TOC_MTIME;
 const MOUNTS = ['/', '/usr', '/var', '/tmp', '/home', '/opt', '/admin', '/var/adm/ras/livedump'];
 
 /** Share of entries per subtree, and the names its directories and files take. */
@@ -77,22 +78,6 @@ function random(seed: number): () => number {
   };
 }
 
-function tocEntry(path: string, type: TocEntry['type'], size: number, offset: number): TocEntry {
-  return {
-    path,
-    type,
-    mode: type === 'directory' ? 0o40755 : 0o100644,
-    uid: 0,
-    gid: 0,
-    size,
-    storedSize: size,
-    packed: false,
-    mtime: MTIME,
-    headerOffset: offset,
-    dataOffset: offset + 256,
-  };
-}
-
 /** The older image: `ENTRIES` entries, every directory listed before what it holds. */
 function olderToc(): TocEntry[] {
   const rand = random(14);
@@ -100,7 +85,7 @@ function olderToc(): TocEntry[] {
   const seen = new Set<string>();
   let offset = 0;
   const push = (path: string, type: TocEntry['type'], size: number) => {
-    out.push(tocEntry(path, type, size, offset));
+    out.push(tocEntry(path, size, type, offset));
     offset += 512 + size;
   };
   const dir = (path: string) => {
@@ -153,7 +138,7 @@ function newerToc(older: readonly TocEntry[]): TocEntry[] {
     }
     out.push(e);
     if (e.type === 'file' && r > 0.99) {
-      out.push(tocEntry(`${e.path}.${added}.new`, 'file', Math.floor(100 * 500_000 ** rand()), 0));
+      out.push(tocEntry(`${e.path}.${added}.new`, Math.floor(100 * 500_000 ** rand()), 'file'));
       added += 1;
     }
   }

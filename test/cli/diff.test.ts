@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderTocIndex, type TocEntry } from '../../lambdas/shared/bff/toc-index.js';
-import type { BffEntryType } from '../../lambdas/shared/bff/types.js';
 import { contentIndexKey, sidecarKey } from '../../lambdas/shared/catalog-keys.js';
 import type { CurrentImageRecord } from '../../lambdas/shared/image-record.js';
 import { parseLsmksysb } from '../../lambdas/shared/lsmksysb.js';
@@ -15,6 +14,7 @@ import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
 import { startLocalS3 } from '../../lib/local/s3-server.js';
 import { runCliAsync } from '../support/cli.js';
 import { lsmksysbListing, makeRecord, seedImage } from '../support/local-store.js';
+import { tocEntry } from '../support/toc.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -23,21 +23,7 @@ const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-diff-'));
 const cli = (...args: string[]) =>
   runCliAsync(['diff', ...args, '--data', data], { env: { MKSYSB_VAULT_NOW: '2026-11-23T06:00:00Z' } });
 
-function entry(path: string, size = 0, type: BffEntryType = size === 0 ? 'directory' : 'file'): TocEntry {
-  return {
-    path,
-    type,
-    mode: type === 'directory' ? 0o40755 : 0o100644,
-    uid: 0,
-    gid: 0,
-    size,
-    storedSize: size,
-    packed: false,
-    mtime: 1_795_000_000,
-    headerOffset: 0,
-    dataOffset: 0,
-  };
-}
+const entry = tocEntry;
 
 const BASE = [
   entry('.'),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { BffEntryType } from '../../../lambdas/shared/bff/types.js';
 import {
   compareLevels,
   type DiffEntry,
@@ -8,21 +7,12 @@ import {
   topContributors,
 } from '../../../lambdas/shared/image-diff.js';
 import { parseFilesetList } from '../../../lambdas/shared/lsmksysb.js';
+import { tocEntry } from '../../support/toc.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
-function entry(path: string, size = 0, type: BffEntryType = size === 0 ? 'directory' : 'file'): DiffEntry {
-  return {
-    path,
-    type,
-    size,
-    mode: type === 'directory' ? 0o40755 : 0o100644,
-    uid: 0,
-    gid: 0,
-    mtime: 1_795_000_000,
-  };
-}
+const entry = tocEntry;
 
 /** A small rootvg as the index lists it: `./`-relative names, every directory an entry. */
 const ROOTVG: DiffEntry[] = [

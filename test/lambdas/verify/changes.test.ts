@@ -6,7 +6,6 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { InspectImageOutput } from '../../../lambdas/inspect-image/schema.js';
 import { renderTocIndex, type TocEntry } from '../../../lambdas/shared/bff/toc-index.js';
-import type { BffEntryType } from '../../../lambdas/shared/bff/types.js';
 import { contentIndexKey, sidecarKey } from '../../../lambdas/shared/catalog-keys.js';
 import { type ImageRecord, parseImageRecord } from '../../../lambdas/shared/image-record.js';
 import { VerificationPolicySchema } from '../../../lambdas/shared/policy.js';
@@ -19,6 +18,7 @@ import {
   seedImage,
   useTestStore,
 } from '../../support/local-store.js';
+import { tocEntry } from '../../support/toc.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -28,21 +28,7 @@ const TODAY = '2026-11-23T02:00:00.000Z';
 const EARLIER_DATES = ['2026-11-02', '2026-11-09', '2026-11-16'].map((d) => `${d}T02:00:00.000Z`);
 const local = useTestStore();
 
-function entry(path: string, size = 0, type: BffEntryType = size === 0 ? 'directory' : 'file'): TocEntry {
-  return {
-    path,
-    type,
-    mode: type === 'directory' ? 0o40755 : 0o100644,
-    uid: 0,
-    gid: 0,
-    size,
-    storedSize: size,
-    packed: false,
-    mtime: 1_795_000_000,
-    headerOffset: 0,
-    dataOffset: 0,
-  };
-}
+const entry = tocEntry;
 
 const BASE = [
   entry('.'),
