@@ -251,10 +251,19 @@ export type Fileset = z.infer<typeof FilesetSchema>;
  */
 export function parseFilesetList(text: string): Fileset[] {
   const seen = new Map<string, Fileset>();
+  // lslpp prints a name too long for its column alone on its line, and its level on the next.
+  let pending: string | null = null;
   for (const raw of text.replace(/\r\n?/g, '\n').split('\n')) {
+    const alone = /^\s*([A-Za-z0-9][\w.+-]*\.[\w.+-]*)\s*$/.exec(raw);
+    if (alone) {
+      pending = alone[1] ?? null;
+      continue;
+    }
+    const line: string = pending !== null && /^\s+\d/.test(raw) ? `${pending} ${raw.trim()}` : raw;
+    pending = null;
     const m =
       /^\s*([A-Za-z0-9][\w.+-]*)\s+(\d+\.\d+\.\d+\.\d+|\d[\w.-]*)\s+(?:([A-Z?])\s+)?(?:([A-Z])\s+)?(.*)$/.exec(
-        raw,
+        line,
       );
     if (!m || !/[.]/.test(m[1] ?? '') || /^Fileset$/i.test(m[1] ?? '')) continue;
     const name = m[1] ?? '';
@@ -268,17 +277,4 @@ export function parseFilesetList(text: string): Fileset[] {
       });
   }
   return [...seen.values()];
-}
-
-/** Filesets added, removed or at another level between two images: what an OS change touched. */
-export function diffFilesets(before: readonly Fileset[], after: readonly Fileset[]) {
-  const old = new Map(before.map((f) => [f.name, f.level]));
-  const now = new Map(after.map((f) => [f.name, f.level]));
-  return {
-    added: after.filter((f) => !old.has(f.name)).map((f) => f.name),
-    removed: before.filter((f) => !now.has(f.name)).map((f) => f.name),
-    changed: after
-      .filter((f) => old.has(f.name) && old.get(f.name) !== f.level)
-      .map((f) => ({ name: f.name, from: old.get(f.name) ?? '', to: f.level })),
-  };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   compareLevels,
@@ -267,22 +269,12 @@ describe('diffTocs', () => {
   });
 });
 
-// The start of a real `lslpp -L all` (same format as `lsmksysb -L`): a 2013 blog post, "How to check
-// memory usage on AIX" (stored-copy index id 43233558381), kept as printed. Its two wrapped
-// GSKit8.gskcrypt* rows (name on one line, level on the next) are not read by parseFilesetList today.
-const LSLPP_SAMPLE = `  Fileset                      Level  State  Type  Description (Uninstaller)
-  ----------------------------------------------------------------------------
-  Firefox.base.adt          3.5.13.1    C     F    Firefox Development Tools
-  Firefox.base.rte          3.5.13.1    C     F    Firefox Web Browser
-  GSKit8.gskcrypt32.ppc.rte
-                            8.0.14.6    C     F    IBM GSKit Cryptography Runtime
-  GSKit8.gskcrypt64.ppc.rte
-                           8.0.14.14    C     F    IBM GSKit Cryptography Runtime
-  GSKit8.gskssl32.ppc.rte   8.0.14.6    C     F    IBM GSKit SSL Runtime With
-                                                   Acme Toolkit
-  GSKit8.gskssl64.ppc.rte  8.0.14.14    C     F    IBM GSKit SSL Runtime With
-                                                   Acme Toolkit
-`;
+// The start of a real `lslpp -L all` (same format as `lsmksysb -L`), with two fileset names too
+// long for their column (test/fixtures/README.md says where it comes from).
+const LSLPP_SAMPLE = readFileSync(
+  fileURLToPath(new URL('../../fixtures/filesets/lslpp-L-wrapped-names.txt', import.meta.url)),
+  'utf8',
+);
 
 /** The sample with bos.rte (made up here, in the same columns) at `level`. */
 const withBosRte = (listing: string, level: string) =>

@@ -1,11 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 // Edge cases of the lsmksysb parser; real listings are covered in fixtures.test.ts.
 import { describe, expect, it } from 'vitest';
-import {
-  aixDateToIso,
-  diffFilesets,
-  parseFilesetList,
-  parseLsmksysb,
-} from '../../../lambdas/shared/lsmksysb.js';
+import { aixDateToIso, parseFilesetList, parseLsmksysb } from '../../../lambdas/shared/lsmksysb.js';
 
 const problems = (text: string) => {
   const r = parseLsmksysb(text, 'x.txt');
@@ -114,15 +111,23 @@ describe('parseFilesetList', () => {
     ]);
   });
 
-  it('diffs two images: added, removed and changed filesets', () => {
-    const before = parseFilesetList(listing);
-    const after = parseFilesetList(
-      listing.replace('9.2.112.2401', '9.6.112.2500').replace(/.*bos\.rte.*\n/g, ''),
+  it('reads a fileset whose name is alone on its line and whose level is on the next (real lslpp -L)', () => {
+    const text = readFileSync(
+      fileURLToPath(new URL('../../fixtures/filesets/lslpp-L-wrapped-names.txt', import.meta.url)),
+      'utf8',
     );
-    expect(diffFilesets(before, after)).toEqual({
-      added: [],
-      removed: ['bos.rte'],
-      changed: [{ name: 'openssh.base.client', from: '9.2.112.2401', to: '9.6.112.2500' }],
+    expect(parseFilesetList(text).map((f) => `${f.name} ${f.level}`)).toEqual([
+      'Firefox.base.adt 3.5.13.1',
+      'Firefox.base.rte 3.5.13.1',
+      'GSKit8.gskcrypt32.ppc.rte 8.0.14.6',
+      'GSKit8.gskcrypt64.ppc.rte 8.0.14.14',
+      'GSKit8.gskssl32.ppc.rte 8.0.14.6',
+      'GSKit8.gskssl64.ppc.rte 8.0.14.14',
+    ]);
+    expect(parseFilesetList(text)[2]).toMatchObject({
+      state: 'C',
+      type: 'F',
+      description: 'IBM GSKit Cryptography Runtime',
     });
   });
 });
