@@ -21,6 +21,13 @@ import type { BffEntry, BffEntryType } from './types.js';
 export const TOC_INDEX_MAGIC = 'mksysb-vault-toc';
 export const TOC_INDEX_VERSION = 1;
 
+/**
+ * The most text an index may unpack to: a few KB of gzip can unpack to gigabytes, and every reader
+ * (verify, the CLI) holds the text in memory. A million-entry index is about 100 MB of text (paths
+ * of ~50 characters plus ten numeric columns), four times the largest rootvg's.
+ */
+export const MAX_INDEX_TEXT_BYTES = 256 * 1024 * 1024;
+
 /** What the index keeps of an entry: where it is and what it is, nothing else. */
 export type TocEntry = Pick<
   BffEntry,
@@ -190,11 +197,17 @@ export function unescapeField(value: string): string | null {
 }
 
 /** Reads an index back, strictly: the first wrong thing is reported with its line and column. */
-export function parseTocIndex(bytes: Uint8Array): TocIndex {
+export function parseTocIndex(bytes: Uint8Array, maxTextBytes = MAX_INDEX_TEXT_BYTES): TocIndex {
   let text: string;
   try {
-    text = gunzipSync(bytes).toString('utf8');
+    text = gunzipSync(bytes, { maxOutputLength: maxTextBytes }).toString('utf8');
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new TocIndexError(
+        `the index unpacks to more than ${maxTextBytes} bytes: not an index the vault wrote for any rootvg`,
+        0,
+        null,
+      );
     throw new TocIndexError(`the index is not gzip data: ${(error as Error).message}`, 0, null);
   }
   if (!text.endsWith('\n'))

@@ -140,6 +140,19 @@ describe('parseTocIndex on a damaged index', () => {
     expect(errorOf(new TextEncoder().encode('plain text')).line).toBe(0);
   });
 
+  it('refuses gzip that unpacks to more than the limit (a few KB of gzip can unpack to gigabytes)', () => {
+    const bomb = gzipSync(Buffer.alloc(2 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(4096);
+    let caught: unknown;
+    try {
+      parseTocIndex(bomb, 1024 * 1024);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TocIndexError);
+    expect((caught as TocIndexError).message).toMatch(/unpacks to more than 1048576 bytes/);
+  });
+
   it('refuses an index cut short inside a line', () => {
     expect(errorOf(gz(`${header}\t1\n./etc/ho`)).message).toMatch(
       /does not end with a newline: it is cut short/,
