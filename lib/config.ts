@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { describeIssues, FleetSchema } from '../lambdas/shared/fleet.js';
 import { VerificationPolicySchema } from '../lambdas/shared/policy.js';
 import { RetentionPolicySchema } from '../lambdas/shared/retention-plan.js';
+import { CronError, nextRunOf, parseCron } from './next-run.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/example.config.json';
 export const CONFIG_CONTEXT_KEY = 'mksysb-vault:config';
@@ -20,6 +21,26 @@ const MiB = 1024 * 1024;
 
 /** EventBridge Scheduler cron: six fields, `cron(min hour day-of-month month day-of-week year)`. */
 const SCHEDULER_CRON = /^cron\((\S+ ){5}\S+\)$/;
+
+/** Scheduler's first year: "never fires" means in none of its years, whatever today is. */
+const SCHEDULER_EPOCH = new Date(Date.UTC(1970, 0, 1));
+
+/**
+ * Why CreateSchedule would refuse a Scheduler cron (lib/next-run.ts holds Scheduler's rules), or why
+ * it would never fire; null when it is fine. Checked here, naming the field, rather than by
+ * CloudFormation half-way through a deploy, or by a weekly backup that silently never runs.
+ */
+function schedulerCronProblem(expression: string, timeZone: string): string | null {
+  try {
+    const schedule = parseCron(expression);
+    if (nextRunOf(schedule, timeZone, SCHEDULER_EPOCH) === null)
+      return `${expression} never fires: no day in any year matches it`;
+    return null;
+  } catch (error) {
+    if (error instanceof CronError) return `${expression}: ${error.message}`;
+    throw error;
+  }
+}
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -49,7 +70,17 @@ export const ScheduleSchema = z
     /** Turn the schedules off (the workflow can still be started by hand). @default true */
     enabled: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((schedule, ctx) => {
+    // Each field's regex has already refused what is not six fields; a bad zone is its own issue.
+    if (!isTimeZone(schedule.timeZone)) return;
+    for (const field of ['cron', 'freshnessCron'] as const) {
+      const problem = SCHEDULER_CRON.test(schedule[field])
+        ? schedulerCronProblem(schedule[field], schedule.timeZone)
+        : null;
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
+    }
+  });
 
 export const TransferSchema = z
   .object({

@@ -101,7 +101,9 @@ function nextRun(store: OpenStore, now: Date): string | null {
   if (!schedule) return null;
   if (!schedule.enabled) return 'schedule disabled';
   const next = nextCronRun(schedule.cron, schedule.timeZone, now);
-  return next ? `${next.toISOString().slice(0, 16).replace('T', ' ')}Z` : null;
+  return next
+    ? `${next.toISOString().slice(0, 16).replace('T', ' ')}Z`
+    : `never (${schedule.cron} does not fire again)`;
 }
 
 export const statusCommand: Command = {

@@ -139,6 +139,29 @@ describe('deploy config errors name the field', () => {
     );
   });
 
+  it('refuses a cron EventBridge Scheduler would reject, naming the field and the rule', () => {
+    expect(errorOf(testConfigInput({ schedule: { cron: 'cron(0 8 1 * MON *)' } }))).toMatch(
+      /^schedule\.cron: cron\(0 8 1 \* MON \*\): day-of-month \(1\) and day-of-week \(MON\) are both given: EventBridge Scheduler needs \? in one of them$/m,
+    );
+    expect(errorOf(testConfigInput({ schedule: { freshnessCron: 'cron(0 25 * * ? *)' } }))).toMatch(
+      /^schedule\.freshnessCron: cron\(0 25 \* \* \? \*\): hours 25 is outside 0-23$/m,
+    );
+  });
+
+  it('refuses a schedule that never fires', () => {
+    expect(errorOf(testConfigInput({ schedule: { cron: 'cron(0 0 31 2 ? *)' } }))).toMatch(
+      /^schedule\.cron: cron\(0 0 31 2 \? \*\) never fires/m,
+    );
+  });
+
+  it('accepts a schedule in a half-hour time zone', () => {
+    const config = parseDeployConfig(
+      testConfigInput({ schedule: { cron: 'cron(1 2 ? * MON *)', timeZone: 'Asia/Kolkata' } }),
+      'kolkata.json',
+    );
+    expect(config.schedule.timeZone).toBe('Asia/Kolkata');
+  });
+
   it('refuses an Object Lock that outlives the weekly retention window', () => {
     const input: DeployConfigInput = testConfigInput({
       retention: { weekly: 3 },
