@@ -13,8 +13,17 @@ export class CatalogKeyError extends Error {
   override name = 'CatalogKeyError';
 }
 
+/**
+ * The longest host name mksysb-vault can back up. The limit is the SSM documents' `host` parameter
+ * (lib/host-scripts/index.ts, allowedPattern `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`): SSM refuses a
+ * command whose parameter value does not match its document's allowedPattern, so a longer name would
+ * pass the config and never be backed up. 64 is also the simulated LPARs' limit (lib/sim-lpar), and
+ * keeps `<host>-<week>-r<attempt>` within Step Functions' 80-character execution names. Every check of a host name (config, fleet parameters, keys, the CLI)
+ * goes through hostNameProblem below.
+ */
+export const HOST_NAME_MAX = 64;
 // AIX host names: letters, digits, '-', '.', '_'. Nothing that could climb out of a key prefix.
-const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const HOST_NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${HOST_NAME_MAX - 1}}$`);
 // AIX volume group names: letters, digits and '_' (mkvg allows up to 15 characters).
 const VG_NAME = /^[A-Za-z0-9_]{1,15}$/;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -23,15 +32,32 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const ImageKindSchema = z.enum(['mksysb', 'savevg']);
 export type ImageKind = z.infer<typeof ImageKindSchema>;
 
-export const HostNameSchema = z.string().regex(HOST_NAME, 'not an AIX host name (letters, digits, - . _)');
+/** A host name over the limit, said with the host, its length and why the limit is there. */
+function tooLong(host: string): string {
+  return `host name ${JSON.stringify(host)} is ${host.length} characters: at most ${HOST_NAME_MAX} (the SSM documents' host parameter refuses longer names, so it would never be backed up)`;
+}
+
+/** Why `host` cannot name a host's images, or null when it can: the one rule for host names. */
+export function hostNameProblem(host: string): string | null {
+  if (host.length > HOST_NAME_MAX) return tooLong(host);
+  if (!HOST_NAME.test(host) || host.includes('..'))
+    return `host name ${JSON.stringify(host)} is not valid: AIX host names are letters, digits, '-', '.' and '_' (no '/', no spaces)`;
+  return null;
+}
+
+// The same rule as hostNameProblem; maxLength and pattern also reach the config's JSON Schema (editors).
+const NOT_A_HOST_NAME = 'not an AIX host name (letters, digits, - . _)';
+export const HostNameSchema = z
+  .string()
+  .max(HOST_NAME_MAX, { error: (issue) => tooLong(String(issue.input)), abort: true })
+  .regex(HOST_NAME, { error: NOT_A_HOST_NAME, abort: true })
+  .refine((host) => !host.includes('..'), NOT_A_HOST_NAME);
 export const VolumeGroupSchema = z.string().regex(VG_NAME, 'not an AIX volume group name');
 export const RunIdSchema = z.string().regex(RUN_ID, 'not a run id (letters, digits, . _ : -)');
 
 export function validateHostName(host: string): string {
-  if (!HOST_NAME.test(host) || host === '.' || host === '..' || host.includes('..'))
-    throw new CatalogKeyError(
-      `host name ${JSON.stringify(host)} is not valid: AIX host names are letters, digits, '-', '.' and '_' (no '/', no spaces)`,
-    );
+  const problem = hostNameProblem(host);
+  if (problem) throw new CatalogKeyError(problem);
   return host;
 }
 

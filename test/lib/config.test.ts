@@ -121,6 +121,13 @@ describe('deploy config errors name the field', () => {
     );
   });
 
+  it('refuses a host name longer than the 64 characters the SSM documents take, naming it', () => {
+    const long = `aixprd01${'x'.repeat(57)}`;
+    expect(errorOf(testConfigInput({ fleet: [{ ...HOST, host: long }] }))).toContain(
+      `fleet[0].host: host name "${long}" is 65 characters: at most 64 (`,
+    );
+  });
+
   it('refuses a staging directory of / or /tmp', () => {
     expect(errorOf(testConfigInput({ fleet: [{ ...HOST, staging: '/tmp' }] }))).toMatch(
       /^fleet\[0\]\.staging: staging may not be \/ or \/tmp/m,
