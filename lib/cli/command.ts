@@ -4,8 +4,11 @@ import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
 
-/** Exit codes: 0 PASS/ok, 1 WARN, 2 FAIL, 64 usage error or unreadable input (sysexits EX_USAGE). */
-export const EXIT = { ok: 0, warn: 1, fail: 2, usage: 64, unavailable: 69 } as const;
+/**
+ * Exit codes: 0 PASS/ok, 1 WARN, 2 FAIL; then sysexits: 64 usage error or bad input (EX_USAGE), 69
+ * the store or AWS could not be reached or refused (EX_UNAVAILABLE), 70 an internal error (EX_SOFTWARE).
+ */
+export const EXIT = { ok: 0, warn: 1, fail: 2, usage: 64, unavailable: 69, internal: 70 } as const;
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -64,6 +67,24 @@ export function parseOptions<T extends Options>(
     const message = error instanceof Error ? error.message.replace(/\. To specify .*$/s, '') : String(error);
     throw new UsageError(`${message} (see "mksysb-vault ${command} --help")`);
   }
+}
+
+/**
+ * A whole-number option (`--weeks 8`); anything else is a UsageError naming the option, what it got
+ * and what it takes: `--weeks "0": a whole number from 1 to 520`.
+ */
+export function wholeNumberOption(
+  option: string,
+  text: string,
+  range: { min: number; max?: number; unit?: string },
+): number {
+  const n = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  const { min, max = Number.MAX_SAFE_INTEGER, unit } = range;
+  if (!(n >= min && n <= max))
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: a whole number${unit ? ` of ${unit}` : ''} from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`,
+    );
+  return n;
 }
 
 /** A host name the user typed, checked as the catalog checks it; a bad one is a UsageError (`prefix` names the option). */

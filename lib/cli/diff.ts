@@ -20,7 +20,16 @@ import {
 } from '../../lambdas/shared/image-diff.js';
 import type { ImageRecord } from '../../lambdas/shared/image-record.js';
 import { type Fileset, parseFilesetList } from '../../lambdas/shared/lsmksysb.js';
-import { type CliIo, type Command, EXIT, parseOptions, table, UsageError, usageHostName } from './command.js';
+import {
+  type CliIo,
+  type Command,
+  EXIT,
+  parseOptions,
+  table,
+  UsageError,
+  usageHostName,
+  wholeNumberOption,
+} from './command.js';
 import { readFleetView } from './fleet-view.js';
 import { type StoredIndex, storedIndex } from './image-source.js';
 import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
@@ -64,8 +73,8 @@ JSON fields (sizes in bytes; deltas are newer minus older):
 
 ${STORE_HELP}
 
-Exit status: 0 compared, 2 an image has no readable content index, 64 usage error, unknown host or
-day, 69 store unreachable.`;
+Exit status: 0 compared, 2 an image has no readable content index, 64 usage error, bad option value,
+unknown host or day, 69 store unreachable, 70 internal error.`;
 
 const OPTIONS = {
   ...STORE_OPTIONS,
@@ -112,9 +121,7 @@ export const diffCommand: Command = {
       throw new UsageError(`--kind must be mksysb or savevg, not "${values.kind}"`);
     if (kind === 'mksysb' && values.vg !== undefined && values.vg !== 'rootvg')
       throw new UsageError(`--vg ${values.vg} goes with --kind savevg (an mksysb is rootvg)`);
-    const top = values.top === undefined ? 10 : Number(values.top);
-    if (!Number.isInteger(top) || top < 1)
-      throw new UsageError(`--top "${values.top}" is not a whole number ≥ 1`);
+    const top = values.top === undefined ? 10 : wholeNumberOption('--top', values.top, { min: 1 });
 
     return withStore(values, io, async (store) => {
       const { older, newer } = await pickImages(store, host, kind, values);

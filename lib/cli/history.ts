@@ -1,7 +1,16 @@
 // `mksysb-vault history HOST`: every image of one host, newest first, with size, verdict, anomalies
 // and OS level — what changed, and when.
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import { type CliIo, type Command, EXIT, parseOptions, table, UsageError, usageHostName } from './command.js';
+import {
+  type CliIo,
+  type Command,
+  EXIT,
+  parseOptions,
+  table,
+  UsageError,
+  usageHostName,
+  wholeNumberOption,
+} from './command.js';
 import { readFleetView } from './fleet-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
@@ -18,7 +27,8 @@ Options:
 
 ${STORE_HELP}
 
-Exit status: 0 listed, 64 usage error or unknown host, 69 store unreachable.`;
+Exit status: 0 listed, 64 usage error, bad option value or unknown host, 69 store unreachable,
+70 internal error.`;
 
 export const historyCommand: Command = {
   name: 'history',
@@ -46,9 +56,10 @@ export const historyCommand: Command = {
     usageHostName(host);
     if (values.kind !== undefined && values.kind !== 'mksysb' && values.kind !== 'savevg')
       throw new UsageError(`--kind must be mksysb or savevg, not "${values.kind}"`);
-    const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
-    if (!(limit >= 1) || (Number.isFinite(limit) && !Number.isInteger(limit)))
-      throw new UsageError(`--limit "${values.limit}" is not a whole number`);
+    const limit =
+      values.limit === undefined
+        ? Number.POSITIVE_INFINITY
+        : wholeNumberOption('--limit', values.limit, { min: 1, unit: 'images' });
 
     return withStore(values, io, async (store) => {
       const all = await readFleetView(store);
@@ -87,7 +98,7 @@ export const historyCommand: Command = {
             ]),
           ),
         );
-      for (const p of view.problems) io.out(`! unreadable record ${p}`);
+      for (const p of view.problems) io.err(`! unreadable record ${p}`);
       return EXIT.ok;
     });
   },

@@ -64,7 +64,7 @@ ${STORE_HELP}
 
 Exit status: 0 sound, 1 WARN, 2 damaged or not what was claimed (the anomaly codes are printed:
 CHECKSUM_MISMATCH, ARCHIVE_TRUNCATED, ARCHIVE_CORRUPT, CONTENT_MISMATCH, BOOT_FILES_MISSING),
-64 usage error or unreadable file, 69 store unreachable.`;
+64 usage error or unreadable file, 69 store unreachable, 70 internal error.`;
 
 const OPTIONS = {
   ...STORE_OPTIONS,
@@ -102,9 +102,13 @@ export const imageCommand: Command = {
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const [sub, ...rest] = argv;
-    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    if (sub === undefined) {
+      io.err(HELP);
+      return EXIT.usage;
+    }
+    if (sub === '--help' || sub === '-h' || sub === 'help') {
       io.out(HELP);
-      return sub === undefined ? EXIT.usage : EXIT.ok;
+      return EXIT.ok;
     }
     if (sub !== 'toc' && sub !== 'extract' && sub !== 'verify')
       throw new UsageError(`unknown subcommand "${sub}": toc, extract or verify`);

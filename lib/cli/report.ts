@@ -20,7 +20,7 @@ Options:
 
 ${STORE_HELP}
 
-Exit status: 0 written, 64 usage error or unwritable file, 69 store unreachable.`;
+Exit status: 0 written, 64 usage error or unwritable file, 69 store unreachable, 70 internal error.`;
 
 export function reportHost(view: HostView): ReportHost {
   return {

@@ -85,7 +85,7 @@ cannot be read until a copy of it is restored (hours): restore-file says so, pri
 
 Exit status: 0 restored or listed, 2 no such entry, or its stored bytes are damaged (the host, the
 image and the path are named), 64 usage error, 69 store unreachable, image in cold storage, or no
-usable index (without --scan).`;
+usable index (without --scan), 70 internal error.`;
 
 const OPTIONS = {
   ...STORE_OPTIONS,

@@ -25,7 +25,8 @@ Options:
 
 ${STORE_HELP}
 
-Exit status: 0 printed, 2 the host has no usable image, 64 usage error, 69 store unreachable.`;
+Exit status: 0 printed, 2 the host has no usable image, 64 usage error or bad option value,
+69 store unreachable, 70 internal error.`;
 
 export const restoreKitCommand: Command = {
   name: 'restore-kit',
@@ -104,7 +105,7 @@ export const restoreKitCommand: Command = {
       else {
         io.out(renderRestoreKit(subject, steps));
         if (store.local)
-          io.out(
+          io.err(
             `(local store: the image is at s3://${store.bucket}/${image.key} in ${store.description}; the local server runs only while a command does, so no download URL is printed)`,
           );
       }

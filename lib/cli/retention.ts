@@ -21,7 +21,7 @@ Options:
 ${STORE_HELP}
 
 The policy is the config's "retention" (weekly 3, monthly 6, failedKeepDays 14 by default).
-Exit status: 0 done, 64 usage error, 69 store unreachable or a delete failed.`;
+Exit status: 0 done, 64 usage error, 69 store unreachable or a delete failed, 70 internal error.`;
 
 export const retentionCommand: Command = {
   name: 'retention',
@@ -82,7 +82,7 @@ export const retentionCommand: Command = {
           ),
         );
       for (const s of result.strays) io.out(`stray ${s.key}: ${s.reason}`);
-      for (const p of result.problems) io.out(`! ${p} (its image is left alone)`);
+      for (const p of result.problems) io.err(`! ${p} (its image is left alone)`);
       io.out(
         `\n${store.description}: ${result.hosts} hosts, ${result.keep.length} images kept, ${result.delete.length} ${verb}${result.dryRun ? ' (dry run: nothing deleted; --apply to delete)' : ` (${result.deletedObjects} objects)`}`,
       );

@@ -14,14 +14,25 @@ import type {
   WeekResult,
 } from '../local/pipeline.js';
 import { DEFAULT_SCENARIO_PATH, ScenarioError } from '../local/scenario.js';
-import { type CliIo, type Command, EXIT, parseOptions, table, UsageError, usageHostName } from './command.js';
+import {
+  type CliIo,
+  type Command,
+  EXIT,
+  parseOptions,
+  table,
+  UsageError,
+  usageHostName,
+  wholeNumberOption,
+} from './command.js';
 
 const LOCAL_OPTIONS_HELP = `  --data DIR         local data directory (default ${DEFAULT_DATA_DIR}, or $MKSYSB_VAULT_DATA); kept
                      between runs so each host's history accumulates
   --scenario FILE    the simulated fleet and what happens to it week by week
                      (default ${DEFAULT_SCENARIO_PATH})
-  --json             print the result as JSON (progress goes to stderr)
-  -q, --quiet        no progress lines, only the summary`;
+  --json             print the result as JSON instead of the summary
+  -q, --quiet        no progress lines, only the summary (or the JSON)
+
+Progress goes to standard error, the summary (or the JSON) to standard output.`;
 
 const RUN_HELP = `Usage: mksysb-vault run --local [options]
 
@@ -46,7 +57,8 @@ ${LOCAL_OPTIONS_HELP}
 Then: mksysb-vault status | history HOST | report --out report.html | retention --dry-run
 
 Exit status: 0 every run completed (the hosts' verdicts are in the summary, the alerts and
-"status"), 64 usage error or bad scenario/config, 69 the run could not complete.`;
+"status"), 64 usage error or bad scenario/config, 69 the local store could not be reached,
+70 internal error (the run could not complete).`;
 
 const RUN_NOW_HELP = `Usage: mksysb-vault run-now [--hosts H1,H2] [--attempt N] [options]
 
@@ -68,7 +80,8 @@ Options:
 ${LOCAL_OPTIONS_HELP}
   -h, --help         show this help
 
-Exit status: 0 started (AWS) or completed (local), 64 usage error, 69 AWS or the run failed.`;
+Exit status: 0 started (AWS) or completed (local), 64 usage error, 69 AWS refused or could not be
+reached (StartExecution), or the local store could not be, 70 internal error.`;
 
 const LOCAL_OPTIONS = {
   data: { type: 'string' },
@@ -79,11 +92,7 @@ const LOCAL_OPTIONS = {
 } as const;
 
 function positiveInt(option: string, text: string | undefined, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new UsageError(`${option} ${JSON.stringify(text)}: a whole number from 1 to ${max}`);
-  return n;
+  return text === undefined ? undefined : wholeNumberOption(option, text, { min: 1, max });
 }
 
 export const runCommand: Command = {
@@ -186,8 +195,7 @@ async function runLocally(
   values: LocalValues,
   options: Pick<LocalPipelineOptions, 'weeks' | 'reset' | 'start' | 'now'>,
 ): Promise<number> {
-  const progress = values.json ? io.err : io.out;
-  const reporter = progressPrinter(values.quiet ? () => undefined : progress);
+  const reporter = progressPrinter(values.quiet ? () => undefined : io.err);
   const { LocalPipelineError, runLocalPipeline } = await import('../local/pipeline.js');
   let result: LocalPipelineResult;
   try {

@@ -5,7 +5,7 @@ import { historyEntryOf } from '../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/shared/policy.js';
 import { computeBaseline } from '../../lambdas/shared/size-history.js';
 import { nextCronRun } from '../next-run.js';
-import { type CliIo, type Command, EXIT, parseOptions, table } from './command.js';
+import { type CliIo, type Command, EXIT, parseOptions, table, wholeNumberOption } from './command.js';
 import {
   ageDays,
   type HostView,
@@ -23,14 +23,15 @@ One row per host: the date and age of its newest mksysb image, its size, verdict
 and when the next scheduled run is. Hosts in the fleet without any image show as "never".
 
 Options:
-  --max-age DAYS     an image older than this is STALE (default: the config's, else 8)
+  --max-age DAYS     an image older than this many days (8 or 8d) is STALE (default: the
+                     config's maxImageAgeDays, else 8)
   --json             print JSON instead of a table
   -h, --help         show this help
 
 ${STORE_HELP}
 
 Exit status: 0 every host has a fresh PASS image, 1 some WARN, 2 some FAIL, stale or never backed
-up, 64 usage error, 69 store unreachable.`;
+up, 64 usage error or bad option value, 69 store unreachable, 70 internal error.`;
 
 export interface HostStatus {
   readonly host: string;
@@ -106,6 +107,11 @@ function nextRun(store: OpenStore, now: Date): string | null {
     : `never (${schedule.cron} does not fire again)`;
 }
 
+/** --max-age: whole days, as `8` or as status prints ages, `8d`. */
+function maxAgeDays(text: string): number {
+  return wholeNumberOption('--max-age', text.replace(/^(\d+)d$/, '$1'), { min: 1, max: 3660, unit: 'days' });
+}
+
 export const statusCommand: Command = {
   name: 'status',
   summary: 'one row per host: newest image, age, size, verdict, trend, next run',
@@ -121,13 +127,10 @@ export const statusCommand: Command = {
       io.out(HELP);
       return EXIT.ok;
     }
+    // Checked before the store is opened: a bad value is the user's to fix (64), whatever the store.
+    const maxAgeOption = values['max-age'] === undefined ? undefined : maxAgeDays(values['max-age']);
     return withStore(values, io, async (store) => {
-      const maxAge =
-        values['max-age'] !== undefined
-          ? Number(values['max-age'])
-          : (store.config?.schedule.maxImageAgeDays ?? 8);
-      if (!Number.isInteger(maxAge) || maxAge < 1)
-        throw new Error(`--max-age "${values['max-age']}" is not a whole number of days`);
+      const maxAge = maxAgeOption ?? store.config?.schedule.maxImageAgeDays ?? 8;
       const now = store.clock;
       const { stored, reports } = await readRecentRuns(store);
       const rows = (await readFleetView(store)).map((v) =>
@@ -172,8 +175,9 @@ export const statusCommand: Command = {
             ]),
           ),
         );
-        for (const r of rows) for (const p of r.problems) io.out(`! ${r.host}: unreadable record ${p}`);
-        for (const r of stored) if (r.problem) io.out(`! unreadable run report ${r.problem}`);
+        // Warnings go to standard error: the table on standard output stays the table.
+        for (const r of rows) for (const p of r.problems) io.err(`! ${r.host}: unreadable record ${p}`);
+        for (const r of stored) if (r.problem) io.err(`! unreadable run report ${r.problem}`);
         io.out(
           `\n${rows.length} hosts in ${store.description}; next run: ${next ?? 'unknown (give --config)'}`,
         );

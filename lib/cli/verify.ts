@@ -33,7 +33,7 @@ Options:
   --json             print one JSON object instead of text
   -h, --help         show this help
 
-Exit status: 0 PASS, 1 WARN, 2 FAIL, 64 usage error or unreadable file.`;
+Exit status: 0 PASS, 1 WARN, 2 FAIL, 64 usage error or unreadable file, 70 internal error.`;
 
 const HistoryFileSchema = z.array(
   z

@@ -86,12 +86,13 @@ describe('mksysb-vault run --local', () => {
 
 describe('mksysb-vault run-now (local)', () => {
   it('skips a host that already ran this week, and runs it again as --attempt 2', () => {
-    const again = local('run-now', '--hosts', 'aixa01', '--json');
+    // Without --json: the summary on standard output, the progress on standard error.
+    const again = local('run-now', '--hosts', 'aixa01');
     expect(again.status).toBe(0);
-    const [skipped] = (JSON.parse(again.stdout) as RunJson).runs;
-    expect(skipped?.results).toEqual([
-      { host: 'aixa01', verdict: 'SKIP', outcome: 'already_ran', sizeBytes: 0, codes: [] },
-    ]);
+    expect(again.stdout).toMatch(/^aixa01\s+SKIP\s+already_ran\b/m);
+    expect(again.stdout).not.toMatch(/Run 1 of 1|alert:/);
+    expect(again.stderr).toContain('Run 1 of 1');
+    expect(again.stderr).toMatch(/alert: \[mksysb-vault\] RUN \S+: 0 PASS, 0 WARN, 0 FAIL, 1 SKIP/);
     const attempt = local('run-now', '--hosts', 'aixa01', '--attempt', '2', '--json');
     expect(attempt.status).toBe(0);
     const [rerun] = (JSON.parse(attempt.stdout) as RunJson).runs;
