@@ -1,6 +1,7 @@
 // The shape every `mksysb-vault` command has, and the small pieces they share: option parsing with
 // clear usage errors, exit codes, and the streams they write to (injected, so tests read them).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
 
@@ -26,14 +27,55 @@ export interface CliIo {
 export function cliClock(env: NodeJS.ProcessEnv): () => Date {
   const fixed = env.MKSYSB_VAULT_NOW;
   if (fixed === undefined || fixed === '') return () => new Date();
-  const at = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(fixed)
-    ? Date.parse(fixed)
-    : Number.NaN;
-  if (Number.isNaN(at))
-    throw new UsageError(
-      `MKSYSB_VAULT_NOW=${fixed}: not a date (expected ISO 8601, e.g. 2026-11-23T06:00:00Z)`,
+  const at = parseDateText(fixed);
+  if (typeof at === 'string')
+    throw new UsageError(`MKSYSB_VAULT_NOW=${fixed}: ${at} (expected ISO 8601, e.g. 2026-11-23T06:00:00Z)`);
+  return () => at;
+}
+
+const DATE_TEXT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2})))?$/;
+
+/**
+ * The CLI's one date parser: `YYYY-MM-DD` (midnight UTC) or an ISO 8601 date-time with `Z` or an
+ * offset, checked against the calendar (no 2026-02-30, no month 13, no 25:00), never rolled over as
+ * Date.parse does. Returns the instant, or why the text is not one.
+ */
+export function parseDateText(text: string): Date | string {
+  const m = DATE_TEXT.exec(text);
+  if (!m) return 'not a date';
+  const part = (i: number) => Number(m[i] ?? 0);
+  const [year, month, day, hour, minute, second] = [part(1), part(2), part(3), part(4), part(5), part(6)];
+  if (month < 1 || month > 12) return `there is no month ${m[2]}`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) {
+    const name = new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' }).format(
+      Date.UTC(year, month - 1),
     );
-  return () => new Date(at);
+    return `${name} ${year} has ${days} days`;
+  }
+  if (hour > 23 || minute > 59 || second > 59)
+    return `${m[4]}:${m[5]}${m[6] ? `:${m[6]}` : ''} is not a time of day`;
+  if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59)) return `${m[7]} is not a UTC offset`;
+  return new Date(Date.parse(text));
+}
+
+/** A day option (`--date 2026-11-23`): a real calendar day, or a UsageError naming the option. */
+export function dayOption(option: string, text: string): string {
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseDateText(text) : 'not a day';
+  if (typeof at === 'string')
+    throw new UsageError(`${option} ${JSON.stringify(text)}: ${at} (a day is YYYY-MM-DD, e.g. 2026-11-23)`);
+  return text;
+}
+
+/** A date option that may also be a date-time (`--start 2026-11-01`, `--date 2026-11-23T02:01:00Z`). */
+export function dateOption(option: string, text: string): Date {
+  const at = parseDateText(text);
+  if (typeof at === 'string')
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: ${at} (YYYY-MM-DD or ISO 8601, e.g. 2026-11-23 or 2026-11-23T02:01:00Z)`,
+    );
+  return at;
 }
 
 export interface Command {
@@ -94,6 +136,43 @@ export function usageHostName(host: string, prefix = ''): string {
   } catch (error) {
     throw new UsageError(`${prefix}${(error as Error).message}`);
   }
+}
+
+/**
+ * What is wrong with the directory an output file (`--out`) would go into, named, so "no such file"
+ * never leaves the user guessing which part of the path is wrong; null when it is there.
+ */
+function outputDirectoryProblem(path: string): string | null {
+  const parent = dirname(resolve(path));
+  try {
+    return statSync(parent).isDirectory() ? null : `${parent} is not a directory`;
+  } catch {
+    return `the directory ${parent} does not exist`;
+  }
+}
+
+/** Refuses an output path whose directory is missing, before any work is done (exit 64). */
+export function checkOutputDirectory(option: string, path: string): void {
+  const problem = outputDirectoryProblem(path);
+  if (problem !== null) throw new UsageError(`${option} ${path}: ${problem}`);
+}
+
+/** Why writing `path` failed, in words, as the UsageError the command ends with (exit 64). */
+export function outputError(option: string, path: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT' || code === 'ENOTDIR'
+      ? (outputDirectoryProblem(path) ?? 'no such file or directory')
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'ELOOP'
+            ? 'is a symbolic link: not written through'
+            : code === 'ENOSPC'
+              ? 'no space left on the device'
+              : (code ?? (error as Error).message);
+  return new UsageError(`${option} ${path}: ${why}`);
 }
 
 /** Reads a text file the user named, or throws a UsageError naming the option, the file and why. */

@@ -23,6 +23,7 @@ import { type Fileset, parseFilesetList } from '../../lambdas/shared/lsmksysb.js
 import {
   type CliIo,
   type Command,
+  dayOption,
   EXIT,
   parseOptions,
   table,
@@ -92,7 +93,6 @@ class ImageDiffError extends Error {
   override name = 'ImageDiffError';
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_FILESETS_BYTES = 8 * 1024 * 1024;
 
 export const diffCommand: Command = {
@@ -108,12 +108,8 @@ export const diffCommand: Command = {
     const host = positionals[0];
     if (host === undefined) throw new UsageError('which host? (mksysb-vault diff HOST)');
     usageHostName(host);
-    for (const [option, day] of [
-      ['--from', values.from],
-      ['--to', values.to],
-    ] as const)
-      if (day !== undefined && !DAY.test(day))
-        throw new UsageError(`${option} "${day}" is not a day (YYYY-MM-DD)`);
+    if (values.from !== undefined) dayOption('--from', values.from);
+    if (values.to !== undefined) dayOption('--to', values.to);
     if (values.from !== undefined && values.from === values.to)
       throw new UsageError(`--from and --to are the same day (${values.from}): give two images`);
     const kind = values.kind ?? 'mksysb';

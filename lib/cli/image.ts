@@ -19,7 +19,10 @@ import { classifyMksysbLog } from '../../lambdas/shared/mksysb-log.js';
 import {
   type CliIo,
   type Command,
+  checkOutputDirectory,
+  dayOption,
   EXIT,
+  outputError,
   parseOptions,
   readUserFile,
   table,
@@ -85,8 +88,7 @@ type Values = ReturnType<typeof parseOptions<typeof OPTIONS>>['values'];
 function checkOptions(values: Values, file: string | undefined, sub: string): void {
   if ((file === undefined) === (values.host === undefined))
     throw new UsageError(`give an image FILE or --host H (see "mksysb-vault image --help")`);
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))
-    throw new UsageError(`--date "${values.date}" is not a day (YYYY-MM-DD)`);
+  if (values.date !== undefined) dayOption('--date', values.date);
   if (values.date !== undefined && values.host === undefined) throw new UsageError('--date goes with --host');
   if (values.kind !== undefined && values.kind !== 'mksysb' && values.kind !== 'savevg')
     throw new UsageError(`--kind must be mksysb or savevg, not "${values.kind}"`);
@@ -221,6 +223,8 @@ async function toc(
 
 async function extract(source: ImageSource, path: string, values: Values, io: CliIo): Promise<number> {
   const wanted = archivePath(path);
+  // A missing --out directory is said before the image is read, not after.
+  if (values.out !== undefined && values.out !== '-') checkOutputDirectory('--out', values.out);
   const { entries, summary } = await walk(source, (e) => archivePath(e.path) === wanted);
   const entry = entries.find((e) => archivePath(e.path) === wanted);
   if (!entry) {
@@ -243,9 +247,7 @@ async function extract(source: ImageSource, path: string, values: Values, io: Cl
     chmodSync(values.out, entry.mode & 0o7777); // an existing file keeps its mode otherwise
     utimesSync(values.out, entry.mtime, entry.mtime);
   } catch (error) {
-    throw new UsageError(
-      `--out ${values.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    throw outputError('--out', values.out, error);
   }
   io.err(`${wanted}: ${formatBytes(bytes.length)} written to ${values.out}`);
   return EXIT.ok;

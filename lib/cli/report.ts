@@ -3,7 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type FleetReport, type ReportHost, renderHtmlReport } from '../report/html-report.js';
-import { type CliIo, type Command, EXIT, parseOptions, UsageError } from './command.js';
+import {
+  type CliIo,
+  type Command,
+  checkOutputDirectory,
+  EXIT,
+  outputError,
+  parseOptions,
+} from './command.js';
 import { type HostView, lastRunOf, readFleetView, readRecentRuns } from './fleet-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
@@ -56,6 +63,7 @@ export const reportCommand: Command = {
       return EXIT.ok;
     }
     const out = resolve(io.cwd, values.out);
+    checkOutputDirectory('--out', out); // before the store is read, not after
     return withStore(values, io, async (store) => {
       const views = await readFleetView(store);
       const { reports } = await readRecentRuns(store);
@@ -68,9 +76,7 @@ export const reportCommand: Command = {
       try {
         writeFileSync(out, renderHtmlReport(report));
       } catch (error) {
-        throw new UsageError(
-          `--out ${values.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        );
+        throw outputError('--out', out, error);
       }
       const images = views.reduce((n, v) => n + v.records.length, 0);
       io.out(`wrote ${out} (${views.length} hosts, ${images} images)`);

@@ -28,7 +28,17 @@ import { type BffEntry, BffExtractError, entryData } from '../../lambdas/shared/
 import { headerChecksum, MAGIC, NAME_X_FIXED_BYTES, RecordType } from '../../lambdas/shared/bff/reader.js';
 import { type TocEntry, TocIndexError } from '../../lambdas/shared/bff/toc-index.js';
 import type { ImageRecord } from '../../lambdas/shared/image-record.js';
-import { type CliIo, type Command, EXIT, parseOptions, table, UsageError, usageHostName } from './command.js';
+import {
+  type CliIo,
+  type Command,
+  dayOption,
+  EXIT,
+  outputError,
+  parseOptions,
+  table,
+  UsageError,
+  usageHostName,
+} from './command.js';
 import {
   ColdStorageError,
   findImage,
@@ -198,8 +208,7 @@ export const restoreFileCommand = restoreFileCommandWith({ withStore, stdout: pr
 function checkOptions(values: Values, path: string | undefined): void {
   if ((path === undefined) === (values.list === undefined))
     throw new UsageError('give a PATH to restore or --list GLOB (see "mksysb-vault restore-file --help")');
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))
-    throw new UsageError(`--date "${values.date}" is not a day (YYYY-MM-DD)`);
+  if (values.date !== undefined) dayOption('--date', values.date);
   if (values.kind !== undefined && values.kind !== 'mksysb' && values.kind !== 'savevg')
     throw new UsageError(`--kind must be mksysb or savevg, not "${values.kind}"`);
   if (values.list !== undefined && values.out !== undefined)
@@ -911,24 +920,16 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
-/** Runs a file-system step on an output path; its failure is a UsageError naming the path and why. */
+/**
+ * Runs a file-system step on an output path; its failure is a UsageError naming the path and why
+ * (a missing directory by its name).
+ */
 function onOut<T>(path: string, step: () => T): T {
   try {
     return step();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === undefined) throw error;
-    const why =
-      code === 'ELOOP'
-        ? 'is a symbolic link: not written through'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : code === 'ENOENT'
-            ? 'no such directory'
-            : code === 'ENOSPC'
-              ? 'no space left on the device'
-              : code;
-    throw new UsageError(`--out: ${path}: ${why}`);
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    throw outputError('--out', path, error);
   }
 }
 

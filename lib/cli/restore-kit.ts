@@ -4,7 +4,15 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { renderRestoreKit, restoreKit } from '../../lambdas/shared/restore-kit.js';
-import { type CliIo, type Command, EXIT, parseOptions, UsageError, usageHostName } from './command.js';
+import {
+  type CliIo,
+  type Command,
+  dayOption,
+  EXIT,
+  parseOptions,
+  UsageError,
+  usageHostName,
+} from './command.js';
 import { readFleetView } from './fleet-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
@@ -55,8 +63,7 @@ export const restoreKitCommand: Command = {
     const host = positionals[0];
     if (!host) throw new UsageError('which host? (mksysb-vault restore-kit HOST)');
     usageHostName(host);
-    if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))
-      throw new UsageError(`--date "${values.date}" is not a day (YYYY-MM-DD)`);
+    if (values.date !== undefined) dayOption('--date', values.date);
     const expires = Number(values.expires);
     if (!Number.isInteger(expires) || expires < 60 || expires > 604_800)
       throw new UsageError(

@@ -17,6 +17,7 @@ import { DEFAULT_SCENARIO_PATH, ScenarioError } from '../local/scenario.js';
 import {
   type CliIo,
   type Command,
+  dateOption,
   EXIT,
   parseOptions,
   table,
@@ -50,7 +51,8 @@ Options:
                      filesystem, a shrinking image, an OS upgrade, retention pruning)
   --reset            start from an empty store (deletes the data directory first)
   --start DATE       on a new store, the first run is the first scheduled after DATE
-                     (default: N weeks before now, so the last run is the latest scheduled)
+                     (YYYY-MM-DD or ISO 8601; default: N weeks before now, so the last run is
+                     the latest scheduled)
 ${LOCAL_OPTIONS_HELP}
   -h, --help         show this help
 
@@ -115,12 +117,11 @@ export const runCommand: Command = {
       throw new UsageError(
         'run needs --local: on AWS the schedule runs the workflow ("run-now --state-machine ARN" starts it by hand)',
       );
-    if (values.start !== undefined && !Number.isFinite(Date.parse(values.start)))
-      throw new UsageError(`--start ${JSON.stringify(values.start)}: not a date (e.g. 2026-11-01)`);
+    const start = values.start === undefined ? undefined : dateOption('--start', values.start);
     return runLocally(io, values, {
       weeks: positiveInt('--weeks', values.weeks, 520) ?? 1,
       reset: values.reset,
-      ...(values.start !== undefined ? { start: new Date(values.start).toISOString() } : {}),
+      ...(start !== undefined ? { start: start.toISOString() } : {}),
     });
   },
 };

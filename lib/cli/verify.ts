@@ -10,7 +10,15 @@ import {
 } from '../../lambdas/shared/policy.js';
 import type { HistoryEntry } from '../../lambdas/shared/size-history.js';
 import { type ImageJudgement, judgeImage } from '../../lambdas/shared/verdict.js';
-import { type CliIo, type Command, EXIT, parseOptions, readUserFile, UsageError } from './command.js';
+import {
+  type CliIo,
+  type Command,
+  dateOption,
+  EXIT,
+  parseOptions,
+  readUserFile,
+  UsageError,
+} from './command.js';
 
 const HELP = `Usage: mksysb-vault verify --lsmksysb FILE [options]
 
@@ -75,6 +83,7 @@ export const verifyCommand: Command = {
     if (kind !== 'mksysb' && kind !== 'savevg')
       throw new UsageError(`--kind must be mksysb or savevg, not "${kind}"`);
     if (kind === 'savevg' && !values.vg) throw new UsageError('--kind savevg needs --vg NAME');
+    if (values.date !== undefined) dateOption('--date', values.date);
 
     const lsmksysbText = readUserFile('--lsmksysb', values.lsmksysb);
     const logText = values.log ? readUserFile('--log', values.log) : null;
@@ -83,8 +92,6 @@ export const verifyCommand: Command = {
       values['toc-files'] === undefined ? null : wholeNumber('--toc-files', values['toc-files']);
     const history = values.history ? readHistory(values.history) : [];
     const policy = values.policy ? readPolicy(values.policy) : DEFAULT_VERIFICATION_POLICY;
-    if (values.date !== undefined && Number.isNaN(Date.parse(values.date)))
-      throw new UsageError(`--date "${values.date}" is not a date (use ISO 8601, e.g. 2026-11-23)`);
 
     const date = values.date ?? listingDate(lsmksysbText) ?? io.now().toISOString();
     const judgement = judgeImage(

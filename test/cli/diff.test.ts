@@ -273,7 +273,7 @@ describe.concurrent('mksysb-vault diff', () => {
 
   it('refuses days that are not days, and the same day twice', async () => {
     const bad = await cli('aixprd01', '--from', 'last-week');
-    expect(bad.stderr).toContain('--from "last-week" is not a day (YYYY-MM-DD)');
+    expect(bad.stderr).toContain('--from "last-week": not a day (a day is YYYY-MM-DD');
     expect(bad.status).toBe(64);
     const same = await cli('aixprd01', '--from', '2026-11-16', '--to', '2026-11-16');
     expect(same.stderr).toContain('--from and --to are the same day');

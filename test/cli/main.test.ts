@@ -161,3 +161,46 @@ describe('mksysb-vault output streams', () => {
     expect(r.err).toContain('(local store: the image is at');
   });
 });
+
+describe('mksysb-vault dates and output paths', () => {
+  it.each([
+    [['restore-kit', 'aixprd01', '--date', '2026-13-45'], '--date "2026-13-45": there is no month 13'],
+    [['run', '--local', '--start', '2026-02-30'], '--start "2026-02-30": February 2026 has 28 days'],
+    [['diff', 'aixprd01', '--from', '2026-02-29'], '--from "2026-02-29": February 2026 has 28 days'],
+    [['diff', 'aixprd01', '--to', '2026-11-31'], '--to "2026-11-31": November 2026 has 30 days'],
+    [
+      ['image', 'toc', '--host', 'aixprd01', '--date', '2026-04-31'],
+      '--date "2026-04-31": April 2026 has 30 days',
+    ],
+    [
+      ['restore-file', 'aixprd01', '/etc/hosts', '--date', '2026-00-10'],
+      '--date "2026-00-10": there is no month 00',
+    ],
+    [
+      ['verify', '--lsmksysb', 'x', '--date', '2026-11-23T25:00:00Z'],
+      '--date "2026-11-23T25:00:00Z": 25:00:00 is not a time of day',
+    ],
+    [['restore-kit', 'aixprd01', '--date', '23.11.2026'], '--date "23.11.2026": not a day'],
+  ])('refuses %j as a date, naming the option (exit 64, no store opened)', async (argv, message) => {
+    // No store is there to open: the date is refused first.
+    const r = await run(argv[0] === 'verify' ? argv : [...argv, '--data', '/nonexistent/mksysb-vault']);
+    expect(r.status).toBe(64);
+    expect(r.err).toContain(message);
+  });
+
+  it('names the missing directory of report --out (exit 64, before the store is read)', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'mksysb-vault-out-')), 'no-such-dir');
+    const r = await run(['report', '--out', join(missing, 'r.html'), '--data', '/nonexistent/mksysb-vault']);
+    expect(r.status).toBe(64);
+    expect(r.err).toBe(
+      `mksysb-vault report: --out ${join(missing, 'r.html')}: the directory ${missing} does not exist`,
+    );
+  });
+
+  it('names the missing directory of image extract --out before reading the image', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'mksysb-vault-out-')), 'gone');
+    const r = await run(['image', 'extract', 'package.json', './etc/hosts', '--out', join(missing, 'hosts')]);
+    expect(r.status).toBe(64);
+    expect(r.err).toContain(`--out ${join(missing, 'hosts')}: the directory ${missing} does not exist`);
+  });
+});

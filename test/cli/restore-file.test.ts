@@ -333,6 +333,15 @@ describe('mksysb-vault restore-file: one file', () => {
     expect(r.stderr).toContain(`./etc/security/passwd: ${PASSWD.length} B written to ${out} (mode 0600`);
   });
 
+  it('names the missing directory of --out, exit 64, and leaves nothing behind', async () => {
+    await seeded();
+    const missing = join(fresh('nodir'), 'not-made');
+    const r = await restoreFile(['aixprd01', '/etc/security/passwd', '--out', join(missing, 'passwd')]);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain(`--out ${join(missing, 'passwd')}: the directory ${missing} does not exist`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
   it('restores a plain record of the real AIX sample byte for byte, as image extract does, with mode and mtime', async () => {
     const { sample } = await seeded();
     const file = entry(sample, 'backup/folder/file_in_folder.txt');
