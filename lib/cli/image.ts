@@ -12,7 +12,7 @@ import {
   judgeContent,
 } from '../../lambdas/shared/bff/content-check.js';
 import { entryData } from '../../lambdas/shared/bff/index.js';
-import type { TocEntry } from '../../lambdas/shared/bff/toc-index.js';
+import { type TocEntry, TocIndexError } from '../../lambdas/shared/bff/toc-index.js';
 import type { ImageRecord } from '../../lambdas/shared/image-record.js';
 import { parseLsmksysb } from '../../lambdas/shared/lsmksysb.js';
 import { classifyMksysbLog } from '../../lambdas/shared/mksysb-log.js';
@@ -38,7 +38,7 @@ import {
   storeSource,
   walk,
 } from './image-source.js';
-import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
+import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault image <toc|extract|verify> ...
 
@@ -143,8 +143,7 @@ export const imageCommand: Command = {
         vg: values.vg,
       });
       const source = storeSource(store, record);
-      if (sub === 'toc')
-        return toc(source, values, io, (await storedIndex(store, record))?.index.entries ?? null);
+      if (sub === 'toc') return toc(source, values, io, await readableIndex(store, record, io));
       return verifySource(source, record, values, io, {
         hostSha256: record.sha256,
         logFilesBackedUp: record.log?.filesBackedUp ?? null,
@@ -298,4 +297,18 @@ async function verifySource(
     for (const a of anomalies) io.out(`  ${a.code} (${a.severity}): ${a.message}`);
   }
   return verdict === 'PASS' ? EXIT.ok : verdict === 'WARN' ? EXIT.warn : EXIT.fail;
+}
+
+/**
+ * The vault's index of a stored image, or null to read the image itself: an index that is missing or
+ * does not parse only costs the shortcut (said on stderr), never the listing.
+ */
+async function readableIndex(store: OpenStore, record: ImageRecord, io: CliIo): Promise<TocEntry[] | null> {
+  try {
+    return (await storedIndex(store, record))?.index.entries ?? null;
+  } catch (error) {
+    if (!(error instanceof TocIndexError)) throw error;
+    io.err(`! the index beside ${record.key} is unreadable (${error.message}): reading the image instead`);
+    return null;
+  }
 }

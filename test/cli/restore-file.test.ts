@@ -627,4 +627,23 @@ describe('mksysb-vault restore-file, run as a command', () => {
     const help = await runCliAsync(['--help']);
     expect(help.stdout).toMatch(/restore-file\s+one file or directory out of a stored image/);
   });
+  it('image toc --host reads the image itself when the index beside it is unreadable, and says so', async () => {
+    const bad = await storeImage('aixbad01', '2026-11-23', rootvgArchive(HOSTS_NEW));
+    await local.client.send(
+      new PutObjectCommand({ Bucket: local.store.bucket, Key: contentIndexKey(bad.key), Body: 'not gzip' }),
+    );
+    const data = fresh('data-bad-index');
+    mkdirSync(data, { recursive: true });
+    symlinkSync(local.store.directory, join(data, 'store'));
+    const r = await runCliAsync(['image', 'toc', '--host', 'aixbad01', '--data', data, '--json'], {
+      env: { MKSYSB_VAULT_NOW: NOW },
+    });
+    expect(r.stderr).toMatch(
+      /the index beside images\/aixbad01\/\S+ is unreadable .*reading the image instead/,
+    );
+    expect(r.status).toBe(0);
+    const toc = JSON.parse(r.stdout) as { from: string; entries: { path: string }[] };
+    expect(toc.from).toBe('image');
+    expect(toc.entries.map((e) => e.path)).toEqual(bad.entries.map((e) => e.path));
+  });
 });
