@@ -12,6 +12,8 @@ import { REPO_ROOT, runCli } from '../support/cli.js';
 
 const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-npm-start-'));
 let stdout = '';
+/** Progress, alerts and retention lines: the run prints them on stderr, the summary on stdout. */
+let progress = '';
 let status: number | null = null;
 
 beforeAll(() => {
@@ -23,16 +25,17 @@ beforeAll(() => {
     maxBuffer: 64 * 1024 * 1024,
   });
   stdout = npm.stdout;
+  progress = npm.stderr;
   status = npm.status;
   if (status !== 0) console.error(npm.stderr);
 }, 900_000);
 
-const alerts = () => stdout.split('\n').filter((line) => line.includes('alert: [mksysb-vault]'));
+const alerts = () => progress.split('\n').filter((line) => line.includes('alert: [mksysb-vault]'));
 
 describe('npm start -- --weeks 8 --reset', () => {
   it('finishes with the summary and exit 0', () => {
     expect(status).toBe(0);
-    expect(stdout).toContain('Run 8 of 8');
+    expect(progress).toContain('Run 8 of 8');
     expect(stdout).toMatch(
       /Summary of the run of .*\n\nHOST\s+VERDICT\s+OUTCOME\s+SIZE\s+CHANGE\s+ANOMALIES/,
     );
@@ -50,7 +53,7 @@ describe('npm start -- --weeks 8 --reset', () => {
   });
 
   it('deletes old images with retention', () => {
-    const deleted = [...stdout.matchAll(/retention: (\d+) image\(s\) deleted/g)].map((m) => Number(m[1]));
+    const deleted = [...progress.matchAll(/retention: (\d+) image\(s\) deleted/g)].map((m) => Number(m[1]));
     expect(deleted.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
@@ -119,12 +122,15 @@ describe('npm start -- --weeks 8 --reset', () => {
   it.each([
     ['./etc/hosts', 'etc/hosts'],
     ['./image.data', 'image.data'],
-  ])('restore-file gives back %s of the newest image byte for byte as the simulated LPAR has it', (path, onHost) => {
-    const r = runCli(['restore-file', 'aixprd01', path, '--data', data]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toBe(readFileSync(join(data, 'lpars', 'hosts', 'aixprd01', onHost), 'utf8'));
-    expect(r.stderr).toMatch(/read \d+ bytes of the \d+-byte image/);
-  });
+  ])(
+    'restore-file gives back %s of the newest image byte for byte as the simulated LPAR has it',
+    (path, onHost) => {
+      const r = runCli(['restore-file', 'aixprd01', path, '--data', data]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(readFileSync(join(data, 'lpars', 'hosts', 'aixprd01', onHost), 'utf8'));
+      expect(r.stderr).toMatch(/read \d+ bytes of the \d+-byte image/);
+    },
+  );
 
   it("diff names what made aixprd02's image shrink, and so does its SIZE_DROP alert", () => {
     const r = runCli(['diff', 'aixprd02', '--data', data, '--json']);
