@@ -11,6 +11,7 @@ import { GCProfiler, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseTocIndex, renderTocIndex, type TocEntry } from '../lambdas/shared/bff/toc-index.js';
 import { diffTocs, topContributors } from '../lambdas/shared/image-diff.js';
+import { prng } from '../lib/sim-lpar/rootvg.js';
 import { TOC_MTIME, tocEntry } from '../test/support/toc.js';
 import { type BenchFigure, medianMs, printFigures } from './figures.js';
 
@@ -66,21 +67,9 @@ const SUBTREES = [
   { base: './admin/tmp', share: 4, dirs: [''], ext: ['.out', '.log'] },
 ] as const;
 
-/** A deterministic 32-bit PRNG (mulberry32): the same TOCs every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The older image: `ENTRIES` entries, every directory listed before what it holds. */
 function olderToc(): TocEntry[] {
-  const rand = random(14);
+  const rand = prng('bench/diff/older');
   const out: TocEntry[] = [];
   const seen = new Set<string>();
   let offset = 0;
@@ -125,7 +114,7 @@ function olderToc(): TocEntry[] {
 
 /** The newer image: ~1% of files added, removed and resized, and /home/oracle gone. */
 function newerToc(older: readonly TocEntry[]): TocEntry[] {
-  const rand = random(15);
+  const rand = prng('bench/diff/newer');
   const out: TocEntry[] = [];
   let added = 0;
   for (const e of older) {

@@ -2,13 +2,13 @@
 // image), an unreadable record, and the S3 calls verify makes (never the image bytes).
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import type { InspectImageOutput } from '../../lambdas/inspect-image/schema.js';
 import { recordKey } from '../../lambdas/shared/catalog-keys.js';
 import { parseImageRecord } from '../../lambdas/shared/image-record.js';
 import { VerificationPolicySchema } from '../../lambdas/shared/policy.js';
 import { verifyImage } from '../../lambdas/verify/verify.js';
 import {
   countCalls,
+  inspectedImage,
   lsmksysbListing,
   makeRecord,
   SUCCESS_LOG,
@@ -67,33 +67,7 @@ async function uploadToday(host: string, sizeBytes: number) {
   return key;
 }
 
-/**
- * What inspect-image answers for stored bytes that agree with the host (these tests are about history;
- * test/lambdas/inspect-image/ reads real archives).
- */
-function inspected(key: string, sizeBytes: number): InspectImageOutput {
-  return {
-    complete: true,
-    sizeBytes,
-    content: {
-      bytesRead: sizeBytes,
-      sha256: 'c'.repeat(64),
-      entries: 80239,
-      files: 70000,
-      directories: 10239,
-      contentBytes: sizeBytes,
-      complete: true,
-      problem: null,
-      volumeGroup: 'rootvg',
-      bootFiles: { present: ['./bosinst.data', './image.data'], missing: [], empty: [] },
-      imageData: null,
-      index: { entries: 80239, complete: true },
-    },
-    indexKey: `${key}.index.gz`,
-    checkedAt: TODAY,
-    seconds: 0.2,
-  };
-}
+const inspected = (key: string, sizeBytes: number) => inspectedImage(key, sizeBytes, TODAY);
 
 function verify(host: string, key: string, sizeBytes: number, s3 = local.client) {
   return verifyImage(

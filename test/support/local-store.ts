@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
+import type { InspectImageOutput } from '../../lambdas/inspect-image/schema.js';
 import { contentIndexKey, recordKey } from '../../lambdas/shared/catalog-keys.js';
 import {
   type ContentCheck,
@@ -260,3 +261,37 @@ export const SUCCESS_LOG = [
   '0512-038 mksysb: Backup Completed Successfully.',
   '',
 ].join('\n');
+
+/**
+ * What inspect-image answers for stored bytes that agree with the host (SUCCESS_LOG's 80,239 files),
+ * with an index of `indexEntries` written beside `key`: for tests about what verify does with it, not
+ * about archives (test/lambdas/inspect-image/ reads real ones).
+ */
+export function inspectedImage(
+  key: string,
+  sizeBytes: number,
+  checkedAt: string,
+  indexEntries = 80239,
+): InspectImageOutput {
+  return {
+    complete: true,
+    sizeBytes,
+    content: {
+      bytesRead: sizeBytes,
+      sha256: 'c'.repeat(64),
+      entries: 80239,
+      files: 70000,
+      directories: 10239,
+      contentBytes: sizeBytes,
+      complete: true,
+      problem: null,
+      volumeGroup: 'rootvg',
+      bootFiles: { present: ['./bosinst.data', './image.data'], missing: [], empty: [] },
+      imageData: null,
+      index: { entries: indexEntries, complete: true },
+    },
+    indexKey: contentIndexKey(key),
+    checkedAt,
+    seconds: 0.2,
+  };
+}

@@ -4,7 +4,6 @@
 // part null with the reason, never a different verdict.
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import type { InspectImageOutput } from '../../../lambdas/inspect-image/schema.js';
 import { renderTocIndex, type TocEntry } from '../../../lambdas/shared/bff/toc-index.js';
 import { contentIndexKey, sidecarKey } from '../../../lambdas/shared/catalog-keys.js';
 import { type ImageRecord, parseImageRecord } from '../../../lambdas/shared/image-record.js';
@@ -12,6 +11,7 @@ import { VerificationPolicySchema } from '../../../lambdas/shared/policy.js';
 import { verifyImage } from '../../../lambdas/verify/verify.js';
 import {
   countCalls,
+  inspectedImage,
   lsmksysbListing,
   makeRecord,
   SUCCESS_LOG,
@@ -109,33 +109,8 @@ async function seedSeries(host: string, series: Series) {
   return { key, previous, entries: toc.length };
 }
 
-/**
- * What inspect-image answers for stored bytes that agree with the host (SUCCESS_LOG's 80,239 files),
- * its index of `indexEntries` written (these tests are about the comparison, not the archive).
- */
-function inspected(key: string, sizeBytes: number, indexEntries: number): InspectImageOutput {
-  return {
-    complete: true,
-    sizeBytes,
-    content: {
-      bytesRead: sizeBytes,
-      sha256: 'c'.repeat(64),
-      entries: 80239,
-      files: 70000,
-      directories: 10239,
-      contentBytes: sizeBytes,
-      complete: true,
-      problem: null,
-      volumeGroup: 'rootvg',
-      bootFiles: { present: ['./bosinst.data', './image.data'], missing: [], empty: [] },
-      imageData: null,
-      index: { entries: indexEntries, complete: true },
-    },
-    indexKey: contentIndexKey(key),
-    checkedAt: TODAY,
-    seconds: 0.2,
-  };
-}
+const inspected = (key: string, sizeBytes: number, indexEntries: number) =>
+  inspectedImage(key, sizeBytes, TODAY, indexEntries);
 
 async function verify(
   host: string,
