@@ -125,6 +125,14 @@ export const StorageSchema = z
     abortIncompleteUploadDays: z.number().int().min(1).max(30).default(3),
     /** Noncurrent versions (after retention deletes) are expired after this many days. @default 7 */
     noncurrentVersionDays: z.number().int().min(1).max(3650).default(7),
+    /**
+     * Upload hand-offs (`uploads/`: manifests and transfer reports, read by nothing after their run)
+     * expire after this many days; at least 8, so a manifest outlives the longest presigned URL (7
+     * days) it holds. @default 14
+     */
+    uploadsExpireDays: z.number().int().min(8).max(3650).default(14),
+    /** Quarantined uploads (`quarantine/`) expire after this many days, once people had time to look; 0 = never. @default 90 */
+    quarantineExpireDays: z.number().int().min(0).max(3650).default(90),
     /** Object Lock on new images. Off by default; COMPLIANCE cannot be undone by anyone. */
     objectLock: z
       .object({

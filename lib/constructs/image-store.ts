@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { IMAGES_PREFIX } from '../../lambdas/shared/catalog-keys.js';
+import { IMAGES_PREFIX, QUARANTINE_PREFIX, UPLOADS_PREFIX } from '../../lambdas/shared/catalog-keys.js';
 import type { DeployConfig } from '../config.js';
 
 export interface ImageStoreProps {
@@ -76,7 +76,18 @@ export class ImageStore extends Construct {
         noncurrentVersionExpiration: Duration.days(storage.noncurrentVersionDays),
         expiredObjectDeleteMarker: true,
       },
+      {
+        id: 'expire-upload-handoffs',
+        prefix: UPLOADS_PREFIX,
+        expiration: Duration.days(storage.uploadsExpireDays),
+      },
     ];
+    if (storage.quarantineExpireDays > 0)
+      lifecycleRules.push({
+        id: 'expire-quarantine',
+        prefix: QUARANTINE_PREFIX,
+        expiration: Duration.days(storage.quarantineExpireDays),
+      });
     if (storage.coldTransitionDays > 0)
       lifecycleRules.push({
         id: 'images-to-cold-storage',

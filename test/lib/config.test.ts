@@ -44,6 +44,8 @@ describe('deploy config defaults', () => {
       coldStorageClass: 'GLACIER_IR',
       abortIncompleteUploadDays: 3,
       noncurrentVersionDays: 7,
+      uploadsExpireDays: 14,
+      quarantineExpireDays: 90,
       objectLock: { mode: 'off', days: 21 },
     });
   });

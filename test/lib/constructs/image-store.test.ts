@@ -184,6 +184,27 @@ describe('ImageStore with configured storage settings', () => {
     expect(rules.some((r) => 'AbortIncompleteMultipartUpload' in r)).toBe(true);
   });
 
+  it('expires upload hand-offs and quarantined uploads by prefix, never images', () => {
+    const rules = (imageBucket(synth({})).LifecycleConfiguration as { Rules: Record<string, unknown>[] })
+      .Rules;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Id: 'expire-upload-handoffs', Prefix: 'uploads/', ExpirationInDays: 14 }),
+        expect.objectContaining({ Id: 'expire-quarantine', Prefix: 'quarantine/', ExpirationInDays: 90 }),
+      ]),
+    );
+    expect(rules.filter((r) => 'ExpirationInDays' in r).map((r) => r.Prefix)).toEqual([
+      'uploads/',
+      'quarantine/',
+    ]);
+    const kept = (
+      imageBucket(synth({ quarantineExpireDays: 0 })).LifecycleConfiguration as {
+        Rules: Record<string, unknown>[];
+      }
+    ).Rules;
+    expect(kept.some((r) => r.Id === 'expire-quarantine')).toBe(false);
+  });
+
   it('uses the configured cold class, days and bucket name', () => {
     const template = synth({
       bucketName: 'acme-mksysb-images',
