@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeIssues, type FleetHost, FleetHostSchema } from '../../lambdas/shared/fleet.js';
-import { HostProfileSchema } from '../sim-lpar/index.js';
+import { HostProfileSchema, treesBytes } from '../sim-lpar/index.js';
 
 export const DEFAULT_SCENARIO_PATH = 'config/local-scenario.json';
 
@@ -92,7 +92,7 @@ export function scenarioFleet(scenario: Scenario, knownHostsPath: string): Fleet
       mksysbFlags: '-X',
       staging: '/mksysb',
       keepLocal: 2,
-      expectedSizeBytes: h.sizeBytes + h.trees.reduce((sum, t) => sum + t.bytes, 0),
+      expectedSizeBytes: h.sizeBytes + treesBytes(h),
     }),
   );
 }

@@ -155,6 +155,11 @@ function shellValue(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Bytes the profile's trees add to every rootvg image, on top of `sizeBytes` (and its growth). */
+export function treesBytes(p: Pick<HostProfile, 'trees'>): number {
+  return p.trees.reduce((sum, t) => sum + t.bytes, 0);
+}
+
 function profileEnv(dir: string, p: HostProfile): string {
   const online = p.onlineVolumeGroups ?? p.volumeGroups;
   const lines: Record<string, string | number> = {
@@ -172,7 +177,7 @@ function profileEnv(dir: string, p: HostProfile): string {
     SIM_SAVEVG_SIZE_BYTES: p.savevgSizeBytes,
     SIM_FILES: p.files,
     SIM_TREES: p.trees.map((t) => `${t.path}:${t.bytes}:${t.files}`).join(' '),
-    SIM_TREES_BYTES: p.trees.reduce((sum, t) => sum + t.bytes, 0),
+    SIM_TREES_BYTES: treesBytes(p),
     SIM_STAGING_FREE_BYTES: p.stagingFreeBytes,
     SIM_STAGING_TOTAL_BYTES: p.stagingTotalBytes,
     SIM_STAGING_MOUNT: p.stagingMount,
