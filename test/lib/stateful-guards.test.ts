@@ -85,7 +85,11 @@ describe('SSM host documents', () => {
     for (const [id, r] of documents) {
       // SSM measures the content as submitted: CloudFormation sends it as compact JSON.
       const bytes = Buffer.byteLength(JSON.stringify(r.Properties.Content), 'utf8');
-      expect({ id, bytes, overBudget: bytes > SSM_DOCUMENT_BUDGET }).toEqual({ id, bytes, overBudget: false });
+      expect({ id, bytes, overBudget: bytes > SSM_DOCUMENT_BUDGET }).toEqual({
+        id,
+        bytes,
+        overBudget: false,
+      });
     }
   });
 });
