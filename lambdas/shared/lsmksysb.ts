@@ -17,7 +17,8 @@ export const LogicalVolumeSchema = z.object({
 export type LogicalVolume = z.infer<typeof LogicalVolumeSchema>;
 
 export const LsmksysbReportSchema = z.object({
-  volumeGroup: z.string(),
+  /** Null only in a listing that failed to parse (see `found`): a usable listing always names it. */
+  volumeGroup: z.string().nullable(),
   /** ISO 8601; with an offset when the listing's zone is known, else local time without one. */
   backupDate: z.string().nullable(),
   backupDateRaw: z.string().nullable(),
@@ -35,7 +36,16 @@ export type LsmksysbReport = z.infer<typeof LsmksysbReportSchema>;
 
 export type LsmksysbParseResult =
   | { ok: true; report: LsmksysbReport }
-  | { ok: false; problems: string[]; partial: Partial<LsmksysbReport> };
+  | {
+      ok: false;
+      problems: string[];
+      partial: Partial<LsmksysbReport>;
+      /**
+       * Every field the listing does show (null where it shows none, no LVs without a table), so
+       * a listing cut short still tells its OS level, date and sizes; null when it shows nothing.
+       */
+      found: LsmksysbReport | null;
+    };
 
 const HEADER_FIELDS = {
   'VOLUME GROUP': 'volumeGroup',
@@ -59,9 +69,14 @@ export const MAX_LOGICAL_VOLUMES = 4096;
 export const MAX_UNRECOGNISED_LINES = 100;
 
 export function parseLsmksysb(text: string, source = 'lsmksysb output'): LsmksysbParseResult {
-  if (text.trim() === '') return { ok: false, problems: [`${source}: is empty`], partial: {} };
+  if (text.trim() === '') return { ok: false, problems: [`${source}: is empty`], partial: {}, found: null };
   if (BINARY.test(text.slice(0, 65_536)))
-    return { ok: false, problems: [`${source}: contains binary data, not lsmksysb text`], partial: {} };
+    return {
+      ok: false,
+      problems: [`${source}: contains binary data, not lsmksysb text`],
+      partial: {},
+      found: null,
+    };
 
   const header: Record<string, string> = {};
   const logicalVolumes: LogicalVolume[] = [];
@@ -133,7 +148,13 @@ export function parseLsmksysb(text: string, source = 'lsmksysb output'): Lsmksys
       `${source}: the logical-volume table has ${lvRows} rows; a volume group holds at most ${MAX_LOGICAL_VOLUMES}`,
     );
 
-  if (problems.length > 0) return { ok: false, problems, partial };
+  if (problems.length > 0) {
+    const anyField = Object.keys(header).length > 0 || logicalVolumes.length > 0;
+    const found = anyField
+      ? LsmksysbReportSchema.parse({ ...partial, volumeGroup: partial.volumeGroup ?? null })
+      : null;
+    return { ok: false, problems, partial, found };
+  }
   return { ok: true, report: LsmksysbReportSchema.parse(partial) };
 }
 

@@ -109,25 +109,12 @@ function judgeListing(
         first: parsed.problems[0] ?? null,
       }),
     );
-    return null;
+    // Parse leniently, verify strictly: the image fails, but what the listing does show (OS level,
+    // date, sizes) is kept and still judged, so the record says all that is known.
+    if (parsed.found) judgeListingFields(evidence, parsed.found, policy, out);
+    return parsed.found;
   }
   const report = parsed.report;
-  if (evidence.kind === 'mksysb' && report.volumeGroup !== 'rootvg') {
-    out.push(
-      anomaly('NOT_ROOTVG', 'fail', `the mksysb image holds ${report.volumeGroup}, not rootvg`, {
-        volumeGroup: report.volumeGroup,
-      }),
-    );
-  } else if (evidence.kind === 'savevg' && report.volumeGroup !== evidence.volumeGroup) {
-    out.push(
-      anomaly(
-        'WRONG_VOLUME_GROUP',
-        'fail',
-        `the savevg image holds ${report.volumeGroup}, expected ${evidence.volumeGroup}`,
-        { volumeGroup: report.volumeGroup, expected: evidence.volumeGroup },
-      ),
-    );
-  }
   if (evidence.kind === 'mksysb' && report.volumeGroup === 'rootvg') {
     const missing = ['hd5', 'hd4'].filter((lv) => !report.logicalVolumes.some((l) => l.name === lv));
     const boot = report.logicalVolumes.some((l) => l.type === 'boot');
@@ -140,6 +127,35 @@ function judgeListing(
           { missing: missing.join(','), bootLv: boot },
         ),
       );
+  }
+  judgeListingFields(evidence, report, policy, out);
+  return report;
+}
+
+/** The checks on the listing's header fields, which a listing without its LV table still has. */
+function judgeListingFields(
+  evidence: ImageEvidence,
+  report: LsmksysbReport,
+  policy: VerificationPolicy,
+  out: Anomaly[],
+): void {
+  // A null volume group only comes with LSMKSYSB_UNPARSABLE, which already names the missing line.
+  const vg = report.volumeGroup;
+  if (vg !== null && evidence.kind === 'mksysb' && vg !== 'rootvg') {
+    out.push(
+      anomaly('NOT_ROOTVG', 'fail', `the mksysb image holds ${report.volumeGroup}, not rootvg`, {
+        volumeGroup: report.volumeGroup,
+      }),
+    );
+  } else if (vg !== null && evidence.kind === 'savevg' && vg !== evidence.volumeGroup) {
+    out.push(
+      anomaly(
+        'WRONG_VOLUME_GROUP',
+        'fail',
+        `the savevg image holds ${report.volumeGroup}, expected ${evidence.volumeGroup}`,
+        { volumeGroup: report.volumeGroup, expected: evidence.volumeGroup },
+      ),
+    );
   }
   if (report.vgDataOnly === true)
     out.push(
@@ -164,7 +180,6 @@ function judgeListing(
         ),
       );
   }
-  return report;
 }
 
 function judgeLog(

@@ -214,7 +214,7 @@ function renderHuman(j: ImageJudgement, sizeBytes: number | null): string {
   const l = j.lsmksysb;
   if (l) {
     lines.push('');
-    lines.push(`  volume group       ${l.volumeGroup}`);
+    lines.push(`  volume group       ${l.volumeGroup ?? '-'}`);
     lines.push(`  backup date        ${l.backupDateRaw ?? '-'}`);
     lines.push(`  uname              ${l.uname ?? '-'}`);
     lines.push(`  OS level           ${l.osLevel ?? '-'}  (maintenance level ${l.maintenanceLevel ?? '-'})`);

@@ -110,6 +110,29 @@ describe.concurrent('mksysb-vault verify', () => {
     expect(r.status).toBe(0);
   });
 
+  it('keeps the fields of a real header without its LV table in --json, and fails naming the table', async () => {
+    const r = await runCliAsync([
+      'verify',
+      '--lsmksysb',
+      'test/fixtures/lsmksysb/aix71-nim01-header-only.txt',
+      '--json',
+    ]);
+    const out = JSON.parse(r.stdout);
+    expect(out.verdict).toBe('FAIL');
+    expect(out.anomalies.map((a: { code: string }) => a.code)).toContain('LSMKSYSB_UNPARSABLE');
+    expect(JSON.stringify(out.anomalies)).toMatch(/no logical-volume table/);
+    expect(out.lsmksysb).toMatchObject({
+      volumeGroup: 'rootvg',
+      backupDate: '2013-03-27T23:07:10-05:00',
+      osLevel: '7.1.2.0',
+      maintenanceLevel: '7100-00',
+      backupSizeMB: 24896,
+      shrinkSizeMB: 17634,
+      logicalVolumes: [],
+    });
+    expect(r.status).toBe(2);
+  });
+
   it('exits 2 and names TINY_IMAGE for a 4 MB image', async () => {
     const r = await runCliAsync([
       'verify',

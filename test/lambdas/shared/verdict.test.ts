@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { anomaly } from '../../../lambdas/shared/anomaly.js';
 import type { ImageChanges } from '../../../lambdas/shared/image-record.js';
@@ -110,6 +111,34 @@ describe('judgeImage', () => {
     expect(a?.severity).toBe('fail');
     expect(a?.message).toMatch(/no "VOLUME GROUP:" line/);
     expect(a?.message).toMatch(/no logical-volume table/);
+  });
+
+  it('keeps every field of a real header without its LV table, and still fails naming the table', () => {
+    // test/fixtures/lsmksysb/aix71-nim01-header-only.txt: a real AIX 7.1 header, no `rootvg:` table.
+    const text = readFileSync(
+      new URL('../../fixtures/lsmksysb/aix71-nim01-header-only.txt', import.meta.url),
+      'utf8',
+    );
+    const j = judgeImage(
+      { ...evidence, date: '2013-03-28T04:07:10Z', lsmksysbText: text, osLevel: null },
+      [],
+      policy,
+    );
+    expect(j.verdict).toBe('FAIL');
+    const a = j.anomalies.find((x) => x.code === 'LSMKSYSB_UNPARSABLE');
+    expect(a?.message).toMatch(/no logical-volume table/);
+    expect(j.lsmksysb).toMatchObject({
+      volumeGroup: 'rootvg',
+      backupDateRaw: 'Wed Mar 27 23:07:10 CDT 2013',
+      uname: 'AIX nim01 1 7 00F81B111C00',
+      osLevel: '7.1.2.0',
+      maintenanceLevel: '7100-00',
+      backupSizeMB: 24896,
+      shrinkSizeMB: 17634,
+      vgDataOnly: false,
+      logicalVolumes: [],
+    });
+    expect(j.osLevel).toBe('7100-00');
   });
 
   it('fails when there is no lsmksysb output at all', () => {
