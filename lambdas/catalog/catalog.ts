@@ -4,9 +4,11 @@
 // image. The client and bucket are passed in.
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  hostNameProblem,
   hostPrefix,
   IMAGES_PREFIX,
   type ImageKind,
+  owningImage,
   type ParsedImageKey,
   parseRecordKey,
   RUNS_PREFIX,
@@ -54,9 +56,42 @@ export async function listObjects(
   return out;
 }
 
-/** The hosts that have a folder under images/. */
-export async function listHosts(store: StoreLocation): Promise<string[]> {
+/**
+ * A key under images/ that names no image, record or sidecar of any host: a folder whose name no host
+ * can have (`images/bad host!/junk`), an object directly under images/, or a name in a host's folder
+ * that is none of its images' keys. Listed as found, never read, never deleted, never fatal.
+ */
+export interface StrayKey {
+  readonly key: string;
+  /** `STRAY_KEY <key>: why` — the line a person reads. */
+  readonly problem: string;
+}
+
+/** The code a stray key is reported with (status, history, retention, report). */
+export const STRAY_KEY = 'STRAY_KEY';
+
+function strayKey(key: string, why: string): StrayKey {
+  return { key, problem: `${STRAY_KEY} ${key}: ${why}; left alone` };
+}
+
+export interface CatalogHosts {
+  /** The hosts that have a folder under images/, sorted. */
+  readonly hosts: string[];
+  /** What else is directly under images/: folders no host can have, and loose objects. */
+  readonly strays: StrayKey[];
+}
+
+/** Keys named per stray folder: enough to find it, bounded however much is in it. */
+const STRAY_KEYS_NAMED = 5;
+
+/**
+ * The hosts under images/, and the stray keys beside them. Lenient: one folder whose name no host can
+ * have is reported with the keys in it, and the fleet's hosts are listed as usual.
+ */
+export async function listCatalogHosts(store: StoreLocation): Promise<CatalogHosts> {
   const hosts: string[] = [];
+  const strays: StrayKey[] = [];
+  const strayFolders: { prefix: string; why: string }[] = [];
   let token: string | undefined;
   do {
     const page = await storeCall({ action: 'listing hosts', key: IMAGES_PREFIX }, () =>
@@ -70,12 +105,33 @@ export async function listHosts(store: StoreLocation): Promise<string[]> {
       ),
     );
     for (const p of page.CommonPrefixes ?? []) {
-      const host = p.Prefix?.slice(IMAGES_PREFIX.length, -1);
-      if (host) hosts.push(host);
+      if (!p.Prefix) continue;
+      const host = p.Prefix.slice(IMAGES_PREFIX.length, -1);
+      const problem = hostNameProblem(host);
+      if (problem === null) hosts.push(host);
+      else strayFolders.push({ prefix: p.Prefix, why: `not under any host's folder (${problem})` });
     }
+    for (const o of page.Contents ?? [])
+      if (o.Key) strays.push(strayKey(o.Key, "directly under images/, not in a host's folder"));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return hosts.sort();
+  for (const { prefix, why } of strayFolders) {
+    const page = await storeCall({ action: 'listing a stray folder', key: prefix }, () =>
+      store.client.send(
+        new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, MaxKeys: STRAY_KEYS_NAMED }),
+      ),
+    );
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+    for (const key of keys) strays.push(strayKey(key, why));
+    if (keys.length === 0 || page.IsTruncated)
+      strays.push(strayKey(`${prefix}…`, `${keys.length === 0 ? '' : 'and more keys: '}${why}`));
+  }
+  return { hosts: hosts.sort(), strays: strays.sort((a, b) => (a.key < b.key ? -1 : 1)) };
+}
+
+/** The hosts that have a folder under images/ (stray keys beside them are skipped: listCatalogHosts). */
+export async function listHosts(store: StoreLocation): Promise<string[]> {
+  return (await listCatalogHosts(store)).hosts;
 }
 
 /** How much of an oversized text object readText keeps from its start (the rest comes from its end). */
@@ -121,10 +177,21 @@ export interface RecordProblem {
 }
 
 export interface HostRecords {
+  /** Newest first; a record whose image object is gone is here too (its history holds), and in missingImages. */
   readonly records: ImageRecord[];
   /** Records that exist but failed their schema (or could not be read): never silently "no history". */
   readonly problems: RecordProblem[];
+  /**
+   * The image keys of records whose image object is not in the listing: the record says an image is
+   * there and it is not (deleted by hand, an interrupted delete). Never a restorable or fresh image.
+   */
+  readonly missingImages: string[];
+  /** Keys in the host's folder that belong to no image of it (a name that is none of an image's keys). */
+  readonly strays: StrayKey[];
 }
+
+/** The code a record whose image object is gone is reported with. */
+export const IMAGE_MISSING = 'IMAGE_MISSING';
 
 export interface RecordFilter {
   readonly kind?: ImageKind;
@@ -180,7 +247,12 @@ export async function listHostRecords(
   });
   records.sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
   problems.sort((a, b) => (a.key < b.key ? -1 : 1));
-  return { records, problems };
+  const present = new Set(listed.map((o) => o.key));
+  const missingImages = records.filter((r) => !present.has(r.key)).map((r) => r.key);
+  const strays = listed
+    .filter((o) => owningImage(o.key)?.host !== host)
+    .map((o) => strayKey(o.key, `not a key of any image of ${host}`));
+  return { records, problems, missingImages, strays };
 }
 
 export async function writeRecord(store: StoreLocation, record: ImageRecord): Promise<string> {
@@ -198,21 +270,37 @@ export async function writeRecord(store: StoreLocation, record: ImageRecord): Pr
   return key;
 }
 
-/** The date of the host's newest PASS mksysb image, reading records newest first until one passes. */
-export async function lastPassDate(store: StoreLocation, host: string): Promise<string | null> {
+/** The newest PASS mksysb image of a host that is in the store: its record's date and its key. */
+export interface PassImage {
+  readonly date: string;
+  readonly key: string;
+}
+
+/**
+ * The host's newest PASS mksysb image, reading records newest first until one passes. A record whose
+ * image object is not listed is skipped: a PASS that cannot be restored is no backup.
+ */
+export async function lastPassImage(store: StoreLocation, host: string): Promise<PassImage | null> {
   const listed = await listObjects(store, hostPrefix(host), host);
+  const present = new Set(listed.map((o) => o.key));
   const candidates = matchingRecordKeys(
     listed.map((o) => o.key),
     { kind: 'mksysb' },
-  );
+  ).filter((image) => present.has(image.key));
   for (const image of candidates) {
     const key = recordKey(image.key);
     const text = await readText(store, key, { action: 'reading the record', host, optional: true });
     if (text === null) continue;
     const parsed = parseImageRecord(text, key);
-    if (parsed.ok && parsed.record.verdict === 'PASS') return parsed.record.date;
+    if (parsed.ok && parsed.record.verdict === 'PASS')
+      return { date: parsed.record.date, key: parsed.record.key };
   }
   return null;
+}
+
+/** The date of the host's newest PASS mksysb image that is in the store (lastPassImage). */
+export async function lastPassDate(store: StoreLocation, host: string): Promise<string | null> {
+  return (await lastPassImage(store, host))?.date ?? null;
 }
 
 /** The sub-prefixes directly under `prefix` (one listing level, e.g. the days under runs/). */

@@ -11,7 +11,7 @@ import {
   GetObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { inBatches, listHostRecords, listHosts, listObjects } from '../catalog/catalog.js';
+import { inBatches, listCatalogHosts, listHostRecords, listObjects } from '../catalog/catalog.js';
 import { kindOf, storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
 import { hostPrefix, parseRecordKey } from '../shared/catalog-keys.js';
@@ -51,7 +51,8 @@ export async function applyRetention(event: unknown, deps: RetentionDeps): Promi
   const input = parseWith(RetentionInputSchema, event ?? {}, 'retention input');
   const store = { client: deps.s3, bucket: deps.bucket };
   const now = deps.now();
-  const hosts = input.hosts ?? (await listHosts(store));
+  // Keys no host can own (`images/bad host!/junk`) are reported, never deleted, and never stop the fleet.
+  const { hosts, strays } = input.hosts ? { hosts: input.hosts, strays: [] } : await listCatalogHosts(store);
   const results = await settledBatches(hosts, HOST_CONCURRENCY, (host) =>
     retainHost(deps, host, now, input.dryRun),
   );
@@ -65,7 +66,7 @@ export async function applyRetention(event: unknown, deps: RetentionDeps): Promi
       delete: results.flatMap((r) => r.plan.delete),
       strays: results.flatMap((r) => r.plan.strays),
       deletedObjects: results.reduce((sum, r) => sum + r.deletedObjects, 0),
-      problems: results.flatMap((r) => r.problems),
+      problems: [...strays.map((s) => s.problem), ...results.flatMap((r) => r.problems)],
     },
     'retention output',
   );
@@ -80,7 +81,7 @@ async function retainHost(
 ): Promise<HostRetention> {
   const store = { client: deps.s3, bucket: deps.bucket };
   const objects = await listObjects(store, hostPrefix(host), host);
-  const { records, problems } = await listHostRecords(store, host, {}, objects);
+  const { records, problems, strays } = await listHostRecords(store, host, {}, objects);
   const recorded = new Set(
     objects.map((o) => parseRecordKey(o.key)?.key).filter((k): k is string => k !== undefined),
   );
@@ -99,7 +100,7 @@ async function retainHost(
     images = images.map((i) => ({ ...i, lockedUntil: locks.get(i.key) ?? null }));
     plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
   }
-  const unreadable = problems.map((p) => p.problem);
+  const unreadable = [...problems.map((p) => p.problem), ...strays.map((s) => s.problem)];
   if (dryRun) return { plan, problems: unreadable, deletedObjects: 0 };
   const deleted = await settledBatches(plan.delete, DELETE_CONCURRENCY, (decision) =>
     deleteImage(deps, host, decision),

@@ -1,5 +1,6 @@
 // `mksysb-vault retention`: what the retention policy would delete and why, per host — the same
 // planner and handler the weekly workflow runs. Deleting needs --apply; the default is a dry run.
+import { STRAY_KEY } from '../../lambdas/catalog/catalog.js';
 import { applyRetention } from '../../lambdas/retention/retention.js';
 import { DEFAULT_RETENTION_POLICY } from '../../lambdas/shared/retention-plan.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, UsageError } from './command.js';
@@ -82,7 +83,8 @@ export const retentionCommand: Command = {
           ),
         );
       for (const s of result.strays) io.out(`stray ${s.key}: ${s.reason}`);
-      for (const p of result.problems) io.err(`! ${p} (its image is left alone)`);
+      for (const p of result.problems)
+        io.err(`! ${p}${p.startsWith(STRAY_KEY) ? '' : ' (its image is left alone)'}`);
       io.out(
         `\n${store.description}: ${result.hosts} hosts, ${result.keep.length} images kept, ${result.delete.length} ${verb}${result.dryRun ? ' (dry run: nothing deleted; --apply to delete)' : ` (${result.deletedObjects} objects)`}`,
       );
