@@ -10,7 +10,7 @@ import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm'
 import { listHostRecords } from '../catalog/catalog.js';
 import { claimHostDay, refuseIfVerified } from '../catalog/host-claim.js';
 import { parseWith } from '../catalog/validation.js';
-import { dayOf, imageKey } from '../shared/catalog-keys.js';
+import { dayOf, imageKey, zonedIsoTime } from '../shared/catalog-keys.js';
 import {
   expectedBackupSeconds,
   firstWaitSeconds,
@@ -128,7 +128,7 @@ async function loadRun(event: unknown, deps: LoadFleetDeps): Promise<LoadFleetOu
     LoadFleetOutputSchema,
     {
       runId: runIdOf(input.executionName, started),
-      date: started.toISOString(),
+      date: zonedIsoTime(started, deps.timeZone),
       week,
       nameSuffix,
       hosts,

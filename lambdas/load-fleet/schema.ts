@@ -27,7 +27,10 @@ export type LoadFleetInput = z.infer<typeof LoadFleetInputSchema>;
 
 export const LoadFleetOutputSchema = z.object({
   runId: RunIdSchema,
-  /** The run's start time (ISO): the images' date. */
+  /**
+   * The run's start time (ISO) in the schedule's time zone, with its offset: the images' date. Its
+   * first ten characters are the local day that names the images, claims and run report.
+   */
   date: z.string(),
   /** The Monday of the run's week in the schedule's time zone (YYYY-MM-DD). */
   week: z.string(),
@@ -60,7 +63,7 @@ export const HostPlanSchema = z.object({
   volumeGroups: z.string(),
   mksysbFlags: z.string(),
   keepLocal: z.string(),
-  /** The image day (YYYY-MM-DD, UTC), the backup's `date` parameter. */
+  /** The image day (YYYY-MM-DD, the schedule's local day), the backup's `date` parameter. */
   day: z.string(),
   /** Expected size from the last image (or the fleet's seed), for preflight's space check. */
   expectedSizeBytes: z.string(),

@@ -74,12 +74,48 @@ export function validateRunId(runId: string): string {
   return runId;
 }
 
-/** The calendar day (UTC) of an ISO date or date-time, as used in keys. */
+/**
+ * The calendar day of an ISO date or date-time as it is written, as used in keys. A run's date
+ * carries its schedule's offset (zonedIsoTime), so this is the day the schedule fired on locally —
+ * a Monday 03:00 run in Asia/Kolkata is Monday, though it is still Sunday 21:30 in UTC.
+ */
 export function dayOf(date: string): string {
   if (DAY.test(date)) return date;
   const ms = Date.parse(date);
   if (!Number.isFinite(ms)) throw new CatalogKeyError(`date ${JSON.stringify(date)} is not an ISO date`);
-  return new Date(ms).toISOString().slice(0, 10);
+  const written = /^(\d{4}-\d{2}-\d{2})T/.exec(date)?.[1];
+  return written ?? new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * `instant` as an ISO 8601 date-time in `timeZone`, with that zone's offset then (`Z` where it is
+ * zero, so a UTC schedule's dates are exactly toISOString()'s): the date of a run. Its first ten
+ * characters are the run's local day, which names its images, claims and report.
+ */
+export function zonedIsoTime(instant: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
+  const millis = ((instant.getTime() % 1000) + 1000) % 1000;
+  const wall = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  const offsetMinutes = Math.round((Date.parse(`${wall}Z`) - (instant.getTime() - millis)) / 60_000);
+  const fraction = String(millis).padStart(3, '0');
+  if (offsetMinutes === 0) return `${wall}.${fraction}Z`;
+  const abs = Math.abs(offsetMinutes);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const offset = `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${wall}.${fraction}${offset}`;
 }
 
 /** What names one image: the series it belongs to (host, kind, VG) and its day. */
@@ -88,7 +124,7 @@ export interface ImageRef {
   readonly kind: ImageKind;
   /** `rootvg` for mksysb images. */
   readonly volumeGroup: string;
-  /** ISO date or date-time; the key holds its UTC day. */
+  /** ISO date or date-time; the key holds its day as written (dayOf). */
   readonly date: string;
 }
 

@@ -5,6 +5,7 @@ import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadFleet, weekOf } from '../../../lambdas/load-fleet/load-fleet.js';
+import { imageKey, runReportKey } from '../../../lambdas/shared/catalog-keys.js';
 import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
 import { makeRecord } from '../../support/local-store.js';
 import { body, mockedS3, noSuchKey, preconditionFailed, type S3Mock } from '../s3-mock.js';
@@ -73,7 +74,7 @@ describe('load-fleet for the weekly run', () => {
   it('derives the run id from the start time and the execution name', async () => {
     expect(await run()).toMatchObject({
       runId: '20261123T010100Z-weekly-schedule-1',
-      date: '2026-11-23T01:01:00.000Z',
+      date: '2026-11-23T02:01:00.000+01:00',
     });
   });
 
@@ -89,6 +90,54 @@ describe('load-fleet for the weekly run', () => {
         { host: 'aixold01', reason: 'disabled in the fleet' },
         { host: 'nosuch', reason: 'not in the fleet' },
       ],
+    });
+  });
+});
+
+describe('the run day in the schedule time zone', () => {
+  // The run's date carries the schedule's offset, so its day (images, claims, run report) is the
+  // local day the schedule fired on, never the UTC day.
+  beforeEach(() => {
+    ssm.reset();
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: fleetPages.flat() });
+  });
+  const runIn = (timeZone: string, startTime: string) =>
+    loadFleet({ executionName: 'weekly-schedule-1', startTime, request: {} }, { ...deps, timeZone });
+  const hostDay = async (timeZone: string, date: string) => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(GetObjectCommand).rejects(noSuchKey());
+    const out = await loadFleet(
+      { action: 'host', host: 'aixprd01', runId: 'run-1', date },
+      { ...deps, timeZone },
+    );
+    return 'plan' in out ? out.plan.day : null;
+  };
+
+  it('dates a Monday 03:00 run in Asia/Kolkata (Sunday 21:30 UTC) Monday, through to its claim and keys', async () => {
+    const out = await runIn('Asia/Kolkata', '2026-11-22T21:30:00.000Z');
+    expect(out).toMatchObject({ date: '2026-11-23T03:00:00.000+05:30', week: '2026-11-23' });
+    const date = 'date' in out ? out.date : '';
+    expect(Date.parse(date)).toBe(Date.parse('2026-11-22T21:30:00.000Z'));
+    expect(await hostDay('Asia/Kolkata', date)).toBe('2026-11-23');
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Key: 'locks/aixprd01/2026-11-23.json' });
+    expect(imageKey({ host: 'aixprd01', kind: 'mksysb', volumeGroup: 'rootvg', date })).toBe(
+      'images/aixprd01/aixprd01_mksysb_2026-11-23',
+    );
+    expect(runReportKey(date, 'run-1')).toBe('runs/2026-11-23/run-1.json');
+  });
+
+  it('dates a Sunday 20:30 run in America/New_York Sunday in the week DST starts and the week before', async () => {
+    // 2027-03-14 is the Sunday DST starts: 20:30 EDT is 00:30 UTC Monday; a week before, 20:30 EST is 01:30 UTC Monday.
+    const before = await runIn('America/New_York', '2027-03-08T01:30:00.000Z');
+    const after = await runIn('America/New_York', '2027-03-15T00:30:00.000Z');
+    expect('date' in before && before.date).toBe('2027-03-07T20:30:00.000-05:00');
+    expect('date' in after && after.date).toBe('2027-03-14T20:30:00.000-04:00');
+    expect(await hostDay('America/New_York', 'date' in after ? after.date : '')).toBe('2027-03-14');
+  });
+
+  it('keeps UTC dates as they were for a schedule in UTC', async () => {
+    expect(await runIn('UTC', '2026-11-22T21:30:00.000Z')).toMatchObject({
+      date: '2026-11-22T21:30:00.000Z',
     });
   });
 });
