@@ -1,13 +1,13 @@
 // Lambda entry for inspect-image: env (bucket, range size, ranges in flight) parsed once, client built
 // once; each invocation's deadline comes from its context.
-import { S3Client } from '@aws-sdk/client-s3';
+import { storeClient } from '../catalog/s3-client.js';
 import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
 import { inspectImage } from './inspect-image.js';
 import { InspectImageEnvSchema } from './schema.js';
 
 const env = parseWith(InspectImageEnvSchema, process.env, 'inspect-image environment');
-const s3 = new S3Client({});
+const s3 = storeClient();
 
 type LambdaContext = NonNullable<Parameters<ReturnType<typeof instrumented>>[1]>;
 

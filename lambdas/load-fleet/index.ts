@@ -1,6 +1,6 @@
 // Lambda entry for load-fleet: env parsed once, clients built once.
-import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { storeClient } from '../catalog/s3-client.js';
 import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
 import { loadFleet } from './load-fleet.js';
@@ -8,7 +8,7 @@ import { LoadFleetEnvSchema } from './schema.js';
 
 const env = parseWith(LoadFleetEnvSchema, process.env, 'load-fleet environment');
 const ssm = new SSMClient({});
-const s3 = new S3Client({});
+const s3 = storeClient();
 
 export const handler = instrumented('load-fleet', (event: unknown) =>
   loadFleet(event, {

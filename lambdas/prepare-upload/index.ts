@@ -1,16 +1,13 @@
 // Lambda entry for prepare-upload: env parsed once, clients built once.
-import { S3Client } from '@aws-sdk/client-s3';
+import { presignClient as makePresignClient, storeClient } from '../catalog/s3-client.js';
 import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
 import { prepareUpload } from './prepare-upload.js';
 import { PrepareUploadEnvSchema } from './schema.js';
 
 const env = parseWith(PrepareUploadEnvSchema, process.env, 'prepare-upload environment');
-const s3 = new S3Client({});
-const presignClient = new S3Client({
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
+const s3 = storeClient();
+const presignClient = makePresignClient();
 
 export const handler = instrumented('prepare-upload', (event: unknown) =>
   prepareUpload(event, {

@@ -1,5 +1,5 @@
 // Lambda entry for retention: env (bucket, GFS counts, Object Lock) parsed once, client built once.
-import { S3Client } from '@aws-sdk/client-s3';
+import { storeClient } from '../catalog/s3-client.js';
 import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
 import { RetentionPolicySchema } from '../shared/retention-plan.js';
@@ -13,7 +13,7 @@ const policy = RetentionPolicySchema.parse({
   failedKeepDays: env.FAILED_KEEP_DAYS,
   strayGraceDays: env.STRAY_GRACE_DAYS,
 });
-const s3 = new S3Client({});
+const s3 = storeClient();
 
 export const handler = instrumented('retention', (event: unknown) =>
   applyRetention(event, {

@@ -1,13 +1,13 @@
 // Lambda entry for run-report: env parsed once, clients built once.
-import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { storeClient } from '../catalog/s3-client.js';
 import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
 import { writeRunReport } from './run-report.js';
 import { RunReportEnvSchema } from './schema.js';
 
 const env = parseWith(RunReportEnvSchema, process.env, 'run-report environment');
-const s3 = new S3Client({});
+const s3 = storeClient();
 const sns = new SNSClient({});
 
 export const handler = instrumented('run-report', (event: unknown) =>

@@ -1,12 +1,12 @@
 // Lambda entry for verify: env (bucket, history depth, policy) parsed once, client built once.
-import { S3Client } from '@aws-sdk/client-s3';
+import { storeClient } from '../catalog/s3-client.js';
 import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
 import { VerifyEnvSchema } from './schema.js';
 import { verifyImage } from './verify.js';
 
 const env = parseWith(VerifyEnvSchema, process.env, 'verify environment');
-const s3 = new S3Client({});
+const s3 = storeClient();
 
 export const handler = instrumented('verify', (event: unknown) =>
   verifyImage(event, {

@@ -2,8 +2,9 @@
 // length of the command) or a real bucket (`--bucket`, with the usual AWS profile and region). Every
 // store command takes the same options, and an unreachable store is one clear line, exit 69.
 import { existsSync, readFileSync } from 'node:fs';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StoreLocation } from '../../lambdas/catalog/catalog.js';
+import { presignClient as makePresignClient, storeClient } from '../../lambdas/catalog/s3-client.js';
 import type { Fleet } from '../../lambdas/shared/fleet.js';
 import { type DeployConfig, loadDeployConfig } from '../config.js';
 import {
@@ -75,9 +76,10 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<OpenSto
   const clock = new Date(Math.max(io.now().getTime(), Date.parse(state?.clock ?? '') || 0));
   const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
   const client = s3.client();
+  const presignClient = s3.presignClient();
   return {
     client,
-    presignClient: client,
+    presignClient,
     bucket: s3.bucket,
     description: `local store ${dataDir}`,
     local: true,
@@ -87,6 +89,7 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<OpenSto
     clock,
     close: async () => {
       client.destroy();
+      presignClient.destroy();
       await s3.close();
     },
   };
@@ -103,8 +106,8 @@ async function openBucket(
     ...(values.profile ? { profile: values.profile } : {}),
     maxAttempts: 2,
   };
-  const client = new S3Client(settings);
-  const presignClient = new S3Client({ ...settings, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const client = storeClient(settings);
+  const presignClient = makePresignClient(settings);
   const region = await client.config.region().catch(() => undefined);
   const description = `s3://${bucket}${region ? ` (${region})` : ''}`;
   try {

@@ -358,12 +358,15 @@ kv part_retries "$RETRIED"
 kv bytes "$BYTES"
 [ -n "$FAILED_LIST" ] && kv failed_parts "$FAILED_LIST"
 
-# PUTs a small file with a few attempts of its own.
+# PUTs a small file with a few attempts of its own, with its Content-MD5 like every part: S3 refuses
+# a PUT without one (or an x-amz-checksum-*) into a bucket under Object Lock, and checks the bytes.
 put_small() {
+  _ps_md5=$("$OPENSSL" dgst -md5 -binary <"$1" | "$OPENSSL" base64 -A) || return 1
   _ps_try=1
   while [ "$_ps_try" -le 3 ]; do
     # shellcheck disable=SC2086 # CURL_STALL is four words
-    curl --fail -sS -X PUT --upload-file "$1" --connect-timeout 30 $CURL_STALL -o /dev/null "$2" 2>/dev/null && return 0
+    curl --fail -sS -X PUT --upload-file "$1" -H "Content-MD5: $_ps_md5" --connect-timeout 30 $CURL_STALL \
+      -o /dev/null "$2" 2>/dev/null && return 0
     sleep "$DELAY"
     _ps_try=$((_ps_try + 1))
   done

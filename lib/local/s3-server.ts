@@ -7,14 +7,23 @@
 // a shim gives it the same cipher as three-key DES with three equal keys, so listings of more than
 // 1,000 keys work without `--openssl-legacy-provider`. s3rver ignores conditional writes; the proxy
 // answers them as S3 does (If-None-Match: * and If-Match on PutObject, If-Match on DeleteObject:
-// 412 PreconditionFailed), one conditional request per key at a time.
+// 412 PreconditionFailed), one conditional request per key at a time. Like a bucket under Object Lock,
+// it can refuse a PUT that carries neither Content-MD5 nor an x-amz-checksum-* header (requireChecksums).
 import crypto from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { presignClient, storeClient } from '../../lambdas/catalog/s3-client.js';
 
 /** A request as the failure injector sees it. */
 export interface S3Request {
@@ -22,6 +31,8 @@ export interface S3Request {
   /** Path without the query, e.g. `/mksysb-vault-local/images/aixprd01/…`. */
   readonly path: string;
   readonly query: URLSearchParams;
+  /** The request's headers (lower-case names), e.g. to see which checksum a PUT carried. */
+  readonly headers: IncomingHttpHeaders;
 }
 
 /** Decides, per request, whether to fail it: an HTTP status (500, 503) or undefined to serve it. */
@@ -32,12 +43,16 @@ export interface LocalS3 {
   readonly endpoint: string;
   readonly bucket: string;
   readonly directory: string;
-  /** A client configured the way the local store needs (path-style, no streamed checksums). */
+  /** The vault's store client (lambdas/catalog/s3-client.ts) pointed at the proxy. */
   client(): S3Client;
+  /** The client that presigns URLs for the host, pointed at the proxy. */
+  presignClient(): S3Client;
   /** Whether s3rver still holds the parts of a multipart upload. */
   uploadExists(uploadId: string): boolean;
   /** Replaces the failure injector (undefined: serve every request). */
   injectFailures(injector: FailureInjector | undefined): void;
+  /** Turns the Object Lock rule of requireChecksums on or off. */
+  requireChecksums(on: boolean): void;
   /** Requests failed on purpose so far. */
   readonly injectedFailures: number;
   close(): Promise<void>;
@@ -50,6 +65,12 @@ export interface LocalS3Options {
   /** The proxy's port. @default 0 (an ephemeral port) */
   readonly port?: number;
   readonly injectFailures?: FailureInjector;
+  /**
+   * Refuse, as S3 does for a bucket under Object Lock, a PutObject or UploadPart that carries neither
+   * Content-MD5 nor an x-amz-checksum-* header (400 InvalidRequest).
+   * @default false
+   */
+  readonly requireChecksums?: boolean;
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -117,6 +138,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const uploadsDir = join(options.directory, bucket, '._S3rver_uploads');
   let injector = options.injectFailures;
   let injected = 0;
+  let checksumsRequired = options.requireChecksums ?? false;
 
   const abortUpload = (uploadId: string, res: ServerResponse) => {
     const dir = join(uploadsDir, uploadId.replace(/[^0-9a-f]/g, ''));
@@ -181,7 +203,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 
   const proxy: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
-    const status = injector?.({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
+    const status = injector?.({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+    });
     if (status !== undefined) {
       injected += 1;
       req.resume();
@@ -193,6 +220,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       );
     }
     const uploadId = url.searchParams.get('uploadId');
+    if (checksumsRequired && req.method === 'PUT' && !hasChecksum(req.headers) && isUpload(req, url)) {
+      req.resume();
+      return s3Error(
+        res,
+        400,
+        'InvalidRequest',
+        'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
+      );
+    }
     if (req.method === 'DELETE' && uploadId !== null) {
       req.resume();
       return abortUpload(uploadId, res);
@@ -212,9 +248,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     bucket,
     directory: options.directory,
     client: () => localS3Client(endpoint),
+    presignClient: () => localPresignClient(endpoint),
     uploadExists: (uploadId) => existsSync(join(uploadsDir, uploadId)),
     injectFailures: (next) => {
       injector = next;
+    },
+    requireChecksums: (on) => {
+      checksumsRequired = on;
     },
     get injectedFailures() {
       return injected;
@@ -227,14 +267,24 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   };
 }
 
+/** Whether a request carries a checksum S3 checks the body against. */
+function hasChecksum(headers: IncomingHttpHeaders): boolean {
+  return Object.keys(headers).some((name) => name === 'content-md5' || name.startsWith('x-amz-checksum-'));
+}
+
+/** A PutObject or UploadPart (a body stored as an object or part), not a copy. */
+function isUpload(req: IncomingMessage, url: URL): boolean {
+  return req.headers['x-amz-copy-source'] === undefined && url.pathname.split('/').length > 2;
+}
+
+const LOCAL_CLIENT = { region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS } as const;
+
+/** The vault's store client for the local store: the same checksums and retries as in AWS. */
 export function localS3Client(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-    // s3rver stores streamed uploads corrupted under the SDK's default checksum mode.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return storeClient({ endpoint, ...LOCAL_CLIENT });
+}
+
+/** The presigning client for the local store. */
+export function localPresignClient(endpoint: string): S3Client {
+  return presignClient({ endpoint, ...LOCAL_CLIENT });
 }

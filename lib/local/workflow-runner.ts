@@ -47,7 +47,7 @@ import { FleetParameters, fleetPartName } from '../constructs/fleet-parameters.j
 import { HostDocuments } from '../constructs/host-documents.js';
 import { LocalSns } from './local-sns.js';
 import { LocalSsm, type StepSeconds, VirtualClock } from './local-ssm.js';
-import { localS3Client } from './s3-server.js';
+import { localPresignClient, localS3Client } from './s3-server.js';
 import {
   forEachState,
   type LocalFunction,
@@ -176,6 +176,7 @@ export class LocalWorkflow {
   /** Execution names used so far, per state machine: a name used twice is ExecutionAlreadyExists. */
   public readonly executionNames = new Map<string, Set<string>>();
   private readonly s3;
+  private readonly presign;
   private readonly stateMachines = new Map<WorkflowKind, StateMachine>();
 
   constructor(private readonly options: LocalWorkflowOptions) {
@@ -194,6 +195,7 @@ export class LocalWorkflow {
     });
     this.sns = options.sns ?? new LocalSns();
     this.s3 = localS3Client(options.store.endpoint);
+    this.presign = localPresignClient(options.store.endpoint);
     if (this.resolved.documents.size === 0)
       throw new Error('the template has no SSM Command documents of the host steps (HostDocuments)');
   }
@@ -461,7 +463,7 @@ export class LocalWorkflow {
         return (event) =>
           prepareUpload(event, {
             s3,
-            presignClient: s3,
+            presignClient: this.presign,
             bucket: e.BUCKET,
             partSizeBytes: e.PART_SIZE_BYTES,
             urlExpirySeconds: e.URL_EXPIRY_SECONDS,

@@ -10,6 +10,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_MAX_ATTEMPTS } from '../../../lambdas/catalog/s3-client.js';
 import { startTestStore, type TestStore } from '../../support/local-store.js';
 
 let store: TestStore;
@@ -83,9 +84,43 @@ describe('the local store', () => {
         .send(new PutObjectCommand({ Bucket: store.bucket, Key: 'broken', Body: 'x' }))
         .catch((error: unknown) => error);
       expect(failed).toBeInstanceOf(S3ServiceException);
-      expect((failed as S3ServiceException).$metadata).toMatchObject({ httpStatusCode: 500, attempts: 3 });
-      expect(store.injectedFailures).toBe(5);
+      expect((failed as S3ServiceException).$metadata).toMatchObject({
+        httpStatusCode: 500,
+        attempts: STORE_MAX_ATTEMPTS,
+      });
+      expect(store.injectedFailures).toBe(2 + STORE_MAX_ATTEMPTS);
     } finally {
+      store.injectFailures(undefined);
+    }
+  });
+
+  it('under requireChecksums (Object Lock) refuses a PUT without Content-MD5 or x-amz-checksum-*, as S3 does', async () => {
+    const url = `${store.endpoint}/${store.bucket}/locked/object`;
+    const seen: string[] = [];
+    store.requireChecksums(true);
+    store.injectFailures(({ method, headers }) => {
+      if (method === 'PUT')
+        seen.push(
+          Object.keys(headers)
+            .filter((h) => h.startsWith('x-amz-checksum-'))
+            .join(),
+        );
+      return undefined;
+    });
+    try {
+      const bare = await fetch(url, { method: 'PUT', body: 'x' });
+      expect(bare.status).toBe(400);
+      expect(await bare.text()).toContain('<Code>InvalidRequest</Code>');
+      const md5 = createHash('md5').update('x').digest('base64');
+      const withMd5 = await fetch(url, { method: 'PUT', body: 'x', headers: { 'Content-MD5': md5 } });
+      expect(withMd5.status).toBe(200);
+      // The vault's store client sends a CRC32 with every PutObject (lambdas/catalog/s3-client.ts).
+      await store
+        .client()
+        .send(new PutObjectCommand({ Bucket: store.bucket, Key: 'locked/sdk', Body: '{}' }));
+      expect(seen.at(-1)).toBe('x-amz-checksum-crc32');
+    } finally {
+      store.requireChecksums(false);
       store.injectFailures(undefined);
     }
   });
