@@ -190,9 +190,6 @@ export interface HostRecords {
   readonly strays: StrayKey[];
 }
 
-/** The code a record whose image object is gone is reported with. */
-export const IMAGE_MISSING = 'IMAGE_MISSING';
-
 export interface RecordFilter {
   readonly kind?: ImageKind;
   readonly volumeGroup?: string;

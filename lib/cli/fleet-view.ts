@@ -2,10 +2,11 @@
 // host's records (newest first), the problems met reading them, and whether the fleet lists it.
 import {
   inBatches,
+  listCatalogHosts,
   listHostRecords,
-  listHosts,
   recentRunReports,
   type StoredRunReport,
+  type StrayKey,
 } from '../../lambdas/catalog/catalog.js';
 import type { ImageRecord } from '../../lambdas/shared/image-record.js';
 import type { RunReport } from '../../lambdas/shared/run-summary.js';
@@ -19,37 +20,70 @@ export interface HostView {
   /** Newest first. */
   readonly records: readonly ImageRecord[];
   readonly problems: readonly string[];
+  /** Keys of the images whose record is there and whose object is not (IMAGE_MISSING). */
+  readonly missingImages?: readonly string[];
+  /** Keys in the host's folder that belong to none of its images (STRAY_KEY), as problem lines. */
+  readonly strays?: readonly string[];
 }
 
-export async function readFleetView(store: OpenStore, only?: readonly string[]): Promise<HostView[]> {
-  const stored = await listHosts(store);
+export interface FleetView {
+  readonly hosts: HostView[];
+  /** Keys under images/ outside any host's folder (`images/bad host!/junk`): named, never fatal. */
+  readonly strays: StrayKey[];
+}
+
+/** Every host the store or the fleet knows (or only those of `only`), and the stray keys beside them. */
+export async function readFleet(store: OpenStore, only?: readonly string[]): Promise<FleetView> {
+  const { hosts: stored, strays } = await listCatalogHosts(store);
   const fleet = new Map((store.fleet ?? []).map((h) => [h.host, h]));
   const names = only ?? [...new Set([...stored, ...fleet.keys()])].sort();
   const views: HostView[] = [];
   await inBatches(names, 8, async (host) => {
-    const { records, problems } = stored.includes(host)
+    const listed = stored.includes(host)
       ? await listHostRecords(store, host)
-      : { records: [], problems: [] };
+      : { records: [], problems: [], missingImages: [], strays: [] };
     views.push({
       host,
       inFleet: store.fleet ? fleet.has(host) : null,
       enabled: fleet.get(host)?.enabled ?? true,
-      records,
-      problems: problems.map((p) => p.problem),
+      records: listed.records,
+      problems: listed.problems.map((p) => p.problem),
+      missingImages: listed.missingImages,
+      strays: listed.strays.map((s) => s.problem),
     });
   });
-  return views.sort((a, b) => a.host.localeCompare(b.host));
+  return { hosts: views.sort((a, b) => a.host.localeCompare(b.host)), strays };
 }
 
-/** The host's newest rootvg image record. */
+export async function readFleetView(store: OpenStore, only?: readonly string[]): Promise<HostView[]> {
+  return (await readFleet(store, only)).hosts;
+}
+
+/** The records of the host's images whose objects are in the store (IMAGE_MISSING ones left out). */
+export function presentRecords(view: HostView): ImageRecord[] {
+  const missing = new Set(view.missingImages ?? []);
+  return view.records.filter((r) => !missing.has(r.key));
+}
+
+/** The host's newest rootvg image record whose image is in the store. */
 export function latestMksysb(view: HostView): ImageRecord | undefined {
-  return view.records.find((r) => r.kind === 'mksysb');
+  return presentRecords(view).find((r) => r.kind === 'mksysb');
 }
 
-/** Whole days between two instants. */
-export function ageDays(date: string, now: Date): number {
-  return Math.floor((now.getTime() - Date.parse(date)) / 86_400_000);
+/** Warning lines for what the catalog met reading a host: unreadable records, missing images, stray keys. */
+export function hostWarnings(view: HostView): string[] {
+  const byKey = new Map(view.records.map((r) => [r.key, r]));
+  return [
+    ...view.problems.map((p) => `${view.host}: unreadable record ${p}`),
+    ...(view.missingImages ?? []).map((key) => {
+      const r = byKey.get(key);
+      return `${view.host}: IMAGE_MISSING ${key}: its record (${r ? `${r.verdict}, ${r.date.slice(0, 10)}` : 'read'}) is there, the image object is not; it is not counted as an image`;
+    }),
+    ...(view.strays ?? []).map((s) => `${view.host}: ${s}`),
+  ];
 }
+
+export { ageDays } from '../report/host-state.js';
 
 export interface LastRun {
   readonly date: string;

@@ -1,6 +1,7 @@
 // `mksysb-vault history HOST`: every image of one host, newest first, with size, verdict, anomalies
 // and OS level — what changed, and when.
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
+import { IMAGE_MISSING } from '../report/host-state.js';
 import {
   type CliIo,
   type Command,
@@ -11,7 +12,7 @@ import {
   usageHostName,
   wholeNumberOption,
 } from './command.js';
-import { readFleetView } from './fleet-view.js';
+import { hostWarnings, readFleet } from './fleet-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault history HOST [options]
@@ -62,7 +63,8 @@ export const historyCommand: Command = {
         : wholeNumberOption('--limit', values.limit, { min: 1, unit: 'images' });
 
     return withStore(values, io, async (store) => {
-      const all = await readFleetView(store);
+      const fleet = await readFleet(store);
+      const all = fleet.hosts;
       const view = all.find((v) => v.host === host);
       if (!view || (view.records.length === 0 && view.problems.length === 0 && !view.inFleet)) {
         const known = all.map((v) => v.host);
@@ -73,10 +75,20 @@ export const historyCommand: Command = {
       const records = view.records
         .filter((r) => values.kind === undefined || r.kind === values.kind)
         .slice(0, limit);
+      const missing = new Set(view.missingImages ?? []);
+      // Warnings (with their codes) on standard error, whatever the output: never a silent listing.
+      for (const w of [...hostWarnings(view), ...fleet.strays.map((s) => s.problem)]) io.err(`! ${w}`);
       if (values.json) {
         io.out(
           JSON.stringify(
-            { host, store: store.description, images: records, problems: view.problems },
+            {
+              host,
+              store: store.description,
+              images: records,
+              problems: view.problems,
+              missingImages: view.missingImages ?? [],
+              strays: [...(view.strays ?? []), ...fleet.strays.map((s) => s.problem)],
+            },
             null,
             2,
           ),
@@ -94,11 +106,13 @@ export const historyCommand: Command = {
               formatBytes(r.sizeBytes),
               r.verdict,
               r.osLevel ?? '-',
-              r.anomalies.map((a) => `${a.code}: ${a.message}`).join('; ') || '-',
+              [
+                ...(missing.has(r.key) ? [`${IMAGE_MISSING}: the image object is not in the store`] : []),
+                ...r.anomalies.map((a) => `${a.code}: ${a.message}`),
+              ].join('; ') || '-',
             ]),
           ),
         );
-      for (const p of view.problems) io.err(`! unreadable record ${p}`);
       return EXIT.ok;
     });
   },

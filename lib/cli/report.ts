@@ -11,7 +11,7 @@ import {
   outputError,
   parseOptions,
 } from './command.js';
-import { type HostView, lastRunOf, readFleetView, readRecentRuns } from './fleet-view.js';
+import { type HostView, hostWarnings, lastRunOf, readFleet, readRecentRuns } from './fleet-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault report [--out FILE] [options]
@@ -34,6 +34,7 @@ export function reportHost(view: HostView): ReportHost {
     host: view.host,
     images: [...view.records].reverse().map((r) => ({
       host: r.host,
+      key: r.key,
       kind: r.kind,
       volumeGroup: r.volumeGroup,
       date: r.date,
@@ -43,7 +44,9 @@ export function reportHost(view: HostView): ReportHost {
       osLevel: r.osLevel,
       changes: r.changes,
     })),
-    problems: view.problems,
+    problems: [...view.problems, ...(view.strays ?? [])],
+    missingImages: view.missingImages ?? [],
+    enabled: view.enabled,
   };
 }
 
@@ -65,14 +68,19 @@ export const reportCommand: Command = {
     const out = resolve(io.cwd, values.out);
     checkOutputDirectory('--out', out); // before the store is read, not after
     return withStore(values, io, async (store) => {
-      const views = await readFleetView(store);
+      const fleet = await readFleet(store);
+      const views = fleet.hosts;
       const { reports } = await readRecentRuns(store);
       const report: FleetReport = {
         title: values.title,
         generatedAt: store.clock.toISOString(),
         store: store.description,
         hosts: views.map((v) => ({ ...reportHost(v), lastRun: lastRunOf(v.host, reports) })),
+        // The same age limit as status: the report's headline is status's.
+        maxImageAgeDays: store.config?.schedule.maxImageAgeDays ?? 8,
+        strays: fleet.strays.map((s) => s.problem),
       };
+      for (const w of [...views.flatMap(hostWarnings), ...(report.strays ?? [])]) io.err(`! ${w}`);
       try {
         writeFileSync(out, renderHtmlReport(report));
       } catch (error) {

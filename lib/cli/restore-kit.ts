@@ -4,6 +4,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { renderRestoreKit, restoreKit } from '../../lambdas/shared/restore-kit.js';
+import { IMAGE_MISSING } from '../report/host-state.js';
 import {
   type CliIo,
   type Command,
@@ -72,17 +73,34 @@ export const restoreKitCommand: Command = {
 
     return withStore(values, io, async (store) => {
       const view = (await readFleetView(store, [host]))[0];
-      const images = (view?.records ?? []).filter((r) => r.kind === 'mksysb');
-      if (images.length === 0 && !view?.inFleet)
+      const all = (view?.records ?? []).filter((r) => r.kind === 'mksysb');
+      if (all.length === 0 && !view?.inFleet)
         throw new UsageError(`no host "${host}" in ${store.description}`);
-      const image = values.date
-        ? images.find((r) => r.date.slice(0, 10) === values.date)
-        : (images.find((r) => r.verdict === 'PASS') ?? images.find((r) => r.verdict === 'WARN'));
+      // A record whose image object is gone is no image to restore from: never a kit for nothing.
+      const missing = new Set(view?.missingImages ?? []);
+      const images = all.filter((r) => !missing.has(r.key));
+      const usable = images.find((r) => r.verdict === 'PASS') ?? images.find((r) => r.verdict === 'WARN');
+      const suggestion = usable
+        ? `; the newest image there is ${usable.key} (${usable.verdict}): mksysb-vault restore-kit ${host} --date ${usable.date.slice(0, 10)}`
+        : '';
+      const named = values.date ? all.find((r) => r.date.slice(0, 10) === values.date) : undefined;
+      if (named && missing.has(named.key)) {
+        io.err(
+          `${IMAGE_MISSING} ${named.key}: its record says ${named.verdict}, but the image object is not in ${store.description}: no kit for it${suggestion}`,
+        );
+        return EXIT.fail;
+      }
+      if (!values.date)
+        for (const r of all.filter((r) => missing.has(r.key) && (!usable || r.date > usable.date)))
+          io.err(
+            `! ${IMAGE_MISSING} ${r.key}: its record says ${r.verdict}, the image object is gone; skipped`,
+          );
+      const image = values.date ? named : usable;
       if (!image) {
         io.err(
           values.date
             ? `${host} has no mksysb image of ${values.date} (it has: ${images.map((r) => r.date.slice(0, 10)).join(', ') || 'none'})`
-            : `${host} has no PASS or WARN mksysb image to restore from${images.length ? ` (${images.length} FAIL images)` : ''}`,
+            : `${host} has no PASS or WARN mksysb image to restore from${images.length ? ` (${images.length} FAIL images)` : ''}${missing.size ? ` (${missing.size} record(s) whose image object is gone: ${IMAGE_MISSING})` : ''}`,
         );
         return EXIT.fail;
       }

@@ -5,14 +5,16 @@ import { historyEntryOf } from '../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/shared/policy.js';
 import { computeBaseline } from '../../lambdas/shared/size-history.js';
 import { nextCronRun } from '../next-run.js';
+import { type HostState, IMAGE_MISSING, judgeHost } from '../report/host-state.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, wholeNumberOption } from './command.js';
 import {
-  ageDays,
   type HostView,
+  hostWarnings,
   type LastRun,
   lastRunOf,
   latestMksysb,
-  readFleetView,
+  presentRecords,
+  readFleet,
   readRecentRuns,
 } from './fleet-view.js';
 import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
@@ -39,30 +41,36 @@ export interface HostStatus {
   readonly ageDays: number | null;
   readonly sizeBytes: number | null;
   readonly verdict: 'PASS' | 'WARN' | 'FAIL' | null;
-  readonly state: 'ok' | 'warn' | 'fail' | 'stale' | 'never' | 'disabled';
+  readonly state: HostState;
   readonly anomalies: readonly string[];
+  /** Why the state is worse than the last image's verdict: IMAGE_MISSING, the failed run's codes. */
+  readonly findings: readonly string[];
   readonly trendPercentPerWeek: number | null;
   readonly osLevel: string | null;
   readonly problems: readonly string[];
+  /** Keys of images whose record is there and whose object is not. */
+  readonly missingImages: readonly string[];
   /** The host's line in the newest run report: how its latest run ended, even without an image. */
   readonly lastRun: LastRun | null;
 }
 
+/** A host's status: its state from judgeHost (the one the report uses too), and its newest image's facts. */
 export function hostStatus(
   view: HostView,
   now: Date,
   maxAgeDays: number,
   lastRun: LastRun | null = null,
 ): HostStatus {
+  const missingImages = view.missingImages ?? [];
+  const judged = judgeHost(
+    { enabled: view.enabled, images: view.records, missingImages, lastRun },
+    now,
+    maxAgeDays,
+  );
   const last = latestMksysb(view);
-  // The latest run failed for the host after its last image: the image may still be fresh, the host is not fine.
-  const lastRunFailed =
-    lastRun !== null &&
-    lastRun.verdict === 'FAIL' &&
-    lastRun.outcome !== 'verified' &&
-    (!last || Date.parse(lastRun.date) > Date.parse(last.date));
-  const age = last ? ageDays(last.date, now) : null;
-  const mksysb = view.records.filter((r) => r.kind === 'mksysb').map(historyEntryOf);
+  const mksysb = presentRecords(view)
+    .filter((r) => r.kind === 'mksysb')
+    .map(historyEntryOf);
   const baseline = last
     ? computeBaseline(
         mksysb,
@@ -70,28 +78,19 @@ export function hostStatus(
         DEFAULT_VERIFICATION_POLICY,
       )
     : null;
-  const state: HostStatus['state'] = !view.enabled
-    ? 'disabled'
-    : !last
-      ? 'never'
-      : last.verdict === 'FAIL' || lastRunFailed
-        ? 'fail'
-        : (age ?? 0) > maxAgeDays
-          ? 'stale'
-          : last.verdict === 'WARN'
-            ? 'warn'
-            : 'ok';
   return {
     host: view.host,
     lastImage: last?.date ?? null,
-    ageDays: age,
+    ageDays: judged.ageDays,
     sizeBytes: last?.sizeBytes ?? null,
     verdict: last?.verdict ?? null,
-    state,
+    state: judged.state,
     anomalies: last?.anomalies.map((a) => a.code) ?? [],
+    findings: judged.findings,
     trendPercentPerWeek: baseline ? Math.round(baseline.trendPercentPerWeek * 10) / 10 : null,
     osLevel: last?.osLevel ?? null,
     problems: view.problems,
+    missingImages,
     lastRun,
   };
 }
@@ -133,10 +132,13 @@ export const statusCommand: Command = {
       const maxAge = maxAgeOption ?? store.config?.schedule.maxImageAgeDays ?? 8;
       const now = store.clock;
       const { stored, reports } = await readRecentRuns(store);
-      const rows = (await readFleetView(store)).map((v) =>
-        hostStatus(v, now, maxAge, lastRunOf(v.host, reports)),
-      );
+      const fleet = await readFleet(store);
+      const rows = fleet.hosts.map((v) => hostStatus(v, now, maxAge, lastRunOf(v.host, reports)));
+      // Warnings go to standard error, each with its code: the table on standard output stays the table.
+      const warnings = [...fleet.hosts.flatMap(hostWarnings), ...fleet.strays.map((s) => s.problem)];
       const next = nextRun(store, now);
+      for (const w of warnings) io.err(`! ${w}`);
+      for (const r of stored) if (r.problem) io.err(`! unreadable run report ${r.problem}`);
       if (values.json)
         io.out(
           JSON.stringify(
@@ -146,6 +148,7 @@ export const statusCommand: Command = {
               nextRun: next,
               runReports: stored.map((r) => ({ key: r.key, problem: r.problem ?? null })),
               hosts: rows,
+              strays: fleet.strays,
             },
             null,
             2,
@@ -171,13 +174,10 @@ export const statusCommand: Command = {
                 : r.lastRun.outcome === 'verified'
                   ? r.lastRun.verdict
                   : `${r.lastRun.outcome} ${r.lastRun.codes.join(' ')}`.trim(),
-              r.anomalies.join(' ') || '-',
+              [...(r.missingImages.length > 0 ? [IMAGE_MISSING] : []), ...r.anomalies].join(' ') || '-',
             ]),
           ),
         );
-        // Warnings go to standard error: the table on standard output stays the table.
-        for (const r of rows) for (const p of r.problems) io.err(`! ${r.host}: unreadable record ${p}`);
-        for (const r of stored) if (r.problem) io.err(`! unreadable run report ${r.problem}`);
         io.out(
           `\n${rows.length} hosts in ${store.description}; next run: ${next ?? 'unknown (give --config)'}`,
         );
@@ -188,7 +188,8 @@ export const statusCommand: Command = {
         )
       )
         return EXIT.fail;
-      return rows.some((r) => r.state === 'warn') ? EXIT.warn : EXIT.ok;
+      // A stray key is no host's failure, but the store holds what nothing explains: never a silent 0.
+      return rows.some((r) => r.state === 'warn') || warnings.length > 0 ? EXIT.warn : EXIT.ok;
     });
   },
 };

@@ -4,9 +4,12 @@
 // anomaly. Pure: records in, HTML out. Every string from a record is host-supplied and escaped.
 import { type Anomaly, formatBytes } from '../../lambdas/shared/anomaly.js';
 import type { ImageChanges, SizeContributor } from '../../lambdas/shared/image-record.js';
+import { type HostJudgement, type HostState, IMAGE_MISSING, judgeHost } from './host-state.js';
 
 export interface ReportImage {
   readonly host: string;
+  /** The image's key (what IMAGE_MISSING names); without one, host and date stand for it. */
+  readonly key?: string;
   readonly kind: 'mksysb' | 'savevg';
   readonly volumeGroup: string;
   readonly date: string;
@@ -24,6 +27,10 @@ export interface ReportHost {
   readonly images: readonly ReportImage[];
   /** Problems the catalog met reading this host (unreadable records), shown, never hidden. */
   readonly problems?: readonly string[];
+  /** Keys of images whose record is there and whose object is not (IMAGE_MISSING). */
+  readonly missingImages?: readonly string[];
+  /** Whether the fleet backs this host up (default true). */
+  readonly enabled?: boolean;
   /** How the host's latest run ended (from the run reports), when known. */
   readonly lastRun?: {
     readonly date: string;
@@ -38,6 +45,39 @@ export interface FleetReport {
   readonly generatedAt: string;
   readonly store: string;
   readonly hosts: readonly ReportHost[];
+  /** An image older than this many days is STALE, as in `status` (default 8). */
+  readonly maxImageAgeDays?: number;
+  /** Keys under images/ outside any host's folder (STRAY_KEY lines), shown, never hidden. */
+  readonly strays?: readonly string[];
+}
+
+/** The headline's tiles: every state `status` shows, in its words. */
+const STATE_TILES: readonly { state: HostState; label: string; cls: string }[] = [
+  { state: 'ok', label: 'OK', cls: 'PASS' },
+  { state: 'warn', label: 'WARN', cls: 'WARN' },
+  { state: 'fail', label: 'FAIL', cls: 'FAIL' },
+  { state: 'stale', label: 'STALE', cls: 'FAIL' },
+  { state: 'never', label: 'never backed up', cls: 'FAIL' },
+  { state: 'disabled', label: 'disabled', cls: '' },
+];
+
+/** A host's state as `status` judges it (lib/report/host-state.ts), from what the report holds. */
+export function reportHostState(h: ReportHost, now: Date, maxImageAgeDays: number): HostJudgement {
+  return judgeHost(
+    {
+      enabled: h.enabled ?? true,
+      images: h.images.map((i) => ({
+        kind: i.kind,
+        key: i.key ?? `${i.host}@${i.date}`,
+        date: i.date,
+        verdict: i.verdict,
+      })),
+      missingImages: h.missingImages ?? [],
+      lastRun: h.lastRun ?? null,
+    },
+    now,
+    maxImageAgeDays,
+  );
 }
 
 const COLOURS = { PASS: '#1b7f3b', WARN: '#b26a00', FAIL: '#b3261e' } as const;
@@ -50,12 +90,13 @@ const CONTRIBUTORS_SHOWN = 5;
 const FILESETS_SHOWN_PER_IMAGE = 10;
 
 export function renderHtmlReport(report: FleetReport): string {
-  const counts = { PASS: 0, WARN: 0, FAIL: 0, none: 0 };
-  for (const h of report.hosts) {
-    const last = lastRootvg(h);
-    if (last) counts[last.verdict] += 1;
-    else counts.none += 1;
-  }
+  const now = new Date(report.generatedAt);
+  const states = new Map(
+    report.hosts.map((h) => [h, reportHostState(h, now, report.maxImageAgeDays ?? 8)] as const),
+  );
+  const counts = new Map<HostState, number>();
+  for (const { state } of states.values()) counts.set(state, (counts.get(state) ?? 0) + 1);
+  const stateOf = (h: ReportHost) => states.get(h) as HostJudgement;
   const anomalies = report.hosts.flatMap((h) =>
     h.images.flatMap((img) => img.anomalies.filter((a) => a.severity !== 'info').map((a) => ({ img, a }))),
   );
@@ -95,21 +136,24 @@ export function renderHtmlReport(report: FleetReport): string {
 <h1>${esc(report.title)}</h1>
 <div class="meta">Generated ${esc(report.generatedAt)} from ${esc(report.store)} · ${report.hosts.length} hosts</div>
 <div class="tiles">
-  <div class="tile"><b class="PASS">${counts.PASS}</b>PASS</div>
-  <div class="tile"><b class="WARN">${counts.WARN}</b>WARN</div>
-  <div class="tile"><b class="FAIL">${counts.FAIL}</b>FAIL</div>
-  <div class="tile"><b>${counts.none}</b>no image yet</div>
+${STATE_TILES.filter((t) => t.state !== 'disabled' || counts.has('disabled'))
+  .map(
+    (t) =>
+      `  <div class="tile"><b${t.cls ? ` class="${t.cls}"` : ''}>${counts.get(t.state) ?? 0}</b>${t.label}</div>`,
+  )
+  .join('\n')}
 </div>
+${(report.strays ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('\n')}
 <h2>Hosts</h2>
 <table>
-<thead><tr><th>host</th><th>last image</th><th>size</th><th>verdict</th><th>OS level</th><th>images</th></tr></thead>
+<thead><tr><th>host</th><th>state</th><th>last image</th><th>size</th><th>verdict</th><th>OS level</th><th>images</th></tr></thead>
 <tbody>
-${report.hosts.map(hostRow).join('\n')}
+${report.hosts.map((h) => hostRow(h, stateOf(h))).join('\n')}
 </tbody>
 </table>
 <h2>Size over time and what changed</h2>
 <div class="hosts">
-${report.hosts.map(hostChart).join('\n')}
+${report.hosts.map((h) => hostChart(h, stateOf(h))).join('\n')}
 </div>
 <h2>Anomalies (${anomalies.length})</h2>
 <table>
@@ -128,15 +172,22 @@ ${anomalies
 `;
 }
 
+/** The host's newest mksysb image whose object is in the store. */
 function lastRootvg(h: ReportHost): ReportImage | undefined {
-  return h.images.filter((i) => i.kind === 'mksysb').at(-1);
+  const missing = new Set(h.missingImages ?? []);
+  return h.images.filter((i) => i.kind === 'mksysb' && !(i.key && missing.has(i.key))).at(-1);
 }
 
-function hostRow(h: ReportHost): string {
+function stateCell(j: HostJudgement): string {
+  const tile = STATE_TILES.find((t) => t.state === j.state);
+  return `<td${tile?.cls ? ` class="${tile.cls}"` : ''}>${esc(j.state.toUpperCase())}${j.findings.length ? ` ${esc(j.findings.join(' '))}` : ''}</td>`;
+}
+
+function hostRow(h: ReportHost, j: HostJudgement): string {
   const last = lastRootvg(h);
   if (!last)
-    return `<tr><td>${esc(h.host)}</td><td colspan="5">no mksysb image${h.problems?.length ? ` · <span class="problem">${esc(h.problems[0] ?? '')}</span>` : ''}</td></tr>`;
-  return `<tr><td>${esc(h.host)}</td><td>${esc(last.date.slice(0, 10))}</td><td>${esc(formatBytes(last.sizeBytes))}</td><td class="${last.verdict}">${last.verdict}</td><td>${esc(last.osLevel ?? '–')}</td><td>${h.images.length}</td></tr>`;
+    return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td colspan="5">no mksysb image${h.problems?.length ? ` · <span class="problem">${esc(h.problems[0] ?? '')}</span>` : ''}</td></tr>`;
+  return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td>${esc(last.date.slice(0, 10))}</td><td>${esc(formatBytes(last.sizeBytes))}</td><td class="${last.verdict}">${last.verdict}</td><td>${esc(last.osLevel ?? '–')}</td><td>${h.images.length}</td></tr>`;
 }
 
 /** A small line chart of the host's mksysb sizes, each point coloured by its verdict. */
@@ -171,12 +222,18 @@ export function sizeChart(images: readonly ReportImage[], width = 320, height = 
 </svg>`;
 }
 
-function hostChart(h: ReportHost): string {
+function hostChart(h: ReportHost, j: HostJudgement): string {
   const last = lastRootvg(h);
-  return `<div class="host"><h3>${esc(h.host)} ${last ? `<span class="${last.verdict}">${last.verdict}</span>` : ''}</h3>
+  const state =
+    j.state === 'ok' || j.state === 'warn' ? '' : ` <span class="FAIL">${esc(j.state.toUpperCase())}</span>`;
+  const missing = (h.missingImages ?? []).map(
+    (key) =>
+      `<div class="problem">${IMAGE_MISSING} ${esc(key)}: its record is there, the image object is not</div>`,
+  );
+  return `<div class="host"><h3>${esc(h.host)} ${last ? `<span class="${last.verdict}">${last.verdict}</span>` : ''}${state}</h3>
 <div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}</div>
 ${sizeChart(h.images)}
-${lastRunLine(h)}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}
+${lastRunLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}
 </div>`;
 }
 

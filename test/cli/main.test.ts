@@ -150,7 +150,9 @@ describe('mksysb-vault output streams', () => {
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/^DATE\s+IMAGE/);
     expect(r.out).not.toContain('unreadable');
-    expect(r.err).toMatch(/^! unreadable record images\/aixprd01\/aixprd01_mksysb_2026-11-16\.record\.json/);
+    expect(r.err).toMatch(
+      /^! aixprd01: unreadable record images\/aixprd01\/aixprd01_mksysb_2026-11-16\.record\.json/,
+    );
   });
 
   it('restore-kit: the kit on standard output, the local-store note on standard error', async () => {

@@ -18,10 +18,10 @@ const html = renderHtmlReport({
 });
 
 describe('renderHtmlReport', () => {
-  it('counts hosts by the verdict of their last mksysb image', () => {
-    expect(html).toMatch(/<b class="PASS">2<\/b>PASS/);
+  it('counts hosts by their state, as status judges it', () => {
+    expect(html).toMatch(/<b class="PASS">2<\/b>OK/);
     expect(html).toMatch(/<b class="FAIL">0<\/b>FAIL/);
-    expect(html).toMatch(/<b>1<\/b>no image yet/);
+    expect(html).toMatch(/<b class="FAIL">1<\/b>never backed up/);
   });
 
   it('lists every non-info anomaly with its host and message', () => {

@@ -1,0 +1,103 @@
+// The report's headline and `status` judge each host with one function (lib/report/host-state.ts): a
+// host unreachable for five weeks, one whose image is stale, one whose newest image object is gone and
+// one whose last run failed are never counted as PASS by the report while status calls them failing.
+import { describe, expect, it } from 'vitest';
+import { buildRunReport } from '../../../lambdas/shared/run-summary.js';
+import { type HostView, lastRunOf } from '../../../lib/cli/fleet-view.js';
+import { reportHost } from '../../../lib/cli/report.js';
+import { hostStatus } from '../../../lib/cli/status.js';
+import { renderHtmlReport } from '../../../lib/report/html-report.js';
+import { makeRecord, weeklyDates } from '../../support/local-store.js';
+
+const NOW = new Date('2026-11-23T08:00:00Z');
+const weeks = weeklyDates('2026-11-23T02:00:00.000Z', 8);
+const records = (host: string, dates: readonly string[]) =>
+  [...dates].reverse().map((date) => makeRecord({ host, date }));
+const view = (host: string, fields: Partial<HostView> = {}): HostView => ({
+  host,
+  inFleet: true,
+  enabled: true,
+  records: records(host, weeks),
+  problems: [],
+  ...fields,
+});
+
+// aixdead1 was last backed up five weeks ago: every run since found it unreachable.
+const runs = weeks.slice(3).map((date) =>
+  buildRunReport(['aixdead1|FAIL|unreachable|0|HOST_UNREACHABLE', 'aixok01|PASS|verified|100|'], {
+    runId: `run-${date.slice(0, 10)}`,
+    date,
+    week: date.slice(0, 10),
+    notStarted: [],
+    retention: null,
+    writtenAt: date,
+  }),
+);
+const newest = records('aixgone1', weeks)[0]?.key ?? '';
+const views: HostView[] = [
+  view('aixok01'),
+  view('aixdead1', { records: records('aixdead1', weeks.slice(0, 3)) }),
+  view('aixgone1', { missingImages: [newest] }),
+  view('aixflap1'),
+];
+const lastRuns = new Map(views.map((v) => [v.host, lastRunOf(v.host, [...runs].reverse())]));
+lastRuns.set('aixflap1', {
+  date: '2026-11-23T02:30:00.000Z',
+  verdict: 'FAIL',
+  outcome: 'backup_failed',
+  codes: ['BACKUP_FAILED'],
+});
+
+describe('the report and status on a fleet with stale, unreachable and missing hosts', () => {
+  const statuses = views.map((v) => hostStatus(v, NOW, 8, lastRuns.get(v.host) ?? null));
+  const html = renderHtmlReport({
+    title: 't',
+    generatedAt: NOW.toISOString(),
+    store: 's3://vault',
+    maxImageAgeDays: 8,
+    hosts: views.map((v) => ({ ...reportHost(v), lastRun: lastRuns.get(v.host) ?? null })),
+  });
+  const tile = (label: string) => Number(new RegExp(`<b[^>]*>(\\d+)</b>${label}</div>`).exec(html)?.[1]);
+
+  it('status calls only the healthy host OK', () => {
+    expect(statuses.map((s) => [s.host, s.state])).toEqual([
+      ['aixok01', 'ok'],
+      ['aixdead1', 'fail'],
+      ['aixgone1', 'fail'],
+      ['aixflap1', 'fail'],
+    ]);
+  });
+
+  it("counts in the report's headline what status counts, state by state", () => {
+    for (const [state, label] of [
+      ['ok', 'OK'],
+      ['warn', 'WARN'],
+      ['fail', 'FAIL'],
+      ['stale', 'STALE'],
+      ['never', 'never backed up'],
+    ] as const)
+      expect({ state, report: tile(label) }).toEqual({
+        state,
+        report: statuses.filter((s) => s.state === state).length,
+      });
+  });
+
+  it("names the missing image in the host's card and does not take its date as the last image", () => {
+    expect(html).toContain(`IMAGE_MISSING ${newest}`);
+    const gone = statuses.find((s) => s.host === 'aixgone1');
+    expect(gone?.lastImage).toBe(weeks.at(-2));
+  });
+
+  it('calls a host stale once its newest image is older than the limit, in both', () => {
+    const later = new Date('2026-12-10T08:00:00Z');
+    const ok = views[0] as HostView;
+    expect(hostStatus(ok, later, 8, null).state).toBe('stale');
+    const page = renderHtmlReport({
+      title: 't',
+      generatedAt: later.toISOString(),
+      store: 's3://vault',
+      hosts: [reportHost(ok)],
+    });
+    expect(page).toMatch(/<b[^>]*>1<\/b>STALE<\/div>/);
+  });
+});
