@@ -3,6 +3,7 @@
 // and validates it at every run, so a host is added or disabled without a redeploy. Pure: no AWS SDK.
 import { z } from 'zod';
 import { HostNameSchema, VolumeGroupSchema } from './catalog-keys.js';
+import { stagingProblem } from './staging.js';
 
 /** Values substituted into SSM document parameters must match the documents' allowedPatterns. */
 const ADDRESS = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,254}$/;
@@ -44,7 +45,10 @@ export const FleetHostSchema = z
     staging: z
       .string()
       .regex(PATH, 'not an absolute path')
-      .refine((p) => p !== '/' && p !== '/tmp' && !p.startsWith('/tmp/'), 'staging may not be / or /tmp')
+      .superRefine((p, ctx) => {
+        const problem = stagingProblem(p);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .default('/mksysb'),
     /** Local images of each kind kept in staging after a run. @default 2 */
     keepLocal: z.number().int().min(1).max(99).default(2),

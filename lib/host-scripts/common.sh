@@ -18,12 +18,17 @@ PATH="${PATH:+$PATH:}/usr/bin:/bin:/usr/sbin:/sbin"
 export PATH
 umask 027
 
-# Emits one protocol line. Values never contain a newline: anything after one is cut off.
+# Emits one protocol line. Values never contain a newline (anything after one is cut off) nor any
+# other control character (each becomes ?): a carriage return in what a host prints (an OS level, a
+# listing's line) must not start a line of its own where a reader splits on CR.
 kv() {
   _kv_v=$2
   case $_kv_v in
   *'
 '*) _kv_v=$(printf '%s\n' "$_kv_v" | sed -n 1p) ;;
+  esac
+  case $_kv_v in
+  *[[:cntrl:]]*) _kv_v=$(printf '%s' "$_kv_v" | tr '[:cntrl:]' '?') ;;
   esac
   printf '%s=%s\n' "$1" "$_kv_v"
 }
@@ -155,6 +160,59 @@ valid_vg_list() {
     *,*) _vl_rest=${_vl_rest#*,} ;;
     *) _vl_rest= ;;
     esac
+  done
+  return 0
+}
+
+# --- the staging directory ----------------------------------------------------------------------
+# Paths that are never a staging directory: rootvg's own filesystems (/, /usr, /var, /tmp, /home,
+# /opt, /admin: a full one hangs or cripples AIX, and mksysb would back up the staging images into
+# the next rootvg image), the places the system's commands, libraries, devices and configuration
+# live (a chmod 750 there, as backup does to staging, breaks the host for every other user), and
+# anything under the ones no data filesystem is mounted below. The path is taken relative to
+# AIXROOT (empty on AIX; the simulated LPAR's root in tests).
+staging_system_dir() {
+  _sd=$(printf '%s\n' "${1#"${AIXROOT:-}"}" | sed -e 's#//*#/#g' -e 's#\(.\)/$#\1#')
+  case $_sd in
+  '' | / | /tmp | /usr | /var | /opt | /home | /admin | /etc | /dev | /proc | /sbin | /bin | /lib | /lpp | /audit | /export | /mnt | /usr/* | /tmp/* | /etc/* | /dev/* | /proc/* | /sbin/* | /bin/* | /lib/* | /lpp/*)
+    return 0
+    ;;
+  esac
+  return 1
+}
+
+# Why a staging directory is unsafe for root to write in, as one reason word with the path, or
+# nothing when it is safe. Root writes the log, listings and images there: a symlink for the
+# directory, or a directory someone else owns or may write (and so plant symlinks in), would let
+# another user point root's writes at any file. The owner must be the user the step runs as (root
+# on AIX). Each reason says how to fix it.
+staging_unsafe() {
+  if [ -L "$1" ]; then
+    printf 'staging_is_symlink:%s:use_the_real_directory\n' "$1"
+    return 0
+  fi
+  # shellcheck disable=SC2012 # ls is the portable way to read a mode and owner on AIX
+  _su_line=$(ls -ldn "$1" 2>/dev/null | sed -n 1p)
+  _su_mode=$(printf '%s\n' "$_su_line" | awk '{ print $1 }')
+  _su_uid=$(printf '%s\n' "$_su_line" | awk '{ print $3 }')
+  _su_me=$(id -u 2>/dev/null)
+  if [ -z "$_su_mode" ] || [ -z "$_su_uid" ] || [ -z "$_su_me" ]; then
+    printf 'staging_mode_unreadable:%s\n' "$1"
+  elif [ "$_su_uid" != "$_su_me" ]; then
+    printf 'staging_not_owned_by_root:%s:uid_%s:chown_root_it\n' "$1" "$_su_uid"
+  else
+    case $_su_mode in
+    ?????w* | ????????w*) printf 'staging_writable_by_others:%s:mode_%s:chmod_750_it\n' "$1" "$_su_mode" ;;
+    esac
+  fi
+  return 0
+}
+
+# Clears the way for root to create each path in staging: a symlink there (left or planted) is
+# removed, so no write and no chmod ever follows a link to a file elsewhere.
+unlink_symlinks() {
+  for _us in "$@"; do
+    if [ -L "$_us" ]; then rm -f "$_us"; fi
   done
   return 0
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # mksysb-vault preflight: runs on the LPAR before a backup and refuses (exit 10) when the backup
-# could not succeed or would harm the host: wrong host, staging on / or /tmp or too small, /tmp
-# too small for the boot image, rootvg or a declared volume group not varied on, another run
-# holding the lock. Arguments are key=value words; output is the protocol in docs/host-protocol.md.
+# could not succeed or would harm the host: wrong host, staging a system directory, unsafe for root
+# (a symlink, not root's, writable by others), on / or /tmp or too small for every image the run
+# writes, /tmp too small for the boot image, rootvg or a declared volume group not varied on,
+# another run holding the lock. Arguments are key=value words; output is the protocol in docs/host-protocol.md.
 # shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
 . ./common.sh
 
@@ -50,12 +51,13 @@ short_wanted=$(printf '%s\n' "${HOST%%.*}" | tr '[:upper:]' '[:lower:]')
 
 kv oslevel "$("$OSLEVEL" -s </dev/null 2>/dev/null)"
 
-# Staging: an existing directory on its own filesystem, never / or /tmp (a full / or /tmp hangs AIX).
-case $STAGING in
-/ | /tmp | /tmp/) finish refused "staging_is_system_filesystem:$STAGING" ;;
-esac
+# Staging: an existing directory of its own on its own filesystem, never a system directory (a full /
+# or /tmp hangs AIX), owned by root and writable by nobody else (root writes there).
+staging_system_dir "$STAGING" && finish refused "staging_is_system_filesystem:$STAGING"
 kv staging "$STAGING"
 [ -d "$STAGING" ] || finish refused "staging_missing:$STAGING"
+unsafe=$(staging_unsafe "$STAGING")
+[ -z "$unsafe" ] || finish refused "$unsafe"
 mount=$(df_mount_point "$STAGING")
 kv staging_mount "$mount"
 case $mount in
@@ -64,7 +66,36 @@ case $mount in
 esac
 free=$(df_free_bytes "$STAGING")
 [ -n "$free" ] || finish refused "staging_df_unreadable:$STAGING"
-required=$(awk -v e="$EXPECTED" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", e * f }')
+
+# What the run will write to this filesystem: the mksysb image and one savevg image per declared
+# volume group (backup prunes the kept local copies only after all of them are written). Each is
+# estimated by the larger of what history expects (expectedSizeBytes, rootvg only) and the newest
+# local copy of that kind; a volume group with neither is unknown and counts 0.
+newest_local_size() {
+  _nl_size=
+  for _nl in "$STAGING/$1"*; do
+    case ${_nl#"$STAGING/$1"} in
+    [12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]) [ -f "$_nl" ] && [ ! -L "$_nl" ] && _nl_size=$(file_size "$_nl") ;;
+    esac
+  done
+  printf '%s\n' "${_nl_size:-0}"
+}
+larger() {
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", (a > b ? a : b) }'
+}
+mksysb_expected=$(larger "$EXPECTED" "$(newest_local_size "${HOST}_mksysb_")")
+kv mksysb_expected_bytes "$mksysb_expected"
+savevg_expected=0
+if [ -n "$VGS" ]; then
+  for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
+    [ "$vg" = rootvg ] && continue
+    vg_expected=$(newest_local_size "${HOST}_savevg_${vg}_")
+    if [ "$vg_expected" -gt 0 ]; then kv "vg.$vg.expected_bytes" "$vg_expected"; else kv "vg.$vg.expected_bytes" unknown; fi
+    savevg_expected=$(awk -v a="$savevg_expected" -v b="$vg_expected" 'BEGIN { printf "%.0f\n", a + b }')
+  done
+fi
+kv savevg_expected_bytes "$savevg_expected"
+required=$(awk -v e="$mksysb_expected" -v s="$savevg_expected" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", (e + s) * f }')
 kv staging_free_bytes "$free"
 kv required_bytes "$required"
 

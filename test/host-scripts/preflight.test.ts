@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { simEnv } from '../../lib/sim-lpar/index.js';
 import { fleetOf, runOnHost, SHELLS, SMALL_HOST, tempDir, writeScripts } from './harness.js';
 
 const scripts = writeScripts(tempDir('mvpre'));
@@ -87,6 +88,97 @@ describe.each(SHELLS)('preflight under %s', (shell) => {
     ]);
     expect(r.code).toBe(10);
     expect(parseHostOutput(r.stdout, 'preflight').reason).toBe(`locked_by_pid:${process.pid}`);
+  });
+
+  it.each(['/usr', '/var', '/opt', '/home', '/etc', '/usr/local/mksysb', '/'])(
+    'refuses the system directory %s as staging before touching it',
+    (dir) => {
+      const fleet = fleetOf([SMALL_HOST]);
+      const root = fleet.hostRoot('lpar01');
+      mkdirSync(join(root, dir), { recursive: true });
+      const r = runOnHost(shell, scripts.preflight, fleet, 'lpar01', [
+        'host=lpar01',
+        `staging=${root}${dir}`,
+      ]);
+      expect(r.code).toBe(10);
+      expect(parseHostOutput(r.stdout, 'preflight').reason).toBe(
+        `staging_is_system_filesystem:${root}${dir}`,
+      );
+    },
+  );
+
+  it('refuses a staging directory others may write, naming the path, the mode and the fix', () => {
+    const fleet = fleetOf([SMALL_HOST]);
+    const staging = fleet.stagingDir('lpar01');
+    chmodSync(staging, 0o1777);
+    const r = runOnHost(shell, scripts.preflight, fleet, 'lpar01', ['host=lpar01', `staging=${staging}`]);
+    expect(r.code).toBe(10);
+    expect(parseHostOutput(r.stdout, 'preflight').reason).toBe(
+      `staging_writable_by_others:${staging}:mode_drwxrwxrwt:chmod_750_it`,
+    );
+  });
+
+  it('refuses a staging directory that is a symlink', () => {
+    const fleet = fleetOf([SMALL_HOST]);
+    const staging = fleet.stagingDir('lpar01');
+    renameSync(staging, `${staging}.real`);
+    symlinkSync(`${staging}.real`, staging);
+    const r = runOnHost(shell, scripts.preflight, fleet, 'lpar01', ['host=lpar01', `staging=${staging}`]);
+    expect(parseHostOutput(r.stdout, 'preflight').reason).toBe(
+      `staging_is_symlink:${staging}:use_the_real_directory`,
+    );
+  });
+
+  it('refuses a staging directory owned by another user than the one the step runs as (root)', () => {
+    const fleet = fleetOf([SMALL_HOST]);
+    const staging = fleet.stagingDir('lpar01');
+    // The step runs as root on AIX and the owner must be the user it runs as; here an `id` naming
+    // another user stands in, so the directory (the test's user's) belongs to someone else.
+    const uid = process.getuid?.() ?? 0;
+    const bin = tempDir('mvid');
+    writeFileSync(join(bin, 'id'), `#!/bin/sh\necho ${uid + 1}\n`, { mode: 0o755 });
+    const env = { PATH: `${bin}:${simEnv(fleet.dir, 'lpar01', { mode: 'direct' }).PATH}` };
+    const r = runOnHost(
+      shell,
+      scripts.preflight,
+      fleet,
+      'lpar01',
+      ['host=lpar01', `staging=${staging}`],
+      env,
+    );
+    expect(r.code).toBe(10);
+    expect(parseHostOutput(r.stdout, 'preflight').reason).toBe(
+      `staging_not_owned_by_root:${staging}:uid_${uid}:chown_root_it`,
+    );
+  });
+
+  it('counts each declared savevg image and the kept local copies against staging, not the mksysb alone', () => {
+    const fleet = fleetOf([
+      { ...SMALL_HOST, volumeGroups: ['rootvg', 'datavg', 'appvg'], stagingFreeBytes: 60 * 1024 * 1024 },
+    ]);
+    const staging = fleet.stagingDir('lpar01');
+    // Last week's copies, kept in staging: the mksysb grew past what history says, the savevgs are 10 MiB each.
+    writeFileSync(join(staging, 'lpar01_mksysb_2025-01-05'), Buffer.alloc(24 * 1024 * 1024));
+    writeFileSync(join(staging, 'lpar01_savevg_datavg_2025-01-05'), Buffer.alloc(10 * 1024 * 1024));
+    writeFileSync(join(staging, 'lpar01_savevg_appvg_2024-12-29'), Buffer.alloc(4 * 1024 * 1024));
+    writeFileSync(join(staging, 'lpar01_savevg_appvg_2025-01-05'), Buffer.alloc(10 * 1024 * 1024));
+    const r = runOnHost(shell, scripts.preflight, fleet, 'lpar01', [
+      'host=lpar01',
+      `staging=${staging}`,
+      'expectedSizeBytes=20971520',
+      'volumeGroups=datavg,appvg',
+    ]);
+    const out = parseHostOutput(r.stdout, 'preflight');
+    expect(out.other).toMatchObject({ 'vg.datavg.expected_bytes': String(10 * 1024 * 1024) });
+    // (24 + 10 + 10) MiB x 1.5 = 66 MiB > 60 MiB free, where the mksysb alone (30 MiB) fits.
+    expect(out).toMatchObject({ status: 'refused', requiredBytes: 66 * 1024 * 1024 });
+    expect(out.reason).toBe(`staging_too_small:free_${60 * 1024 * 1024}_required_${66 * 1024 * 1024}`);
+  });
+
+  it('says a declared volume group with no local copy yet is unknown and counts it 0', () => {
+    const { out } = run({ ...SMALL_HOST, volumeGroups: ['rootvg', 'datavg'] }, ['volumeGroups=datavg']);
+    expect(out).toMatchObject({ status: 'ok', requiredBytes: 31_457_280 });
+    expect(out.other['vg.datavg.expected_bytes']).toBe('unknown');
   });
 
   it.each([

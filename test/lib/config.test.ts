@@ -132,9 +132,39 @@ describe('deploy config errors name the field', () => {
 
   it('refuses a staging directory of / or /tmp', () => {
     expect(errorOf(testConfigInput({ fleet: [{ ...HOST, staging: '/tmp' }] }))).toMatch(
-      /^fleet\[0\]\.staging: staging may not be \/ or \/tmp/m,
+      /^fleet\[0\]\.staging: \/tmp is a system directory: use a dedicated directory/m,
+    );
+    expect(errorOf(testConfigInput({ fleet: [{ ...HOST, staging: '/' }] }))).toMatch(
+      /^fleet\[0\]\.staging: \/ is a system directory/m,
     );
   });
+
+  it.each(['/usr', '/var', '/opt', '/home', '/etc', '/admin', '/var/', '//usr'])(
+    'refuses the system directory %s as staging (backup would chmod it 750 as root)',
+    (staging) => {
+      expect(errorOf(testConfigInput({ fleet: [{ ...HOST, staging }] }))).toMatch(
+        /^fleet\[0\]\.staging: \/[a-z]+ is a system directory: use a dedicated directory on its own filesystem, e\.g\. \/mksysb$/m,
+      );
+    },
+  );
+
+  it.each(['/usr/local/mksysb', '/tmp/mksysb', '/etc/mksysb'])(
+    'refuses %s, under a system directory with no data filesystem below it',
+    (staging) => {
+      expect(errorOf(testConfigInput({ fleet: [{ ...HOST, staging }] }))).toMatch(
+        /^fleet\[0\]\.staging: \/[a-z/]+ is under the system directory \/[a-z]+: /m,
+      );
+    },
+  );
+
+  it.each(['/mksysb', '/backup/mksysb', '/var/mksysb', '/export2/mksysb'])(
+    'accepts the dedicated staging directory %s',
+    (staging) => {
+      expect(
+        parseDeployConfig(testConfigInput({ fleet: [{ ...HOST, staging }] }), 'test').fleet[0]?.staging,
+      ).toBe(staging);
+    },
+  );
 
   it('refuses a time zone that is not IANA', () => {
     expect(errorOf(testConfigInput({ schedule: { timeZone: 'Mars/Olympus_Mons' } }))).toMatch(
