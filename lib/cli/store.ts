@@ -2,11 +2,13 @@
 // length of the command) or a real bucket (`--bucket`, with the usual AWS profile and region). Every
 // store command takes the same options, and an unreachable store is one clear line, exit 69.
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StoreLocation } from '../../lambdas/catalog/catalog.js';
 import { presignClient as makePresignClient, storeClient } from '../../lambdas/catalog/s3-client.js';
 import type { Fleet } from '../../lambdas/shared/fleet.js';
-import { type DeployConfig, loadDeployConfig } from '../config.js';
+import { DEFAULT_RETENTION_POLICY } from '../../lambdas/shared/retention-plan.js';
+import { type DeployConfig, loadDeployConfig, parseDeployConfig } from '../config.js';
 import {
   DEFAULT_DATA_DIR,
   LOCAL_BUCKET,
@@ -15,7 +17,8 @@ import {
   readLocalState,
 } from '../local/paths.js';
 import { startLocalS3 } from '../local/s3-server.js';
-import type { CliIo, Options } from './command.js';
+import { loadScenario } from '../local/scenario.js';
+import { type CliIo, type Options, UsageError } from './command.js';
 
 export const STORE_OPTIONS = {
   data: { type: 'string' },
@@ -30,8 +33,9 @@ export const STORE_HELP = `Store options (default: the local store that \`npm st
   --bucket NAME      read the image store in this S3 bucket instead (or $MKSYSB_VAULT_BUCKET)
   --region REGION    AWS region of the bucket (default: $AWS_REGION or the profile's)
   --profile NAME     AWS profile for credentials (default: $AWS_PROFILE or the default chain)
-  --config FILE      deploy config: the fleet and schedule (default: the local run's, or
-                     cdk.json's mksysb-vault:config)`;
+  --config FILE      deploy config: the fleet, schedule and retention policy (default: the
+                     local run's scenario, or cdk.json's mksysb-vault:config, a guess that a
+                     command which deletes or writes refuses to act on)`;
 
 /** The store could not be reached or opened: exit 69 (EX_UNAVAILABLE). */
 export class StoreUnavailableError extends Error {
@@ -47,6 +51,8 @@ export interface OpenStore extends StoreLocation {
   /** The fleet as configured, when known: hosts that have never been backed up show up too. */
   readonly fleet: Fleet | null;
   readonly config: DeployConfig | null;
+  /** Where `config` came from, for people: `--config prod.json`, `cdk.json's …: a guess`, `none`. */
+  readonly configSource: string;
   /** The next run of the local pipeline's simulated clock, when local. */
   readonly nextLocalRun: string | null;
   /** "Now" for ages: the command's clock, or the local pipeline's simulated clock when that is ahead. */
@@ -56,10 +62,28 @@ export interface OpenStore extends StoreLocation {
 
 type StoreValues = { [K in keyof typeof STORE_OPTIONS]?: string };
 
-export async function openStore(values: StoreValues, io: CliIo): Promise<OpenStore> {
+export interface StoreUse {
+  /**
+   * The command deletes or writes in the store (`retention --apply`, `ack`): it acts only on a config
+   * that was named (--config) or is the local run's own, never on a guessed one. Names the command.
+   */
+  readonly writes?: string;
+}
+
+/** The config a command runs with, where it came from, and whether it was guessed. */
+interface ConfigChoice {
+  readonly config: DeployConfig | null;
+  readonly source: string;
+  readonly guessed: boolean;
+}
+
+export async function openStore(values: StoreValues, io: CliIo, use: StoreUse = {}): Promise<OpenStore> {
   const bucket = values.bucket ?? io.env.MKSYSB_VAULT_BUCKET;
-  const config = readConfig(values.config, io, bucket !== undefined);
-  if (bucket !== undefined) return openBucket(bucket, values, config, io.now());
+  if (bucket !== undefined) {
+    const choice = bucketConfig(values.config, io);
+    refuseGuess(choice, use, `s3://${bucket}`);
+    return openBucket(bucket, values, choice, io.now());
+  }
 
   const dataDir = values.data ?? io.env.MKSYSB_VAULT_DATA ?? DEFAULT_DATA_DIR;
   const paths = localPaths(dataDir, io.cwd);
@@ -73,6 +97,9 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<OpenSto
   } catch (error) {
     throw new StoreUnavailableError((error as Error).message);
   }
+  const choice = localConfig(values.config, state, io);
+  refuseGuess(choice, use, `the local store ${dataDir}`);
+  const { config } = choice;
   const clock = new Date(Math.max(io.now().getTime(), Date.parse(state?.clock ?? '') || 0));
   const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
   const client = s3.client();
@@ -85,6 +112,7 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<OpenSto
     local: true,
     fleet: config?.fleet ?? state?.fleet ?? null,
     config,
+    configSource: choice.source,
     nextLocalRun: state?.nextRunDate ?? null,
     clock,
     close: async () => {
@@ -95,12 +123,21 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<OpenSto
   };
 }
 
+/** A command that deletes or writes never acts on a config it guessed: exit 64 before the store opens. */
+function refuseGuess(choice: ConfigChoice, use: StoreUse, where: string): void {
+  if (use.writes === undefined || !choice.guessed) return;
+  throw new UsageError(
+    `${use.writes} changes ${where} by its config and refuses to guess which: give --config FILE, the config it was deployed with (without it: ${choice.source})`,
+  );
+}
+
 async function openBucket(
   bucket: string,
   values: StoreValues,
-  config: DeployConfig | null,
+  choice: ConfigChoice,
   now: Date,
 ): Promise<OpenStore> {
+  const { config } = choice;
   const settings = {
     ...(values.region ? { region: values.region } : {}),
     ...(values.profile ? { profile: values.profile } : {}),
@@ -132,6 +169,7 @@ async function openBucket(
     local: false,
     fleet: config?.fleet ?? null,
     config,
+    configSource: choice.source,
     nextLocalRun: null,
     clock: now,
     close: async () => {
@@ -141,25 +179,69 @@ async function openBucket(
   };
 }
 
-/** The deploy config named by --config, or cdk.json's when reading AWS; null for the local store. */
-function readConfig(path: string | undefined, io: CliIo, aws: boolean): DeployConfig | null {
-  if (path !== undefined) return loadDeployConfig(path, io.cwd);
-  if (!aws) return null;
+/** A bucket's config: the one --config names, else cdk.json's mksysb-vault:config (a guess), else none. */
+function bucketConfig(path: string | undefined, io: CliIo): ConfigChoice {
+  if (path !== undefined) return { config: loadDeployConfig(path, io.cwd), source: path, guessed: false };
   const cdkJson = `${io.cwd}/cdk.json`;
-  if (!existsSync(cdkJson)) return null;
-  const configured = (JSON.parse(readFileSync(cdkJson, 'utf8')) as { context?: Record<string, unknown> })
-    .context?.['mksysb-vault:config'];
-  return typeof configured === 'string' ? loadDeployConfig(configured, io.cwd) : null;
+  const configured = existsSync(cdkJson)
+    ? (JSON.parse(readFileSync(cdkJson, 'utf8')) as { context?: Record<string, unknown> }).context?.[
+        'mksysb-vault:config'
+      ]
+    : undefined;
+  if (typeof configured !== 'string')
+    return { config: null, source: 'none (no --config, and cdk.json names none): defaults', guessed: true };
+  return {
+    config: loadDeployConfig(configured, io.cwd),
+    source: `${configured} (cdk.json's mksysb-vault:config, a guess: give --config the deployed one)`,
+    guessed: true,
+  };
 }
 
-/** Runs `work` with the store open and always closes it. */
+/**
+ * The local store's config: --config's, else the one the local run used (its scenario's config with
+ * its fleet), else none. The local run's own is no guess; a scenario that no longer loads is said.
+ */
+function localConfig(path: string | undefined, state: LocalState | null, io: CliIo): ConfigChoice {
+  if (path !== undefined) return { config: loadDeployConfig(path, io.cwd), source: path, guessed: false };
+  const scenario = state?.scenario;
+  if (scenario === undefined || state?.fleet === undefined)
+    return { config: null, source: "none (the local run's fleet; defaults)", guessed: true };
+  try {
+    const loaded = loadScenario(resolve(io.cwd, scenario));
+    const config = parseDeployConfig(
+      { stackName: 'MksysbVaultLocal', ...loaded.config, fleet: state.fleet },
+      `${scenario} (config)`,
+    );
+    return { config, source: `${scenario} (the local run's scenario)`, guessed: false };
+  } catch (error) {
+    return {
+      config: null,
+      source: `none: the local run's scenario ${scenario} does not load (${(error as Error).message.split('\n')[0]}); defaults`,
+      guessed: true,
+    };
+  }
+}
+
+/** One line for stderr: which store, which config (and where it came from), which policy. */
+export function configLine(store: OpenStore): string {
+  const retention = store.config?.retention ?? DEFAULT_RETENTION_POLICY;
+  const maxAge = store.config?.schedule.maxImageAgeDays ?? 8;
+  return `${store.description}: config ${store.configSource}; retention weekly ${retention.weekly}, monthly ${retention.monthly}, FAIL images ${retention.failedKeepDays} days; STALE after ${maxAge} days`;
+}
+
+/**
+ * Runs `work` with the store open and always closes it, after saying on stderr which store, config
+ * and policy the command uses.
+ */
 export async function withStore<T>(
   values: StoreValues,
   io: CliIo,
   work: (store: OpenStore) => Promise<T>,
+  use: StoreUse = {},
 ): Promise<T> {
-  const store = await openStore(values, io);
+  const store = await openStore(values, io, use);
   try {
+    io.err(configLine(store));
     return await work(store);
   } finally {
     await store.close();

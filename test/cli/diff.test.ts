@@ -12,7 +12,7 @@ import type { CurrentImageRecord } from '../../lambdas/shared/image-record.js';
 import { parseLsmksysb } from '../../lambdas/shared/lsmksysb.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
 import { startLocalS3 } from '../../lib/local/s3-server.js';
-import { runCliAsync } from '../support/cli.js';
+import { afterConfigLine, runCliAsync } from '../support/cli.js';
 import { lsmksysbListing, makeRecord, seedImage } from '../support/local-store.js';
 import { tocEntry } from '../support/toc.js';
 
@@ -127,7 +127,7 @@ beforeAll(async () => {
 describe.concurrent('mksysb-vault diff', () => {
   it('compares the last two images: sizes, top contributors, directories, file systems, filesets, OS level', async () => {
     const r = await cli('aixprd01');
-    expect(r.stderr).toBe('');
+    expect(afterConfigLine(r.stderr)).toBe('');
     expect(r.status).toBe(0);
     const out = r.stdout;
     expect(out).toContain('aixprd01 mksysb: 2026-11-16 → 2026-11-23');
@@ -223,7 +223,7 @@ describe.concurrent('mksysb-vault diff', () => {
 
   it('says when an image has no content index, naming the host and day, exit 2', async () => {
     const r = await cli('aixprd01', '--from', '2026-11-09');
-    expect(r.stderr).toBe(
+    expect(afterConfigLine(r.stderr)).toBe(
       'mksysb-vault diff: the aixprd01 mksysb image of 2026-11-09 has no content index (images/aixprd01/aixprd01_mksysb_2026-11-09.index.gz): its stored bytes were never checked (the record predates the content check); it cannot be compared\n',
     );
     expect(r.status).toBe(2);
@@ -231,7 +231,7 @@ describe.concurrent('mksysb-vault diff', () => {
 
   it('says which index is unreadable and why, exit 2', async () => {
     const r = await cli('aixbad04');
-    expect(r.stderr).toMatch(
+    expect(afterConfigLine(r.stderr)).toMatch(
       /^mksysb-vault diff: the content index of the aixbad04 mksysb image of 2026-11-23 is unreadable: images\/aixbad04\/aixbad04_mksysb_2026-11-23\.index\.gz: the index is not gzip data/,
     );
     expect(r.status).toBe(2);

@@ -141,7 +141,7 @@ describe('mksysb-vault output streams', () => {
     expect(r.out).toMatch(/^HOST\s+LAST IMAGE/);
     expect(r.out).not.toContain('!');
     expect(r.err).toMatch(
-      /^! aixprd01: unreadable record images\/aixprd01\/aixprd01_mksysb_2026-11-16\.record\.json/,
+      /^! aixprd01: unreadable record images\/aixprd01\/aixprd01_mksysb_2026-11-16\.record\.json/m,
     );
   });
 
@@ -151,7 +151,7 @@ describe('mksysb-vault output streams', () => {
     expect(r.out).toMatch(/^DATE\s+IMAGE/);
     expect(r.out).not.toContain('unreadable');
     expect(r.err).toMatch(
-      /^! aixprd01: unreadable record images\/aixprd01\/aixprd01_mksysb_2026-11-16\.record\.json/,
+      /^! aixprd01: unreadable record images\/aixprd01\/aixprd01_mksysb_2026-11-16\.record\.json/m,
     );
   });
 

@@ -238,6 +238,7 @@ async function restoreFile(
     local: true,
     fleet: null,
     config: null,
+    configSource: 'none',
     nextLocalRun: null,
     clock: new Date(NOW),
     close: async () => undefined,

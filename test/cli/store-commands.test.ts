@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anomaly } from '../../lambdas/shared/anomaly.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
 import { startLocalS3 } from '../../lib/local/s3-server.js';
-import { runCliAsync } from '../support/cli.js';
+import { afterConfigLine, runCliAsync } from '../support/cli.js';
 import { makeRecord, seedImage, weeklyDates } from '../support/local-store.js';
 
 const GiB = 1024 ** 3;
@@ -57,7 +57,8 @@ afterAll(() => undefined);
 describe.concurrent('mksysb-vault status', () => {
   it('shows one row per host with verdict, age and the hosts never backed up, and exits 2', async () => {
     const r = await cli('status');
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toContain(`local store ${data}: config none (the local run's fleet; defaults)`);
+    expect(afterConfigLine(r.stderr)).toBe('');
     expect(r.stdout).toMatch(/aixprd01\s+2026-11-23\s+0d\s+20\.\d GB\s+PASS\s+\S+\s+OK/);
     expect(r.stdout).toMatch(/dbqa09\s+2026-11-23\s+0d\s+4\.0 MB\s+FAIL\s+.*FAIL\s+-\s+TINY_IMAGE/);
     expect(r.stdout).toMatch(/newlpar\s+never/);

@@ -38,3 +38,8 @@ export async function runCliAsync(
   });
   return { status: code, stdout, stderr };
 }
+
+/** Standard error without the line every store command starts it with (which store, config, policy). */
+export function afterConfigLine(stderr: string): string {
+  return stderr.replace(/^[^\n]*: config [^\n]*; STALE after \d+ days\n/, '');
+}
