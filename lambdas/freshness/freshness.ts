@@ -28,7 +28,16 @@ export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promi
       checkedAt: now.toISOString(),
       maxAgeDays: deps.maxAgeDays,
       hosts: hosts.length,
-      findings: assessFreshness(hosts, lastPass, now, deps.maxAgeDays),
+      findings: [
+        ...input.fleetProblems.map((p) => ({
+          host: p.host ?? p.parameter,
+          finding: 'FLEET_PARAMETER_INVALID' as const,
+          lastPassDate: null,
+          ageDays: null,
+          problem: p.message,
+        })),
+        ...assessFreshness(hosts, lastPass, now, deps.maxAgeDays),
+      ],
     },
     'freshness output',
   );

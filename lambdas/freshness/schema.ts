@@ -1,9 +1,14 @@
 // freshness's contract: the inventory's hosts in, HOST_MISSED / STALE findings out, the env.
 import { z } from 'zod';
 import { HostNameSchema } from '../shared/catalog-keys.js';
+import { FleetParameterProblemSchema } from '../shared/fleet.js';
 import { FreshnessFindingSchema } from '../shared/freshness.js';
 
-export const FreshnessInputSchema = z.object({ hosts: z.array(HostNameSchema) });
+export const FreshnessInputSchema = z.object({
+  hosts: z.array(HostNameSchema),
+  /** Fleet parameter entries load-fleet skipped: each is a FLEET_PARAMETER_INVALID finding. */
+  fleetProblems: z.array(FleetParameterProblemSchema).default([]),
+});
 export type FreshnessInput = z.infer<typeof FreshnessInputSchema>;
 
 export const FreshnessOutputSchema = z.object({

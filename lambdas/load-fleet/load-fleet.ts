@@ -18,7 +18,7 @@ import {
   type StepHistory,
   transferRate,
 } from '../shared/command-poll.js';
-import { type Fleet, type FleetHost, parseFleetParameters } from '../shared/fleet.js';
+import { type FleetHost, type FleetParameters, readFleetParameters } from '../shared/fleet.js';
 import {
   LoadFleetInputSchema,
   type LoadFleetOutput,
@@ -44,6 +44,9 @@ export class HostNotInFleetError extends Error {
   override name = 'HostNotInFleet';
 }
 
+/** The code of a fleet parameter entry that was skipped (run report, digest, freshness alert). */
+export const FLEET_PARAMETER_INVALID = 'FLEET_PARAMETER_INVALID';
+
 /** Step Functions execution names are at most 80 characters. */
 export const EXECUTION_NAME_LIMIT = 80;
 
@@ -55,7 +58,13 @@ export async function loadFleet(
   return action === 'host' ? loadHost(event, deps) : loadRun(event, deps);
 }
 
-export async function readFleet(deps: Pick<LoadFleetDeps, 'ssm' | 'fleetParameterPath'>): Promise<Fleet> {
+/**
+ * The fleet under the path: every valid host, and every entry skipped (a malformed hand-added
+ * parameter costs that entry alone, and is reported as FLEET_PARAMETER_INVALID).
+ */
+export async function readFleet(
+  deps: Pick<LoadFleetDeps, 'ssm' | 'fleetParameterPath'>,
+): Promise<FleetParameters> {
   const parameters: { name: string; value: string }[] = [];
   let token: string | undefined;
   do {
@@ -71,7 +80,7 @@ export async function readFleet(deps: Pick<LoadFleetDeps, 'ssm' | 'fleetParamete
       if (p.Name && p.Value !== undefined) parameters.push({ name: p.Name, value: p.Value });
     token = page.NextToken;
   } while (token);
-  return parseFleetParameters(parameters);
+  return readFleetParameters(parameters);
 }
 
 /** YYYY-MM-DD of `instant` in `timeZone`. */
@@ -105,7 +114,7 @@ export function runIdOf(executionName: string, startTime: Date): string {
 async function loadRun(event: unknown, deps: LoadFleetDeps): Promise<LoadFleetOutput> {
   const input = parseWith(LoadFleetInputSchema, event, 'load-fleet input');
   const started = new Date(input.startTime);
-  const fleet = await readFleet(deps);
+  const { fleet, problems } = await readFleet(deps);
   const week = weekOf(started, deps.timeZone);
   const nameSuffix = input.request.attempt ? `${week}-r${input.request.attempt}` : week;
   const notStarted: { host: string; reason: string }[] = [];
@@ -124,6 +133,13 @@ async function loadRun(event: unknown, deps: LoadFleetDeps): Promise<LoadFleetOu
       });
     else hosts.push(name);
   }
+  // A skipped fleet entry is a host that will not be backed up: it shows in the run report and its
+  // digest like any host not started, with the code and the parameter to fix.
+  for (const problem of problems)
+    notStarted.push({
+      host: problem.host ?? problem.parameter,
+      reason: `${FLEET_PARAMETER_INVALID}: ${problem.message} (skipped; every valid host runs)`,
+    });
   return parseWith(
     LoadFleetOutputSchema,
     {
@@ -133,6 +149,7 @@ async function loadRun(event: unknown, deps: LoadFleetDeps): Promise<LoadFleetOu
       nameSuffix,
       hosts,
       notStarted,
+      fleetProblems: problems,
     },
     'load-fleet output',
   );
@@ -140,7 +157,7 @@ async function loadRun(event: unknown, deps: LoadFleetDeps): Promise<LoadFleetOu
 
 async function loadHost(event: unknown, deps: LoadFleetDeps): Promise<LoadHostOutput> {
   const input = parseWith(LoadHostInputSchema, event, 'load-fleet host input');
-  const fleet = await readFleet(deps);
+  const { fleet } = await readFleet(deps);
   const host = fleet.find((h) => h.host === input.host);
   if (!host)
     throw new HostNotInFleetError(

@@ -3,6 +3,7 @@
 // SSM document parameters and the waits its history suggests. Both read the fleet from Parameter Store.
 import { z } from 'zod';
 import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
+import { FleetParameterProblemSchema } from '../shared/fleet.js';
 
 const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
 
@@ -40,6 +41,8 @@ export const LoadFleetOutputSchema = z.object({
   hosts: z.array(HostNameSchema),
   /** Hosts asked for or inventoried that will not be started, with why. */
   notStarted: z.array(z.object({ host: z.string(), reason: z.string() })),
+  /** Fleet parameter entries skipped as invalid (also in notStarted): the freshness check alerts on them. */
+  fleetProblems: z.array(FleetParameterProblemSchema),
 });
 export type LoadFleetOutput = z.infer<typeof LoadFleetOutputSchema>;
 

@@ -31,9 +31,11 @@ export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOu
       const found = anomaly(
         f.finding,
         'fail',
-        f.finding === 'HOST_MISSED'
-          ? `no PASS mksysb image ever: never backed up`
-          : `newest PASS mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
+        f.finding === 'FLEET_PARAMETER_INVALID'
+          ? `${f.problem ?? 'a fleet parameter is not valid'}: this entry is skipped (not backed up, not checked) until it is fixed`
+          : f.finding === 'HOST_MISSED'
+            ? `no PASS mksysb image ever: never backed up`
+            : `newest PASS mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
         { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
       );
       if (!atLeast(found.severity, deps.minSeverity)) continue;

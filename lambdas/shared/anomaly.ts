@@ -45,6 +45,7 @@ export const ANOMALY_CODES = [
   'HOST_BUSY',
   'HOST_MISSED',
   'STALE',
+  'FLEET_PARAMETER_INVALID',
 ] as const;
 export const AnomalyCodeSchema = z.enum(ANOMALY_CODES);
 export type AnomalyCode = z.infer<typeof AnomalyCodeSchema>;

@@ -2,7 +2,7 @@
 // `mksysb-vault` for local runs) to one SSM parameter as JSON; the workflow's load-fleet step reads
 // and validates it at every run, so a host is added or disabled without a redeploy. Pure: no AWS SDK.
 import { z } from 'zod';
-import { HostNameSchema, VolumeGroupSchema } from './catalog-keys.js';
+import { HostNameSchema, hostNameProblem, VolumeGroupSchema } from './catalog-keys.js';
 import { stagingProblem } from './staging.js';
 
 /** Values substituted into SSM document parameters must match the documents' allowedPatterns. */
@@ -152,40 +152,94 @@ export function fleetParameterValues(fleet: readonly FleetHostInput[], limitByte
   return chunks;
 }
 
+/** One fleet parameter entry that could not be read: skipped, and alerted as FLEET_PARAMETER_INVALID. */
+export const FleetParameterProblemSchema = z.object({
+  /** The SSM parameter's name. */
+  parameter: z.string(),
+  /** The entry's host name when it has a valid one, else null (the alert then names the parameter). */
+  host: z.string().nullable(),
+  /** The field at fault (`staging`, `managedNodeId`…), null for the whole parameter or entry. */
+  field: z.string().nullable(),
+  /** The whole problem in one line: parameter, host, field and what is wrong. */
+  message: z.string(),
+});
+export type FleetParameterProblem = z.infer<typeof FleetParameterProblemSchema>;
+
+export interface FleetParameters {
+  /** Every valid host, in parameter-name order. */
+  readonly fleet: Fleet;
+  /** Every entry skipped, with where and why. */
+  readonly problems: FleetParameterProblem[];
+}
+
 /**
- * The fleet from every parameter under the fleet path. Each value is one host object or an array of
- * them, so an operator adds a host with one `aws ssm put-parameter` and no redeploy. Errors name the
- * parameter and the host.
+ * The fleet from every parameter under the fleet path, leniently: each value is one host object or an
+ * array of them (an operator adds a host with one `aws ssm put-parameter`, no redeploy), and an entry
+ * that is not valid is skipped with a problem naming the parameter, host and field — one bad
+ * hand-added parameter must not stop every other host's backup. A host listed twice keeps its first
+ * entry (by parameter name); the later one is a problem. Throws only when no parameter exists at all.
  */
-export function parseFleetParameters(parameters: readonly { name: string; value: string }[]): Fleet {
-  const hosts: unknown[] = [];
-  const origin: string[] = [];
+export function readFleetParameters(parameters: readonly { name: string; value: string }[]): FleetParameters {
+  if (parameters.length === 0)
+    throw new FleetError('the fleet is empty: no host found in any parameter under the fleet path');
+  const fleet: FleetHost[] = [];
+  const problems: FleetParameterProblem[] = [];
+  const seen = new Map<string, string>();
   for (const p of [...parameters].sort((a, b) => a.name.localeCompare(b.name))) {
     let value: unknown;
     try {
       value = JSON.parse(p.value);
     } catch (error) {
-      throw new FleetError(`fleet parameter ${p.name}: not JSON (${(error as Error).message})`);
+      problems.push({
+        parameter: p.name,
+        host: null,
+        field: null,
+        message: `fleet parameter ${p.name}: not JSON (${(error as Error).message})`,
+      });
+      continue;
     }
-    for (const host of Array.isArray(value) ? value : [value]) {
-      hosts.push(host);
-      origin.push(p.name);
+    for (const entry of Array.isArray(value) ? value : [value]) {
+      const rawHost = (entry as { host?: unknown } | null)?.host;
+      const host = typeof rawHost === 'string' && hostNameProblem(rawHost) === null ? rawHost : null;
+      const where = `${p.name} (host ${JSON.stringify(rawHost ?? null)})`;
+      const result = FleetHostSchema.safeParse(entry);
+      if (!result.success) {
+        for (const issue of result.error.issues) {
+          const field = issue.path.join('.') || null;
+          problems.push({
+            parameter: p.name,
+            host,
+            field,
+            message: `${where}${field ? ` field ${field}` : ''}: ${issue.message}`,
+          });
+        }
+        continue;
+      }
+      const first = seen.get(result.data.host);
+      if (first !== undefined) {
+        problems.push({
+          parameter: p.name,
+          host,
+          field: 'host',
+          message: `${where} field host: host "${result.data.host}" is listed twice (also in ${first}): this entry is skipped`,
+        });
+        continue;
+      }
+      seen.set(result.data.host, p.name);
+      fleet.push(result.data);
     }
   }
-  if (hosts.length === 0)
+  if (fleet.length === 0 && problems.length === 0)
     throw new FleetError('the fleet is empty: no host found in any parameter under the fleet path');
-  const result = FleetSchema.safeParse(hosts);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const index = typeof issue.path[0] === 'number' ? issue.path[0] : -1;
-      const where =
-        index >= 0
-          ? `${origin[index]} (host ${JSON.stringify((hosts[index] as { host?: unknown })?.host ?? `#${index}`)})`
-          : 'fleet';
-      const field = issue.path.slice(1).join('.');
-      return `${where}${field ? ` field ${field}` : ''}: ${issue.message}`;
-    });
-    throw new FleetError(`invalid fleet in Parameter Store\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return { fleet, problems };
+}
+
+/** The same, strictly: any problem is a FleetError naming every parameter, host and field at fault. */
+export function parseFleetParameters(parameters: readonly { name: string; value: string }[]): Fleet {
+  const { fleet, problems } = readFleetParameters(parameters);
+  const notJson = problems.find((p) => p.message.startsWith(`fleet parameter ${p.parameter}: not JSON`));
+  if (notJson) throw new FleetError(notJson.message);
+  if (problems.length > 0)
+    throw new FleetError(`invalid fleet in Parameter Store\n${problems.map((p) => p.message).join('\n')}`);
+  return fleet;
 }

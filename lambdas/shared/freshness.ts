@@ -4,12 +4,16 @@
 import { z } from 'zod';
 
 export const FreshnessFindingSchema = z.object({
+  /** The host; for FLEET_PARAMETER_INVALID without a valid host name, the parameter's name. */
   host: z.string(),
-  finding: z.enum(['HOST_MISSED', 'STALE']),
+  /** FLEET_PARAMETER_INVALID: a fleet parameter entry was skipped, so its host is not checked. */
+  finding: z.enum(['HOST_MISSED', 'STALE', 'FLEET_PARAMETER_INVALID']),
   /** Date of the newest PASS image; null when there never was one. */
   lastPassDate: z.string().nullable(),
   /** Whole days since that image; null when there never was one. */
   ageDays: z.number().int().nullable(),
+  /** What is wrong with the fleet parameter (FLEET_PARAMETER_INVALID only). */
+  problem: z.string().optional(),
 });
 export type FreshnessFinding = z.infer<typeof FreshnessFindingSchema>;
 

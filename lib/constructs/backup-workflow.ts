@@ -70,6 +70,39 @@ export interface BackupWorkflowProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/**
+ * Why a handler may be run again after it threw StoreThrottled (S3 kept answering 503 SlowDown past the
+ * client's own retries, lambdas/catalog/s3-client.ts), or null when it may not. Every state that invokes
+ * a repeatable handler retries StoreThrottled; test/lambdas (per handler) and test/faults/store-writes
+ * show the repeat changes nothing.
+ */
+export const REPEATABLE_AFTER_THROTTLING: Readonly<Record<HandlerName, string | null>> = {
+  'load-fleet':
+    'reads the fleet and the store; the host-day claim it takes is recognised as its own run by the repeat (host-claim.ts)',
+  'await-command': 'polls SSM only; it makes no S3 call',
+  'prepare-upload':
+    'a failed attempt aborts the multipart upload it created; the repeat creates another and a new manifest',
+  'complete-upload':
+    'a completion whose answer was lost leaves NoSuchUpload, and the repeat judges the object itself',
+  'inspect-image': 'reads the stored bytes; the content index it writes is the same bytes again',
+  verify: 'its history stops before the image day, and the record it writes last is the same again',
+  'record-failure': 'writes the same failure record again; an upload already aborted is not an error',
+  notify: null, // publishes to SNS: a repeat would alert twice (its claim release is never fatal, so it never throws StoreThrottled)
+  retention: 'plans again from what the store holds: an image already deleted is no longer planned',
+  'run-report':
+    'writes the report before it publishes the digest: StoreThrottled means nothing was published',
+  freshness: 'reads the store only',
+};
+
+/** The workflow's retry of a throttled store: Step Functions waits, not the Lambda. */
+export const STORE_THROTTLED_RETRY = {
+  errors: ['StoreThrottled'],
+  interval: Duration.seconds(10),
+  backoffRate: 3,
+  maxAttempts: 3,
+  jitterStrategy: sfn.JitterType.FULL,
+} as const;
+
 const FUNCTIONS: Readonly<Record<HandlerName, string>> = {
   'load-fleet': 'Reads and validates the fleet from Parameter Store; one host with its history',
   'await-command': 'Polls an SSM host step and says how long to wait before the next poll',
@@ -309,7 +342,7 @@ export class BackupWorkflow extends Construct {
       Pick<tasks.LambdaInvokeProps, 'resultPath' | 'resultSelector' | 'outputPath' | 'comment'>
     > = {},
   ): tasks.LambdaInvoke {
-    return new tasks.LambdaInvoke(this, id, {
+    const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: this.fn[name].function,
       payload: sfn.TaskInput.fromObject(payload),
       payloadResponseOnly: true,
@@ -317,6 +350,9 @@ export class BackupWorkflow extends Construct {
       taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
       ...options,
     });
+    if (REPEATABLE_AFTER_THROTTLING[name] !== null)
+      task.addRetry({ ...STORE_THROTTLED_RETRY, errors: [...STORE_THROTTLED_RETRY.errors] });
+    return task;
   }
 
   /** SSM SendCommand of a host step: only the command id comes back into the state. */
@@ -617,6 +653,8 @@ export class BackupWorkflow extends Construct {
       {
         expectedSeconds: num('$.plan.backupExpectedSeconds'),
         transferBytesPerSecond: num('$.plan.transferBytesPerSecond'),
+        // Only these volume groups' savevg images are accepted, whatever the host prints.
+        volumeGroups: str('$.plan.volumeGroups'),
       },
       recordFailure,
       images.next(notify).next(hostDone),
@@ -758,12 +796,21 @@ export class BackupWorkflow extends Construct {
         executionName: str('$$.Execution.Name'),
         startTime: str('$$.Execution.StartTime'),
       },
-      { resultSelector: { hosts: sfn.JsonPath.listAt('$.hosts') }, resultPath: '$.fleet' },
+      {
+        resultSelector: {
+          hosts: sfn.JsonPath.listAt('$.hosts'),
+          fleetProblems: sfn.JsonPath.listAt('$.fleetProblems'),
+        },
+        resultPath: '$.fleet',
+      },
     );
     const freshness = this.invoke(
       'CheckFreshness',
       'freshness',
-      { hosts: sfn.JsonPath.listAt('$.fleet.hosts') },
+      {
+        hosts: sfn.JsonPath.listAt('$.fleet.hosts'),
+        fleetProblems: sfn.JsonPath.listAt('$.fleet.fleetProblems'),
+      },
       { resultPath: '$.freshness' },
     );
     const notify = this.invoke(

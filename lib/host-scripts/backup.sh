@@ -17,6 +17,7 @@ VGS=
 FLAGS=
 KEEP=2
 PART_SIZE=67108864
+RUN=foreground
 for arg in "$@"; do
   case $arg in
   host=*) HOST=${arg#host=} ;;
@@ -26,6 +27,7 @@ for arg in "$@"; do
   mksysbFlags=*) FLAGS=${arg#mksysbFlags=} ;;
   keepLocal=*) KEEP=${arg#keepLocal=} ;;
   partSizeBytes=*) PART_SIZE=${arg#partSizeBytes=} ;;
+  run=*) RUN=${arg#run=} ;;
   *) invalid_arg unknown_argument ;;
   esac
 done
@@ -40,28 +42,16 @@ valid_uint "$KEEP" || invalid_arg keepLocal
 if ! valid_uint "$PART_SIZE" || [ $((PART_SIZE % 1048576)) -ne 0 ] || [ "$PART_SIZE" -gt 5368709120 ]; then
   invalid_arg partSizeBytes
 fi
-
-MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
-LSMKSYSB=$(aixcmd lsmksysb) || finish failed "command_missing:lsmksysb"
-RESTORE=$(aixcmd restore) || RESTORE=
-GZIP=$(aixcmd gzip) || GZIP=
+case $RUN in
+foreground | start) ;;
+*) invalid_arg run ;;
+esac
 
 case $STAGING in
 / | /tmp | /tmp/) finish refused "staging_is_system_filesystem:$STAGING" ;;
 esac
 [ -d "$STAGING" ] || finish refused "staging_missing:$STAGING"
 chmod 750 "$STAGING" 2>/dev/null
-
-LOCK="$STAGING/.mksysb-vault.lock"
-if ! lock_acquire "$LOCK"; then
-  kv lock "$LOCK_STATE"
-  finish refused "locked_by_pid:${LOCK_STATE#held:}"
-fi
-kv lock "$LOCK_STATE"
-trap 'rm -rf "$LOCK"' EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
 
 # Describes one finished image with sidecars beside it and key=value lines under prefix $1
 # ("" for the mksysb image, "vg.<name>." for a savevg image). Sets DESCRIBED_OK=no when the image
@@ -143,86 +133,196 @@ prune() {
   PRUNED="$PRUNED${PRUNED:+${_pruned:+,}}$_pruned"
 }
 
-STATUS=ok
-REASON=
-IMAGE="$STAGING/${HOST}_mksysb_$DATE"
-kv image "$IMAGE"
-if [ -f /etc/exclude.rootvg ] || [ -f "${AIXROOT:-}/etc/exclude.rootvg" ]; then
-  kv exclude_rootvg present
-else
-  kv exclude_rootvg absent
-fi
-# A sidecar left by an earlier run of the same day describes an image about to be replaced.
-rm -f "$IMAGE.partmd5"
-# shellcheck disable=SC2086 # FLAGS is a validated list of single-letter options, split on purpose
-"$MKSYSB" -i $FLAGS "$IMAGE" </dev/null >"$IMAGE.log" 2>&1
-rc=$?
-kv exit "$rc"
-log_facts '' "$IMAGE.log"
-verdict=$(log_verdict "$IMAGE.log")
-if [ "$rc" -ne 0 ] || [ ! -f "$IMAGE" ]; then
-  STATUS=failed
-  REASON="mksysb_exit_$rc"
-  [ -f "$IMAGE" ] && kv size_bytes "$(file_size "$IMAGE")"
-  chmod 640 "$IMAGE" "$IMAGE".* 2>/dev/null
-elif [ "$verdict" = failed ] || [ "$verdict" = unknown ]; then
-  STATUS=failed
-  REASON="mksysb_log_$verdict"
-  describe_image '' "$IMAGE" "$LSMKSYSB"
-else
-  describe_image '' "$IMAGE" "$LSMKSYSB"
-  if [ "$DESCRIBED_OK" = no ]; then
-    STATUS=failed
-    REASON=image_size_changed
+# The backup itself: mksysb, savevg, the sidecars, the prune; ends with finish (exit).
+make_backup() {
+  MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
+  LSMKSYSB=$(aixcmd lsmksysb) || finish failed "command_missing:lsmksysb"
+  RESTORE=$(aixcmd restore) || RESTORE=
+  GZIP=$(aixcmd gzip) || GZIP=
+
+  LOCK="$STAGING/.mksysb-vault.lock"
+  if ! lock_acquire "$LOCK"; then
+    kv lock "$LOCK_STATE"
+    finish refused "locked_by_pid:${LOCK_STATE#held:}"
   fi
-fi
+  kv lock "$LOCK_STATE"
+  LOCK_HELD=yes
+  trap 'on_exit $?' EXIT
+  trap 'exit 143' TERM
+  if [ "$RUN" = foreground ]; then
+    trap 'exit 130' INT
+    trap 'exit 129' HUP
+  fi
 
-SAVEVG_FAILED=
-if [ "$STATUS" = ok ] && [ -n "$VGS" ]; then
-  SAVEVG=$(aixcmd savevg) || finish failed "command_missing:savevg"
-  LSSAVEVG=$(aixcmd lssavevg) || LSSAVEVG=$LSMKSYSB
-  for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
-    [ "$vg" = rootvg ] && continue
-    vimg="$STAGING/${HOST}_savevg_${vg}_$DATE"
-    kv "vg.$vg.image" "$vimg"
-    rm -f "$vimg.partmd5"
-    "$SAVEVG" -i -f "$vimg" "$vg" </dev/null >"$vimg.log" 2>&1
-    vrc=$?
-    kv "vg.$vg.exit" "$vrc"
-    log_facts "vg.$vg." "$vimg.log"
-    vverdict=$(log_verdict "$vimg.log")
-    if [ "$vrc" -ne 0 ] || [ ! -f "$vimg" ] || [ "$vverdict" = failed ] || [ "$vverdict" = unknown ]; then
-      SAVEVG_FAILED="$SAVEVG_FAILED${SAVEVG_FAILED:+,}$vg"
-      kv "vg.$vg.status" failed
-      chmod 640 "$vimg" "$vimg".* 2>/dev/null
-      continue
-    fi
-    describe_image "vg.$vg." "$vimg" "$LSSAVEVG"
+  STATUS=ok
+  REASON=
+  IMAGE="$STAGING/${HOST}_mksysb_$DATE"
+  kv image "$IMAGE"
+  if [ -f /etc/exclude.rootvg ] || [ -f "${AIXROOT:-}/etc/exclude.rootvg" ]; then
+    kv exclude_rootvg present
+  else
+    kv exclude_rootvg absent
+  fi
+  # A sidecar left by an earlier run of the same day describes an image about to be replaced.
+  rm -f "$IMAGE.partmd5"
+  status_write mksysb
+  # shellcheck disable=SC2086 # FLAGS is a validated list of single-letter options, split on purpose
+  "$MKSYSB" -i $FLAGS "$IMAGE" </dev/null >"$IMAGE.log" 2>&1
+  rc=$?
+  kv exit "$rc"
+  log_facts '' "$IMAGE.log"
+  verdict=$(log_verdict "$IMAGE.log")
+  if [ "$rc" -ne 0 ] || [ ! -f "$IMAGE" ]; then
+    STATUS=failed
+    REASON="mksysb_exit_$rc"
+    [ -f "$IMAGE" ] && kv size_bytes "$(file_size "$IMAGE")"
+    chmod 640 "$IMAGE" "$IMAGE".* 2>/dev/null
+  elif [ "$verdict" = failed ] || [ "$verdict" = unknown ]; then
+    STATUS=failed
+    REASON="mksysb_log_$verdict"
+    describe_image '' "$IMAGE" "$LSMKSYSB"
+  else
+    status_write describe
+    describe_image '' "$IMAGE" "$LSMKSYSB"
     if [ "$DESCRIBED_OK" = no ]; then
-      SAVEVG_FAILED="$SAVEVG_FAILED${SAVEVG_FAILED:+,}$vg"
-      kv "vg.$vg.status" failed
-    else
-      kv "vg.$vg.status" ok
+      STATUS=failed
+      REASON=image_size_changed
     fi
-  done
-fi
-if [ -n "$SAVEVG_FAILED" ]; then
-  STATUS=partial
-  REASON="savevg_failed:$SAVEVG_FAILED"
-fi
+  fi
 
-# Prune only after a good rootvg image: a failed run must never cost the last good local copy.
-PRUNED=
-if [ "$STATUS" != failed ]; then
-  prune "${HOST}_mksysb_"
-  if [ -n "$VGS" ]; then
+  SAVEVG_FAILED=
+  if [ "$STATUS" = ok ] && [ -n "$VGS" ]; then
+    SAVEVG=$(aixcmd savevg) || finish failed "command_missing:savevg"
+    LSSAVEVG=$(aixcmd lssavevg) || LSSAVEVG=$LSMKSYSB
     for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
-      case ",$SAVEVG_FAILED," in
-      *",$vg,"*) continue ;;
-      esac
-      prune "${HOST}_savevg_${vg}_"
+      [ "$vg" = rootvg ] && continue
+      vimg="$STAGING/${HOST}_savevg_${vg}_$DATE"
+      status_write "savevg.$vg"
+      kv "vg.$vg.image" "$vimg"
+      rm -f "$vimg.partmd5"
+      "$SAVEVG" -i -f "$vimg" "$vg" </dev/null >"$vimg.log" 2>&1
+      vrc=$?
+      kv "vg.$vg.exit" "$vrc"
+      log_facts "vg.$vg." "$vimg.log"
+      vverdict=$(log_verdict "$vimg.log")
+      if [ "$vrc" -ne 0 ] || [ ! -f "$vimg" ] || [ "$vverdict" = failed ] || [ "$vverdict" = unknown ]; then
+        SAVEVG_FAILED="$SAVEVG_FAILED${SAVEVG_FAILED:+,}$vg"
+        kv "vg.$vg.status" failed
+        chmod 640 "$vimg" "$vimg".* 2>/dev/null
+        continue
+      fi
+      describe_image "vg.$vg." "$vimg" "$LSSAVEVG"
+      if [ "$DESCRIBED_OK" = no ]; then
+        SAVEVG_FAILED="$SAVEVG_FAILED${SAVEVG_FAILED:+,}$vg"
+        kv "vg.$vg.status" failed
+      else
+        kv "vg.$vg.status" ok
+      fi
     done
   fi
+  if [ -n "$SAVEVG_FAILED" ]; then
+    STATUS=partial
+    REASON="savevg_failed:$SAVEVG_FAILED"
+  fi
+
+  # Prune only after a good rootvg image: a failed run must never cost the last good local copy.
+  PRUNED=
+  status_write prune
+  if [ "$STATUS" != failed ]; then
+    prune "${HOST}_mksysb_"
+    if [ -n "$VGS" ]; then
+      for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
+        case ",$SAVEVG_FAILED," in
+        *",$vg,"*) continue ;;
+        esac
+        prune "${HOST}_savevg_${vg}_"
+      done
+    fi
+  fi
+  kv pruned "$PRUNED"
+  finish "$STATUS" "$REASON"
+}
+
+# --- detached runs (run=start) -------------------------------------------------------------------
+# The relay's ssh session lives as long as the link and the relay do; mksysb can take hours. So the
+# backup runs detached from it: a background subshell that ignores SIGHUP (what nohup does; ignored
+# signals stay ignored across exec, so mksysb and savevg ignore it too) with all three descriptors on
+# files in the staging directory (a closed session's pipes can then never end it with SIGPIPE). AIX
+# has no setsid(1) and job control (set -m) needs a terminal, so it cannot have a session of its
+# own; nohup(1) itself runs a command, not a function of a script read from ssh's stdin, hence the
+# trap. The ssh call returns at once; the relay polls the status file:
+#   <staging>/.mksysb-vault.backup.status  pid=, date=, phase= (started, mksysb, describe,
+#                                          savevg.<vg>, prune, done), started=, updated=, exit= (done)
+#   <staging>/.mksysb-vault.backup.out     the step's protocol lines (.err: its stderr)
+# A run=start that finds a live run of the same date attaches to it, one that finds a finished run of
+# the same date not yet collected (the relay renames the status file to .collected once it has the
+# output) hands it over, and one that finds a run whose pid is dead says so (previous_run=stale:…)
+# and starts afresh (the lock left behind is taken over as usual).
+STATUS_FILE="$STAGING/.mksysb-vault.backup.status"
+RUN_OUT="$STAGING/.mksysb-vault.backup.out"
+RUN_ERR="$STAGING/.mksysb-vault.backup.err"
+MV_PID=
+RUN_STARTED=$(now_utc)
+LOCK_HELD=
+
+# Writes the status file of a detached run (a no-op in the foreground), atomically.
+status_write() {
+  [ "$RUN" = start ] || return 0
+  {
+    printf 'pid=%s\ndate=%s\nphase=%s\nstarted=%s\nupdated=%s\n' "$MV_PID" "$DATE" "$1" "$RUN_STARTED" "$(now_utc)"
+    if [ -n "${2:-}" ]; then printf 'exit=%s\n' "$2"; fi
+  } >"$STATUS_FILE.tmp" && mv -f "$STATUS_FILE.tmp" "$STATUS_FILE"
+}
+
+on_exit() {
+  [ "$LOCK_HELD" = yes ] && rm -rf "$LOCK"
+  status_write 'done' "$1"
+}
+
+if [ "$RUN" = foreground ]; then
+  make_backup
 fi
-kv pruned "$PRUNED"
-finish "$STATUS" "$REASON"
+
+if [ -f "$STATUS_FILE" ]; then
+  old_pid=$(sed -n 's/^pid=//p' "$STATUS_FILE" | sed -n 1p)
+  old_date=$(sed -n 's/^date=//p' "$STATUS_FILE" | sed -n 1p)
+  old_phase=$(sed -n 's/^phase=//p' "$STATUS_FILE" | sed -n 1p)
+  if [ "$old_phase" = 'done' ]; then
+    if [ "$old_date" = "$DATE" ]; then
+      kv detached finished
+      kv detached_pid "$old_pid"
+      exit 0
+    fi
+    kv previous_run "uncollected:date_$old_date"
+  elif valid_uint "$old_pid" && kill -0 "$old_pid" 2>/dev/null; then
+    if [ "$old_date" = "$DATE" ]; then
+      kv detached attached
+      kv detached_pid "$old_pid"
+      kv detached_phase "$old_phase"
+      exit 0
+    fi
+    finish refused "backup_running:pid_${old_pid}_date_$old_date"
+  else
+    kv previous_run "stale:pid_${old_pid:-none}_dead_phase_${old_phase:-none}"
+  fi
+fi
+rm -f "$STATUS_FILE" "$STATUS_FILE.tmp" "$RUN_OUT" "$RUN_ERR"
+(
+  trap '' HUP INT
+  # The parent writes the first status with this subshell's pid ($$ is still the parent's here).
+  _w=0
+  while [ "$(sed -n 's/^phase=//p' "$STATUS_FILE" 2>/dev/null)" != started ] && [ "$_w" -lt 30 ]; do
+    sleep 1
+    _w=$((_w + 1))
+  done
+  MV_PID=$(sed -n 's/^pid=//p' "$STATUS_FILE" 2>/dev/null)
+  trap 'on_exit $?' EXIT
+  kv mksysb-vault.step backup
+  kv started "$(now_utc)"
+  make_backup
+) </dev/null >"$RUN_OUT" 2>"$RUN_ERR" &
+MV_PID=$!
+status_write started
+kv detached started
+kv detached_pid "$MV_PID"
+exit 0

@@ -355,7 +355,8 @@ lock_acquire() {
     LOCK_STATE="held:$(sed -n 's/^pid=//p' "$_la_dir/owner" 2>/dev/null)"
     return 1
   fi
-  printf 'pid=%s\nstarted=%s\n' "$$" "$(now_utc)" >"$_la_dir/owner"
+  # MV_PID: a detached backup's own pid (in a subshell $$ is still its parent's).
+  printf 'pid=%s\nstarted=%s\n' "${MV_PID:-$$}" "$(now_utc)" >"$_la_dir/owner"
   LOCK_STATE=$_la_prev
   return 0
 }

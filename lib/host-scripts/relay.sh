@@ -3,8 +3,11 @@
 # script comes on stdin to the LPAR's /usr/bin/ksh; its key=value arguments are quoted for the
 # remote shell (and validated again by the step itself). ssh's own failures become distinct
 # outcomes: unreachable (exit 13) and auth_failed (exit 14); the step's exit codes pass through.
+# The backup runs detached on the LPAR (backup.sh run=start): the wrapper starts it, or attaches to
+# the one already running, then polls its status file over short ssh calls, each a poll's worth of
+# trouble at most: a dropped session, a relay restart or an LPAR unreachable for a while cost nothing.
 # Usage: relay.sh step=<name> script=<file> address=<host> [sshUser= sshKeyPath= knownHostsPath=
-#        connectTimeout=] -- <step arguments…>
+#        connectTimeout= pollMaxSeconds= pollGiveUpSeconds=] -- <step arguments…>
 # shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
 . ./common.sh
 
@@ -15,6 +18,8 @@ SSH_USER=
 SSH_KEY=
 SSH_KNOWN_HOSTS=
 SSH_CONNECT_TIMEOUT=15
+POLL_MAX=30
+POLL_GIVE_UP=900
 while [ $# -gt 0 ]; do
   case $1 in
   --)
@@ -28,6 +33,8 @@ while [ $# -gt 0 ]; do
   sshKeyPath=*) SSH_KEY=${1#sshKeyPath=} ;;
   knownHostsPath=*) SSH_KNOWN_HOSTS=${1#knownHostsPath=} ;;
   connectTimeout=*) SSH_CONNECT_TIMEOUT=${1#connectTimeout=} ;;
+  pollMaxSeconds=*) POLL_MAX=${1#pollMaxSeconds=} ;;
+  pollGiveUpSeconds=*) POLL_GIVE_UP=${1#pollGiveUpSeconds=} ;;
   *)
     kv mksysb-vault.step unknown
     invalid_arg unknown_argument
@@ -51,12 +58,26 @@ valid_address "$SSH_ADDRESS" || fail_early address
 [ -z "$SSH_KEY" ] || valid_path "$SSH_KEY" || fail_early sshKeyPath
 [ -z "$SSH_KNOWN_HOSTS" ] || valid_path "$SSH_KNOWN_HOSTS" || fail_early knownHostsPath
 valid_uint "$SSH_CONNECT_TIMEOUT" || fail_early connectTimeout
+if ! valid_uint "$POLL_MAX" || [ "$POLL_MAX" -lt 1 ]; then fail_early pollMaxSeconds; fi
+valid_uint "$POLL_GIVE_UP" || fail_early pollGiveUpSeconds
 [ -r "$SCRIPT" ] || fail_early script
 
 remote='/usr/bin/ksh -s --'
+STAGING=
+DATE=
 for arg in "$@"; do
   remote="$remote $(shell_quote "$arg")"
+  case $arg in
+  staging=*) STAGING=${arg#staging=} ;;
+  date=*) DATE=${arg#date=} ;;
+  esac
 done
+if [ "$STEP" = backup ]; then
+  # (the step validates them again; here they name the files the wrapper polls)
+  valid_path "$STAGING" || fail_early staging
+  valid_date "$DATE" || fail_early date
+  remote="$remote run=start"
+fi
 
 out="${TMPDIR:-/tmp}/mksysb-vault-relay.$$"
 mkdir -m 700 "$out" 2>/dev/null || {
@@ -65,23 +86,136 @@ mkdir -m 700 "$out" 2>/dev/null || {
 }
 trap 'rm -rf "$out"' EXIT
 
-ssh_run "$SSH_ADDRESS" "$remote" <"$SCRIPT" >"$out/stdout" 2>"$out/stderr"
+# The step ended on its own terms: its output and exit code pass through. Otherwise say why, after
+# whatever it printed (the last status line wins, see docs/host-protocol.md).
+pass_through() {
+  _pt_rc=$1
+  cat "$out/stdout"
+  cat "$out/stderr" >&2
+  case $_pt_rc in
+  0 | "$EX_INVALID" | "$EX_REFUSED" | "$EX_FAILED" | "$EX_PARTIAL") exit "$_pt_rc" ;;
+  esac
+  grep -q '^mksysb-vault\.step=' "$out/stdout" || kv mksysb-vault.step "$STEP"
+  kv relay_ssh_exit "$_pt_rc"
+  if [ "$_pt_rc" -eq 255 ]; then
+    ssh_failed "$out/stderr"
+  fi
+  finish failed "remote_exit_$_pt_rc"
+}
+
+ssh_failed() {
+  _sf_kind=$(ssh_failure_kind "$1")
+  kv ended "$(now_utc)"
+  kv reason "ssh:$(ssh_failure_reason "$1")"
+  kv status "$_sf_kind"
+  [ "$_sf_kind" = auth_failed ] && exit "$EX_AUTH"
+  exit "$EX_UNREACHABLE"
+}
+
+if [ "$STEP" != backup ]; then
+  ssh_run "$SSH_ADDRESS" "$remote" <"$SCRIPT" >"$out/stdout" 2>"$out/stderr"
+  pass_through $?
+fi
+
+# --- backup: start or attach, then poll --------------------------------------------------------
+ssh_run "$SSH_ADDRESS" "$remote" <"$SCRIPT" >"$out/start" 2>"$out/stderr"
 rc=$?
+# A start that ended with a status (invalid arguments, staging refused, a run of another date still
+# going) or that never reached the LPAR is the step's outcome as it stands.
+if grep -q '^status=' "$out/start" || [ "$rc" -ne 0 ]; then
+  cp "$out/start" "$out/stdout"
+  pass_through "$rc"
+fi
+DETACHED=$(sed -n 's/^detached=//p' "$out/start" | sed -n '$p')
+DETACHED_PID=$(sed -n 's/^detached_pid=//p' "$out/start" | sed -n '$p')
+case $DETACHED in
+started | attached | finished) ;;
+*)
+  cp "$out/start" "$out/stdout"
+  kv mksysb-vault.step "$STEP" >>"$out/stdout"
+  pass_through 250
+  ;;
+esac
+
+q_status=$(shell_quote "$STAGING/.mksysb-vault.backup.status")
+q_out=$(shell_quote "$STAGING/.mksysb-vault.backup.out")
+q_err=$(shell_quote "$STAGING/.mksysb-vault.backup.err")
+# One poll: the status file and whether its pid is alive (kill -0), or phase=none without one.
+poll_cmd="s=$q_status; if [ -f \"\$s\" ]; then cat \"\$s\"; p=\$(sed -n 's/^pid=//p' \"\$s\"); if [ -n \"\$p\" ] && kill -0 \"\$p\" 2>/dev/null; then echo alive=yes; else echo alive=no; fi; else echo phase=none; fi"
+T_START=$(epoch_seconds)
+T_LAST_OK=$T_START
+POLLS=0
+POLL_FAILURES=0
+FIRST_POLL=yes
+PHASE=
+ALIVE=
+EXIT=
+while :; do
+  # Waits of a quarter of the time spent so far, 1 s to pollMaxSeconds: a short backup is seen done
+  # soon after it ends, an hour-long one costs a poll every pollMaxSeconds.
+  wait_s=$((($(epoch_seconds) - T_START) / 4))
+  [ "$wait_s" -lt 1 ] && wait_s=1
+  [ "$wait_s" -gt "$POLL_MAX" ] && wait_s=$POLL_MAX
+  [ "$FIRST_POLL$DETACHED" = yesfinished ] || sleep "$wait_s"
+  POLLS=$((POLLS + 1))
+  ssh_run "$SSH_ADDRESS" "$poll_cmd" </dev/null >"$out/poll" 2>"$out/poll.err"
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    # The link or the LPAR is gone for now; the backup is not. Try again until pollGiveUpSeconds
+    # have passed without an answer.
+    POLL_FAILURES=$((POLL_FAILURES + 1))
+    if [ $(($(epoch_seconds) - T_LAST_OK)) -ge "$POLL_GIVE_UP" ]; then
+      kv mksysb-vault.step "$STEP"
+      kv detached "$DETACHED"
+      kv detached_pid "$DETACHED_PID"
+      kv relay_polls "$POLLS"
+      kv relay_poll_failures "$POLL_FAILURES"
+      kv relay_ssh_exit "$rc"
+      cat "$out/poll.err" >&2
+      ssh_failed "$out/poll.err"
+    fi
+    FIRST_POLL=no
+    continue
+  fi
+  T_LAST_OK=$(epoch_seconds)
+  FIRST_POLL=no
+  PHASE=$(sed -n 's/^phase=//p' "$out/poll" | sed -n '$p')
+  ALIVE=$(sed -n 's/^alive=//p' "$out/poll" | sed -n '$p')
+  EXIT=$(sed -n 's/^exit=//p' "$out/poll" | sed -n '$p')
+  [ "$PHASE" = 'done' ] && break
+  [ "$PHASE" = none ] && break
+  [ "$ALIVE" = no ] && break
+done
+
+# The detached run's own output, then what the wrapper saw.
+collected=no
+if ssh_run "$SSH_ADDRESS" "cat $q_out; cat $q_err >&2" </dev/null >"$out/stdout" 2>"$out/stderr"; then
+  collected=yes
+fi
+{
+  kv detached "$DETACHED"
+  kv detached_pid "$DETACHED_PID"
+  kv_opt previous_run "$(sed -n 's/^previous_run=//p' "$out/start" | sed -n '$p')"
+  kv relay_polls "$POLLS"
+  kv relay_poll_failures "$POLL_FAILURES"
+} >>"$out/stdout"
+if [ "$PHASE" = 'done' ] && [ "$collected" = yes ] && valid_uint "$EXIT"; then
+  # Collected: a later start of this date makes a new backup rather than hand this one over again.
+  ssh_run "$SSH_ADDRESS" "mv -f $q_status $q_status.collected" </dev/null >/dev/null 2>&1
+  cat "$out/stdout"
+  cat "$out/stderr" >&2
+  case $EXIT in
+  0 | "$EX_INVALID" | "$EX_REFUSED" | "$EX_FAILED" | "$EX_PARTIAL") exit "$EXIT" ;;
+  esac
+  grep -q '^mksysb-vault\.step=' "$out/stdout" || kv mksysb-vault.step "$STEP"
+  finish failed "remote_exit_$EXIT"
+fi
 cat "$out/stdout"
 cat "$out/stderr" >&2
-case $rc in
-0 | "$EX_INVALID" | "$EX_REFUSED" | "$EX_FAILED" | "$EX_PARTIAL") exit "$rc" ;;
-esac
-# The step did not finish on its own terms: say why, after whatever it printed (the last status
-# line wins, see docs/host-protocol.md).
 grep -q '^mksysb-vault\.step=' "$out/stdout" || kv mksysb-vault.step "$STEP"
-kv relay_ssh_exit "$rc"
-if [ "$rc" -eq 255 ]; then
-  kind=$(ssh_failure_kind "$out/stderr")
-  kv ended "$(now_utc)"
-  kv reason "ssh:$(ssh_failure_reason "$out/stderr")"
-  kv status "$kind"
-  [ "$kind" = auth_failed ] && exit "$EX_AUTH"
-  exit "$EX_UNREACHABLE"
+if [ "$PHASE" = none ]; then
+  finish failed "detached_status_missing"
+elif [ "$PHASE" = 'done' ]; then
+  finish failed "detached_output_unreadable"
 fi
-finish failed "remote_exit_$rc"
+finish failed "detached_run_died:pid_${DETACHED_PID}_phase_$PHASE"

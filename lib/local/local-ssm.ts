@@ -90,6 +90,7 @@ export interface LocalSsmOptions {
 
 export class LocalSsm {
   private readonly invocations = new Map<string, Invocation>();
+  private readonly added = new Map<string, string>();
   private readonly stepSeconds: StepSeconds;
 
   constructor(private readonly options: LocalSsmOptions) {
@@ -228,11 +229,18 @@ export class LocalSsm {
     };
   }
 
+  /** A parameter put by hand (`aws ssm put-parameter`, as an operator adds a host): served from now on. */
+  putParameter(name: string, value: string): void {
+    this.added.set(name, value);
+  }
+
   getParametersByPath(input: Record<string, unknown>): Record<string, unknown> {
     const path = String(input.Path ?? '');
-    const under = this.options.parameters.filter(
-      (p) => p.name.startsWith(path) && !p.name.slice(path.length).includes('/'),
-    );
+    const all = [
+      ...this.options.parameters.filter((p) => !this.added.has(p.name)),
+      ...[...this.added].map(([name, value]) => ({ name, value })),
+    ];
+    const under = all.filter((p) => p.name.startsWith(path) && !p.name.slice(path.length).includes('/'));
     const start = Number(input.NextToken ?? 0);
     const page = under.slice(start, start + 10);
     return {

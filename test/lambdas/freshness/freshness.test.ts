@@ -32,6 +32,34 @@ beforeEach(() => {
 });
 
 describe('freshness', () => {
+  it('turns each fleet parameter entry load-fleet skipped into FLEET_PARAMETER_INVALID, naming it', async () => {
+    const out = await checkFreshness(
+      {
+        hosts: [],
+        fleetProblems: [
+          {
+            parameter: '/mksysb-vault/fleet/aixnew01',
+            host: 'aixnew01',
+            field: 'managedNodeId',
+            message:
+              '/mksysb-vault/fleet/aixnew01 (host "aixnew01") field managedNodeId: not an SSM managed node id',
+          },
+        ],
+      },
+      deps,
+    );
+    expect(out.findings).toEqual([
+      {
+        host: 'aixnew01',
+        finding: 'FLEET_PARAMETER_INVALID',
+        lastPassDate: null,
+        ageDays: null,
+        problem:
+          '/mksysb-vault/fleet/aixnew01 (host "aixnew01") field managedNodeId: not an SSM managed node id',
+      },
+    ]);
+  });
+
   it('finds the host never backed up and the host whose newest PASS is too old', async () => {
     const out = await checkFreshness({ hosts: ['fresh', 'stale', 'never'] }, deps);
     expect(out).toEqual({

@@ -142,6 +142,46 @@ describe('the run day in the schedule time zone', () => {
   });
 });
 
+describe('load-fleet with a malformed fleet parameter', () => {
+  beforeEach(() => {
+    ssm.reset();
+    ssm.on(GetParametersByPathCommand).resolves({
+      Parameters: [
+        ...fleetPages.flat(),
+        {
+          Name: `${PATH}aixnew01`,
+          Value: '{"host":"aixnew01","managedNodeId":"i-12345"}',
+        },
+      ],
+    });
+  });
+
+  it('skips that entry alone, names its parameter and field as FLEET_PARAMETER_INVALID, and runs every valid host', async () => {
+    const out = await run();
+    expect('hosts' in out && [...out.hosts].sort()).toEqual(['aixprd01', 'dbqa09']);
+    expect('notStarted' in out && out.notStarted).toEqual([
+      {
+        host: 'aixnew01',
+        reason:
+          'FLEET_PARAMETER_INVALID: /mksysb-vault/fleet/aixnew01 (host "aixnew01") field managedNodeId: not an SSM managed node id (i-… or mi-…) (skipped; every valid host runs)',
+      },
+    ]);
+    expect('fleetProblems' in out && out.fleetProblems).toMatchObject([
+      { parameter: `${PATH}aixnew01`, host: 'aixnew01', field: 'managedNodeId' },
+    ]);
+  });
+
+  it('still loads a valid host for its own run', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(GetObjectCommand).rejects(noSuchKey());
+    const out = await loadFleet(
+      { action: 'host', host: 'dbqa09', runId: 'run-1', date: '2026-11-23T02:01:00Z' },
+      deps,
+    );
+    expect('plan' in out && out.plan.mode).toBe('direct');
+  });
+});
+
 describe('weekOf', () => {
   it('puts Monday 01:30 in Tokyo (Sunday in UTC) in the Tokyo week that starts that Monday', () => {
     expect(weekOf(new Date('2026-11-22T16:30:00Z'), 'Asia/Tokyo')).toBe('2026-11-23');

@@ -5,6 +5,7 @@ import {
   fleetParameterValues,
   parseFleet,
   parseFleetParameters,
+  readFleetParameters,
 } from '../../../lambdas/shared/fleet.js';
 
 const fleetOf = (count: number): FleetHostInput[] =>
@@ -111,5 +112,38 @@ describe('parseFleetParameters', () => {
   it('says the fleet is empty when no parameter holds a host', () => {
     expect(() => parseFleetParameters([])).toThrow(/the fleet is empty/);
     expect(() => parseFleetParameters([{ name: '/p/part-0001', value: '[]' }])).toThrow(/the fleet is empty/);
+  });
+});
+
+describe('readFleetParameters', () => {
+  it('keeps every valid host and names each skipped entry: not JSON, an invalid field, a second listing', () => {
+    const parameters = [
+      ...asParameters(fleetParameterValues(fleetOf(2))),
+      { name: '/mksysb-vault/fleet/typo', value: '[{"host":' },
+      { name: '/mksysb-vault/fleet/zz-bad', value: '{"host":"aixnew01","managedNodeId":"i-1"}' },
+      {
+        name: '/mksysb-vault/fleet/zz-dup',
+        value: '{"host":"aixlpar0001","managedNodeId":"mi-0123456789abcdef0"}',
+      },
+    ];
+    const { fleet, problems } = readFleetParameters(parameters);
+    expect(fleet.map((h) => h.host)).toEqual(['aixlpar0000', 'aixlpar0001']);
+    expect(fleet[1]?.address).toBe('lpar1.dc1.example.com');
+    expect(problems.map((p) => [p.parameter, p.host, p.field])).toEqual([
+      ['/mksysb-vault/fleet/typo', null, null],
+      ['/mksysb-vault/fleet/zz-bad', 'aixnew01', 'managedNodeId'],
+      ['/mksysb-vault/fleet/zz-dup', 'aixlpar0001', 'host'],
+    ]);
+    expect(problems[2]?.message).toMatch(/listed twice \(also in \/mksysb-vault\/fleet\/part-/);
+  });
+
+  it('never puts a hostile host name where an alert would carry it', () => {
+    const { problems } = readFleetParameters([
+      {
+        name: '/mksysb-vault/fleet/evil',
+        value: '{"host":"bad host!","managedNodeId":"mi-0123456789abcdef0"}',
+      },
+    ]);
+    expect(problems[0]).toMatchObject({ parameter: '/mksysb-vault/fleet/evil', host: null, field: 'host' });
   });
 });

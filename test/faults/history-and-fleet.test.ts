@@ -1,0 +1,67 @@
+// Faults of the fleet inventory and of a host's history, through the whole local pipeline: a malformed
+// fleet parameter added by hand (it costs that entry alone, and is alerted), and a host's size history
+// outliving the images retention deletes (a shrunken image after retention still does not PASS).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordOutcome } from './outcomes.js';
+import {
+  catalogProblems,
+  type FaultRig,
+  imagesLost,
+  MiB,
+  readRunReport,
+  reportLine,
+  runWeek,
+  startFaultRig,
+  stopFaultRig,
+} from './support.js';
+
+describe('a malformed fleet parameter added by hand', () => {
+  let rig: FaultRig;
+  beforeAll(async () => {
+    rig = await startFaultRig('fleet-param', [
+      { host: 'aixprd01', sizeBytes: 16 * MiB },
+      { host: 'aixprd02', sizeBytes: 16 * MiB },
+    ]);
+  }, 300_000);
+  afterAll(() => stopFaultRig(rig));
+
+  it('is skipped and alerted as FLEET_PARAMETER_INVALID, naming the parameter and field; every valid host still runs and is checked', async () => {
+    const path = '/mksysb-vault/fleet/';
+    rig.workflow.ssm.putParameter(`${path}aixnew01`, '{"host":"aixnew01","managedNodeId":"i-12345"}');
+    rig.workflow.ssm.putParameter(`${path}typo`, '{"host":"aixnew02",');
+    const run = await runWeek(rig, { date: '2026-11-23T02:00:00.000Z' });
+    const report = await readRunReport(rig, run);
+    const lines = ['aixprd01', 'aixprd02'].map((h) => reportLine(report, h));
+    expect(lines).toEqual(['PASS verified', 'PASS verified']);
+    const reasons = report.notStarted.map((n) => `${n.host}: ${n.reason}`);
+    expect(reasons).toEqual([
+      expect.stringMatching(
+        /^aixnew01: FLEET_PARAMETER_INVALID: \/mksysb-vault\/fleet\/aixnew01 \(host "aixnew01"\) field managedNodeId: not an SSM managed node id/,
+      ),
+      expect.stringMatching(
+        /^\/mksysb-vault\/fleet\/typo: FLEET_PARAMETER_INVALID: fleet parameter \/mksysb-vault\/fleet\/typo: not JSON/,
+      ),
+    ]);
+    const digest = run.alerts.find((a) => a.attributes.kind === 'digest');
+    expect(digest?.message).toMatch(/NOT STARTED \(2\)[\s\S]*field managedNodeId/);
+
+    const daily = await rig.workflow.runFreshness({ date: '2026-11-24T08:00:00.000Z' });
+    const flagged = daily.alerts.filter((a) => a.attributes.code === 'FLEET_PARAMETER_INVALID');
+    expect(flagged.map((a) => a.attributes.host).sort()).toEqual(['/mksysb-vault/fleet/typo', 'aixnew01']);
+    expect(flagged.find((a) => a.attributes.host === 'aixnew01')?.message).toMatch(/field managedNodeId/);
+    // the valid hosts were checked: fresh, so no finding for them
+    expect(daily.alerts.filter((a) => a.attributes.host?.startsWith('aixprd'))).toEqual([]);
+
+    const lost = await imagesLost(rig);
+    const problems = await catalogProblems(rig);
+    recordOutcome({
+      fault: 'malformed fleet parameter added by hand (bad managedNodeId; not JSON)',
+      expected: 'entry skipped, FLEET_PARAMETER_INVALID in report, digest and daily alert; others PASS',
+      observed: `${lines.join(', ')}; not started: ${report.notStarted.length}; daily alerts: ${flagged.length}`,
+      imagesLost: lost.length,
+      ok: lost.length === 0 && problems.length === 0,
+    });
+    expect(lost).toEqual([]);
+    expect(problems).toEqual([]);
+  }, 300_000);
+});
