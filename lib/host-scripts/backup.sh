@@ -47,10 +47,11 @@ foreground | start) ;;
 *) invalid_arg run ;;
 esac
 
-case $STAGING in
-/ | /tmp | /tmp/) finish refused "staging_is_system_filesystem:$STAGING" ;;
-esac
+staging_system_dir "$STAGING" && finish refused "staging_is_system_filesystem:$STAGING"
 [ -d "$STAGING" ] || finish refused "staging_missing:$STAGING"
+# (preflight checked this too; checked again as root is about to write there)
+unsafe=$(staging_unsafe "$STAGING")
+[ -z "$unsafe" ] || finish refused "$unsafe"
 chmod 750 "$STAGING" 2>/dev/null
 
 # Describes one finished image with sidecars beside it and key=value lines under prefix $1
@@ -165,6 +166,7 @@ make_backup() {
   fi
   # A sidecar left by an earlier run of the same day describes an image about to be replaced.
   rm -f "$IMAGE.partmd5"
+  unlink_symlinks "$IMAGE" "$IMAGE.log" "$IMAGE.lsmksysb" "$IMAGE.filesets" "$IMAGE.toc.gz"
   status_write mksysb
   # shellcheck disable=SC2086 # FLAGS is a validated list of single-letter options, split on purpose
   "$MKSYSB" -i $FLAGS "$IMAGE" </dev/null >"$IMAGE.log" 2>&1
@@ -200,6 +202,7 @@ make_backup() {
       status_write "savevg.$vg"
       kv "vg.$vg.image" "$vimg"
       rm -f "$vimg.partmd5"
+      unlink_symlinks "$vimg" "$vimg.log" "$vimg.lsmksysb" "$vimg.filesets" "$vimg.toc.gz"
       "$SAVEVG" -i -f "$vimg" "$vg" </dev/null >"$vimg.log" 2>&1
       vrc=$?
       kv "vg.$vg.exit" "$vrc"

@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHostOutput } from '../../lambdas/shared/host-output.js';
@@ -50,6 +60,43 @@ describe.each(SHELLS)('backup under %s', (shell) => {
     const { fleet } = backup(shell);
     expect(statSync(join(fleet.stagingDir('lpar01'), 'lpar01_mksysb_2025-01-05')).mode & 0o777).toBe(0o640);
     expect(statSync(fleet.stagingDir('lpar01')).mode & 0o777).toBe(0o750);
+  });
+
+  it('refuses a staging directory others may write and never follows the symlinks planted there', () => {
+    const fleet = fleetOf([SMALL_HOST]);
+    const staging = fleet.stagingDir('lpar01');
+    const victim = join(tempDir('mvvictim'), 'victim');
+    writeFileSync(victim, 'precious\n');
+    chmodSync(staging, 0o777);
+    symlinkSync(victim, join(staging, 'lpar01_mksysb_2025-01-05.log'));
+    symlinkSync(victim, join(staging, 'lpar01_mksysb_2025-01-05.lsmksysb'));
+    const args = ['host=lpar01', `staging=${staging}`, 'date=2025-01-05'];
+    const r = runOnHost(shell, scripts.backup, fleet, 'lpar01', args);
+    expect(r.code).toBe(10);
+    expect(parseHostOutput(r.stdout, 'backup').reason).toBe(
+      `staging_writable_by_others:${staging}:mode_drwxrwxrwx:chmod_750_it`,
+    );
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(statSync(staging).mode & 0o777).toBe(0o777);
+  });
+
+  it('replaces a symlink left in staging with its own file instead of writing through it', () => {
+    const fleet = fleetOf([SMALL_HOST]);
+    const staging = fleet.stagingDir('lpar01');
+    const victim = join(tempDir('mvvictim'), 'victim');
+    writeFileSync(victim, 'precious\n');
+    const image = join(staging, 'lpar01_mksysb_2025-01-05');
+    for (const sidecar of ['.log', '.lsmksysb', '.toc.gz']) symlinkSync(victim, image + sidecar);
+    const r = runOnHost(shell, scripts.backup, fleet, 'lpar01', [
+      'host=lpar01',
+      `staging=${staging}`,
+      'date=2025-01-05',
+    ]);
+    expect(parseHostOutput(r.stdout, 'backup').status).toBe('ok');
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(statSync(victim).mode & 0o777).not.toBe(0o640);
+    for (const sidecar of ['.log', '.lsmksysb', '.toc.gz'])
+      expect(lstatSync(image + sidecar).isFile()).toBe(true);
   });
 
   it('writes an lsmksysb sidecar and a log that the verification core reads as a good rootvg image', () => {
