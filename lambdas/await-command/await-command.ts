@@ -144,12 +144,51 @@ export async function awaitCommand(event: unknown, deps: AwaitCommandDeps): Prom
   return output({ ...done, ...backupImages(input, backup, seconds ?? 0) });
 }
 
+/**
+ * Refuses what the host reported but was never asked for: a savevg of a volume group the host is not
+ * configured with, or an image whose name is not `<host>_mksysb_<date>` / `<host>_savevg_<vg>_<date>`
+ * in the mksysb image's directory (staging). Whatever a host prints, only its own images are uploaded.
+ */
+function checkReportedImages(
+  input: Pick<AwaitCommandInput, 'host' | 'volumeGroups'>,
+  backup: BackupOutput,
+): void {
+  const refuse = (what: string) =>
+    new HostStepError('HostStepFailed', input.host, 'backup', backup.status, `${what}: refusing its images`);
+  if (input.volumeGroups !== undefined) {
+    const configured = input.volumeGroups.split(',').filter(Boolean);
+    const extra = backup.savevg.filter((vg) => !configured.includes(vg.volumeGroupName));
+    if (extra.length > 0)
+      throw refuse(
+        `the backup reported a savevg of ${extra.map((vg) => `"${vg.volumeGroupName}"`).join(', ')}, which the host is not configured with (configured: ${configured.join(', ') || 'none'})`,
+      );
+  }
+  const image = backup.image ?? '';
+  const dir = image.slice(0, image.lastIndexOf('/') + 1);
+  const named = (path: string | undefined, prefix: string) =>
+    path === undefined ||
+    (path.startsWith(dir) &&
+      !path.includes('/../') &&
+      new RegExp(`^${prefix}\\d{4}-\\d{2}-\\d{2}$`).test(path.slice(dir.length)));
+  const escapeName = (name: string) => name.replace(/[.]/g, '\\.');
+  if (backup.image !== undefined && (!dir || !named(image, `${escapeName(input.host)}_mksysb_`)))
+    throw refuse(
+      `the backup reported the image ${JSON.stringify(image)}, not <staging>/${input.host}_mksysb_<date>`,
+    );
+  for (const vg of backup.savevg)
+    if (!named(vg.image, `${escapeName(input.host)}_savevg_${escapeName(vg.volumeGroupName)}_`))
+      throw refuse(
+        `the backup reported the savevg image ${JSON.stringify(vg.image)} of ${vg.volumeGroupName}, not ${dir}${input.host}_savevg_${vg.volumeGroupName}_<date>`,
+      );
+}
+
 /** The images a backup made (mksysb first, then each good savevg) and anomalies of the ones that failed. */
 export function backupImages(
-  input: Pick<AwaitCommandInput, 'host' | 'transferBytesPerSecond'>,
+  input: Pick<AwaitCommandInput, 'host' | 'transferBytesPerSecond' | 'volumeGroups'>,
   backup: BackupOutput,
   seconds: number,
 ): { images: BackupImage[]; anomalies: Anomaly[] } {
+  checkReportedImages(input, backup);
   const rate = input.transferBytesPerSecond ?? 20 * 1024 * 1024;
   const image = (
     kind: 'mksysb' | 'savevg',

@@ -19,6 +19,11 @@ export const AwaitCommandInputSchema = z.object({
   nextStepWaitSeconds: z.number().int().nonnegative().default(0),
   /** Backup only: the host's transfer rate, to seed each image's transfer wait. */
   transferBytesPerSecond: z.number().positive().optional(),
+  /**
+   * Backup only: the volume groups the host is configured to savevg, comma-separated (the plan's
+   * SSM parameter value). A savevg result of any other volume group is refused, naming it.
+   */
+  volumeGroups: z.string().optional(),
 });
 export type AwaitCommandInput = z.infer<typeof AwaitCommandInputSchema>;
 

@@ -25,6 +25,7 @@ import {
   transferReportKey,
   validateVolumeGroup,
 } from '../shared/catalog-keys.js';
+import { metadataValue } from '../shared/metadata-value.js';
 import { type ManifestPart, planParts, renderManifest, type Sidecar } from '../shared/upload-manifest.js';
 import {
   type PrepareUploadInput,
@@ -65,12 +66,13 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
         Bucket: deps.bucket,
         Key: key,
         ContentType: 'application/octet-stream',
+        // Header-safe whatever the host printed: a non-ASCII OS level is percent-encoded.
         Metadata: {
-          host: input.host,
-          date: input.date,
-          sha256: input.sha256,
-          oslevel: input.osLevel ?? 'unknown',
-          runid: input.runId,
+          host: metadataValue(input.host),
+          date: metadataValue(input.date),
+          sha256: metadataValue(input.sha256),
+          oslevel: metadataValue(input.osLevel ?? 'unknown'),
+          runid: metadataValue(input.runId),
         },
       }),
     ),

@@ -94,6 +94,8 @@ const PREFLIGHT_FIELDS: FieldMap = {
   staging: ['staging', text],
   staging_mount: ['stagingMount', text],
   staging_free_bytes: ['stagingFreeBytes', uint],
+  mksysb_expected_bytes: ['mksysbExpectedBytes', uint],
+  savevg_expected_bytes: ['savevgExpectedBytes', uint],
   required_bytes: ['requiredBytes', uint],
   tmp_free_bytes: ['tmpFreeBytes', intOrUnavailable.or(z.literal('unknown').transform(() => null))],
   tmp_required_bytes: ['tmpRequiredBytes', uint],
@@ -158,6 +160,9 @@ export const PreflightOutputSchema = z.object({
   staging: z.string().optional(),
   stagingMount: z.string().optional(),
   stagingFreeBytes: z.number().optional(),
+  /** The estimates preflight's space check adds up (docs/host-protocol.md). */
+  mksysbExpectedBytes: z.number().optional(),
+  savevgExpectedBytes: z.number().optional(),
   requiredBytes: z.number().optional(),
   tmpFreeBytes: z.number().nullable().optional(),
   tmpRequiredBytes: z.number().optional(),
@@ -209,7 +214,7 @@ export type HostOutput<S extends HostStepName = HostStepName> = S extends 'prefl
     ? BackupOutput
     : TransferOutput;
 
-const LINE = /^([a-z][a-z0-9_.-]*)=(.*)$/;
+const LINE = /^([a-z][a-z0-9_.-]*)=([^\n]*)$/;
 const VG_KEY = /^vg\.([A-Za-z0-9][A-Za-z0-9._-]*?)\.([a-z0-9_]+)$/;
 
 interface Entry {
@@ -217,9 +222,24 @@ interface Entry {
   readonly line: number;
 }
 
+// Control characters other than the line feed: C0 (tab included), DEL and C1.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * A value with each control character written as `\xHH`: a carriage return a host printed (in an OS
+ * level, a listing's line) stays data inside its line and can never pass for a line of its own.
+ */
+export function escapeControlCharacters(value: string): string {
+  return value.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function splitLines(stdout: string, source: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
-  for (const [i, raw] of stdout.replace(/\r\n?/g, '\n').split('\n').entries()) {
+  // Lines end at LF only. One CR just before the LF is dropped (nothing can follow it on the line);
+  // any other CR is data.
+  for (const [i, line] of stdout.split('\n').entries()) {
+    const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (raw.trim() === '') continue;
     const m = LINE.exec(raw);
     if (!m)
@@ -227,7 +247,7 @@ function splitLines(stdout: string, source: string): Map<string, Entry> {
         `${source}: line ${i + 1} is not key=value: ${JSON.stringify(raw.slice(0, 80))}`,
       );
     // A key printed twice keeps its last value: the relay wrapper's status after a step cut short.
-    entries.set(m[1] as string, { value: m[2] as string, line: i + 1 });
+    entries.set(m[1] as string, { value: escapeControlCharacters(m[2] as string), line: i + 1 });
   }
   return entries;
 }

@@ -36,12 +36,14 @@ const GiB = 1024 * MiB;
  * curl): what is uploaded is not what the backup described. `cut_short`: the archive is cut
  * mid-entry at three fifths of its size, yet mksysb prints its success message and exits 0 (a write
  * lost without an error, e.g. a soft-mounted staging filesystem): only the archive itself can tell.
+ * `forged_listing`: lsmksysb's BACKUP OSLEVEL line goes on after carriage returns with protocol
+ * lines of a savevg of /etc/hosts (a hostile host). `unicode_oslevel`: the level ends in non-ASCII text.
  */
 export const SimFaultSchema = z
   .string()
   .regex(
-    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short)$/,
-    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short',
+    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short|forged_listing|unicode_oslevel)$/,
+    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short, forged_listing, unicode_oslevel',
   );
 export type SimFault = z.infer<typeof SimFaultSchema>;
 
