@@ -19,7 +19,7 @@ export const STORE_MAX_ATTEMPTS = 5;
 /** Where and as whom: empty in a Lambda (its role and region), endpoint and keys for the local store. */
 export type StoreClientOptions = Pick<
   S3ClientConfig,
-  'endpoint' | 'region' | 'credentials' | 'forcePathStyle' | 'profile' | 'maxAttempts'
+  'endpoint' | 'region' | 'credentials' | 'forcePathStyle' | 'profile' | 'maxAttempts' | 'retryStrategy'
 >;
 
 /** The client for every S3 call the vault makes itself: each PUT carries a checksum. */

@@ -1,6 +1,8 @@
 // SDK errors turned into errors a person can act on: which host, which key, what S3 said and what
 // to do. The error name is stable (StoreThrottled, StoreNotFound, StoreAccessDenied, StoreError) so
-// the workflow's Retry and Catch can match it.
+// the workflow's Retry and Catch can match it: StoreThrottled (S3 throttling that outlasted the
+// client's own attempts, lambdas/catalog/s3-client.ts) is retried by every state whose handler is safe
+// to repeat (REPEATABLE_AFTER_THROTTLING in lib/constructs/backup-workflow.ts).
 
 export type StoreErrorKind = 'throttled' | 'not-found' | 'access-denied' | 'no-such-upload' | 'other';
 

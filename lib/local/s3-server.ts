@@ -1,7 +1,7 @@
 // The local image store: s3rver in-process, behind a small proxy on loopback, used by `npm start`, the
 // CLI, tests and benchmarks in place of S3. The proxy adds what s3rver lacks and S3 does
 // (../../../shared/LOCAL-AWS-NOTES.md): AbortMultipartUpload (s3rver answers 405; the proxy removes the
-// upload's parts the way S3 does) and the Content-MD5 check on uploads (S3 answers 400 BadDigest; s3rver
+// upload's parts the way S3 does), ListParts (a resumed transfer asks which parts S3 holds) and the Content-MD5 check on uploads (S3 answers 400 BadDigest; s3rver
 // stores whatever arrives, but its ETag is the MD5 of what it stored). It can also inject failures (HTTP 500/503 on chosen requests) for the fault
 // suite. s3rver's continuation tokens use single DES, which OpenSSL 3 only has in its legacy provider:
 // a shim gives it the same cipher as three-key DES with three equal keys, so listings of more than
@@ -10,7 +10,7 @@
 // 412 PreconditionFailed), one conditional request per key at a time. Like a bucket under Object Lock,
 // it can refuse a PUT that carries neither Content-MD5 nor an x-amz-checksum-* header (requireChecksums).
 import crypto from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -23,7 +23,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { presignClient, storeClient } from '../../lambdas/catalog/s3-client.js';
+import {
+  presignClient,
+  STORE_MAX_ATTEMPTS,
+  type StoreClientOptions,
+  storeClient,
+} from '../../lambdas/catalog/s3-client.js';
 
 /** A request as the failure injector sees it. */
 export interface S3Request {
@@ -148,6 +153,30 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     res.end();
   };
 
+  // ListParts (s3rver has none): each part s3rver keeps, with its MD5 (its ETag) and size. One page:
+  // a local upload of 10,000 parts is not a case the local store has to serve.
+  const listParts = (uploadId: string, res: ServerResponse) => {
+    const dir = join(uploadsDir, uploadId.replace(/[^0-9a-f]/g, ''));
+    if (!existsSync(dir)) return s3Error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+    const parts = readdirSync(dir)
+      .filter((name) => /^\d+$/.test(name) && existsSync(join(dir, `${name}.md5`)))
+      .map((name) => ({
+        n: Number(name),
+        etag: readFileSync(join(dir, `${name}.md5`), 'utf8').trim(),
+        size: statSync(join(dir, name)).size,
+      }))
+      .sort((a, b) => a.n - b.n);
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?><ListPartsResult><UploadId>${uploadId}</UploadId><IsTruncated>false</IsTruncated>${parts
+        .map(
+          (p) =>
+            `<Part><PartNumber>${p.n}</PartNumber><ETag>&quot;${p.etag}&quot;</ETag><Size>${p.size}</Size></Part>`,
+        )
+        .join('')}</ListPartsResult>`,
+    );
+  };
+
   // Requests go to s3rver's own handler in this process (s3rver is a Koa app), not over a second
   // loopback connection: every byte of every image would otherwise cross the kernel twice more.
   const handle = server.callback();
@@ -233,6 +262,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       req.resume();
       return abortUpload(uploadId, res);
     }
+    if (req.method === 'GET' && uploadId !== null && !url.searchParams.has('partNumber')) {
+      req.resume();
+      return listParts(uploadId, res);
+    }
     if (
       (req.method === 'PUT' || req.method === 'DELETE') &&
       uploadId === null &&
@@ -277,11 +310,31 @@ function isUpload(req: IncomingMessage, url: URL): boolean {
   return req.headers['x-amz-copy-source'] === undefined && url.pathname.split('/').length > 2;
 }
 
+type RetryStrategy = NonNullable<StoreClientOptions['retryStrategy']>;
+
+/**
+ * The standard strategy's decisions (STORE_MAX_ATTEMPTS attempts; throttling, transient and server
+ * errors retried, client errors not) without its back-off: the local store's failures are injected by
+ * count, not by load, so waiting only makes a test of a throttled store take minutes of wall time.
+ */
+function immediateRetries(maxAttempts: number): RetryStrategy {
+  const token = (count: number) => ({ getRetryCount: () => count, getRetryDelay: () => 0 });
+  return {
+    acquireInitialRetryToken: async () => token(0),
+    refreshRetryTokenForRetry: async (previous, error) => {
+      const next = previous.getRetryCount() + 1;
+      if (next >= maxAttempts || error.errorType === 'CLIENT_ERROR') throw new Error('no retry left');
+      return token(next);
+    },
+    recordSuccess: () => undefined,
+  };
+}
+
 const LOCAL_CLIENT = { region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS } as const;
 
-/** The vault's store client for the local store: the same checksums and retries as in AWS. */
+/** The vault's store client for the local store: the same checksums and attempts as in AWS. */
 export function localS3Client(endpoint: string): S3Client {
-  return storeClient({ endpoint, ...LOCAL_CLIENT });
+  return storeClient({ endpoint, ...LOCAL_CLIENT, retryStrategy: immediateRetries(STORE_MAX_ATTEMPTS) });
 }
 
 /** The presigning client for the local store. */

@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BackupWorkflow } from '../../../lib/constructs/backup-workflow.js';
+import { BackupWorkflow, REPEATABLE_AFTER_THROTTLING } from '../../../lib/constructs/backup-workflow.js';
 import { HostDocuments } from '../../../lib/constructs/host-documents.js';
 import {
   forEachState,
@@ -164,6 +164,40 @@ describe('BackupWorkflow', () => {
       )
       .map(([name]) => name);
     expect(uncaught).toEqual([]);
+  });
+
+  it('retries StoreThrottled in every state whose handler is safe to repeat, never in notify (it would alert twice)', () => {
+    const byHandler = new Map<string, { retried: string[]; not: string[] }>();
+    for (const kind of ['weekly', 'host', 'freshness'] as const)
+      for (const [name, state] of states(kind)) {
+        const fn = resolved.functions.get(String(state.Resource));
+        if (state.Type !== 'Task' || !fn) continue;
+        const entry = byHandler.get(fn.handler) ?? { retried: [], not: [] };
+        const retry = (state.Retry as { ErrorEquals: string[]; MaxAttempts?: number }[] | undefined) ?? [];
+        const throttled = retry.find((r) => r.ErrorEquals.includes('StoreThrottled'));
+        (throttled && (throttled.MaxAttempts ?? 0) > 0 ? entry.retried : entry.not).push(name);
+        byHandler.set(fn.handler, entry);
+      }
+    const table = Object.fromEntries(
+      [...byHandler].sort(([a], [b]) => a.localeCompare(b)).map(([h, e]) => [h, e.not.length ? 'no' : 'yes']),
+    );
+    expect(table).toEqual({
+      'await-command': 'yes',
+      'complete-upload': 'yes',
+      freshness: 'yes',
+      'inspect-image': 'yes',
+      'load-fleet': 'yes',
+      notify: 'no',
+      'prepare-upload': 'yes',
+      'record-failure': 'yes',
+      retention: 'yes',
+      'run-report': 'yes',
+      verify: 'yes',
+    });
+    expect(byHandler.get('notify')?.retried).toEqual([]);
+    // Each handler the table retries says why a repeat is safe.
+    for (const [handler, why] of Object.entries(REPEATABLE_AFTER_THROTTLING))
+      expect(why === null ? 'no' : 'yes', `${handler}: ${why}`).toBe(table[handler] ?? 'yes');
   });
 
   it('passes each definition through asl-validator once resolved', () => {
