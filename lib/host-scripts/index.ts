@@ -168,6 +168,34 @@ function heredoc(path: string, text: string, eof: string): string[] {
   return [`cat >"${path}" <<'${eof}'`, ...text.split('\n'), eof];
 }
 
+/** Bytes the heredoc writes for `text`: each of its lines and a newline. */
+function heredocBytes(text: string): number {
+  return Buffer.byteLength(`${text.split('\n').join('\n')}\n`, 'utf8');
+}
+
+/**
+ * A script written to the temp dir, then checked before it runs: exactly the bytes the document
+ * holds. A full temp dir cuts the heredoc short or leaves it empty (ksh and bash buffer heredocs in
+ * $TMPDIR too), and a cut script would run half its text, an empty one "succeed" with no output.
+ */
+function writeChecked(path: string, text: string, eof: string): string[] {
+  return [...heredoc(path, text, eof), `mv_check_script "${path}" ${heredocBytes(text)}`];
+}
+
+// Defined before the heredocs: fails the step with the protocol's lines, naming the script, its
+// size and the temp dir.
+const CHECK_SCRIPT = (step: HostStep): string[] => [
+  'mv_check_script() {',
+  '  mv_bytes=$(wc -c <"$1" 2>/dev/null | tr -d " ")',
+  '  [ -n "$mv_bytes" ] || mv_bytes=0',
+  '  [ "$mv_bytes" = "$2" ] && return 0',
+  `  printf 'mksysb-vault: %s has %s of %s bytes: is %s full?\\n' "$1" "$mv_bytes" "$2" "$(dirname "$MV_DIR")" >&2`,
+  `  printf '%s\\n' 'mksysb-vault.step=${step}' "reason=script_incomplete:$1:bytes_$mv_bytes""_of_$2" 'status=failed'`,
+  '  rm -rf "$MV_DIR"',
+  '  exit 11',
+  '}',
+];
+
 // Values are always substituted inside '…': the allowedPatterns admit no quote.
 function stepArguments(step: HostStep): string {
   switch (step) {
@@ -198,8 +226,9 @@ function runCommand(step: HostStep): string[] {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a JS template.
     'MV_DIR="${TMPDIR:-/tmp}/mksysb-vault-ssm.$$"',
     `if ! mkdir -m 700 "$MV_DIR"; then printf '%s\\n' 'mksysb-vault.step=${step}' 'reason=workdir_unavailable' 'status=failed'; exit 11; fi`,
-    ...heredoc('$MV_DIR/step.sh', HOST_SCRIPTS[step], STEP_EOF),
-    ...(step === 'transfer' ? [] : heredoc('$MV_DIR/relay.sh', HOST_SCRIPTS.relay, RELAY_EOF)),
+    ...CHECK_SCRIPT(step),
+    ...writeChecked('$MV_DIR/step.sh', HOST_SCRIPTS[step], STEP_EOF),
+    ...(step === 'transfer' ? [] : writeChecked('$MV_DIR/relay.sh', HOST_SCRIPTS.relay, RELAY_EOF)),
     "MV_MODE='{{ mode }}'",
     "MV_HOST='{{ host }}'",
     "MV_DATE='{{ date }}'",
