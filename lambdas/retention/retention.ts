@@ -5,6 +5,9 @@
 // listing, verdict) stay beside whatever bytes remain, and the next run plans the same delete again
 // and finishes it (deleting a key that is already gone succeeds). The other order would leave bytes
 // without a record: unlisted, unexplained, and swept later without anyone having looked at them.
+// Before any of it, the image's history entry (history/<host>/<name>.json: size, verdict, OS level,
+// SHA-256) is written, so the host's size baseline outlives the image; if it cannot be written,
+// nothing of the image is deleted.
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -12,9 +15,12 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { inBatches, listCatalogHosts, listHostRecords, listObjects } from '../catalog/catalog.js';
+import { writeHistoryEntry } from '../catalog/image-history.js';
 import { kindOf, storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
 import { hostPrefix, parseRecordKey } from '../shared/catalog-keys.js';
+import { historyEntryOfRecord } from '../shared/image-history.js';
+import type { ImageRecord } from '../shared/image-record.js';
 import {
   planRetention,
   type RetentionDecision,
@@ -102,8 +108,9 @@ async function retainHost(
   }
   const unreadable = [...problems.map((p) => p.problem), ...strays.map((s) => s.problem)];
   if (dryRun) return { plan, problems: unreadable, deletedObjects: 0 };
+  const byKey = new Map(records.map((r) => [r.key, r]));
   const deleted = await settledBatches(plan.delete, DELETE_CONCURRENCY, (decision) =>
-    deleteImage(deps, host, decision),
+    deleteImage(deps, host, decision, byKey.get(decision.key), now),
   );
   const swept =
     plan.strays.length > 0
@@ -165,10 +172,24 @@ async function lockDates(
   return locks;
 }
 
-/** The image and its sidecars, then (only when they all went) the record: see the header comment. */
-async function deleteImage(deps: RetentionDeps, host: string, decision: RetentionDecision): Promise<number> {
+/**
+ * The history entry first, then the image and its sidecars, then (only when they all went) the
+ * record: see the header comment.
+ */
+async function deleteImage(
+  deps: RetentionDeps,
+  host: string,
+  decision: RetentionDecision,
+  imageRecord: ImageRecord | undefined,
+  now: Date,
+): Promise<number> {
   const record = decision.objects.at(-1);
   if (!record) return 0;
+  if (imageRecord)
+    await writeHistoryEntry(
+      { client: deps.s3, bucket: deps.bucket },
+      historyEntryOfRecord(imageRecord, now, decision.reason),
+    );
   const deleted = await deleteKeys(
     deps,
     host,

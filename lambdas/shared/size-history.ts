@@ -164,7 +164,10 @@ export function assessSize(
   const vsMedian = `${formatBytes(size)} vs ${formatBytes(baseline.expectedBytes)} expected (median ${formatBytes(baseline.medianBytes)})`;
   const band = policy.spreadAllowance * baseline.spreadPercent;
 
-  if (size < floor && size < baseline.expectedBytes * policy.tinyFractionOfBaseline) {
+  // Below the floor is a FAIL unless the host's images are usually that small (its expected size is
+  // under the floor too) and this one is not a fraction of them: a 6 MiB image of a 16 MiB host fails.
+  const usuallySmall = baseline.expectedBytes < floor;
+  if (size < floor && (!usuallySmall || size < baseline.expectedBytes * policy.tinyFractionOfBaseline)) {
     anomalies.push(
       anomaly('TINY_IMAGE', 'fail', `${vsMedian}: below the ${formatBytes(floor)} floor`, evidence),
     );

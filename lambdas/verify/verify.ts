@@ -7,6 +7,7 @@
 // a bounded size — never the image: its S3 calls and time do not grow with the image.
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listHostRecords, listObjects, readText, writeRecord } from '../catalog/catalog.js';
+import { listHostHistory } from '../catalog/image-history.js';
 import { storeCall } from '../catalog/store-error.js';
 import { parseTransferReport } from '../catalog/transfer-report.js';
 import { parseWith } from '../catalog/validation.js';
@@ -21,6 +22,7 @@ import {
   transferReportKey,
   uploadedImageRef,
 } from '../shared/catalog-keys.js';
+import { mergeHistory } from '../shared/image-history.js';
 import {
   type ContentCheck,
   historyEntryOf,
@@ -75,17 +77,15 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   ]);
 
   const objects = await listObjects(store, hostPrefix(input.host), input.host);
-  const history = await listHostRecords(
-    store,
-    input.host,
-    {
-      kind: input.kind,
-      volumeGroup: ref.volumeGroup,
-      beforeDay: dayOf(input.date),
-      newest: deps.historyLimit,
-    },
-    objects,
-  );
+  const series = {
+    kind: input.kind,
+    volumeGroup: ref.volumeGroup,
+    beforeDay: dayOf(input.date),
+    newest: deps.historyLimit,
+  };
+  const history = await listHostRecords(store, input.host, series, objects);
+  // Images retention deleted still count: their history entries keep the baseline months deep.
+  const retired = await listHostHistory(store, input.host, series);
 
   const judgement = judgeImage(
     {
@@ -99,9 +99,9 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
       tocFileCount: input.tocFileCount,
       osLevel: input.osLevel,
     },
-    history.records.map(historyEntryOf),
+    mergeHistory(history.records, retired.entries, historyEntryOf, deps.historyLimit),
     deps.policy,
-    { historyProblems: history.problems.map((p) => p.problem) },
+    { historyProblems: [...history.problems.map((p) => p.problem), ...retired.problems] },
   );
 
   // The claims above are judged against the evidence: what the stored bytes hold.

@@ -7,13 +7,22 @@ import {
   GetObjectCommand,
   GetObjectRetentionCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyRetention } from '../../../lambdas/retention/retention.js';
 import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
 import { RetentionPolicySchema } from '../../../lambdas/shared/retention-plan.js';
 import { makeRecord } from '../../support/local-store.js';
-import { accessDenied, body, mockedS3, noSuchKey, type S3Mock, slowDown } from '../s3-mock.js';
+import {
+  accessDenied,
+  body,
+  mockedS3,
+  noSuchKey,
+  preconditionFailed,
+  type S3Mock,
+  slowDown,
+} from '../s3-mock.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const RECENT = ['2026-11-09', '2026-11-16', '2026-11-23'].map((day) =>
@@ -54,6 +63,7 @@ beforeEach(() => {
   });
   s3.on(DeleteObjectsCommand).resolves({});
   s3.on(DeleteObjectCommand).resolves({});
+  s3.on(PutObjectCommand).resolves({});
 });
 
 const run = (dryRun: boolean) => applyRetention({ hosts: ['lpar01'], dryRun }, deps);
@@ -89,6 +99,44 @@ describe('retention', () => {
       order: ['DeleteObjectsCommand', 'DeleteObjectCommand'],
       deletedObjects: OLD_OBJECTS.length,
     });
+  });
+
+  it("writes the image's history entry before deleting anything of it", async () => {
+    await run(false);
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      Key: 'history/lpar01/lpar01_mksysb_2025-10-20.json',
+      IfNoneMatch: '*',
+    });
+    expect(JSON.parse(String(put?.Body))).toMatchObject({
+      key: OLD.key,
+      date: OLD.date,
+      sizeBytes: OLD.sizeBytes,
+      sha256: OLD.sha256,
+      verdict: OLD.verdict,
+      osLevel: OLD.osLevel,
+      retiredAt: NOW.toISOString(),
+    });
+    expect(sentCommands().filter((c) => c.startsWith('Delete') || c.startsWith('Put'))).toEqual([
+      'PutObjectCommand',
+      'DeleteObjectsCommand',
+      'DeleteObjectCommand',
+    ]);
+  });
+
+  it('deletes nothing of an image whose history entry cannot be written, naming the key', async () => {
+    s3.on(PutObjectCommand).rejects(accessDenied());
+    await expect(run(false)).rejects.toThrow(
+      'writing the history entry (before deleting the image) for host lpar01 (history/lpar01/lpar01_mksysb_2025-10-20.json) failed: access denied',
+    );
+    expect(s3).not.toHaveReceivedCommand(DeleteObjectsCommand);
+    expect(s3).not.toHaveReceivedCommand(DeleteObjectCommand);
+  });
+
+  it('goes on when the history entry is already there (an earlier run stopped mid-delete)', async () => {
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    const out = await run(false);
+    expect(out.deletedObjects).toBe(OLD_OBJECTS.length);
   });
 
   it('leaves the record when S3 refuses to delete the image, naming host and key', async () => {

@@ -143,6 +143,15 @@ describe('size history', () => {
     expect(result.anomalies).toEqual([expect.objectContaining({ code: 'TINY_IMAGE', severity: 'warn' })]);
   });
 
+  it('fails an image below the floor from a host whose images are usually above it', () => {
+    // The 6 MiB image: a host of 16 MiB images, a floor of 8 MiB. 6 MiB is over a fifth of
+    // the baseline, but the host is not "always that small": TINY_IMAGE is a FAIL, not a WARN.
+    const small = { ...policy, absoluteFloorBytes: 8 * MB };
+    const result = assessSize({ ...today, sizeBytes: 6 * MB }, weekly(Array(6).fill(16 * MB)), small);
+    expect(result.anomalies).toEqual([expect.objectContaining({ code: 'TINY_IMAGE', severity: 'fail' })]);
+    expect(result.anomalies[0]?.message).toMatch(/below the 8\.0 MB floor/);
+  });
+
   it('uses the savevg floor for savevg images', () => {
     const result = assessSize({ kind: 'savevg', date: today.date, sizeBytes: 40 * MB }, [], policy);
     expect(result.anomalies.map((a) => a.code)).toEqual(['FIRST_RUN']);
