@@ -1,6 +1,7 @@
 // The `mksysb-vault` command line: one entry, one command per file under lib/cli/.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ackCommand } from '../lib/cli/ack.js';
 import { type CliIo, type Command, cliClock, EXIT } from '../lib/cli/command.js';
 import { diffCommand } from '../lib/cli/diff.js';
 import { debugTrace, errorLine, exitCodeOf } from '../lib/cli/errors.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   retentionCommand,
   restoreKitCommand,
   restoreFileCommand,
+  ackCommand,
   verifyCommand,
   imageCommand,
 ];

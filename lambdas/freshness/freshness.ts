@@ -1,7 +1,7 @@
 // freshness: for every inventoried host, the date of its newest PASS mksysb image from the catalog,
 // judged by the pure freshness check. Hosts are read a few at a time.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { inBatches, lastPassDate } from '../catalog/catalog.js';
+import { inBatches, lastPassImage } from '../catalog/catalog.js';
 import { parseWith } from '../catalog/validation.js';
 import { assessFreshness } from '../shared/freshness.js';
 import { FreshnessInputSchema, type FreshnessOutput, FreshnessOutputSchema } from './schema.js';
@@ -18,8 +18,11 @@ export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promi
   const store = { client: deps.s3, bucket: deps.bucket };
   const hosts = [...new Set(input.hosts)];
   const lastPass = new Map<string, string | null>();
+  const lastPassKey = new Map<string, string>();
   await inBatches(hosts, 8, async (host) => {
-    lastPass.set(host, await lastPassDate(store, host));
+    const image = await lastPassImage(store, host);
+    lastPass.set(host, image?.date ?? null);
+    if (image) lastPassKey.set(host, image.key);
   });
   const now = deps.now();
   return parseWith(
@@ -36,7 +39,11 @@ export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promi
           ageDays: null,
           problem: p.message,
         })),
-        ...assessFreshness(hosts, lastPass, now, deps.maxAgeDays),
+        // Each finding names the image it is about (the alert's subject and body say which).
+        ...assessFreshness(hosts, lastPass, now, deps.maxAgeDays).map((f) => ({
+          ...f,
+          lastPassKey: lastPassKey.get(f.host) ?? null,
+        })),
       ],
     },
     'freshness output',

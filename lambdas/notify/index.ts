@@ -11,5 +11,11 @@ const sns = new SNSClient({});
 const store = env.BUCKET ? { client: storeClient(), bucket: env.BUCKET } : undefined;
 
 export const handler = instrumented('notify', (event: unknown) =>
-  notify(event, { sns, topicArn: env.TOPIC_ARN, minSeverity: env.MIN_SEVERITY, store }),
+  notify(event, {
+    sns,
+    topicArn: env.TOPIC_ARN,
+    minSeverity: env.MIN_SEVERITY,
+    store,
+    now: () => new Date(),
+  }),
 );

@@ -3,12 +3,18 @@
 // and returns the host's one-line result for the weekly run; for the daily freshness check it
 // publishes one message per host without a fresh verified image.
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { readAcknowledgements } from '../catalog/acknowledgements.js';
 import type { StoreLocation } from '../catalog/catalog.js';
 import { releaseHostDay } from '../catalog/host-claim.js';
 import { parseWith } from '../catalog/validation.js';
+import {
+  type Acknowledgement,
+  acknowledgementOf,
+  describeAcknowledgement,
+} from '../shared/acknowledgement.js';
 import { type AlertMessage, anomalyAlert, atLeast } from '../shared/alert-message.js';
 import { type Anomaly, anomaly, type Severity } from '../shared/anomaly.js';
-import { RECORD_SUFFIX } from '../shared/catalog-keys.js';
+import { dayOf, RECORD_SUFFIX } from '../shared/catalog-keys.js';
 import { encodeHostResult, type HostOutcome, hostVerdict } from '../shared/run-summary.js';
 import { publishAlert } from './publish-alert.js';
 import { type HostNotifyInput, NotifyInputSchema, type NotifyOutput, NotifyOutputSchema } from './schema.js';
@@ -17,8 +23,22 @@ export interface NotifyDeps {
   readonly sns: SNSClient;
   readonly topicArn: string;
   readonly minSeverity: Severity;
-  /** The image store, where the host's claim on its day is given up at the end of its run. */
+  /**
+   * The image store: where the host's claim on its day is given up at the end of its run, and where
+   * operators' acknowledgements (acks/) are read before alerting.
+   */
   readonly store?: StoreLocation;
+  /** The clock acknowledgements are judged by (default: the real one). */
+  readonly now?: () => Date;
+}
+
+/**
+ * The acknowledgements that may hold back an alert (of one host, or all). None when there is no store
+ * or they cannot be read: an acknowledgement can only hold an alert back, so failing open alerts.
+ */
+async function acknowledgements(deps: NotifyDeps, host?: string): Promise<Acknowledgement[]> {
+  if (!deps.store) return [];
+  return (await readAcknowledgements(deps.store, host).catch(() => ({ acks: [] }))).acks;
 }
 
 const publish = (deps: NotifyDeps, message: AlertMessage) => publishAlert(deps.sns, deps.topicArn, message);
@@ -27,6 +47,9 @@ export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOu
   const input = parseWith(NotifyInputSchema, event, 'notify input');
   if (input.kind === 'freshness') {
     let published = 0;
+    const now = (deps.now ?? (() => new Date()))();
+    const acks = await acknowledgements(deps);
+    const acknowledged: string[] = [];
     for (const f of input.findings) {
       const found = anomaly(
         f.finding,
@@ -39,10 +62,30 @@ export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOu
         { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
       );
       if (!atLeast(found.severity, deps.minSeverity)) continue;
-      await publish(deps, anomalyAlert(found, { host: f.host, runId: 'freshness', date: input.checkedAt }));
+      const ack = acknowledgementOf(acks, f.host, f.finding, now);
+      if (ack) {
+        acknowledged.push(`${f.host} ${describeAcknowledgement(ack)}`);
+        continue;
+      }
+      const image =
+        f.finding === 'FLEET_PARAMETER_INVALID'
+          ? 'none (fleet parameter)'
+          : f.lastPassDate
+            ? `last PASS ${f.lastPassDate.slice(0, 10)}`
+            : 'none ever';
+      await publish(
+        deps,
+        anomalyAlert(found, {
+          host: f.host,
+          runId: 'freshness',
+          date: input.checkedAt,
+          key: f.lastPassKey ?? undefined,
+          image,
+        }),
+      );
       published += 1;
     }
-    return parseWith(NotifyOutputSchema, { published }, 'notify output');
+    return parseWith(NotifyOutputSchema, { published, acknowledged }, 'notify output');
   }
   return notifyHost(input, deps);
 }
@@ -88,10 +131,23 @@ async function notifyHost(input: HostNotifyInput, deps: NotifyDeps): Promise<Not
     await releaseHostDay(deps.store, { host: input.host, date: input.date, runId: input.runId }).catch(
       () => false,
     );
+  const now = (deps.now ?? (() => new Date()))();
+  const acks = await acknowledgements(deps, input.host);
+  // Every alert names its image: the one its result names, else the day's image this run did not make.
+  const image = `none made ${dayOf(input.date)}`;
   let published = 0;
+  const acknowledged = new Set<Anomaly['code']>();
   for (const { anomaly: a, key } of tagged) {
     if (!atLeast(a.severity, deps.minSeverity)) continue;
-    await publish(deps, anomalyAlert(a, { host: input.host, runId: input.runId, date: input.date, key }));
+    // Acknowledged: not published, recorded in the host's result line (the run report) instead.
+    if (acknowledgementOf(acks, input.host, a.code, now)) {
+      acknowledged.add(a.code);
+      continue;
+    }
+    await publish(
+      deps,
+      anomalyAlert(a, { host: input.host, runId: input.runId, date: input.date, key, image }),
+    );
     published += 1;
   }
   const verdicts = [
@@ -106,6 +162,11 @@ async function notifyHost(input: HostNotifyInput, deps: NotifyDeps): Promise<Not
     outcome,
     sizeBytes: input.sizeBytes,
     codes,
+    acknowledged: codes.filter((c) => acknowledged.has(c)),
   });
-  return parseWith(NotifyOutputSchema, { line, verdict, published }, 'notify output');
+  return parseWith(
+    NotifyOutputSchema,
+    { line, verdict, published, acknowledged: [...acknowledged] },
+    'notify output',
+  );
 }

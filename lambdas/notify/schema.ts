@@ -50,6 +50,11 @@ export const NotifyOutputSchema = z.object({
   line: z.string().optional(),
   verdict: z.enum(['PASS', 'WARN', 'FAIL', 'SKIP']).optional(),
   published: z.number().int().nonnegative(),
+  /**
+   * Alerts held back by an operator's acknowledgement (`mksysb-vault ack`), never dropped silently:
+   * the host's codes, or for freshness `<host> <CODE> acknowledged until <day> (reason)` lines.
+   */
+  acknowledged: z.array(z.string()).default([]),
 });
 export type NotifyOutput = z.infer<typeof NotifyOutputSchema>;
 

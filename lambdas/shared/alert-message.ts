@@ -3,6 +3,7 @@
 // (severity, host, code) that subscription filter policies match on. Pure: the notify and run-report
 // Lambdas publish what this builds.
 import type { Anomaly, Severity } from './anomaly.js';
+import { parseImageKey } from './catalog-keys.js';
 
 export const SUBJECT_PREFIX = '[mksysb-vault]';
 /** SNS refuses a subject longer than 100 characters. */
@@ -24,18 +25,27 @@ function asciiLine(text: string): string {
     .trim();
 }
 
-/** A one-line subject of at most 100 characters; a long detail is cut at a word with "...". */
-export function subjectLine(parts: readonly string[], detail: string): string {
+/**
+ * A one-line subject of at most 100 characters; a long detail is cut at a word with "...". A `suffix`
+ * (the image an alert is about, `[mksysb 2026-11-23]`) is always kept whole at the end.
+ */
+export function subjectLine(parts: readonly string[], detail: string, suffix = ''): string {
+  const tail = asciiLine(suffix);
+  const limit = SUBJECT_LIMIT - (tail ? tail.length + 1 : 0);
+  const end = tail ? ` ${tail}` : '';
   const head = asciiLine([SUBJECT_PREFIX, ...parts].join(' '));
-  if (head.length >= SUBJECT_LIMIT) return `${head.slice(0, SUBJECT_LIMIT - 3)}...`;
+  if (head.length >= limit) return `${head.slice(0, limit - 3)}...${end}`;
   const text = asciiLine(detail);
-  if (!text) return head;
+  if (!text) return `${head}${end}`;
   const full = `${head} ${text}`;
-  if (full.length <= SUBJECT_LIMIT) return full;
-  const room = SUBJECT_LIMIT - head.length - 4;
+  if (full.length <= limit) return `${full}${end}`;
+  const room = limit - head.length - 4;
   const cut = text.slice(0, room);
-  const atWord = cut.lastIndexOf(' ') > room / 2 ? cut.slice(0, cut.lastIndexOf(' ')) : cut;
-  return `${head} ${atWord.replace(/[\s:;,]+$/, '')}...`;
+  let atWord = cut.lastIndexOf(' ') > room / 2 ? cut.slice(0, cut.lastIndexOf(' ')) : cut;
+  // A cut inside parentheses leaves "(median": drop the unclosed part.
+  const open = atWord.lastIndexOf('(');
+  if (open > 0 && atWord.indexOf(')', open) < 0) atWord = atWord.slice(0, open);
+  return `${head} ${atWord.replace(/[\s:;,]+$/, '')}...${end}`;
 }
 
 /** The part of an anomaly message worth a subject: up to the first colon or semicolon. */
@@ -68,6 +78,18 @@ export interface AnomalyContext {
   readonly date: string;
   /** The image the anomaly is about, when there is one. */
   readonly key?: string | undefined;
+  /**
+   * Without a key: which image the alert is about, in a few words (`none made 2026-11-23`, `none
+   * ever`). Every alert names its image, so two alerts of one code on one host are told apart.
+   */
+  readonly image?: string | undefined;
+}
+
+/** `mksysb 2026-11-23` / `savevg datavg 2026-11-23` for an image key; the key itself if it is not one. */
+export function imageLabel(key: string): string {
+  const parsed = parseImageKey(key);
+  if (!parsed) return key;
+  return parsed.kind === 'mksysb' ? `mksysb ${parsed.day}` : `savevg ${parsed.volumeGroup} ${parsed.day}`;
 }
 
 /**
@@ -90,7 +112,7 @@ export function anomalyAlert(anomaly: Anomaly, context: AnomalyContext): AlertMe
     '',
     ...messageLines(anomaly.message),
     '',
-    ...(context.key ? [`image:  ${context.key}`] : []),
+    `image:  ${context.key ?? context.image ?? 'none named'}`,
     `run:    ${context.runId} (${context.date})`,
     ...(evidence ? ['', 'evidence:', evidence] : []),
   ].join('\n');
@@ -98,6 +120,7 @@ export function anomalyAlert(anomaly: Anomaly, context: AnomalyContext): AlertMe
     subject: subjectLine(
       [anomaly.severity.toUpperCase(), context.host, anomaly.code],
       shortDetail(anomaly.message),
+      `[${context.key ? imageLabel(context.key) : (context.image ?? 'no image')}]`,
     ),
     message,
     attributes: attributes({

@@ -8,6 +8,8 @@ export const UPLOADS_PREFIX = 'uploads/';
 export const RUNS_PREFIX = 'runs/';
 export const QUARANTINE_PREFIX = 'quarantine/';
 export const LOCKS_PREFIX = 'locks/';
+/** Operators' acknowledgements of a host's alert code (lambdas/shared/acknowledgement.ts). */
+export const ACKS_PREFIX = 'acks/';
 
 export class CatalogKeyError extends Error {
   override name = 'CatalogKeyError';
@@ -227,6 +229,13 @@ export function manifestKey(runId: string, host: string, name: string): string {
 /** The claim a host's run holds on its host-day (lambdas/catalog/host-claim.ts): one writer at a time. */
 export function hostClaimKey(host: string, date: string): string {
   return `${LOCKS_PREFIX}${validateHostName(host)}/${dayOf(date)}.json`;
+}
+
+/** An operator's acknowledgement of one alert code of one host: `acks/<host>/<CODE>.json`. */
+export function ackKey(host: string, code: string): string {
+  if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(code))
+    throw new CatalogKeyError(`alert code ${JSON.stringify(code)} is not valid (A-Z, 0-9, _)`);
+  return `${ACKS_PREFIX}${validateHostName(host)}/${code}.json`;
 }
 
 /** The transfer report: one line per part, `part=<n> etag=<etag> md5=<hex>`. */

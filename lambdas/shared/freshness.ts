@@ -10,6 +10,8 @@ export const FreshnessFindingSchema = z.object({
   finding: z.enum(['HOST_MISSED', 'STALE', 'FLEET_PARAMETER_INVALID']),
   /** Date of the newest PASS image; null when there never was one. */
   lastPassDate: z.string().nullable(),
+  /** Key of that image, so the alert names the image it is about (absent in older findings). */
+  lastPassKey: z.string().nullable().optional(),
   /** Whole days since that image; null when there never was one. */
   ageDays: z.number().int().nullable(),
   /** What is wrong with the fleet parameter (FLEET_PARAMETER_INVALID only). */

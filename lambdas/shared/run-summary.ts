@@ -35,6 +35,11 @@ export const HostResultSchema = z.object({
   /** Bytes of the host's mksysb image; 0 when there is none. */
   sizeBytes: z.number().int().nonnegative(),
   codes: z.array(AnomalyCodeSchema),
+  /**
+   * Codes of `codes` an operator acknowledged (`mksysb-vault ack`): not alerted this time, recorded
+   * here instead. Absent in reports written before acknowledgements.
+   */
+  acknowledged: z.array(AnomalyCodeSchema).default([]),
 });
 export type HostResult = z.infer<typeof HostResultSchema>;
 
@@ -42,25 +47,35 @@ export class RunSummaryError extends Error {
   override name = 'RunSummaryError';
 }
 
-/** `host|verdict|outcome|sizeBytes|code,code`: host names cannot hold '|'. */
-export function encodeHostResult(result: HostResult): string {
-  return [result.host, result.verdict, result.outcome, String(result.sizeBytes), result.codes.join(',')].join(
-    '|',
-  );
+/**
+ * `host|verdict|outcome|sizeBytes|code,code[|acknowledged,codes]`: host names cannot hold '|'. The
+ * acknowledged field is written only when there is one, so other lines stay as they were.
+ */
+export function encodeHostResult(result: z.input<typeof HostResultSchema>): string {
+  const fields = [
+    result.host,
+    result.verdict,
+    result.outcome,
+    String(result.sizeBytes),
+    result.codes.join(','),
+  ];
+  if (result.acknowledged?.length) fields.push(result.acknowledged.join(','));
+  return fields.join('|');
 }
 
 export function decodeHostResult(line: string): HostResult {
-  const [host, verdict, outcome, size, codes, ...rest] = line.split('|');
+  const [host, verdict, outcome, size, codes, acknowledged, ...rest] = line.split('|');
   const parsed = HostResultSchema.safeParse({
     host,
     verdict,
     outcome,
     sizeBytes: size === '' || size === undefined ? 0 : Number(size),
     codes: codes ? codes.split(',') : [],
+    acknowledged: acknowledged ? acknowledged.split(',') : [],
   });
   if (!parsed.success || rest.length > 0)
     throw new RunSummaryError(
-      `host result ${JSON.stringify(line.slice(0, 120))} is not host|verdict|outcome|size|codes${parsed.success ? '' : `: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`}`,
+      `host result ${JSON.stringify(line.slice(0, 120))} is not host|verdict|outcome|size|codes[|acknowledged]${parsed.success ? '' : `: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`}`,
     );
   return parsed.data;
 }
@@ -150,7 +165,7 @@ export function runDigest(report: RunReport): { detail: string; body: string } {
   const c = report.counts;
   const detail = `${report.week}: ${c.PASS} PASS, ${c.WARN} WARN, ${c.FAIL} FAIL${c.SKIP ? `, ${c.SKIP} SKIP` : ''} of ${c.hosts} hosts`;
   const line = (r: HostResult) =>
-    `  ${r.verdict.padEnd(4)} ${r.host.padEnd(16)} ${r.outcome.padEnd(15)} ${r.sizeBytes ? formatBytes(r.sizeBytes).padStart(8) : '       -'}  ${r.codes.join(' ')}`;
+    `  ${r.verdict.padEnd(4)} ${r.host.padEnd(16)} ${r.outcome.padEnd(15)} ${r.sizeBytes ? formatBytes(r.sizeBytes).padStart(8) : '       -'}  ${r.codes.join(' ')}${r.acknowledged.length ? ` (acknowledged, not alerted: ${r.acknowledged.join(' ')})` : ''}`;
   const sections = (['FAIL', 'WARN', 'SKIP', 'PASS'] as const).flatMap((v) => {
     const rows = report.results.filter((r) => r.verdict === v);
     return rows.length === 0 ? [] : ['', `${v} (${rows.length})`, ...rows.map(line)];

@@ -1,5 +1,11 @@
 // `mksysb-vault status`: one row per host — its newest mksysb image, how old, how big, the verdict,
 // the size trend and the next scheduled run — so "is every host backed up?" is one command.
+import { readAcknowledgements } from '../../lambdas/catalog/acknowledgements.js';
+import {
+  type Acknowledgement,
+  describeAcknowledgement,
+  isActive,
+} from '../../lambdas/shared/acknowledgement.js';
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
 import { historyEntryOf } from '../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/shared/policy.js';
@@ -52,6 +58,8 @@ export interface HostStatus {
   readonly missingImages: readonly string[];
   /** The host's line in the newest run report: how its latest run ended, even without an image. */
   readonly lastRun: LastRun | null;
+  /** Alert codes of the host acknowledged until a date (`mksysb-vault ack`): not alerted, still shown. */
+  readonly acknowledged: readonly Acknowledgement[];
 }
 
 /** A host's status: its state from judgeHost (the one the report uses too), and its newest image's facts. */
@@ -60,6 +68,7 @@ export function hostStatus(
   now: Date,
   maxAgeDays: number,
   lastRun: LastRun | null = null,
+  acks: readonly Acknowledgement[] = [],
 ): HostStatus {
   const missingImages = view.missingImages ?? [];
   const judged = judgeHost(
@@ -92,6 +101,7 @@ export function hostStatus(
     problems: view.problems,
     missingImages,
     lastRun,
+    acknowledged: acks.filter((a) => a.host === view.host && isActive(a, now)),
   };
 }
 
@@ -133,9 +143,14 @@ export const statusCommand: Command = {
       const now = store.clock;
       const { stored, reports } = await readRecentRuns(store);
       const fleet = await readFleet(store);
-      const rows = fleet.hosts.map((v) => hostStatus(v, now, maxAge, lastRunOf(v.host, reports)));
+      const acks = await readAcknowledgements(store);
+      const rows = fleet.hosts.map((v) => hostStatus(v, now, maxAge, lastRunOf(v.host, reports), acks.acks));
       // Warnings go to standard error, each with its code: the table on standard output stays the table.
-      const warnings = [...fleet.hosts.flatMap(hostWarnings), ...fleet.strays.map((s) => s.problem)];
+      const warnings = [
+        ...fleet.hosts.flatMap(hostWarnings),
+        ...fleet.strays.map((s) => s.problem),
+        ...acks.problems.map((p) => `unreadable acknowledgement ${p.problem}`),
+      ];
       const next = nextRun(store, now);
       for (const w of warnings) io.err(`! ${w}`);
       for (const r of stored) if (r.problem) io.err(`! unreadable run report ${r.problem}`);
@@ -178,6 +193,11 @@ export const statusCommand: Command = {
             ]),
           ),
         );
+        const acked = rows.flatMap((r) =>
+          r.acknowledged.map((a) => `  ${r.host}  ${describeAcknowledgement(a)}`),
+        );
+        if (acked.length > 0)
+          io.out(['\nacknowledged (not alerted until then; the state above stands):', ...acked].join('\n'));
         io.out(
           `\n${rows.length} hosts in ${store.description}; next run: ${next ?? 'unknown (give --config)'}`,
         );

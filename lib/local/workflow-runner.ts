@@ -514,6 +514,7 @@ export class LocalWorkflow {
             topicArn: e.TOPIC_ARN,
             minSeverity: e.MIN_SEVERITY,
             ...(e.BUCKET ? { store: { client: s3, bucket: e.BUCKET } } : {}),
+            now,
           });
       }
       case 'retention': {

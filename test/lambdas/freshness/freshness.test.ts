@@ -16,13 +16,18 @@ const records = [
 
 let s3: S3Mock;
 let deps: Parameters<typeof checkFreshness>[1];
+/** Image objects the mocked bucket lists beside the records (a record alone is no image). */
+let images: Set<string>;
 beforeEach(() => {
+  images = new Set(records.map((r) => r.key));
   const mocked = mockedS3();
   s3 = mocked.s3;
   deps = { s3: mocked.client, bucket: 'vault', maxAgeDays: 8, now: () => NOW };
   const texts = new Map(records.map((r) => [`${r.key}.record.json`, renderImageRecord(r)]));
   s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
-    Contents: [...texts.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key, Size: 1 })),
+    Contents: [...texts.keys(), ...images]
+      .filter((k) => k.startsWith(input.Prefix))
+      .map((Key) => ({ Key, Size: 1 })),
   }));
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const text = texts.get(input.Key);
@@ -67,10 +72,24 @@ describe('freshness', () => {
       maxAgeDays: 8,
       hosts: 3,
       findings: [
-        { host: 'never', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null },
-        { host: 'stale', finding: 'STALE', lastPassDate: '2026-11-02T02:00:00.000Z', ageDays: 21 },
+        { host: 'never', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null, lastPassKey: null },
+        {
+          host: 'stale',
+          finding: 'STALE',
+          lastPassDate: '2026-11-02T02:00:00.000Z',
+          ageDays: 21,
+          lastPassKey: records[2]?.key,
+        },
       ],
     });
+  });
+
+  it("does not count a PASS record whose image object is gone as the host's last PASS", async () => {
+    images.delete(records[0]?.key ?? '');
+    const out = await checkFreshness({ hosts: ['fresh'] }, deps);
+    expect(out.findings).toEqual([
+      { host: 'fresh', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null, lastPassKey: null },
+    ]);
   });
 
   it('rejects an event without the inventory, naming the field, before any S3 call', async () => {

@@ -1,9 +1,13 @@
 // notify with a local SNS: one alert per anomaly at or above the minimum severity, the host's result
 // line, the freshness findings — and a failure that could not be recorded still alerted as a FAIL.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { writeAcknowledgement } from '../../../lambdas/catalog/acknowledgements.js';
 import { notify } from '../../../lambdas/notify/notify.js';
-import { anomaly } from '../../../lambdas/shared/anomaly.js';
+import { type AnomalyCode, anomaly } from '../../../lambdas/shared/anomaly.js';
+import { decodeHostResult } from '../../../lambdas/shared/run-summary.js';
 import { LocalSns } from '../../../lib/local/local-sns.js';
+import { useTestStore } from '../../support/local-store.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:alerts';
 const id = { host: 'aixapp01', runId: 'run-2026-11-23', date: '2026-11-23T02:01:00.000Z' };
@@ -37,9 +41,14 @@ describe('notify for a host', () => {
       },
       deps(),
     );
-    expect(out).toEqual({ line: 'aixapp01|FAIL|verified|4194304|TINY_IMAGE', verdict: 'FAIL', published: 1 });
+    expect(out).toEqual({
+      line: 'aixapp01|FAIL|verified|4194304|TINY_IMAGE',
+      verdict: 'FAIL',
+      published: 1,
+      acknowledged: [],
+    });
     expect(sns.messages.map((m) => m.subject)).toEqual([
-      '[mksysb-vault] FAIL aixapp01 TINY_IMAGE 4.0 MB vs 26.0 MB expected',
+      '[mksysb-vault] FAIL aixapp01 TINY_IMAGE 4.0 MB vs 26.0 MB expected [none made 2026-11-23]',
     ]);
     expect(sns.messages[0]?.attributes).toMatchObject({
       host: 'aixapp01',
@@ -103,7 +112,13 @@ describe('notify for freshness', () => {
         checkedAt: '2026-11-24T08:00:00.000Z',
         maxAgeDays: 8,
         findings: [
-          { host: 'aixapp01', finding: 'STALE', lastPassDate: '2026-11-09T02:01:00.000Z', ageDays: 15 },
+          {
+            host: 'aixapp01',
+            finding: 'STALE',
+            lastPassDate: '2026-11-09T02:01:00.000Z',
+            ageDays: 15,
+            lastPassKey: 'images/aixapp01/aixapp01_mksysb_2026-11-09',
+          },
           { host: 'aixnew01', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null },
         ],
       },
@@ -111,8 +126,85 @@ describe('notify for freshness', () => {
     );
     expect(out.published).toBe(2);
     expect(sns.messages.map((m) => m.subject)).toEqual([
-      '[mksysb-vault] FAIL aixapp01 STALE newest PASS mksysb is 15 days old (limit 8)',
-      '[mksysb-vault] FAIL aixnew01 HOST_MISSED no PASS mksysb image ever',
+      '[mksysb-vault] FAIL aixapp01 STALE newest PASS mksysb is 15 days old (limit 8) [mksysb 2026-11-09]',
+      '[mksysb-vault] FAIL aixnew01 HOST_MISSED no PASS mksysb image ever [none ever]',
     ]);
+  });
+});
+
+describe('notify with acknowledgements in the store', () => {
+  const local = useTestStore();
+  const store = () => ({ client: local.client, bucket: local.store.bucket });
+  const NOW = new Date('2026-11-23T02:30:00.000Z');
+  const ack = (host: string, code: AnomalyCode, until: string) => ({
+    schemaVersion: 1 as const,
+    host,
+    code,
+    until,
+    reason: 'being decommissioned',
+    acknowledgedAt: '2026-11-20T09:00:00.000Z',
+  });
+  const unreachable = {
+    outcome: 'unreachable' as const,
+    anomalies: [anomaly('HOST_UNREACHABLE', 'fail', 'LPAR unreachable over ssh during preflight', {})],
+  };
+  const withStore = () => ({ ...deps(), store: store(), now: () => NOW });
+
+  beforeAll(async () => {
+    await writeAcknowledgement(store(), ack('aixdead1', 'HOST_UNREACHABLE', '2026-12-31T23:59:59.999Z'));
+    await writeAcknowledgement(store(), ack('aixold01', 'HOST_UNREACHABLE', '2026-11-01T00:00:00.000Z'));
+    await writeAcknowledgement(store(), ack('aixdead1', 'STALE', '2026-12-31T23:59:59.999Z'));
+    await local.client.send(
+      new PutObjectCommand({
+        Bucket: local.store.bucket,
+        Key: 'acks/aixbad01/HOST_UNREACHABLE.json',
+        Body: '{',
+      }),
+    );
+  });
+
+  it('publishes no alert of an acknowledged code, and records it as acknowledged in the result line', async () => {
+    const out = await notify({ ...id, host: 'aixdead1', failure: unreachable }, withStore());
+    expect(out).toEqual({
+      line: 'aixdead1|FAIL|unreachable|0|HOST_UNREACHABLE|HOST_UNREACHABLE',
+      verdict: 'FAIL',
+      published: 0,
+      acknowledged: ['HOST_UNREACHABLE'],
+    });
+    expect(sns.messages).toEqual([]);
+    expect(decodeHostResult(out.line ?? '')).toMatchObject({
+      codes: ['HOST_UNREACHABLE'],
+      acknowledged: ['HOST_UNREACHABLE'],
+    });
+  });
+
+  it('alerts again once the acknowledgement has expired', async () => {
+    const out = await notify({ ...id, host: 'aixold01', failure: unreachable }, withStore());
+    expect(out.published).toBe(1);
+    expect(out.acknowledged).toEqual([]);
+  });
+
+  it('alerts a code that is not acknowledged, and when an acknowledgement cannot be read', async () => {
+    const busy = { outcome: 'busy' as const, anomalies: [anomaly('HOST_BUSY', 'warn', 'another run', {})] };
+    expect((await notify({ ...id, host: 'aixdead1', failure: busy }, withStore())).published).toBe(1);
+    expect((await notify({ ...id, host: 'aixbad01', failure: unreachable }, withStore())).published).toBe(1);
+  });
+
+  it('holds back an acknowledged freshness finding and says so in its result', async () => {
+    const out = await notify(
+      {
+        kind: 'freshness',
+        checkedAt: NOW.toISOString(),
+        maxAgeDays: 8,
+        findings: [
+          { host: 'aixdead1', finding: 'STALE', lastPassDate: '2026-10-19T02:00:00.000Z', ageDays: 35 },
+          { host: 'aixold01', finding: 'STALE', lastPassDate: '2026-10-19T02:00:00.000Z', ageDays: 35 },
+        ],
+      },
+      withStore(),
+    );
+    expect(out.published).toBe(1);
+    expect(out.acknowledged).toEqual(['aixdead1 STALE acknowledged until 2026-12-31 (being decommissioned)']);
+    expect(sns.messages.map((m) => m.attributes.host)).toEqual(['aixold01']);
   });
 });

@@ -36,11 +36,30 @@ describe('anomalyAlert', () => {
     ]);
   });
 
-  it('keeps the subject to the finding itself, within the SNS limit', () => {
+  it('keeps the subject to the finding itself and the image it is about, within the SNS limit', () => {
     const { subject } = anomalyAlert(drop, context);
     expect({ subject, fits: subject.length <= SUBJECT_LIMIT }).toEqual({
-      subject: '[mksysb-vault] FAIL dbqa09 SIZE_DROP 11.0 GB vs 20.0 GB expected (median 20.0 GB)',
+      subject: '[mksysb-vault] FAIL dbqa09 SIZE_DROP 11.0 GB vs 20.0 GB expected... [mksysb 2026-11-23]',
       fits: true,
     });
+  });
+
+  it('tells two alerts of one code on one host apart by their image, in subject and body', () => {
+    const first = anomaly('FIRST_RUN', 'info', 'first image of this series (first run)', {});
+    const savevg = { ...context, key: 'images/dbqa09/dbqa09_savevg_datavg_2026-11-23' };
+    const subjects = [anomalyAlert(first, context), anomalyAlert(first, savevg)].map((a) => a.subject);
+    expect(subjects).toEqual([
+      '[mksysb-vault] INFO dbqa09 FIRST_RUN first image of this series (first run) [mksysb 2026-11-23]',
+      '[mksysb-vault] INFO dbqa09 FIRST_RUN first image of this series... [savevg datavg 2026-11-23]',
+    ]);
+  });
+
+  it('names the image an alert without one is about', () => {
+    const down = anomaly('HOST_UNREACHABLE', 'fail', 'LPAR unreachable over ssh during preflight', {});
+    const alert = anomalyAlert(down, { ...context, key: undefined, image: 'none made 2026-11-23' });
+    expect(alert.subject).toBe(
+      '[mksysb-vault] FAIL dbqa09 HOST_UNREACHABLE LPAR unreachable over ssh... [none made 2026-11-23]',
+    );
+    expect(alert.message).toContain('\nimage:  none made 2026-11-23\n');
   });
 });

@@ -1,0 +1,35 @@
+// An acknowledged alert in the run report: the host's line keeps its codes and says which of them an
+// operator acknowledged, so the digest shows the failure and why nobody was paged; lines written
+// before acknowledgements read as none acknowledged.
+import { describe, expect, it } from 'vitest';
+import { buildRunReport, decodeHostResult, runDigest } from '../../../lambdas/shared/run-summary.js';
+
+const meta = {
+  runId: 'run-2026-11-23',
+  date: '2026-11-23T02:01:00.000Z',
+  week: '2026-11-23',
+  notStarted: [],
+  retention: null,
+  writtenAt: '2026-11-23T04:00:00.000Z',
+};
+
+describe('acknowledged codes in the run report', () => {
+  it('keeps the FAIL and names the acknowledged code in the digest', () => {
+    const report = buildRunReport(
+      ['aixdead1|FAIL|unreachable|0|HOST_UNREACHABLE|HOST_UNREACHABLE', 'aixprd01|PASS|verified|100|'],
+      meta,
+    );
+    expect(report.counts.FAIL).toBe(1);
+    expect(report.results[0]).toMatchObject({
+      codes: ['HOST_UNREACHABLE'],
+      acknowledged: ['HOST_UNREACHABLE'],
+    });
+    expect(runDigest(report).body).toMatch(
+      /FAIL aixdead1 +unreachable +- +HOST_UNREACHABLE \(acknowledged, not alerted: HOST_UNREACHABLE\)/,
+    );
+  });
+
+  it('reads a line written before acknowledgements as none acknowledged', () => {
+    expect(decodeHostResult('aixprd01|FAIL|verified|4194304|TINY_IMAGE').acknowledged).toEqual([]);
+  });
+});
