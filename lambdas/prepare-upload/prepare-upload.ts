@@ -3,17 +3,23 @@
 // manifest's key and a presigned GET of it — the state machine never carries the URLs. It refuses
 // a key whose image is verified already: a second run on the same day must not replace a good image
 // (a FAILed one it may: the same-day re-run after a TINY_IMAGE).
+// A retried transfer resumes: prepare-upload keeps the open upload of each image in a small object
+// (uploads/resume/<host>/<image>.json: upload id, SHA-256, size, part size) and, when it is asked
+// again for the same image (same SHA-256, size and cut), lists the parts S3 already holds
+// (ListParts) and puts each one's ETag on its manifest line: the transfer sends only the others.
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { readText } from '../catalog/catalog.js';
 import { refuseIfVerified } from '../catalog/host-claim.js';
-import { storeCall } from '../catalog/store-error.js';
+import { kindOf, storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
 import {
   type ImageSidecar,
@@ -23,10 +29,19 @@ import {
   SIDECAR_SUFFIXES,
   sidecarKey,
   transferReportKey,
+  UPLOADS_PREFIX,
+  validateHostName,
   validateVolumeGroup,
 } from '../shared/catalog-keys.js';
 import { metadataValue } from '../shared/metadata-value.js';
-import { type ManifestPart, planParts, renderManifest, type Sidecar } from '../shared/upload-manifest.js';
+import {
+  type ManifestPart,
+  type OpenUpload,
+  OpenUploadSchema,
+  planParts,
+  renderManifest,
+  type Sidecar,
+} from '../shared/upload-manifest.js';
 import {
   type PrepareUploadInput,
   PrepareUploadInputSchema,
@@ -60,25 +75,34 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
   const expiresAt = new Date(deps.now().getTime() + deps.urlExpirySeconds * 1000).toISOString();
 
   await refuseIfVerified({ client: deps.s3, bucket: deps.bucket }, input.host, key);
-  const created = await storeCall(ctx('creating the multipart upload'), () =>
-    deps.s3.send(
-      new CreateMultipartUploadCommand({
-        Bucket: deps.bucket,
-        Key: key,
-        ContentType: 'application/octet-stream',
-        // Header-safe whatever the host printed: a non-ASCII OS level is percent-encoded.
-        Metadata: {
-          host: metadataValue(input.host),
-          date: metadataValue(input.date),
-          sha256: metadataValue(input.sha256),
-          oslevel: metadataValue(input.osLevel ?? 'unknown'),
-          runid: metadataValue(input.runId),
-        },
-      }),
-    ),
-  );
-  const uploadId = created.UploadId;
+  const resumeKey = openUploadKey(input.host, name);
+  const wanted = { key, sha256: input.sha256, sizeBytes: input.sizeBytes, partSize: plan.partSize };
+  const open = await findOpenUpload(deps, input.host, resumeKey, wanted);
+  const created = open
+    ? null
+    : await storeCall(ctx('creating the multipart upload'), () =>
+        deps.s3.send(
+          new CreateMultipartUploadCommand({
+            Bucket: deps.bucket,
+            Key: key,
+            ContentType: 'application/octet-stream',
+            // Header-safe whatever the host printed: a non-ASCII OS level is percent-encoded.
+            Metadata: {
+              host: metadataValue(input.host),
+              date: metadataValue(input.date),
+              sha256: metadataValue(input.sha256),
+              oslevel: metadataValue(input.osLevel ?? 'unknown'),
+              runid: metadataValue(input.runId),
+            },
+          }),
+        ),
+      );
+  const uploadId = open ? open.upload.uploadId : created?.UploadId;
   if (!uploadId) throw new Error(`S3 returned no UploadId for ${key} (host ${input.host})`);
+  const stored = open?.parts ?? new Map<number, { etag: string; size: number }>();
+  const etagsAreMd5 = open
+    ? open.upload.etagsAreMd5
+    : !String(created?.ServerSideEncryption ?? '').startsWith('aws:kms');
 
   try {
     const expiry = { expiresIn: deps.urlExpirySeconds };
@@ -92,7 +116,14 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
         new UploadPartCommand({ Bucket: deps.bucket, Key: key, UploadId: uploadId, PartNumber: n }),
         expiry,
       );
-      parts.push({ partNumber: n, offset, length: Math.min(plan.partSize, input.sizeBytes - offset), url });
+      const length = Math.min(plan.partSize, input.sizeBytes - offset);
+      const held = stored.get(n);
+      // A part S3 holds at its planned length is not sent again (the transfer checks its ETag first).
+      parts.push(
+        held && held.size === length
+          ? { partNumber: n, offset, length, url, stored: { etag: held.etag, isMd5: etagsAreMd5 } }
+          : { partNumber: n, offset, length, url },
+      );
     }
     const sidecars: Sidecar[] = [];
     for (const sidecar of Object.keys(SIDECAR_SUFFIXES) as ImageSidecar[])
@@ -117,6 +148,25 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
         new PutObjectCommand({ Bucket: deps.bucket, Key: mKey, Body: text, ContentType: 'text/plain' }),
       ),
     );
+    // Written once the manifest is: a record never names an upload nothing could use.
+    if (!open) {
+      const record: OpenUpload = {
+        ...wanted,
+        uploadId,
+        etagsAreMd5,
+        createdAt: deps.now().toISOString(),
+      };
+      await storeCall(ctx('writing the open upload record', resumeKey), () =>
+        deps.s3.send(
+          new PutObjectCommand({
+            Bucket: deps.bucket,
+            Key: resumeKey,
+            Body: JSON.stringify(record),
+            ContentType: 'application/json',
+          }),
+        ),
+      );
+    }
     const manifestUrl = await getSignedUrl(
       deps.presignClient,
       new GetObjectCommand({ Bucket: deps.bucket, Key: mKey }),
@@ -124,14 +174,95 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
     );
     return parseWith(
       PrepareUploadOutputSchema,
-      { key, uploadId, manifestKey: mKey, manifestUrl, partCount: plan.count, partSize: plan.partSize },
+      {
+        key,
+        uploadId,
+        manifestKey: mKey,
+        manifestUrl,
+        partCount: plan.count,
+        partSize: plan.partSize,
+        resumedParts: parts.filter((p) => p.stored).length,
+      },
       'prepare-upload output',
     );
   } catch (error) {
-    // Nothing can use an upload without its manifest: abort it now rather than wait for the lifecycle rule.
+    // Nothing can use an upload without its manifest: abort it now rather than wait for the lifecycle
+    // rule. A resumed one is left as it is: the next attempt may resume it again.
+    if (open) throw error;
     await deps.s3
       .send(new AbortMultipartUploadCommand({ Bucket: deps.bucket, Key: key, UploadId: uploadId }))
       .catch(() => undefined);
     throw error;
   }
+}
+
+/** Where prepare-upload keeps the open multipart upload of one image (docs/s3-layout.md). */
+export function openUploadKey(host: string, name: string): string {
+  return `${UPLOADS_PREFIX}resume/${validateHostName(host)}/${name}.json`;
+}
+
+interface FoundUpload {
+  readonly upload: OpenUpload;
+  readonly parts: Map<number, { etag: string; size: number }>;
+}
+
+/**
+ * The open upload of this very image (same key, SHA-256, size and part size) and the parts S3 holds
+ * of it, or null: no record, a record of another image or cut, an unreadable record, or an upload S3
+ * no longer has (completed, aborted, expired) all mean a new upload.
+ */
+async function findOpenUpload(
+  deps: PrepareUploadDeps,
+  host: string,
+  resumeKey: string,
+  wanted: Pick<OpenUpload, 'key' | 'sha256' | 'sizeBytes' | 'partSize'>,
+): Promise<FoundUpload | null> {
+  const text = await readText({ client: deps.s3, bucket: deps.bucket }, resumeKey, {
+    action: 'reading the open upload record',
+    host,
+    optional: true,
+  });
+  if (text === null) return null;
+  let upload: OpenUpload;
+  try {
+    upload = OpenUploadSchema.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  if (
+    upload.key !== wanted.key ||
+    upload.sha256 !== wanted.sha256 ||
+    upload.sizeBytes !== wanted.sizeBytes ||
+    upload.partSize !== wanted.partSize
+  )
+    return null;
+  const parts = new Map<number, { etag: string; size: number }>();
+  let marker: string | undefined;
+  try {
+    for (;;) {
+      const page = await deps.s3.send(
+        new ListPartsCommand({
+          Bucket: deps.bucket,
+          Key: upload.key,
+          UploadId: upload.uploadId,
+          PartNumberMarker: marker,
+        }),
+      );
+      for (const p of page.Parts ?? []) {
+        const etag = String(p.ETag ?? '')
+          .replace(/"/g, '')
+          .toLowerCase();
+        if (p.PartNumber && /^[0-9a-f]{32}$/.test(etag))
+          parts.set(p.PartNumber, { etag, size: p.Size ?? -1 });
+      }
+      if (!page.IsTruncated || !page.NextPartNumberMarker) break;
+      marker = page.NextPartNumberMarker;
+    }
+  } catch (error) {
+    if (kindOf(error) === 'no-such-upload') return null;
+    return storeCall({ action: 'listing the parts of the open upload', key: upload.key, host }, () =>
+      Promise.reject(error),
+    );
+  }
+  return { upload, parts };
 }

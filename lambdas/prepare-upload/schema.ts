@@ -34,6 +34,8 @@ export const PrepareUploadOutputSchema = z.object({
     .number()
     .int()
     .min(8 * MiB),
+  /** Parts S3 held already from an earlier attempt at this image: the transfer does not send them again. */
+  resumedParts: z.number().int().min(0).default(0),
 });
 export type PrepareUploadOutput = z.infer<typeof PrepareUploadOutputSchema>;
 

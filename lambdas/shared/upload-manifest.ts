@@ -4,13 +4,17 @@
 //
 //   # mksysb-vault upload manifest v1
 //   # key=<object key> size=<bytes> parts=<n> partSize=<bytes> expires=<ISO time>
-//   <partNumber> <offset> <length> <presigned UploadPart URL>
+//   <partNumber> <offset> <length> <presigned UploadPart URL> [md5etag=<hex> | etag=<hex>]
 //   sidecar <name> <presigned PutObject URL>
 //
 // Sidecars are the small files the backup leaves beside the image (`<image>.log`, `<image>.lsmksysb`,
 // `<image>.filesets`, `<image>.toc.gz`) and the transfer's own report (`transfer-report`: one line
 // per part, `part=<n> etag=<etag> md5=<hex>`), which complete-upload reads instead of the
 // SSM output (a 1,000-part report would not fit in SSM's 24,000-character stdout).
+// A fifth field says S3 holds that part already (an earlier attempt sent it; prepare-upload asked
+// ListParts): `md5etag=` when its ETag is the part's MD5 (the transfer compares it with the MD5 of
+// the part on the host and sends the part again if they differ), `etag=` when it is not (SSE-KMS:
+// S3 checked the Content-MD5 when it took the part, for this very image by SHA-256).
 // Presigned URLs never contain spaces, so a space separates the fields.
 import { z } from 'zod';
 
@@ -21,6 +25,8 @@ export const ManifestPartSchema = z.object({
   offset: z.number().int().nonnegative(),
   length: z.number().int().positive(),
   url: z.string().url(),
+  /** S3 holds this part already: its ETag, and whether that ETag is the part's MD5. */
+  stored: z.object({ etag: z.string().regex(/^[0-9a-f]{32}$/), isMd5: z.boolean() }).optional(),
 });
 export type ManifestPart = z.infer<typeof ManifestPartSchema>;
 
@@ -38,6 +44,22 @@ export const UploadManifestSchema = z.object({
 });
 export type UploadManifest = z.infer<typeof UploadManifestSchema>;
 
+/**
+ * prepare-upload's record of an image's open multipart upload (uploads/resume/<host>/<image>.json),
+ * so a retried transfer of the same image (same SHA-256, size and cut) resumes it.
+ */
+export const OpenUploadSchema = z.object({
+  key: z.string().min(1),
+  uploadId: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sizeBytes: z.number().int().positive(),
+  partSize: z.number().int().positive(),
+  /** false under SSE-KMS, where a part's ETag is not its MD5. */
+  etagsAreMd5: z.boolean(),
+  createdAt: z.string(),
+});
+export type OpenUpload = z.infer<typeof OpenUploadSchema>;
+
 export class ManifestError extends Error {
   override name = 'ManifestError';
 }
@@ -47,7 +69,11 @@ export function renderManifest(manifest: UploadManifest): string {
   const lines = [
     MANIFEST_MAGIC,
     `# key=${m.key} size=${m.sizeBytes} parts=${m.parts.length} partSize=${m.partSize} expires=${m.expiresAt}`,
-    ...m.parts.map((p) => `${p.partNumber} ${p.offset} ${p.length} ${p.url}`),
+    ...m.parts.map(
+      (p) =>
+        `${p.partNumber} ${p.offset} ${p.length} ${p.url}` +
+        (p.stored ? ` ${p.stored.isMd5 ? 'md5etag' : 'etag'}=${p.stored.etag}` : ''),
+    ),
     ...m.sidecars.map((s) => `sidecar ${s.name} ${s.url}`),
   ];
   return `${lines.join('\n')}\n`;
@@ -73,13 +99,17 @@ export function parseManifest(text: string, source = 'manifest'): UploadManifest
   }
   const parts = partLines.map((line, i) => {
     const f = line.split(' ');
-    if (f.length !== 4)
-      throw new ManifestError(`${source}: line ${i + 3} has ${f.length} fields, expected 4`);
+    if (f.length !== 4 && f.length !== 5)
+      throw new ManifestError(`${source}: line ${i + 3} has ${f.length} fields, expected 4 or 5`);
+    const held = f[4] === undefined ? undefined : /^(md5etag|etag)=(.*)$/.exec(f[4]);
+    if (f[4] !== undefined && !held)
+      throw new ManifestError(`${source}: line ${i + 3}: field 5 is not md5etag=<hex> or etag=<hex>`);
     const parsed = ManifestPartSchema.safeParse({
       partNumber: Number(f[0]),
       offset: Number(f[1]),
       length: Number(f[2]),
       url: f[3],
+      stored: held ? { etag: held[2], isMd5: held[1] === 'md5etag' } : undefined,
     });
     if (!parsed.success)
       throw new ManifestError(`${source}: line ${i + 3}: ${parsed.error.issues[0]?.message}`);

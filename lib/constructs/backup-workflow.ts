@@ -31,6 +31,8 @@ export type WorkflowKind = 'weekly' | 'host' | 'freshness';
 
 /** How long SSM may take to deliver a command to the relay before it gives up (SendCommand TimeoutSeconds). */
 export const DELIVERY_TIMEOUT_SECONDS = 600;
+/** Transfers of one image before its failure is recorded: each retry resumes the multipart upload. */
+export const TRANSFER_ATTEMPTS = 3;
 /** Images of one host uploaded at once (the mksysb and its savevg images share the relay's link). */
 export const IMAGE_CONCURRENCY = 2;
 /**
@@ -598,11 +600,24 @@ export class BackupWorkflow extends Construct {
       },
       config.workflow.transferTimeoutSeconds,
     );
+    // A failed transfer goes back to prepare-upload, which resumes the same multipart upload (the
+    // parts S3 holds go on the new manifest): the next attempt sends only the parts S3 lacks, from
+    // the staged image, without a new mksysb. After TRANSFER_ATTEMPTS the failure is recorded.
+    const transferFailed = new sfn.Pass(this, 'TransferFailed', {
+      comment: 'Counts the attempt; the error stays in $.error for the record',
+      parameters: { 'n.$': 'States.MathAdd($.transferAttempt.n, 1)' },
+      resultPath: '$.transferAttempt',
+    });
+    transferFailed.next(
+      new sfn.Choice(this, 'ResumeTransfer')
+        .when(sfn.Condition.numberLessThanEquals('$.transferAttempt.n', TRANSFER_ATTEMPTS), prepare)
+        .otherwise(recordUploadFailure),
+    );
     const transferLoop = this.commandLoop(
       'transfer',
       transfer,
       { expectedSeconds: num('$.image.transferExpectedSeconds') },
-      recordUploadFailure,
+      transferFailed,
       complete.next(inspect).next(verify),
     );
     const images = new sfn.Map(this, 'UploadImages', {
@@ -614,6 +629,7 @@ export class BackupWorkflow extends Construct {
         plan: sfn.JsonPath.objectAt('$.plan'),
         image: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
         poll: { nextWaitSeconds: num('$$.Map.Item.Value.transferWaitSeconds') },
+        transferAttempt: { n: 1 },
       },
       resultPath: '$.results',
     });

@@ -105,7 +105,10 @@ fi
 SIZE=$(sed -n '2s/^# key=[^ ]* size=\([0-9][0-9]*\) .*/\1/p' "$WORK/manifest")
 PART_SIZE=$(sed -n '2s/^# key=[^ ]* size=[0-9]* parts=[0-9]* partSize=\([0-9][0-9]*\) .*/\1/p' "$WORK/manifest")
 if ! valid_uint "$SIZE" || ! valid_uint "$PART_SIZE"; then finish failed manifest_header_unreadable; fi
-awk '$1 ~ /^[0-9]+$/ && NF == 4' "$WORK/manifest" >"$WORK/parts"
+# A part line has a fifth field when S3 holds that part already (a resumed upload): md5etag=<hex>
+# or etag=<hex>; "-" stands in for it otherwise.
+awk '$1 ~ /^[0-9]+$/ && (NF == 4 || (NF == 5 && $5 ~ /^(md5etag|etag)=[0-9a-f]+$/)) { print $1, $2, $3, $4, (NF == 5 ? $5 : "-") }' \
+  "$WORK/manifest" >"$WORK/parts"
 awk '$1 == "sidecar" && NF == 3 { print $2, $3 }' "$WORK/manifest" >"$WORK/sidecars"
 PARTS=$(awk 'END { print NR }' "$WORK/parts")
 [ "$PARTS" -ge 1 ] || finish failed manifest_has_no_parts
@@ -301,6 +304,23 @@ do_part() {
   return 1
 }
 
+# A part S3 holds already (field $4: md5etag=<hex> or etag=<hex>) counts as sent, with no PUT, when
+# its MD5 on the host is known ($5: from the backup's sidecar, else read and hashed here) and, for an
+# md5etag, equal to the ETag; otherwise it is sent again. Leaves "ok <etag> <md5hex> 0" in r.<n>.
+part_held() {
+  _ph_etag=${4#*=}
+  _ph_md5=$5
+  if [ "$_ph_md5" = - ]; then
+    read_part "$1" "$2" "$3" || return 1
+    _ph_md5=$(cat "$WORK/p.$1.hex")
+    rm -f "$WORK/p.$1" "$WORK/p.$1".*
+  fi
+  case $4 in
+  md5etag=*) [ "$_ph_md5" = "$_ph_etag" ] || return 1 ;;
+  esac
+  printf 'ok %s %s 0\n' "$_ph_etag" "$_ph_md5" >"$WORK/r.$1"
+}
+
 # PARALLEL workers share the parts: each goes down the list and takes the next part nobody has
 # claimed (mkdir is atomic), so a worker held up by a part's retries does not hold up the parts
 # behind it: at most PARALLEL PUTs in flight. A part with a sidecar MD5 is streamed from the image.
@@ -311,8 +331,9 @@ w=0
 while [ "$w" -lt "$PARALLEL" ]; do
   (
     putting=
-    while read -r n off len url hex b64; do
+    while read -r n off len url held hex b64; do
       mkdir "$WORK/claim.$n" 2>/dev/null || continue
+      if [ "$held" != - ] && part_held "$n" "$off" "$len" "$held" "$hex"; then continue; fi
       if [ "$b64" != - ]; then
         [ -n "$putting" ] && wait "$putting"
         putting=
@@ -334,6 +355,7 @@ OK=0
 FAILED=0
 BYTES=0
 RETRIED=0
+RESUMED=0
 FAILED_LIST=
 : >"$WORK/transfer-report"
 while read -r n off len url; do
@@ -343,7 +365,7 @@ while read -r n off len url; do
   if [ "${1:-}" = ok ]; then
     OK=$((OK + 1))
     BYTES=$((BYTES + len))
-    RETRIED=$((RETRIED + $4 - 1))
+    if [ "$4" -eq 0 ]; then RESUMED=$((RESUMED + 1)); else RETRIED=$((RETRIED + $4 - 1)); fi
     printf 'part=%s etag=%s md5=%s\n' "$n" "$2" "$3" >>"$WORK/transfer-report"
   else
     FAILED=$((FAILED + 1))
@@ -355,6 +377,7 @@ done <"$WORK/parts"
 kv parts_ok "$OK"
 kv parts_failed "$FAILED"
 kv part_retries "$RETRIED"
+kv parts_resumed "$RESUMED"
 kv bytes "$BYTES"
 [ -n "$FAILED_LIST" ] && kv failed_parts "$FAILED_LIST"
 

@@ -197,6 +197,35 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
     expect((await objectBytes(store, `${s.upload.key}.log`)).toString()).toContain('0512-038');
   });
 
+  it('resumes: a part S3 holds whose ETag is its MD5 on the host is not sent again, one whose ETag differs is', async () => {
+    const s = await staged();
+    expect((await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s))).code).toBe(0);
+    const before = putAttempts(s);
+    const md5 = (n: number) =>
+      createHash('md5')
+        .update(s.bytes.subarray((n - 1) * 8 * MiB, n * 8 * MiB))
+        .digest('hex');
+    // As prepare-upload writes a resumed manifest: parts 1 and 2 held (part 2's ETag not its MD5).
+    await editManifest(store, s.upload, (m) => ({
+      ...m,
+      parts: m.parts.map((p) =>
+        p.partNumber === 1
+          ? { ...p, stored: { etag: md5(1), isMd5: true } }
+          : p.partNumber === 2
+            ? { ...p, stored: { etag: '0'.repeat(32), isMd5: true } }
+            : p,
+      ),
+    }));
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(r.code, r.stdout).toBe(0);
+    expect(out.other.parts_resumed).toBe('1');
+    const after = putAttempts(s);
+    expect([1, 2, 3].map((n) => (after[n] ?? 0) - (before[n] ?? 0))).toEqual([0, 1, 1]);
+    await completeImageUpload(store, s.upload);
+    expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
+  });
+
   it('uploads locally in direct mode and reports each part with the MD5 of its bytes', async () => {
     const s = await staged();
     const r = await runOnHostAsync(shell, scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'));

@@ -79,6 +79,7 @@ describe('a presigned multipart upload', () => {
       'manifestUrl',
       'partCount',
       'partSize',
+      'resumedParts',
       'uploadId',
     ]);
   });

@@ -3,6 +3,7 @@ import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -47,7 +48,10 @@ beforeEach(() => {
 describe('prepare-upload', () => {
   it('creates the upload with the image metadata and writes a manifest of one URL per part', async () => {
     const out = await prepareUpload(event, deps);
-    const written = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    const written = s3
+      .commandCalls(PutObjectCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => i.Key === MANIFEST);
     const manifest = parseManifest(String(written?.Body), MANIFEST);
     expect(s3).toHaveReceivedCommandWith(CreateMultipartUploadCommand, {
       Bucket: 'vault',
@@ -74,6 +78,7 @@ describe('prepare-upload', () => {
         manifestUrl: `https://vault.s3.eu-west-1.amazonaws.com/${MANIFEST}`,
         partCount: 3,
         partSize: 8 * MiB,
+        resumedParts: 0,
       },
       manifestKey: MANIFEST,
       parts: [
@@ -152,4 +157,62 @@ describe('prepare-upload', () => {
       `checking for an earlier image of the same day for host lpar01 (${KEY}.record.json) failed: access denied`,
     );
   });
+
+  it('records the open upload beside the run, by image, for a retry to resume', async () => {
+    await prepareUpload(event, deps);
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
+      Key: RESUME,
+      Body: expect.stringContaining('"uploadId":"up-1"'),
+    });
+  });
+
+  it('resumes the open upload of the same image: the parts S3 holds go on the manifest with their ETags', async () => {
+    s3.on(GetObjectCommand, { Key: RESUME }).resolves({ Body: body(openRecord()) });
+    s3.on(ListPartsCommand).resolves({
+      Parts: [
+        { PartNumber: 1, ETag: `"${'1'.repeat(32)}"`, Size: 8 * MiB },
+        // cut short (the transfer died mid-part): sent again
+        { PartNumber: 2, ETag: `"${'2'.repeat(32)}"`, Size: 1000 },
+      ],
+    });
+    const out = await prepareUpload(event, deps);
+    const manifest = parseManifest(
+      String(
+        s3
+          .commandCalls(PutObjectCommand)
+          .map((c) => c.args[0].input)
+          .find((i) => i.Key === MANIFEST)?.Body,
+      ),
+    );
+    expect(s3).not.toHaveReceivedCommand(CreateMultipartUploadCommand);
+    expect(s3).toHaveReceivedCommandWith(ListPartsCommand, { Key: KEY, UploadId: 'up-0' });
+    expect(out).toMatchObject({ uploadId: 'up-0', resumedParts: 1 });
+    expect(manifest.parts.map((p) => p.stored ?? null)).toEqual([
+      { etag: '1'.repeat(32), isMd5: true },
+      null,
+      null,
+    ]);
+  });
+
+  it('starts a new upload when the open one is of another image (SHA-256) or S3 no longer has it', async () => {
+    s3.on(GetObjectCommand, { Key: RESUME }).resolves({ Body: body(openRecord({ sha256: 'b'.repeat(64) })) });
+    await expect(prepareUpload(event, deps)).resolves.toMatchObject({ uploadId: 'up-1', resumedParts: 0 });
+    s3.on(GetObjectCommand, { Key: RESUME }).resolves({ Body: body(openRecord()) });
+    s3.on(ListPartsCommand).rejects(Object.assign(new Error('gone'), { name: 'NoSuchUpload' }));
+    await expect(prepareUpload(event, deps)).resolves.toMatchObject({ uploadId: 'up-1', resumedParts: 0 });
+  });
 });
+
+const RESUME = 'uploads/resume/lpar01/lpar01_mksysb_2026-11-23.json';
+function openRecord(change: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    key: KEY,
+    uploadId: 'up-0',
+    sha256: 'a'.repeat(64),
+    sizeBytes: 20 * MiB,
+    partSize: 8 * MiB,
+    etagsAreMd5: true,
+    createdAt: '2026-11-23T02:05:00Z',
+    ...change,
+  });
+}
