@@ -59,7 +59,8 @@ ${LOCAL_OPTIONS_HELP}
 Then: mksysb-vault status | history HOST | report --out report.html | retention --dry-run
 
 Exit status: 0 every run completed (the hosts' verdicts are in the summary, the alerts and
-"status"), 64 usage error or bad scenario/config, 69 the local store could not be reached,
+"status"), 64 usage error or bad scenario/config, 69 the local store could not be reached
+or its disk is full (one line naming the data directory and the space a run needs),
 70 internal error (the run could not complete).`;
 
 const RUN_NOW_HELP = `Usage: mksysb-vault run-now [--hosts H1,H2] [--attempt N] [options]
@@ -206,6 +207,10 @@ async function runLocally(
       cwd: io.cwd,
       scenarioPath: values.scenario ?? DEFAULT_SCENARIO_PATH,
       onEvent: reporter,
+      // A full-disk stand-in for the local store (lib/local/disk-full.ts): tests and demonstrations.
+      ...(io.env.MKSYSB_VAULT_LOCAL_DISK_BYTES
+        ? { diskBytes: Number(io.env.MKSYSB_VAULT_LOCAL_DISK_BYTES) }
+        : {}),
     });
   } catch (error) {
     if (

@@ -7,6 +7,7 @@
 // the clock, the fleet, the scenario week and the execution names used) is kept in state.json, which
 // the other CLI commands read.
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readRunReport } from '../../lambdas/catalog/catalog.js';
@@ -15,7 +16,16 @@ import { decodeHostResult, type HostResult, type RunReport } from '../../lambdas
 import { type DeployConfig, parseDeployConfig } from '../config.js';
 import { MksysbVaultStack } from '../mksysb-vault-stack.js';
 import { nextCronRun } from '../next-run.js';
-import { createSimulatedFleet, openSimulatedFleet, setHostProfile } from '../sim-lpar/index.js';
+import { createSimulatedFleet, openSimulatedFleet, setHostProfile, treesBytes } from '../sim-lpar/index.js';
+import {
+  abortOpenUploads,
+  diskFullMessage,
+  diskFullStandIn,
+  freeBytesOf,
+  isNoSpace,
+  LOW_SPACE_BYTES,
+  LocalDiskFullError,
+} from './disk-full.js';
 import { LocalSns, type SnsMessage } from './local-sns.js';
 import {
   LOCAL_BUCKET,
@@ -25,7 +35,7 @@ import {
   REMEMBERED_EXECUTIONS,
   readLocalState,
 } from './paths.js';
-import { type LocalS3, startLocalS3 } from './s3-server.js';
+import { type FailureInjector, type LocalS3, startLocalS3 } from './s3-server.js';
 import { eventsOfWeek, loadScenario, type Scenario, type ScenarioEvent, scenarioFleet } from './scenario.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './state-machine.js';
 import { LocalWorkflow } from './workflow-runner.js';
@@ -87,6 +97,11 @@ export interface LocalPipelineOptions {
   /** On a new store, the first weekly run is the first scheduled after this (ISO). @default weeks before now */
   readonly start?: string;
   /**
+   * A full-disk stand-in: the local store takes this many bytes of writes, then refuses as a full
+   * s3rver does (`MKSYSB_VAULT_LOCAL_DISK_BYTES`; lib/local/disk-full.ts). For tests and demonstrations.
+   */
+  readonly diskBytes?: number;
+  /**
    * `run-now`: one weekly run at the simulated "now" instead of the next scheduled run, narrowed to
    * these hosts when given, with `attempt` for a second attempt at the same week.
    */
@@ -147,9 +162,61 @@ function scheduledAfter(config: DeployConfig, after: Date, what: string): Date {
   return next;
 }
 
+/** About what a weekly run of the fleet writes under the data directory: each image in staging and in the store. */
+function weeklyBytes(dir: string): number {
+  if (!existsSync(join(dir, 'fleet.json'))) return 0;
+  const sim = openSimulatedFleet(dir);
+  return sim.hosts.reduce((sum, host) => {
+    const p = sim.profile(host);
+    const images = p.sizeBytes + Math.max(0, p.growthBytesPerRun) + treesBytes(p);
+    return sum + 2 * (images + (p.volumeGroups.length - 1) * p.savevgSizeBytes);
+  }, 0);
+}
+
+/**
+ * Runs the pipeline (below); a run that fails on a full data directory (ENOSPC, or any error while
+ * the filesystem is nearly full) aborts the multipart uploads left open in the local store and ends
+ * with one LocalDiskFullError that names the directory and the space needed.
+ */
 export async function runLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipelineResult> {
-  const weeks = options.weeks ?? 1;
   const paths = localPaths(options.dataDir, options.cwd);
+  const standIn = options.diskBytes === undefined ? undefined : diskFullStandIn(options.diskBytes);
+  const free = () =>
+    standIn ? standIn.free() : freeBytesOf(existsSync(paths.root) ? paths.root : dirname(paths.root));
+  let s3: LocalS3 | undefined;
+  try {
+    return await runPipeline(options, paths, standIn?.injector, (started) => {
+      s3 = started;
+    });
+  } catch (error) {
+    const left = free();
+    if (!isNoSpace(error) && (left === null || left >= LOW_SPACE_BYTES)) throw error;
+    const store =
+      s3 ?? (await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET }).catch(() => undefined));
+    if (store) {
+      const client = store.client();
+      try {
+        await abortOpenUploads(client, paths.store, LOCAL_BUCKET);
+      } finally {
+        client.destroy();
+        if (!s3) await store.close();
+      }
+    }
+    throw new LocalDiskFullError(diskFullMessage(paths.root, left, weeklyBytes(paths.lpars)), {
+      cause: error,
+    });
+  } finally {
+    await s3?.close();
+  }
+}
+
+async function runPipeline(
+  options: LocalPipelineOptions,
+  paths: LocalPaths,
+  storeFailures: FailureInjector | undefined,
+  onStore: (s3: LocalS3) => void,
+): Promise<LocalPipelineResult> {
+  const weeks = options.weeks ?? 1;
   if (options.reset) resetDataDir(paths);
   const scenario = loadScenario(options.scenarioPath);
   const state = readLocalState(paths.state);
@@ -184,12 +251,14 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
     seconds: (performance.now() - synthStart) / 1000,
   });
 
-  const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
-  try {
-    return await runWeeks(options, { paths, scenario, state, config, template, s3, weeks, emit });
-  } finally {
-    await s3.close();
-  }
+  const s3 = await startLocalS3({
+    directory: paths.store,
+    bucket: LOCAL_BUCKET,
+    ...(storeFailures ? { injectFailures: storeFailures } : {}),
+  });
+  // Closed by runLocalPipeline, after the uploads a full disk left open are aborted.
+  onStore(s3);
+  return await runWeeks(options, { paths, scenario, state, config, template, s3, weeks, emit });
 }
 
 interface RunContext {

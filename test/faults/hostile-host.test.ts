@@ -5,12 +5,16 @@
 // local pipeline (real host scripts on simulated LPARs, the synthesized workflow, local S3) and rows
 // on the parser and await-command alone, each recorded in the fault table with 0 images lost.
 
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommandInvocationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitCommand } from '../../lambdas/await-command/await-command.js';
 import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { runCliAsync } from '../support/cli.js';
 import { recordOutcome } from './outcomes.js';
 import {
   type FaultRig,
@@ -221,4 +225,52 @@ describe('hostile host output at the parser and await-command', () => {
     const out = (await pollBackup(stdout, 'datavg')) as { images: { kind: string; volumeGroup: string }[] };
     expect(out.images.map((i) => `${i.kind}:${i.volumeGroup}`)).toEqual(['mksysb:rootvg', 'savevg:datavg']);
   });
+});
+
+// A full disk under the local pipeline (issue 13, item 11): `npm start` ends with one line naming the
+// data directory and the space a run needs, exit 69, and no multipart upload left open. The disk
+// fills through the local mode's stand-in (MKSYSB_VAULT_LOCAL_DISK_BYTES: the store takes 12 MB of
+// writes, then refuses them as a full s3rver does and the filesystem reads 0 free).
+describe('a full disk in local mode', () => {
+  it('npm start ends with one line naming the directory and the space needed, exit 69, no upload left open', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'mksysb-vault-disk-full-'));
+    const r = await runCliAsync(
+      [
+        'run',
+        '--local',
+        '--data',
+        data,
+        '--scenario',
+        'test/fixtures/scenarios/two-hosts.json',
+        '--start',
+        '2030-01-01',
+      ],
+      { env: { MKSYSB_VAULT_LOCAL_DISK_BYTES: String(12_000_000) } },
+    );
+    const uploads = join(data, 'store', 'mksysb-vault-local', '._S3rver_uploads');
+    const open = existsSync(uploads) ? readdirSync(uploads) : [];
+    const last = r.stderr.trim().split('\n').at(-1) ?? '';
+    const ok =
+      r.status === 69 &&
+      open.length === 0 &&
+      last.startsWith(
+        `mksysb-vault run: the local data directory ${data} is out of space (0 MiB free): a weekly run of this fleet needs about 44 MiB more`,
+      ) &&
+      !/\n\s+at /.test(r.stderr);
+    recordOutcome({
+      fault: 'full disk under npm start (local data directory)',
+      expected: 'exit 69, one line naming the directory and the space needed, no multipart upload open',
+      observed: `exit ${r.status}; ${last.slice(0, 140)}; open uploads: ${open.length}`,
+      imagesLost: 0,
+      ok,
+    });
+    expect(r.status).toBe(69);
+    expect(last).toContain(`the local data directory ${data} is out of space (0 MiB free)`);
+    expect(last).toContain(
+      'needs about 44 MiB more; free space there or give --data a directory on a larger filesystem',
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(open).toEqual([]);
+    rmSync(data, { recursive: true, force: true });
+  }, 240_000);
 });
