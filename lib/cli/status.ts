@@ -38,8 +38,13 @@ Options:
 
 ${STORE_HELP}
 
-Exit status: 0 every host has a fresh PASS image, 1 some WARN, 2 some FAIL, stale or never backed
-up, 64 usage error or bad option value, 69 store unreachable, 70 internal error.`;
+Warnings go to standard error, each with its code: unreadable records, IMAGE_MISSING (a record
+whose image object is gone: never counted as the host's image), STRAY_KEY (a key under images/ no
+image owns). Acknowledged alert codes (mksysb-vault ack) are listed under the table.
+
+Exit status: 0 every host has a fresh PASS image, 1 some WARN (or stray keys), 2 some FAIL, stale,
+never backed up or an unreadable record, 64 usage error or bad option value, 69 store unreachable,
+70 internal error.`;
 
 export interface HostStatus {
   readonly host: string;

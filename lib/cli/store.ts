@@ -17,7 +17,6 @@ import {
   readLocalState,
 } from '../local/paths.js';
 import { startLocalS3 } from '../local/s3-server.js';
-import { loadScenario } from '../local/scenario.js';
 import { type CliIo, type Options, UsageError } from './command.js';
 
 export const STORE_OPTIONS = {
@@ -97,7 +96,7 @@ export async function openStore(values: StoreValues, io: CliIo, use: StoreUse = 
   } catch (error) {
     throw new StoreUnavailableError((error as Error).message);
   }
-  const choice = localConfig(values.config, state, io);
+  const choice = await localConfig(values.config, state, io);
   refuseGuess(choice, use, `the local store ${dataDir}`);
   const { config } = choice;
   const clock = new Date(Math.max(io.now().getTime(), Date.parse(state?.clock ?? '') || 0));
@@ -201,12 +200,18 @@ function bucketConfig(path: string | undefined, io: CliIo): ConfigChoice {
  * The local store's config: --config's, else the one the local run used (its scenario's config with
  * its fleet), else none. The local run's own is no guess; a scenario that no longer loads is said.
  */
-function localConfig(path: string | undefined, state: LocalState | null, io: CliIo): ConfigChoice {
+async function localConfig(
+  path: string | undefined,
+  state: LocalState | null,
+  io: CliIo,
+): Promise<ConfigChoice> {
   if (path !== undefined) return { config: loadDeployConfig(path, io.cwd), source: path, guessed: false };
   const scenario = state?.scenario;
   if (scenario === undefined || state?.fleet === undefined)
     return { config: null, source: "none (the local run's fleet; defaults)", guessed: true };
   try {
+    // Loaded only here: the scenario module brings the simulator (esbuild) with it.
+    const { loadScenario } = await import('../local/scenario.js');
     const loaded = loadScenario(resolve(io.cwd, scenario));
     const config = parseDeployConfig(
       { stackName: 'MksysbVaultLocal', ...loaded.config, fleet: state.fleet },
