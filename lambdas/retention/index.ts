@@ -21,6 +21,7 @@ export const handler = instrumented('retention', (event: unknown) =>
     bucket: env.BUCKET,
     policy,
     objectLock: env.OBJECT_LOCK,
+    lockMode: env.OBJECT_LOCK_MODE,
     now: () => new Date(),
   }),
 );

@@ -12,13 +12,14 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectRetentionCommand,
+  PutObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { inBatches, listCatalogHosts, listHostRecords, listObjects } from '../catalog/catalog.js';
 import { writeHistoryEntry } from '../catalog/image-history.js';
 import { kindOf, storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
-import { hostPrefix, parseRecordKey } from '../shared/catalog-keys.js';
+import { hostPrefix, parseRecordKey, recordKey } from '../shared/catalog-keys.js';
 import { historyEntryOfRecord } from '../shared/image-history.js';
 import type { ImageRecord } from '../shared/image-record.js';
 import {
@@ -40,6 +41,8 @@ export interface RetentionDeps {
   readonly bucket: string;
   readonly policy: RetentionPolicy;
   readonly objectLock: boolean;
+  /** The mode a lock is extended in when the object has none yet (else its own). @default 'COMPLIANCE' */
+  readonly lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
   readonly now: () => Date;
 }
 
@@ -51,6 +54,7 @@ interface HostRetention {
   readonly plan: RetentionPlan;
   readonly problems: string[];
   readonly deletedObjects: number;
+  readonly locksExtended: { key: string; until: string }[];
 }
 
 export async function applyRetention(event: unknown, deps: RetentionDeps): Promise<RetentionOutput> {
@@ -72,6 +76,7 @@ export async function applyRetention(event: unknown, deps: RetentionDeps): Promi
       delete: results.flatMap((r) => r.plan.delete),
       strays: results.flatMap((r) => r.plan.strays),
       deletedObjects: results.reduce((sum, r) => sum + r.deletedObjects, 0),
+      locksExtended: results.flatMap((r) => r.locksExtended),
       problems: [...strays.map((s) => s.problem), ...results.flatMap((r) => r.problems)],
     },
     'retention output',
@@ -107,7 +112,13 @@ async function retainHost(
     plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
   }
   const unreadable = [...problems.map((p) => p.problem), ...strays.map((s) => s.problem)];
-  if (dryRun) return { plan, problems: unreadable, deletedObjects: 0 };
+  if (dryRun) return { plan, problems: unreadable, deletedObjects: 0, locksExtended: [] };
+  // Each kept image stays WORM for as long as the policy keeps it: a monthly keeper's lock is extended
+  // to its months, not left at the bucket's default days. Before the deletes, so a failed delete never
+  // costs a keeper its lock.
+  const locks = deps.objectLock
+    ? await extendLocks(deps, host, plan.keep, now)
+    : { extended: [], problems: [] };
   const byKey = new Map(records.map((r) => [r.key, r]));
   const deleted = await settledBatches(plan.delete, DELETE_CONCURRENCY, (decision) =>
     deleteImage(deps, host, decision, byKey.get(decision.key), now),
@@ -123,9 +134,71 @@ async function retainHost(
       : 0;
   return {
     plan,
-    problems: unreadable,
+    problems: [...unreadable, ...locks.problems],
     deletedObjects: deleted.reduce((sum, n) => sum + n, 0) + swept,
+    locksExtended: locks.extended,
   };
+}
+
+/**
+ * Extends the Object Lock of each kept image and its record to the image's keep-until date, only ever
+ * later (S3 refuses to shorten a COMPLIANCE lock, and a shorter one would be a weaker promise). An
+ * object whose lock cannot be read or extended is a problem naming its key, not a stopped fleet.
+ */
+async function extendLocks(
+  deps: RetentionDeps,
+  host: string,
+  keep: readonly RetentionDecision[],
+  now: Date,
+): Promise<{ extended: { key: string; until: string }[]; problems: string[] }> {
+  const targets = keep
+    .filter((d) => d.keepUntil !== null && Date.parse(d.keepUntil) > now.getTime())
+    .flatMap((d) => [d.key, recordKey(d.key)].map((key) => ({ key, until: d.keepUntil as string })));
+  const extended: { key: string; until: string }[] = [];
+  const problems: string[] = [];
+  await inBatches(targets, 8, async ({ key, until }) => {
+    try {
+      const current = await currentLock(deps, key);
+      if (current.until !== null && Date.parse(current.until) >= Date.parse(until)) return;
+      await deps.s3.send(
+        new PutObjectRetentionCommand({
+          Bucket: deps.bucket,
+          Key: key,
+          Retention: {
+            Mode: current.mode ?? deps.lockMode ?? 'COMPLIANCE',
+            RetainUntilDate: new Date(until),
+          },
+        }),
+      );
+      extended.push({ key, until });
+    } catch (error) {
+      const e = error as { name?: string; message?: string };
+      problems.push(
+        `${key}: the Object Lock of host ${host}'s kept image could not be extended to ${until} (${e.name ?? 'Error'}: ${e.message ?? ''}); the next run tries again`,
+      );
+    }
+  });
+  extended.sort((a, b) => (a.key < b.key ? -1 : 1));
+  return { extended, problems };
+}
+
+/** The object's lock (mode and retain-until), or nulls when it has none. */
+async function currentLock(
+  deps: RetentionDeps,
+  key: string,
+): Promise<{ mode: 'GOVERNANCE' | 'COMPLIANCE' | null; until: string | null }> {
+  try {
+    const answer = await deps.s3.send(new GetObjectRetentionCommand({ Bucket: deps.bucket, Key: key }));
+    const mode = answer.Retention?.Mode;
+    return {
+      mode: mode === 'GOVERNANCE' || mode === 'COMPLIANCE' ? mode : null,
+      until: answer.Retention?.RetainUntilDate?.toISOString() ?? null,
+    };
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchObjectLockConfiguration')
+      return { mode: null, until: null };
+    throw error;
+  }
 }
 
 /**

@@ -23,6 +23,8 @@ const DecisionSchema = z.object({
   rules: z.array(z.enum(KEEP_RULES)),
   reason: z.string(),
   objects: z.array(z.string()),
+  /** For a keep: until when the policy keeps it (its Object Lock is extended to that), or null. */
+  keepUntil: z.string().nullable(),
 });
 
 export const RetentionOutputSchema = z.object({
@@ -34,6 +36,8 @@ export const RetentionOutputSchema = z.object({
   strays: z.array(z.object({ key: z.string(), reason: z.string() })),
   /** Objects removed (0 on a dry run). */
   deletedObjects: z.number().int().nonnegative(),
+  /** Object Lock retain-until dates extended (image and record of each kept image), with Object Lock on. */
+  locksExtended: z.array(z.object({ key: z.string(), until: z.string() })),
   /** Records that could not be read: their images are left alone and named here. */
   problems: z.array(z.string()),
 });
@@ -49,4 +53,6 @@ export const RetentionEnvSchema = z.object({
   STRAY_GRACE_DAYS: z.coerce.number().int().min(1).default(2),
   /** The bucket has Object Lock: read each candidate's retain-until date before planning its delete. */
   OBJECT_LOCK: flag.default(false),
+  /** The mode a kept image's lock is extended in when it has none yet (storage.objectLock.mode). */
+  OBJECT_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE']).default('COMPLIANCE'),
 });

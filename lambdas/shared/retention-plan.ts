@@ -56,6 +56,11 @@ export interface RetentionDecision {
   readonly reason: string;
   /** For a delete: the image and its sidecars, the record last (see docs/s3-layout.md). */
   readonly objects: string[];
+  /**
+   * For a keep: until when the policy is sure to keep it (ISO), the date its Object Lock is extended
+   * to; null when only NEWEST_PASS or an existing lock keeps it (no end the policy can name).
+   */
+  readonly keepUntil: string | null;
 }
 
 export interface StrayObject {
@@ -91,6 +96,30 @@ function weekOfMs(ms: number): string {
 
 function monthOfMs(ms: number): string {
   return new Date(ms).toISOString().slice(0, 7);
+}
+
+/**
+ * Until when the policy keeps an image for the rules it meets now, in ms, or null. Inside the weekly
+ * window or a weekly keeper: `weekly` weeks from its date. A monthly keeper of a month already over
+ * (its keeper can no longer change): until the first day of the month `monthly` months later, when
+ * `monthly` newer months can have pushed it out. A FAIL image: `failedKeepDays` from its date. The
+ * longest of these; NEWEST_PASS has no end the policy can name (a newer PASS ends it), so it adds none.
+ */
+export function keepUntilOf(
+  rules: readonly KeepRule[],
+  at: number,
+  nowMs: number,
+  policy: RetentionPolicy,
+): number | null {
+  const until: number[] = [];
+  if (rules.includes('WEEKLY_WINDOW') || rules.includes('WEEKLY'))
+    until.push(at + policy.weekly * 7 * DAY_MS);
+  if (rules.includes('MONTHLY') && monthOfMs(at) < monthOfMs(nowMs)) {
+    const d = new Date(at);
+    until.push(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + policy.monthly, 1));
+  }
+  if (rules.includes('FAILED_FORENSICS')) until.push(at + policy.failedKeepDays * DAY_MS);
+  return until.length > 0 ? Math.max(...until) : null;
 }
 
 /** An image with its date parsed once: planning 100,000 images must not parse dates in a sort. */
@@ -181,6 +210,7 @@ export function planRetention(
       }
       const { key, host, date, verdict } = image;
       if (rules.length > 0) {
+        const until = keepUntilOf(rules, at, nowMs, policy);
         keep.push({
           key,
           host,
@@ -191,6 +221,7 @@ export function planRetention(
           rules,
           reason: why.join('; '),
           objects: [],
+          keepUntil: until === null ? null : new Date(until).toISOString(),
         });
         continue;
       }
@@ -206,6 +237,7 @@ export function planRetention(
         rules,
         reason: verdict === 'FAIL' ? failedReason : agedReason,
         objects: keys.rest,
+        keepUntil: null,
       });
     }
   }

@@ -9,8 +9,12 @@
 // answers them as S3 does (If-None-Match: * and If-Match on PutObject, If-Match on DeleteObject:
 // 412 PreconditionFailed), one conditional request per key at a time. Like a bucket under Object Lock,
 // it can refuse a PUT that carries neither Content-MD5 nor an x-amz-checksum-* header (requireChecksums).
+// s3rver has no Object Lock: the proxy keeps a minimal stand-in of object retention (PutObjectRetention
+// and GetObjectRetention, `?retention`, kept in `<directory>/<bucket>.retention.json`) that, as S3
+// does, refuses to shorten a COMPLIANCE lock or a GOVERNANCE one without the bypass header, so
+// retention's lock extension runs locally and is tested.
 import crypto from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -40,6 +44,13 @@ export interface S3Request {
   readonly headers: IncomingHttpHeaders;
 }
 
+/** An object's Object Lock retention, as the local stand-in keeps it. */
+export interface ObjectRetention {
+  readonly mode: 'GOVERNANCE' | 'COMPLIANCE';
+  /** ISO time. */
+  readonly until: string;
+}
+
 /** Decides, per request, whether to fail it: an HTTP status (500, 503) or undefined to serve it. */
 export type FailureInjector = (request: S3Request) => number | undefined;
 
@@ -60,6 +71,8 @@ export interface LocalS3 {
   requireChecksums(on: boolean): void;
   /** Requests failed on purpose so far. */
   readonly injectedFailures: number;
+  /** The Object Lock retention the stand-in holds for a key, or null. */
+  retentionOf(key: string): ObjectRetention | null;
   close(): Promise<void>;
 }
 
@@ -177,6 +190,52 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     );
   };
 
+  // Object retention (s3rver has none): by object path, persisted beside the bucket's directory.
+  const retentionFile = join(options.directory, `${bucket}.retention.json`);
+  const retentions = new Map<string, ObjectRetention>(
+    existsSync(retentionFile)
+      ? Object.entries(JSON.parse(readFileSync(retentionFile, 'utf8')) as Record<string, ObjectRetention>)
+      : [],
+  );
+  const objectRetention = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if ((await currentEtag(path)) === null)
+      return s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+    const held = retentions.get(path);
+    if (req.method === 'GET') {
+      if (!held)
+        return s3Error(
+          res,
+          404,
+          'NoSuchObjectLockConfiguration',
+          'The specified object does not have a ObjectLock configuration',
+        );
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      return res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>${held.mode}</Mode><RetainUntilDate>${held.until}</RetainUntilDate></Retention>`,
+      );
+    }
+    const body = Buffer.concat(chunks).toString('utf8');
+    const mode = /<Mode>(GOVERNANCE|COMPLIANCE)<\/Mode>/.exec(body)?.[1] as
+      | ObjectRetention['mode']
+      | undefined;
+    const untilText = /<RetainUntilDate>([^<]+)<\/RetainUntilDate>/.exec(body)?.[1];
+    const until = untilText === undefined ? Number.NaN : Date.parse(untilText);
+    if (!mode || !Number.isFinite(until))
+      return s3Error(res, 400, 'MalformedXML', 'The XML you provided was not well-formed');
+    const bypass = req.headers['x-amz-bypass-governance-retention'] === 'true';
+    const weaker =
+      held !== undefined &&
+      (until < Date.parse(held.until) || (held.mode === 'COMPLIANCE' && mode === 'GOVERNANCE'));
+    if (weaker && (held?.mode === 'COMPLIANCE' || !bypass))
+      return s3Error(res, 403, 'AccessDenied', 'Access Denied');
+    retentions.set(path, { mode, until: new Date(until).toISOString() });
+    writeFileSync(retentionFile, JSON.stringify(Object.fromEntries(retentions)));
+    res.writeHead(200);
+    res.end();
+  };
+
   // Requests go to s3rver's own handler in this process (s3rver is a Koa app), not over a second
   // loopback connection: every byte of every image would otherwise cross the kernel twice more.
   const handle = server.callback();
@@ -258,6 +317,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
       );
     }
+    if (url.searchParams.has('retention') && (req.method === 'PUT' || req.method === 'GET'))
+      return void objectRetention(req, res, url.pathname);
     if (req.method === 'DELETE' && uploadId !== null) {
       req.resume();
       return abortUpload(uploadId, res);
@@ -292,6 +353,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     get injectedFailures() {
       return injected;
     },
+    retentionOf: (key) => retentions.get(`/${bucket}/${key}`) ?? null,
     close: async () => {
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));

@@ -1,8 +1,8 @@
 // retention against the local S3 server: a year of weekly images for 20 hosts, the plan checked
 // exactly, a dry run that deletes nothing, and a real run that leaves exactly the kept images.
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, PutObjectRetentionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inBatches, listObjects } from '../../lambdas/catalog/catalog.js';
+import { inBatches, listObjects, readText } from '../../lambdas/catalog/catalog.js';
 import { applyRetention } from '../../lambdas/retention/retention.js';
 import type { RetentionOutput } from '../../lambdas/retention/schema.js';
 import { RetentionPolicySchema } from '../../lambdas/shared/retention-plan.js';
@@ -156,5 +156,91 @@ describe('retention over a year of images for 20 hosts', () => {
 
   it('reports what it deleted: each image with its record and sidecars', () => {
     expect(realRun.deletedObjects).toBe(realRun.delete.length * 7);
+  });
+
+  it('leaves a history entry for every image it deleted, with its size, verdict and SHA-256', async () => {
+    const history = (await listObjects({ client, bucket: store.bucket }, 'history/lpar07/')).map(
+      (o) => o.key,
+    );
+    const deleted = realRun.delete.filter((d) => d.host === 'lpar07');
+    expect(history.sort()).toEqual(
+      deleted.map((d) => `history/lpar07/${d.key.slice('images/lpar07/'.length)}.json`).sort(),
+    );
+    const june = await readText(
+      { client, bucket: store.bucket },
+      'history/lpar07/lpar07_mksysb_2026-06-29.json',
+      { action: 'reading' },
+    );
+    expect(JSON.parse(june ?? '{}')).toMatchObject({
+      verdict: 'FAIL',
+      sizeBytes: expect.any(Number),
+      sha256: expect.any(String),
+    });
+  });
+});
+
+describe('retention with Object Lock on the local store', () => {
+  // 30 weekly images of one host; the store's Object Lock stand-in (lib/local/s3-server.ts) holds
+  // each object's retention as S3 would, refusing to shorten a COMPLIANCE lock.
+  let locked: TestStore;
+  let out: RetentionOutput;
+  const dates = weeklyDates('2026-11-23T02:00:00.000Z', 30);
+  beforeAll(async () => {
+    locked = await startTestStore();
+    const c = locked.client();
+    await inBatches(
+      dates.map((date) => makeRecord({ host: 'lpar01', date })),
+      8,
+      (record) => seedImage(c, locked.bucket, record),
+    );
+    // A lock someone set longer than the policy's: never shortened.
+    await c.send(
+      new PutObjectRetentionCommand({
+        Bucket: locked.bucket,
+        Key: 'images/lpar01/lpar01_mksysb_2026-11-23',
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2028-01-01T00:00:00Z') },
+      }),
+    );
+    out = await applyRetention(
+      {},
+      { s3: c, bucket: locked.bucket, policy, objectLock: true, lockMode: 'COMPLIANCE', now: () => NOW },
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await locked?.close();
+  });
+
+  it('locks each monthly keeper, image and record, until the policy lets it go', () => {
+    for (const key of [
+      'images/lpar01/lpar01_mksysb_2026-10-26',
+      'images/lpar01/lpar01_mksysb_2026-10-26.record.json',
+    ])
+      expect(locked.retentionOf(key)).toEqual({ mode: 'COMPLIANCE', until: '2027-04-01T00:00:00.000Z' });
+    expect(locked.retentionOf('images/lpar01/lpar01_mksysb_2026-06-29')).toEqual({
+      mode: 'COMPLIANCE',
+      until: '2026-12-01T00:00:00.000Z',
+    });
+  });
+
+  it('locks the weekly images for their weeks, and never shortens a longer lock', () => {
+    expect(locked.retentionOf('images/lpar01/lpar01_mksysb_2026-11-16')?.until).toBe(
+      '2026-12-07T02:00:00.000Z',
+    );
+    expect(locked.retentionOf('images/lpar01/lpar01_mksysb_2026-11-23')?.until).toBe(
+      '2028-01-01T00:00:00.000Z',
+    );
+    expect(out.problems).toEqual([]);
+  });
+
+  it('is refused by the store when asked to shorten a COMPLIANCE lock, as S3 refuses it', async () => {
+    await expect(
+      locked.client().send(
+        new PutObjectRetentionCommand({
+          Bucket: locked.bucket,
+          Key: 'images/lpar01/lpar01_mksysb_2026-10-26',
+          Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2026-12-01T00:00:00Z') },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 });

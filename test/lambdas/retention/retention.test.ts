@@ -8,6 +8,7 @@ import {
   GetObjectRetentionCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyRetention } from '../../../lambdas/retention/retention.js';
@@ -46,13 +47,15 @@ let s3: S3Mock;
 let deps: Parameters<typeof applyRetention>[1];
 /** The objects the mocked bucket lists under images/lpar01/. */
 let listed: string[];
+/** The record texts GetObject answers, by key. */
+let records: Map<string, string>;
 
 beforeEach(() => {
   const mocked = mockedS3();
   s3 = mocked.s3;
   deps = { s3: mocked.client, bucket: 'vault', policy, objectLock: false, now: () => NOW };
   listed = [...RECENT, OLD].flatMap((r) => [r.key, `${r.key}.log`, `${r.key}.record.json`]);
-  const records = new Map([...RECENT, OLD].map((r) => [`${r.key}.record.json`, renderImageRecord(r)]));
+  records = new Map([...RECENT, OLD].map((r) => [`${r.key}.record.json`, renderImageRecord(r)]));
   s3.on(ListObjectsV2Command, { Prefix: 'images/lpar01/' }).callsFake(() => ({
     Contents: listed.map((Key) => ({ Key, Size: 1, LastModified: NOW })),
   }));
@@ -193,6 +196,62 @@ describe('retention', () => {
       rules: out.keep.find((d) => d.key === OLD.key)?.rules,
     }).toEqual({ deletes: 0, rules: ['OBJECT_LOCK'] });
     expect(s3).not.toHaveReceivedCommand(DeleteObjectsCommand);
+  });
+
+  describe('with Object Lock on', () => {
+    // October's last image: its month is over, so it is the monthly keeper for six months.
+    const OCTOBER = makeRecord({ host: 'lpar01', date: '2026-10-26T02:00:00.000Z' });
+    const lockRun = () =>
+      applyRetention(
+        { hosts: ['lpar01'] },
+        { ...deps, objectLock: true, policy: RetentionPolicySchema.parse({ monthly: 6 }) },
+      );
+    beforeEach(() => {
+      listed.push(OCTOBER.key, `${OCTOBER.key}.record.json`);
+      records.set(`${OCTOBER.key}.record.json`, renderImageRecord(OCTOBER));
+      // Every object carries the bucket's default lock: 21 days from its upload.
+      s3.on(GetObjectRetentionCommand).callsFake((input: { Key: string }) => {
+        const day = /(\d{4}-\d{2}-\d{2})/.exec(input.Key)?.[1] ?? '2026-01-01';
+        return {
+          Retention: {
+            Mode: 'COMPLIANCE',
+            RetainUntilDate: new Date(Date.parse(`${day}T03:00:00Z`) + 21 * 86_400_000),
+          },
+        };
+      });
+      s3.on(PutObjectRetentionCommand).resolves({});
+    });
+
+    it("extends a monthly keeper's lock (image and record) to the end of its six months, in its own mode", async () => {
+      const out = await lockRun();
+      expect(out.keep.find((d) => d.key === OCTOBER.key)?.keepUntil).toBe('2027-04-01T00:00:00.000Z');
+      for (const key of [OCTOBER.key, `${OCTOBER.key}.record.json`])
+        expect(s3).toHaveReceivedCommandWith(PutObjectRetentionCommand, {
+          Key: key,
+          Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2027-04-01T00:00:00.000Z') },
+        });
+      expect(out.locksExtended.map((l) => l.key)).toEqual([OCTOBER.key, `${OCTOBER.key}.record.json`]);
+    });
+
+    it('never shortens a lock: a weekly image already locked past its weeks is left alone', async () => {
+      await lockRun();
+      // 2026-11-16 is kept until 2026-12-07 02:00; its lock (upload + 21 days) runs to 2026-12-07 03:00.
+      expect(s3).not.toHaveReceivedCommandWith(PutObjectRetentionCommand, { Key: RECENT[1]?.key });
+      expect(s3.commandCalls(PutObjectRetentionCommand)).toHaveLength(2);
+    });
+
+    it('names the object whose lock it could not extend, and still carries out the plan', async () => {
+      s3.on(PutObjectRetentionCommand).rejects(accessDenied());
+      const out = await lockRun();
+      expect(out.problems).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^${OCTOBER.key}: the Object Lock of host lpar01's kept image could not be extended to 2027-04-01`,
+          ),
+        ),
+      );
+      expect(out.locksExtended).toEqual([]);
+    });
   });
 
   it('rejects a host list with a bad name, naming the field', async () => {

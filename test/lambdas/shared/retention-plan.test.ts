@@ -208,3 +208,52 @@ describe('retention planning, for any history', () => {
     );
   });
 });
+
+describe('keepUntil: how long the policy keeps each kept image (its Object Lock date)', () => {
+  const policy = RetentionPolicySchema.parse({ weekly: 3, monthly: 6, failedKeepDays: 14 });
+  const image = (date: string, verdict: 'PASS' | 'WARN' | 'FAIL' = 'PASS') => ({
+    key: `images/lpar01/lpar01_mksysb_${date.slice(0, 10)}`,
+    host: 'lpar01',
+    kind: 'mksysb' as const,
+    volumeGroup: 'rootvg',
+    date,
+    verdict,
+  });
+  const weeklyDates = (from: string, count: number) =>
+    Array.from({ length: count }, (_, i) => new Date(Date.parse(from) + i * 7 * 86_400_000).toISOString());
+  const plan = planRetention(
+    [
+      ...weeklyDates('2026-06-01T02:00:00.000Z', 26).map((d) => image(d)),
+      image('2026-11-23T03:00:00.000Z', 'FAIL'),
+    ],
+    new Date('2026-11-23T12:00:00Z'),
+    policy,
+  );
+  const until = (day: string) => plan.keep.find((d) => d.date.startsWith(day))?.keepUntil;
+
+  it("locks a past month's keeper until `monthly` months after that month began", () => {
+    // The last image of October 2026 is its monthly keeper: kept until six newer months can exist.
+    expect(until('2026-10-26')).toBe('2027-04-01T00:00:00.000Z');
+    expect(until('2026-06-29')).toBe('2026-12-01T00:00:00.000Z');
+  });
+
+  it('locks a weekly image (and this month’s keeper, which can still change) for `weekly` weeks', () => {
+    expect(until('2026-11-16')).toBe('2026-12-07T02:00:00.000Z');
+  });
+
+  it('locks a FAIL image for its forensic days', () => {
+    const fail = plan.keep.find((d) => d.verdict === 'FAIL');
+    expect(fail?.keepUntil).toBe('2026-12-14T03:00:00.000Z');
+  });
+
+  it('gives no future date to what only NEWEST_PASS keeps', () => {
+    const lone = planRetention(
+      [image('2025-01-06T02:00:00.000Z')],
+      new Date('2026-11-23T12:00:00Z'),
+      RetentionPolicySchema.parse({ monthly: 0 }),
+    );
+    // A weekly keeper of its (long past) week too, so its date is that week's end: no lock is extended.
+    expect(lone.keep[0]?.rules).toContain('NEWEST_PASS');
+    expect(lone.keep[0]?.keepUntil).toBe('2025-01-27T02:00:00.000Z');
+  });
+});
