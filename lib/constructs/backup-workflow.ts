@@ -185,6 +185,8 @@ export class BackupWorkflow extends Construct {
         FAILED_KEEP_DAYS: String(config.retention.failedKeepDays),
         STRAY_GRACE_DAYS: String(config.retention.strayGraceDays),
         OBJECT_LOCK: String(config.storage.objectLock.mode !== 'off'),
+        // The mode a kept image's lock is extended in when the object has none of its own yet.
+        OBJECT_LOCK_MODE: config.storage.objectLock.mode === 'GOVERNANCE' ? 'GOVERNANCE' : 'COMPLIANCE',
       },
       'run-report': { BUCKET: bucket.bucketName, TOPIC_ARN: topic.topicArn },
       freshness: { BUCKET: bucket.bucketName, MAX_AGE_DAYS: String(config.schedule.maxImageAgeDays) },
