@@ -4,7 +4,6 @@
 // alarms — and holds the cdk-nag acknowledgements that need a view of the whole (each with its reason).
 import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CONTENT_INDEX_SUFFIX } from '../lambdas/shared/catalog-keys.js';
 import type { DeployConfig } from './config.js';
 import { Alerts } from './constructs/alerts.js';
 import { BackupWorkflow } from './constructs/backup-workflow.js';
@@ -13,6 +12,7 @@ import { FleetParameters } from './constructs/fleet-parameters.js';
 import { HostDocuments } from './constructs/host-documents.js';
 import { ImageStore } from './constructs/image-store.js';
 import { Schedules } from './constructs/schedules.js';
+import { STORE_KEYS } from './constructs/store-access.js';
 
 export interface MksysbVaultProps {
   /** The validated deploy config (lib/config.ts `loadDeployConfig` or `parseDeployConfig`). */
@@ -101,30 +101,20 @@ export class MksysbVault extends Construct {
             'startExecution.sync:2 must describe and stop the per-host child executions, whose names (<host>-<week>) are only known at run time; the wildcard is limited to executions of the per-host state machine.',
         },
       );
+    // Object keys are per host and date: each function's S3 access is a set of key patterns
+    // (lib/constructs/store-access.ts), so IAM5 sees a wildcard in each resource.
+    const patterns = Object.values(STORE_KEYS).flat();
     for (const f of this.workflow.functions)
       Validations.of(f).acknowledge(
-        ...['images/*', 'runs/*', 'uploads/*', 'quarantine/*', 'locks/*', '*'].map((prefix) => ({
-          id: `AwsSolutions-IAM5[Resource::${bucket}/${prefix}]`,
-          reason: `Object keys are per host and date (lambdas/shared/catalog-keys.ts); access is limited to the ${prefix === '*' ? 'whole catalog, for the functions that read every host' : `${prefix.slice(0, -1)} prefix`} and is granted to this function only.`,
+        ...patterns.map((pattern) => ({
+          id: `AwsSolutions-IAM5[Resource::${bucket}/${pattern}]`,
+          reason: `Object keys are per host and date (lambdas/shared/catalog-keys.ts): ${pattern} is one kind of object (lib/constructs/store-access.ts), granted with the actions this function uses on it only.`,
         })),
-        ...[
-          's3:GetObject*',
-          's3:GetBucket*',
-          's3:List*',
-          's3:DeleteObject*',
-          's3:Abort*',
-          'kms:GenerateDataKey*',
-          'kms:ReEncrypt*',
-        ].map((action) => ({
-          id: `AwsSolutions-IAM5[Action::${action}]`,
-          reason: `${action} is how the CDK grant methods (grantRead/grantPut/grantDelete) name the object and key actions; the resources are the image bucket prefixes and its key only.`,
-        })),
+        {
+          id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+          reason:
+            "kms:GenerateDataKey* is how the CDK's topic.grantPublish names the alert topic key's use (notify and run-report publish); on that key only.",
+        },
       );
-    const inspect = this.workflow.functions.find((f) => f.handlerName === 'inspect-image');
-    if (inspect)
-      Validations.of(inspect).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${bucket}/images/*${CONTENT_INDEX_SUFFIX}]`,
-        reason: `The content index beside each image (<image>${CONTENT_INDEX_SUFFIX}, lambdas/shared/catalog-keys.ts) is named per host and date: s3:PutObject alone, on those keys only, for the function that writes it from the stored bytes.`,
-      });
   }
 }

@@ -18,11 +18,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { CONTENT_INDEX_SUFFIX } from '../../lambdas/shared/catalog-keys.js';
 import { PREFLIGHT_EXPECTED_SECONDS } from '../../lambdas/shared/command-poll.js';
 import { type DeployConfig, partSizeBytes } from '../config.js';
 import { EXECUTION_TIMEOUT_SECONDS, HOST_STEPS, type HostStep } from '../host-scripts/index.js';
 import { HandlerFunction, type HandlerName } from './handler-function.js';
+import { grantStoreAccess, storeAccess } from './store-access.js';
 
 /** CloudFormation metadata keys the local runner (lib/local/workflow-runner.ts) reads. */
 export const HANDLER_METADATA = 'mksysb-vault:handler';
@@ -220,7 +220,7 @@ export class BackupWorkflow extends Construct {
     return made;
   }
 
-  /** Each function gets its prefixes only (L2 grants add the KMS key use). */
+  /** Each function gets the S3 actions it uses on the keys it uses them on (store-access.ts), and its other services. */
   private grantFunctions(): void {
     const { bucket, topic, config } = this.props;
     const f = this.fn;
@@ -237,56 +237,14 @@ export class BackupWorkflow extends Construct {
         ],
       }),
     );
-    bucket.grantRead(f['load-fleet'], 'images/*');
-    // The host-day claim (lambdas/catalog/host-claim.ts): load-fleet takes it, notify gives it up.
-    bucket.grantRead(f['load-fleet'], 'locks/*');
-    bucket.grantPut(f['load-fleet'], 'locks/*');
-    bucket.grantRead(f.notify, 'locks/*');
-    bucket.grantDelete(f.notify, 'locks/*');
     f['await-command'].role.addToPrincipalPolicy(
       // GetCommandInvocation has no resource-level permissions.
       new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] }),
     );
-    bucket.grantRead(f['prepare-upload'], 'images/*');
-    bucket.grantPut(f['prepare-upload'], 'images/*');
-    bucket.grantReadWrite(f['prepare-upload'], 'uploads/*');
-    bucket.grantReadWrite(f['complete-upload'], 'images/*');
-    bucket.grantRead(f['complete-upload'], 'uploads/*');
-    bucket.grantPut(f['complete-upload'], 'quarantine/*');
-    bucket.grantDelete(f['complete-upload'], 'images/*');
-    // inspect-image reads the stored images and writes only the vault's content index beside them:
-    // plain s3:PutObject on `*.index.gz` (no retention, legal hold, tagging or delete), and the KMS
-    // data key that SSE-KMS needs for that PUT.
-    bucket.grantRead(f['inspect-image'], 'images/*');
-    f['inspect-image'].role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:PutObject'],
-        resources: [bucket.arnForObjects(`images/*${CONTENT_INDEX_SUFFIX}`)],
-      }),
-    );
-    bucket.encryptionKey?.grant(f['inspect-image'], 'kms:GenerateDataKey');
-    bucket.grantReadWrite(f.verify, 'images/*');
-    bucket.grantRead(f.verify, 'uploads/*');
-    bucket.grantPut(f['record-failure'], 'runs/*');
-    f['record-failure'].role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:AbortMultipartUpload'],
-        resources: [bucket.arnForObjects('images/*')],
-      }),
-    );
+    const access = storeAccess({ objectLock: config.storage.objectLock.mode !== 'off' });
+    for (const name of Object.keys(access) as HandlerName[]) grantStoreAccess(f[name], bucket, access[name]);
     topic.grantPublish(f.notify);
-    bucket.grantRead(f.retention, 'images/*');
-    bucket.grantDelete(f.retention, 'images/*');
-    if (config.storage.objectLock.mode !== 'off')
-      f.retention.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:GetObjectRetention'],
-          resources: [bucket.arnForObjects('images/*')],
-        }),
-      );
-    bucket.grantPut(f['run-report'], 'runs/*');
     topic.grantPublish(f['run-report']);
-    bucket.grantRead(f.freshness, 'images/*');
   }
 
   /** SendCommand only with the three documents, only on the fleet's managed nodes. */

@@ -1,8 +1,10 @@
 // The image store: one S3 bucket holding every image, its record and the run reports (layout in
 // lambdas/shared/catalog-keys.ts). Encrypted with a customer-managed KMS key, TLS only, never public,
 // versioned (a retention delete leaves a noncurrent version for a while), access-logged to a bucket of
-// its own, optionally under Object Lock. Lifecycle does what S3 does better than a Lambda: abort stray
-// multipart uploads, move older images to a colder class, expire noncurrent versions.
+// its own, optionally under Object Lock. Its policy denies every object version delete and any PUT that
+// asks for another encryption; what each function may do is lib/constructs/store-access.ts. Lifecycle
+// does what S3 does better than a Lambda: abort stray multipart uploads, move older images to a colder
+// class, expire noncurrent versions.
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -124,6 +126,45 @@ export class ImageStore extends Construct {
           }),
       removalPolicy,
     });
+
+    // Denies for every principal, whatever its own policies allow: no object version is ever deleted
+    // by a request (noncurrent versions go by the lifecycle rule above, which never removes a version
+    // Object Lock still holds), and no PUT asks for another encryption than the store's key.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyObjectVersionDeletes',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObjectVersion'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyOtherEncryption',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: {
+          Null: { 's3:x-amz-server-side-encryption': 'false' },
+          StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+        },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyOtherKmsKey',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: {
+          Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+          StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': this.key.keyArn },
+        },
+      }),
+    );
 
     // Access logging through a bucket policy for the S3 logging service (not the legacy log-delivery
     // ACL, which BUCKET_OWNER_ENFORCED forbids), set here so it does not depend on the app's
