@@ -225,12 +225,14 @@ export function sizeChart(images: readonly ReportImage[], width = 320, height = 
 function hostChart(h: ReportHost, j: HostJudgement): string {
   const last = lastRootvg(h);
   const state =
-    j.state === 'ok' || j.state === 'warn' ? '' : ` <span class="FAIL">${esc(j.state.toUpperCase())}</span>`;
+    j.state === 'ok' || j.state === 'warn'
+      ? ''
+      : ` <span${j.state === 'disabled' ? '' : ' class="FAIL"'}>${esc(j.state.toUpperCase())}</span>`;
   const missing = (h.missingImages ?? []).map(
     (key) =>
       `<div class="problem">${IMAGE_MISSING} ${esc(key)}: its record is there, the image object is not</div>`,
   );
-  return `<div class="host"><h3>${esc(h.host)} ${last ? `<span class="${last.verdict}">${last.verdict}</span>` : ''}${state}</h3>
+  return `<div class="host"><h3>${esc(h.host)}${last ? ` <span class="${last.verdict}">${last.verdict}</span>` : ''}${state}</h3>
 <div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}</div>
 ${sizeChart(h.images)}
 ${lastRunLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}
