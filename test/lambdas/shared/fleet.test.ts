@@ -84,7 +84,7 @@ describe('parseFleetParameters', () => {
       },
     ];
     expect(() => parseFleetParameters(parameters)).toThrow(
-      /\/mksysb-vault\/fleet\/dbqa09 \(host "dbqa09"\) field staging: staging may not be \/ or \/tmp/,
+      /\/mksysb-vault\/fleet\/dbqa09 \(host "dbqa09"\) field staging: \/tmp is a system directory/,
     );
   });
 
