@@ -9,6 +9,7 @@ import { type BffEntry, BffReader } from '../../lambdas/shared/bff/index.js';
 import { parseTocIndex, type TocEntry, type TocIndex } from '../../lambdas/shared/bff/toc-index.js';
 import { contentIndexKey } from '../../lambdas/shared/catalog-keys.js';
 import type { ImageRecord } from '../../lambdas/shared/image-record.js';
+import { IMAGE_MISSING } from '../report/host-state.js';
 import { readUserFile, UsageError } from './command.js';
 import { readFleetView } from './fleet-view.js';
 import type { OpenStore } from './store.js';
@@ -240,9 +241,17 @@ export async function findImage(store: OpenStore, selector: ImageSelector): Prom
   const { host, date, vg } = selector;
   const kind = selector.kind ?? 'mksysb';
   const view = (await readFleetView(store, [host]))[0];
-  const series = (view?.records ?? []).filter(
+  // A record whose image object is gone is no image to read (IMAGE_MISSING): named, never the default.
+  const missing = new Set(view?.missingImages ?? []);
+  const all = (view?.records ?? []).filter(
     (r) => r.kind === kind && (vg === undefined || r.volumeGroup === vg),
   );
+  const series = all.filter((r) => !missing.has(r.key));
+  const gone = date ? all.find((r) => r.date.slice(0, 10) === date && missing.has(r.key)) : undefined;
+  if (gone)
+    throw new UsageError(
+      `${IMAGE_MISSING} ${gone.key}: its record is there, the image object is not in ${store.description}${series[0] ? ` (the newest image there is of ${series[0].date.slice(0, 10)})` : ''}`,
+    );
   if (series.length === 0) throw new UsageError(`no ${kind} image of "${host}" in ${store.description}`);
   const image = date ? series.find((r) => r.date.slice(0, 10) === date) : series[0];
   if (!image)

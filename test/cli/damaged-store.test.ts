@@ -83,6 +83,17 @@ describe.concurrent('a stray key and a missing image in the store', () => {
     expect(r.stderr).toContain('restore-kit aixprd01 --date 2026-11-16');
   });
 
+  it('restore-file and image refuse the missing image by name (exit 64), not a store error', async () => {
+    for (const args of [
+      ['restore-file', 'aixprd01', '/etc/hosts', '--date', '2026-11-23'],
+      ['image', 'toc', '--host', 'aixprd01', '--date', '2026-11-23'],
+    ]) {
+      const r = await cli(...args);
+      expect({ args, status: r.status }).toEqual({ args, status: 64 });
+      expect(r.stderr).toContain(`IMAGE_MISSING ${GONE}: its record is there, the image object is not`);
+    }
+  });
+
   it('restore-kit without a date gives the kit of the newest image that is there', async () => {
     const r = await cli('restore-kit', 'aixprd01');
     expect(r.status).toBe(0);
