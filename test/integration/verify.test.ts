@@ -168,6 +168,8 @@ describe('verify against a year of history', () => {
         'GetObjectCommand',
         'GetObjectCommand',
         'HeadObjectCommand',
+        // the host's images, and its history entries (images retention deleted: none here)
+        'ListObjectsV2Command',
         'ListObjectsV2Command',
       ],
     });
