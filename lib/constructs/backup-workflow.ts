@@ -75,8 +75,10 @@ export interface BackupWorkflowProps {
 /**
  * Why a handler may be run again after it threw StoreThrottled (S3 kept answering 503 SlowDown past the
  * client's own retries, lambdas/catalog/s3-client.ts), or null when it may not. Every state that invokes
- * a repeatable handler retries StoreThrottled; test/lambdas (per handler) and test/faults/store-writes
- * show the repeat changes nothing.
+ * a repeatable handler retries StoreThrottled. test/faults/store-writes.test.ts throttles load-fleet,
+ * prepare-upload, complete-upload, inspect-image, verify, retention and run-report past the client's
+ * attempts in a whole run (PASS, nothing published twice); test/lambdas/record-failure/repeat.test.ts
+ * runs record-failure twice.
  */
 export const REPEATABLE_AFTER_THROTTLING: Readonly<Record<HandlerName, string | null>> = {
   'load-fleet':
@@ -88,7 +90,8 @@ export const REPEATABLE_AFTER_THROTTLING: Readonly<Record<HandlerName, string | 
     'a completion whose answer was lost leaves NoSuchUpload, and the repeat judges the object itself',
   'inspect-image': 'reads the stored bytes; the content index it writes is the same bytes again',
   verify: 'its history stops before the image day, and the record it writes last is the same again',
-  'record-failure': 'writes the same failure record again; an upload already aborted is not an error',
+  'record-failure':
+    'writes the same failure record again (the upload it aborted is then found gone: aborted false); nothing is published',
   notify: null, // publishes to SNS: a repeat would alert twice (its claim release is never fatal, so it never throws StoreThrottled)
   retention: 'plans again from what the store holds: an image already deleted is no longer planned',
   'run-report':
