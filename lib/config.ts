@@ -82,6 +82,17 @@ export const ScheduleSchema = z
     }
   });
 
+/**
+ * The longest presigned URL lifetime the signer can honour. prepare-upload signs with its Lambda
+ * role's temporary credentials; a URL signed with temporary credentials expires when they do, and
+ * a service that assumes a role (the Lambda execution role) does not necessarily follow the role's
+ * session duration (AWS knowledge center: "Why is my presigned URL for an Amazon S3 bucket expiring
+ * before the expiration time that I specified?", which gives six hours for instance-profile
+ * credentials). Six hours is far beyond any one transfer attempt (8 GiB at 20 MiB/s: 7 minutes), and
+ * an attempt whose URLs die anyway is resumed with fresh ones (the workflow's transfer retry).
+ */
+export const URL_EXPIRY_MAX_SECONDS = 21_600;
+
 export const TransferSchema = z
   .object({
     /** Multipart part size; raised automatically so an image never needs more than 10,000 parts. @default 64 */
@@ -92,8 +103,20 @@ export const TransferSchema = z
     partRetries: z.number().int().min(1).max(20).default(5),
     /** First back-off between a part's attempts, doubled each time. @default 2 */
     retryDelaySeconds: z.number().int().min(0).max(300).default(2),
-    /** Lifetime of each presigned part URL. @default 21600 (6 hours) */
-    urlExpirySeconds: z.number().int().min(60).max(604_800).default(21_600),
+    /**
+     * Lifetime of each presigned part and sidecar URL. At most URL_EXPIRY_MAX_SECONDS: the URLs are
+     * signed with prepare-upload's Lambda role credentials, and a URL signed with temporary
+     * credentials dies with them whatever its expiry says. @default 21600 (6 hours)
+     */
+    urlExpirySeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(
+        URL_EXPIRY_MAX_SECONDS,
+        `at most ${URL_EXPIRY_MAX_SECONDS} (6 hours): the URLs are signed with the prepare-upload Lambda's temporary role credentials, and a presigned URL expires when they do, even if it was created with a later expiry (AWS knowledge center, presigned-url-s3-bucket-expiration); a transfer that outlives its URLs is resumed with fresh ones`,
+      )
+      .default(21_600),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
   type S3Client,
@@ -106,8 +107,19 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
 
   try {
     const expiry = { expiresIn: deps.urlExpirySeconds };
-    const signPut = (k: string) =>
-      getSignedUrl(deps.presignClient, new PutObjectCommand({ Bucket: deps.bucket, Key: k }), expiry);
+    // Each sidecar URL writes once (a signed If-None-Match or If-Match, see SidecarConditionSchema).
+    const signPut = async (k: string): Promise<Pick<Sidecar, 'url' | 'condition'>> => {
+      const etag = await currentEtag(deps, input.host, k);
+      const condition = etag === null ? { IfNoneMatch: '*' } : { IfMatch: `"${etag}"` };
+      return {
+        url: await getSignedUrl(
+          deps.presignClient,
+          new PutObjectCommand({ Bucket: deps.bucket, Key: k, ...condition }),
+          expiry,
+        ),
+        condition: etag === null ? 'if-none-match=*' : `if-match=${etag}`,
+      };
+    };
     const parts: ManifestPart[] = [];
     for (let n = 1; n <= plan.count; n += 1) {
       const offset = (n - 1) * plan.partSize;
@@ -127,13 +139,10 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
     }
     const sidecars: Sidecar[] = [];
     for (const sidecar of Object.keys(SIDECAR_SUFFIXES) as ImageSidecar[])
-      sidecars.push({
-        name: sidecar,
-        url: await signPut(sidecarKey(key, sidecar)),
-      });
+      sidecars.push({ name: sidecar, ...(await signPut(sidecarKey(key, sidecar))) });
     sidecars.push({
       name: 'transfer-report',
-      url: await signPut(transferReportKey(input.runId, input.host, name)),
+      ...(await signPut(transferReportKey(input.runId, input.host, name))),
     });
     const text = renderManifest({
       key,
@@ -167,10 +176,12 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
         ),
       );
     }
+    // The manifest URL travels in the state machine's input and the SSM command's parameters, both
+    // kept in their histories: it lives only as long as SSM may take to deliver the command.
     const manifestUrl = await getSignedUrl(
       deps.presignClient,
       new GetObjectCommand({ Bucket: deps.bucket, Key: mKey }),
-      expiry,
+      { expiresIn: Math.min(deps.urlExpirySeconds, MANIFEST_URL_SECONDS) },
     );
     return parseWith(
       PrepareUploadOutputSchema,
@@ -193,6 +204,29 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
       .send(new AbortMultipartUploadCommand({ Bucket: deps.bucket, Key: key, UploadId: uploadId }))
       .catch(() => undefined);
     throw error;
+  }
+}
+
+/** Lifetime of the manifest's GET URL: SSM's delivery timeout (600 s) and a margin for the download. */
+export const MANIFEST_URL_SECONDS = 900;
+
+/** The ETag of the object at `key` (no quotes), or null when there is none. */
+async function currentEtag(deps: PrepareUploadDeps, host: string, key: string): Promise<string | null> {
+  try {
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+    // (S3 always gives one; a stand-in that gives none is taken as no object: the PUT then 412s.)
+    if (!head?.ETag) return null;
+    const etag = String(head.ETag)
+      .replace(/"/g, '')
+      .toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(etag))
+      throw new Error(`${key} (host ${host}) has ETag ${head.ETag}, not one a conditional PUT can name`);
+    return etag;
+  } catch (error) {
+    if (kindOf(error) === 'not-found') return null;
+    return storeCall({ action: 'checking a sidecar before signing its URL', key, host }, () =>
+      Promise.reject(error),
+    );
   }
 }
 

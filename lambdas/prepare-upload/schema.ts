@@ -52,7 +52,8 @@ export const PrepareUploadEnvSchema = z.object({
     .number()
     .int()
     .min(60)
-    .max(7 * 24 * 3600)
+    // lib/config.ts URL_EXPIRY_MAX_SECONDS: temporary credentials cannot sign for longer.
+    .max(21_600)
     .default(7200),
 });
 export type PrepareUploadEnv = z.infer<typeof PrepareUploadEnvSchema>;

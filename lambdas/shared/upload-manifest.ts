@@ -5,7 +5,7 @@
 //   # mksysb-vault upload manifest v1
 //   # key=<object key> size=<bytes> parts=<n> partSize=<bytes> expires=<ISO time>
 //   <partNumber> <offset> <length> <presigned UploadPart URL> [md5etag=<hex> | etag=<hex>]
-//   sidecar <name> <presigned PutObject URL>
+//   sidecar <name> <presigned PutObject URL> <if-none-match=* | if-match=<etag>>
 //
 // Sidecars are the small files the backup leaves beside the image (`<image>.log`, `<image>.lsmksysb`,
 // `<image>.filesets`, `<image>.toc.gz`) and the transfer's own report (`transfer-report`: one line
@@ -31,7 +31,21 @@ export const ManifestPartSchema = z.object({
 export type ManifestPart = z.infer<typeof ManifestPartSchema>;
 
 export const SIDECAR_NAMES = ['log', 'lsmksysb', 'filesets', 'toc', 'transfer-report'] as const;
-export const SidecarSchema = z.object({ name: z.enum(SIDECAR_NAMES), url: z.string().url() });
+/**
+ * The condition a sidecar URL is signed with, which the PUT must send: `if-none-match=*` for a key
+ * not there yet, `if-match=<etag>` for one there (an earlier attempt's, or a FAILed image's). Either
+ * way the URL writes once: replayed after that write (to overwrite the sidecars of an image verified
+ * since), S3 answers 412 Precondition Failed.
+ */
+export const SidecarConditionSchema = z.union([
+  z.literal('if-none-match=*'),
+  z.string().regex(/^if-match=[0-9a-f]{32}$/),
+]);
+export const SidecarSchema = z.object({
+  name: z.enum(SIDECAR_NAMES),
+  url: z.string().url(),
+  condition: SidecarConditionSchema.optional(),
+});
 export type Sidecar = z.infer<typeof SidecarSchema>;
 
 export const UploadManifestSchema = z.object({
@@ -74,7 +88,7 @@ export function renderManifest(manifest: UploadManifest): string {
         `${p.partNumber} ${p.offset} ${p.length} ${p.url}` +
         (p.stored ? ` ${p.stored.isMd5 ? 'md5etag' : 'etag'}=${p.stored.etag}` : ''),
     ),
-    ...m.sidecars.map((s) => `sidecar ${s.name} ${s.url}`),
+    ...m.sidecars.map((s) => `sidecar ${s.name} ${s.url}${s.condition ? ` ${s.condition}` : ''}`),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -93,8 +107,10 @@ export function parseManifest(text: string, source = 'manifest'): UploadManifest
       partLines.push(line);
       continue;
     }
-    const parsed = SidecarSchema.safeParse({ name: line.split(' ')[1], url: line.split(' ')[2] });
-    if (!parsed.success) throw new ManifestError(`${source}: line ${i + 3} is not "sidecar <name> <url>"`);
+    const f = line.split(' ');
+    const parsed = f.length <= 4 ? SidecarSchema.safeParse({ name: f[1], url: f[2], condition: f[3] }) : null;
+    if (!parsed?.success)
+      throw new ManifestError(`${source}: line ${i + 3} is not "sidecar <name> <url> [<condition>]"`);
     sidecars.push(parsed.data);
   }
   const parts = partLines.map((line, i) => {

@@ -109,7 +109,9 @@ if ! valid_uint "$SIZE" || ! valid_uint "$PART_SIZE"; then finish failed manifes
 # or etag=<hex>; "-" stands in for it otherwise.
 awk '$1 ~ /^[0-9]+$/ && (NF == 4 || (NF == 5 && $5 ~ /^(md5etag|etag)=[0-9a-f]+$/)) { print $1, $2, $3, $4, (NF == 5 ? $5 : "-") }' \
   "$WORK/manifest" >"$WORK/parts"
-awk '$1 == "sidecar" && NF == 3 { print $2, $3 }' "$WORK/manifest" >"$WORK/sidecars"
+# A sidecar line's fourth field is the condition its URL was signed with (if-none-match=* or
+# if-match=<etag>): the PUT must send it, and S3 refuses a replay once the object has changed.
+awk '$1 == "sidecar" && (NF == 3 || NF == 4) { print $2, $3, (NF == 4 ? $4 : "-") }' "$WORK/manifest" >"$WORK/sidecars"
 PARTS=$(awk 'END { print NR }' "$WORK/parts")
 [ "$PARTS" -ge 1 ] || finish failed manifest_has_no_parts
 # Every URL in the manifest must go where the manifest came from (same scheme, host, port and
@@ -383,13 +385,24 @@ kv bytes "$BYTES"
 
 # PUTs a small file with a few attempts of its own, with its Content-MD5 like every part: S3 refuses
 # a PUT without one (or an x-amz-checksum-*) into a bucket under Object Lock, and checks the bytes.
+# $3 is the URL's condition: a PUT refused 412 (the object changed since prepare-upload looked)
+# fails like any other.
 put_small() {
   _ps_md5=$("$OPENSSL" dgst -md5 -binary <"$1" | "$OPENSSL" base64 -A) || return 1
+  case ${3:--} in
+  -) _ps_cond= ;;
+  'if-none-match=*') _ps_cond='If-None-Match: *' ;;
+  if-match=[0-9a-f]*)
+    # shellcheck disable=SC2089 # the quotes are the header's: an ETag is sent quoted
+    _ps_cond="If-Match: \"${3#if-match=}\""
+    ;;
+  *) return 1 ;;
+  esac
   _ps_try=1
   while [ "$_ps_try" -le 3 ]; do
-    # shellcheck disable=SC2086 # CURL_STALL is four words
-    curl --fail -sS -X PUT --upload-file "$1" -H "Content-MD5: $_ps_md5" --connect-timeout 30 $CURL_STALL \
-      -o /dev/null "$2" 2>/dev/null && return 0
+    # shellcheck disable=SC2086,SC2090 # CURL_STALL is four words; _ps_cond one header, quotes and all
+    curl --fail -sS -X PUT --upload-file "$1" -H "Content-MD5: $_ps_md5" ${_ps_cond:+-H "$_ps_cond"} --connect-timeout 30 \
+      $CURL_STALL -o /dev/null "$2" 2>/dev/null && return 0
     sleep "$DELAY"
     _ps_try=$((_ps_try + 1))
   done
@@ -400,10 +413,12 @@ SC_OK=
 SC_MISSING=
 SC_FAILED=
 REPORT_URL=
-while read -r name url; do
+REPORT_COND=
+while read -r name url cond; do
   case $name in
   transfer-report)
     REPORT_URL=$url
+    REPORT_COND=$cond
     continue
     ;;
   log) suffix=.log ;;
@@ -414,7 +429,7 @@ while read -r name url; do
   esac
   q_sidecar=$(shell_quote "$IMAGE$suffix")
   if on_host "cat $q_sidecar" >"$WORK/sidecar" 2>/dev/null; then
-    if put_small "$WORK/sidecar" "$url"; then
+    if put_small "$WORK/sidecar" "$url" "$cond"; then
       SC_OK="$SC_OK${SC_OK:+,}$name"
     else
       SC_FAILED="$SC_FAILED${SC_FAILED:+,}$name"
@@ -429,7 +444,7 @@ kv sidecars_ok "$SC_OK"
 
 REPORT=none
 if [ -n "$REPORT_URL" ]; then
-  if put_small "$WORK/transfer-report" "$REPORT_URL"; then REPORT=uploaded; else REPORT=failed; fi
+  if put_small "$WORK/transfer-report" "$REPORT_URL" "$REPORT_COND"; then REPORT=uploaded; else REPORT=failed; fi
 fi
 kv transfer_report "$REPORT"
 kv seconds "$(($(epoch_seconds) - T0))"

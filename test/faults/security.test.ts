@@ -209,7 +209,7 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
 const hmac = (key: string | Buffer, s: string) => createHmac('sha256', key).update(s, 'utf8').digest();
 
 /** The SigV4 signature a presigned S3 URL must carry for `method`, recomputed from the URL alone. */
-function sigv4(method: string, url: URL): string {
+function sigv4(method: string, url: URL, headers: Readonly<Record<string, string>> = {}): string {
   const query = [...url.searchParams.entries()]
     .filter(([k]) => k !== 'X-Amz-Signature')
     .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
@@ -217,12 +217,14 @@ function sigv4(method: string, url: URL): string {
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
   const signedHeaders = url.searchParams.get('X-Amz-SignedHeaders') ?? '';
-  expect(signedHeaders).toBe('host');
+  const all: Record<string, string> = { host: url.host, ...headers };
+  const names = Object.keys(all).sort();
+  expect(signedHeaders).toBe(names.join(';'));
   const canonical = [
     method,
     url.pathname,
     query,
-    `host:${url.host}`,
+    ...names.map((n) => `${n}:${all[n]}`),
     '',
     signedHeaders,
     'UNSIGNED-PAYLOAD',
@@ -365,8 +367,11 @@ describe('the presigned URLs prepare-upload makes', () => {
       expect(
         url.pathname.startsWith(`/${KEY}.`) || url.pathname.startsWith('/uploads/run-2026-11-23/lpar01/'),
       ).toBe(true);
-      expect(sigv4('PUT', url), s.name).toBe(url.searchParams.get('X-Amz-Signature'));
-      expect(sigv4('GET', url), s.name).not.toBe(url.searchParams.get('X-Amz-Signature'));
+      // Signed with its write-once condition (item 9 of issue 13): a PUT without it fails the signature.
+      expect(s.condition, s.name).toBe('if-none-match=*');
+      const condition = { 'if-none-match': '*' };
+      expect(sigv4('PUT', url, condition), s.name).toBe(url.searchParams.get('X-Amz-Signature'));
+      expect(sigv4('GET', url, condition), s.name).not.toBe(url.searchParams.get('X-Amz-Signature'));
     }
     expect(sigv4('GET', manifestUrl)).toBe(manifestUrl.searchParams.get('X-Amz-Signature'));
     expect(sigv4('PUT', manifestUrl)).not.toBe(manifestUrl.searchParams.get('X-Amz-Signature'));

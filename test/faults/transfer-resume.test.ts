@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { parseManifest } from '../../lambdas/shared/upload-manifest.js';
 import { type LocalS3, startLocalS3 } from '../../lib/local/s3-server.js';
 import { simEnv } from '../../lib/sim-lpar/index.js';
 import { fleetOf, runOnHostAsync, runOnRelayAsync, tempDir, writeScripts } from '../host-scripts/harness.js';
@@ -155,5 +156,31 @@ describe('a transfer that dies half-way', () => {
     expect(sentAgain.length).toBe(parts - retry.resumedParts);
     expect(intact).toBe(true);
     expect(Number(readFileSync(join(fleet.hostRoot(host), 'state/runs'), 'utf8'))).toBe(1);
+
+    // The image done, its sidecar URLs replayed (from the manifest, as someone who copied it would):
+    // each was signed with its condition, which a replay must send, and S3 refuses it.
+    const manifest = parseManifest((await objectBytes(store, retry.manifestKey)).toString('utf8'));
+    const replays = await Promise.all(
+      manifest.sidecars.map(async (c) => {
+        const header: Record<string, string> =
+          c.condition === 'if-none-match=*'
+            ? { 'If-None-Match': '*' }
+            : { 'If-Match': `"${c.condition?.replace('if-match=', '')}"` };
+        const answer = await fetch(c.url, { method: 'PUT', body: 'forged', headers: header });
+        return `${c.name}:${answer.status}`;
+      }),
+    );
+    const log = (await objectBytes(store, `${retry.key}.log`)).toString('utf8');
+    const refused = replays.every((r) => r.endsWith(':412'));
+    recordOutcome({
+      fault: 'sidecar URLs replayed after the image was stored',
+      expected: 'each URL writes once (signed If-None-Match/If-Match): replays 412, sidecars unchanged',
+      observed: `${replays.join(' ')}; log ${log.includes('0512-038') ? 'unchanged' : 'OVERWRITTEN'}`,
+      imagesLost: 0,
+      ok: refused && log.includes('0512-038'),
+    });
+    expect(replays).toEqual(manifest.sidecars.map((c) => `${c.name}:412`));
+    expect(log).toContain('0512-038');
+    expect(new URL(retry.manifestUrl).searchParams.get('X-Amz-Expires')).toBe('900');
   });
 });

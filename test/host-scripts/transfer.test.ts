@@ -205,24 +205,34 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
       createHash('md5')
         .update(s.bytes.subarray((n - 1) * 8 * MiB, n * 8 * MiB))
         .digest('hex');
-    // As prepare-upload writes a resumed manifest: parts 1 and 2 held (part 2's ETag not its MD5).
-    await editManifest(store, s.upload, (m) => ({
+    // The retry's prepare-upload resumes (all three parts held); the manifest then says parts 1 and
+    // 2 are held, part 2 with an ETag that is not its MD5, and part 3 not.
+    const date = (s.image.split('_').pop() as string).slice(0, 10);
+    const again = await prepareImageUpload(store, {
+      host: 'lpar01',
+      date,
+      sizeBytes: IMAGE_SIZE,
+      runId: s.upload.runId,
+    });
+    expect(again).toMatchObject({ uploadId: s.upload.uploadId, resumedParts: 3 });
+    await editManifest(store, again, (m) => ({
       ...m,
       parts: m.parts.map((p) =>
         p.partNumber === 1
           ? { ...p, stored: { etag: md5(1), isMd5: true } }
           : p.partNumber === 2
             ? { ...p, stored: { etag: '0'.repeat(32), isMd5: true } }
-            : p,
+            : { ...p, stored: undefined },
       ),
     }));
-    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s));
+    const retry = { ...s, upload: again };
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(retry));
     const out = parseHostOutput(r.stdout, 'transfer');
     expect(r.code, r.stdout).toBe(0);
     expect(out.other.parts_resumed).toBe('1');
     const after = putAttempts(s);
     expect([1, 2, 3].map((n) => (after[n] ?? 0) - (before[n] ?? 0))).toEqual([0, 1, 1]);
-    await completeImageUpload(store, s.upload);
+    await completeImageUpload(store, again);
     expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
   });
 

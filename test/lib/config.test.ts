@@ -82,6 +82,17 @@ describe('deploy config defaults', () => {
 });
 
 describe('deploy config errors name the field', () => {
+  it('refuses a URL lifetime the signing Lambda role cannot honour, naming the field and why', () => {
+    const message = errorOf({ fleet: [HOST], transfer: { urlExpirySeconds: 604_800 } });
+    expect(message).toContain('transfer.urlExpirySeconds');
+    expect(message).toContain('at most 21600 (6 hours)');
+    expect(message).toContain('temporary role credentials');
+    expect(
+      parseDeployConfig({ fleet: [HOST], transfer: { urlExpirySeconds: 21_600 } }, 't').transfer
+        .urlExpirySeconds,
+    ).toBe(21_600);
+  });
+
   it('names an unknown top-level key', () => {
     expect(errorOf({ ...testConfigInput(), shedule: {} })).toMatch(
       /\(top level\): Unrecognized key: "shedule"/,

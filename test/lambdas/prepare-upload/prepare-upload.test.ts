@@ -3,6 +3,7 @@ import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -40,6 +41,7 @@ beforeEach(() => {
     now: () => new Date('2026-11-23T02:10:00Z'),
   };
   s3.on(GetObjectCommand).rejects(noSuchKey());
+  s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound' }));
   s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
   s3.on(PutObjectCommand).resolves({});
   s3.on(AbortMultipartUploadCommand).resolves({});
@@ -200,6 +202,32 @@ describe('prepare-upload', () => {
     s3.on(GetObjectCommand, { Key: RESUME }).resolves({ Body: body(openRecord()) });
     s3.on(ListPartsCommand).rejects(Object.assign(new Error('gone'), { name: 'NoSuchUpload' }));
     await expect(prepareUpload(event, deps)).resolves.toMatchObject({ uploadId: 'up-1', resumedParts: 0 });
+  });
+
+  it('signs each sidecar URL to write once: If-None-Match for a new key, If-Match on the ETag of one there', async () => {
+    s3.on(HeadObjectCommand, { Key: `${KEY}.log` }).resolves({ ETag: `"${'c'.repeat(32)}"` });
+    await prepareUpload(event, deps);
+    const manifest = parseManifest(
+      String(
+        s3
+          .commandCalls(PutObjectCommand)
+          .map((c) => c.args[0].input)
+          .find((i) => i.Key === MANIFEST)?.Body,
+      ),
+    );
+    const signed = (url: string) => new URL(url).searchParams.get('X-Amz-SignedHeaders');
+    expect(manifest.sidecars.map((c) => [c.name, c.condition, signed(c.url)])).toEqual([
+      ['log', `if-match=${'c'.repeat(32)}`, 'host;if-match'],
+      ['lsmksysb', 'if-none-match=*', 'host;if-none-match'],
+      ['filesets', 'if-none-match=*', 'host;if-none-match'],
+      ['toc', 'if-none-match=*', 'host;if-none-match'],
+      ['transfer-report', 'if-none-match=*', 'host;if-none-match'],
+    ]);
+  });
+
+  it('gives the manifest a GET URL that dies within 15 minutes, however long the part URLs live', async () => {
+    const out = await prepareUpload(event, { ...deps, urlExpirySeconds: 21_600 });
+    expect(new URL(out.manifestUrl).searchParams.get('X-Amz-Expires')).toBe('900');
   });
 });
 
