@@ -184,8 +184,8 @@ staging_system_dir() {
 # Why a staging directory is unsafe for root to write in, as one reason word with the path, or
 # nothing when it is safe. Root writes the log, listings and images there: a symlink for the
 # directory, or a directory someone else owns or may write (and so plant symlinks in), would let
-# another user point root's writes at any file. The owner must be the user the step runs as (root
-# on AIX). Each reason says how to fix it.
+# another user point root's writes at any file. The owner must be root or the user the step runs as
+# (root on AIX). Each reason says how to fix it.
 staging_unsafe() {
   if [ -L "$1" ]; then
     printf 'staging_is_symlink:%s:use_the_real_directory\n' "$1"
@@ -198,7 +198,7 @@ staging_unsafe() {
   _su_me=$(id -u 2>/dev/null)
   if [ -z "$_su_mode" ] || [ -z "$_su_uid" ] || [ -z "$_su_me" ]; then
     printf 'staging_mode_unreadable:%s\n' "$1"
-  elif [ "$_su_uid" != "$_su_me" ]; then
+  elif [ "$_su_uid" != 0 ] && [ "$_su_uid" != "$_su_me" ]; then
     printf 'staging_not_owned_by_root:%s:uid_%s:chown_root_it\n' "$1" "$_su_uid"
   else
     case $_su_mode in

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHostOutput } from '../../lambdas/shared/host-output.js';
@@ -129,15 +129,22 @@ describe.each(SHELLS)('preflight under %s', (shell) => {
     );
   });
 
-  it('refuses a staging directory owned by another user than the one the step runs as (root)', () => {
+  it('refuses a staging directory owned by neither root nor the user the step runs as', () => {
     const fleet = fleetOf([SMALL_HOST]);
     const staging = fleet.stagingDir('lpar01');
-    // The step runs as root on AIX and the owner must be the user it runs as; here an `id` naming
-    // another user stands in, so the directory (the test's user's) belongs to someone else.
+    // As root, the directory is given to another user; otherwise an `id` saying the step runs as
+    // root (as on AIX) stands in, and the test's own user is the other one.
     const uid = process.getuid?.() ?? 0;
-    const bin = tempDir('mvid');
-    writeFileSync(join(bin, 'id'), `#!/bin/sh\necho ${uid + 1}\n`, { mode: 0o755 });
-    const env = { PATH: `${bin}:${simEnv(fleet.dir, 'lpar01', { mode: 'direct' }).PATH}` };
+    let owner = uid;
+    const env: Record<string, string> = {};
+    if (uid === 0) {
+      owner = 4242;
+      chownSync(staging, owner, owner);
+    } else {
+      const bin = tempDir('mvid');
+      writeFileSync(join(bin, 'id'), '#!/bin/sh\necho 0\n', { mode: 0o755 });
+      env.PATH = `${bin}:${simEnv(fleet.dir, 'lpar01', { mode: 'direct' }).PATH}`;
+    }
     const r = runOnHost(
       shell,
       scripts.preflight,
@@ -148,7 +155,7 @@ describe.each(SHELLS)('preflight under %s', (shell) => {
     );
     expect(r.code).toBe(10);
     expect(parseHostOutput(r.stdout, 'preflight').reason).toBe(
-      `staging_not_owned_by_root:${staging}:uid_${uid}:chown_root_it`,
+      `staging_not_owned_by_root:${staging}:uid_${owner}:chown_root_it`,
     );
   });
 
