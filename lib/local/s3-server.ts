@@ -1,7 +1,7 @@
 // The local image store: s3rver in-process, behind a small proxy on loopback, used by `npm start`, the
 // CLI, tests and benchmarks in place of S3. The proxy adds what s3rver lacks and S3 does
 // (../../../shared/LOCAL-AWS-NOTES.md): AbortMultipartUpload (s3rver answers 405; the proxy removes the
-// upload's parts the way S3 does), ListParts (a resumed transfer asks which parts S3 holds) and the Content-MD5 check on uploads (S3 answers 400 BadDigest; s3rver
+// upload's parts the way S3 does), ListParts (a resumed transfer asks which parts S3 holds) and the Content-MD5 and x-amz-checksum-crc32 checks on uploads (S3 answers 400 BadDigest; s3rver
 // stores whatever arrives, but its ETag is the MD5 of what it stored). It can also inject failures (HTTP 500/503 on chosen requests) for the fault
 // suite. s3rver's continuation tokens use single DES, which OpenSSL 3 only has in its legacy provider:
 // a shim gives it the same cipher as three-key DES with three equal keys, so listings of more than
@@ -25,6 +25,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import zlib from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import {
@@ -134,6 +135,33 @@ function refuseBadDigest(res: ServerResponse, expectedMd5: string): void {
     if (!res.headersSent && res.statusCode < 300 && stored !== undefined && stored !== expectedMd5) {
       for (const name of res.getHeaderNames()) res.removeHeader(name);
       s3Error(res, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+      return res;
+    }
+    return end(...args);
+  }) as ServerResponse['end'];
+}
+
+/**
+ * The x-amz-checksum-crc32 a client sent, checked as S3 checks it: the proxy hashes the body as it
+ * arrives (every chunk the HTTP parser pushes into the request, whoever reads it), and a mismatch
+ * becomes S3's 400 BadDigest when s3rver is about to answer 2xx. What s3rver kept is then replaced by
+ * the client's retry, as with Content-MD5.
+ */
+function refuseBadCrc32(req: IncomingMessage, res: ServerResponse, expected: string): void {
+  let crc = 0;
+  const push = req.push.bind(req);
+  req.push = (chunk: unknown, encoding?: BufferEncoding) => {
+    if (Buffer.isBuffer(chunk)) crc = zlib.crc32(chunk, crc);
+    return push(chunk, encoding);
+  };
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    res.end = end as ServerResponse['end'];
+    const sent = Buffer.alloc(4);
+    sent.writeUInt32BE(crc >>> 0);
+    if (!res.headersSent && res.statusCode < 300 && sent.toString('base64') !== expected) {
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      s3Error(res, 400, 'BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
       return res;
     }
     return end(...args);
@@ -290,6 +318,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   };
 
   const proxy: Server = createServer((req, res) => {
+    // Hashed from the first byte on: a conditional PUT waits its turn while its body arrives.
+    const expectedCrc32 = req.method === 'PUT' ? req.headers['x-amz-checksum-crc32'] : undefined;
+    // An aws-chunked body carries its checksum in a trailer (the vault never sends one: s3-client.ts).
+    if (
+      typeof expectedCrc32 === 'string' &&
+      !String(req.headers['content-encoding'] ?? '').includes('aws-chunked')
+    )
+      refuseBadCrc32(req, res, expectedCrc32);
     const url = new URL(req.url ?? '/', 'http://local');
     const status = injector?.({
       method: req.method ?? 'GET',

@@ -2,6 +2,7 @@
 // 1,000 keys, AbortMultipartUpload, Content-MD5 refused on mismatch) and the failures it injects.
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -123,6 +124,29 @@ describe('the local store', () => {
       store.requireChecksums(false);
       store.injectFailures(undefined);
     }
+  });
+
+  it('refuses a PUT whose body does not match its x-amz-checksum-crc32 (400 BadDigest), and keeps one that does', async () => {
+    const url = `${store.endpoint}/${store.bucket}/crc/object`;
+    const crc = (text: string) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(crc32(text));
+      return b.toString('base64');
+    };
+    const wrong = await fetch(url, {
+      method: 'PUT',
+      body: 'bytes',
+      headers: { 'x-amz-checksum-crc32': crc('other') },
+    });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('<Code>BadDigest</Code>');
+    const right = await fetch(url, {
+      method: 'PUT',
+      body: 'bytes',
+      headers: { 'x-amz-checksum-crc32': crc('bytes') },
+    });
+    expect(right.status).toBe(200);
+    expect(await (await fetch(url)).text()).toBe('bytes');
   });
 
   it('ends the forwarded request when a client gives up mid-PUT, so closing the store does not hang', async () => {
