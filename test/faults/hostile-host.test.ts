@@ -3,7 +3,8 @@
 // get images of a volume group the host is not configured with (or of a file that is no image of
 // it) uploaded, and a non-ASCII OS level never fails the upload it describes. Rows through the whole
 // local pipeline (real host scripts on simulated LPARs, the synthesized workflow, local S3) and rows
-// on the parser and await-command alone, each recorded in the fault table with 0 images lost.
+// on the parser and await-command alone, each recorded in the fault table with 0 images lost. And a
+// full disk under `npm start` (item 11): one line, exit 69, no multipart upload left open.
 
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
