@@ -178,7 +178,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('allows nothing in the image bucket policy: it only denies requests without TLS', () => {
+  it('allows nothing in the image bucket policy: it only denies (no TLS, a version delete, another encryption)', () => {
     const [policy] = ofType('AWS::S3::BucketPolicy').filter(([, p]) =>
       JSON.stringify(p.Properties.Bucket).includes(bucketId() ?? '?'),
     );
