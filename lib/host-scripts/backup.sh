@@ -268,13 +268,16 @@ MV_PID=
 RUN_STARTED=$(now_utc)
 LOCK_HELD=
 
-# Writes the status file of a detached run (a no-op in the foreground), atomically.
+# Writes the status file of a detached run (a no-op in the foreground), atomically; $3: write this
+# file instead.
 status_write() {
   [ "$RUN" = start ] || return 0
+  _sw_to=${3:-$STATUS_FILE.tmp}
   {
     printf 'pid=%s\ndate=%s\nphase=%s\nstarted=%s\nupdated=%s\n' "$MV_PID" "$DATE" "$1" "$RUN_STARTED" "$(now_utc)"
     if [ -n "${2:-}" ]; then printf 'exit=%s\n' "$2"; fi
-  } >"$STATUS_FILE.tmp" && mv -f "$STATUS_FILE.tmp" "$STATUS_FILE"
+  } >"$_sw_to" || return 1
+  [ -n "${3:-}" ] || mv -f "$_sw_to" "$STATUS_FILE"
 }
 
 on_exit() {
@@ -312,20 +315,20 @@ fi
 rm -f "$STATUS_FILE" "$STATUS_FILE.tmp" "$RUN_OUT" "$RUN_ERR"
 (
   trap '' HUP INT
-  # The parent writes the first status with this subshell's pid ($$ is still the parent's here).
-  _w=0
-  while [ "$(sed -n 's/^phase=//p' "$STATUS_FILE" 2>/dev/null)" != started ] && [ "$_w" -lt 30 ]; do
-    sleep 1
-    _w=$((_w + 1))
-  done
-  MV_PID=$(sed -n 's/^pid=//p' "$STATUS_FILE" 2>/dev/null)
+  # This subshell's own pid ($$ is still the parent's here): the parent of a command it runs.
+  MV_PID=$(sh -c 'echo "$PPID"')
+  status_write started
   trap 'on_exit $?' EXIT
   kv mksysb-vault.step backup
   kv started "$(now_utc)"
   make_backup
 ) </dev/null >"$RUN_OUT" 2>"$RUN_ERR" &
 MV_PID=$!
-status_write started
+# The same first status, unless the run wrote its own already: ln never replaces a file, so this
+# can never step back a status the run has moved on.
+status_write started "" "$STATUS_FILE.first.$$"
+ln "$STATUS_FILE.first.$$" "$STATUS_FILE" 2>/dev/null
+rm -f "$STATUS_FILE.first.$$"
 kv detached started
 kv detached_pid "$MV_PID"
 exit 0
