@@ -31,6 +31,13 @@ export type WorkflowKind = 'weekly' | 'host' | 'freshness';
 
 /** How long SSM may take to deliver a command to the relay before it gives up (SendCommand TimeoutSeconds). */
 export const DELIVERY_TIMEOUT_SECONDS = 600;
+/**
+ * How a backup step ends when the relay lost it rather than the backup failing: the relay gave up
+ * polling the LPAR (HostUnreachable) or its command ended with no status line (CommandFailed: killed,
+ * e.g. by a relay restart). The detached backup may well still be running: the command is sent once
+ * more and the relay attaches to it.
+ */
+export const BACKUP_LOST_ERRORS = ['HostUnreachable', 'CommandFailed'] as const;
 /** Transfers of one image before its failure is recorded: each retry resumes the multipart upload. */
 export const TRANSFER_ATTEMPTS = 3;
 /** Images of one host uploaded at once (the mksysb and its savevg images share the relay's link). */
@@ -626,6 +633,25 @@ export class BackupWorkflow extends Construct {
       },
       config.workflow.backupTimeoutSeconds,
     );
+    // The backup runs detached on the LPAR (backup.sh run=start): when the relay lost it (the LPAR
+    // silent past the relay's patience, or the relay's command killed, e.g. by a restart), the
+    // backup command is sent once more, and the relay attaches to the running backup or collects
+    // the finished one instead of starting another mksysb.
+    const backupAgain = new sfn.Pass(this, 'BackupAttachAgain', {
+      comment: 'Sends the backup command once more: the relay attaches to the detached backup',
+      result: sfn.Result.fromObject({ again: true }),
+      resultPath: '$.backupAttached',
+    });
+    backupAgain.next(backup);
+    const backupLost = new sfn.Choice(this, 'BackupLost')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isNotPresent('$.backupAttached'),
+          sfn.Condition.or(...BACKUP_LOST_ERRORS.map((e) => sfn.Condition.stringEquals('$.error.Error', e))),
+        ),
+        backupAgain,
+      )
+      .otherwise(recordFailure);
     const backupLoop = this.commandLoop(
       'backup',
       backup,
@@ -635,7 +661,7 @@ export class BackupWorkflow extends Construct {
         // Only these volume groups' savevg images are accepted, whatever the host prints.
         volumeGroups: str('$.plan.volumeGroups'),
       },
-      recordFailure,
+      backupLost,
       images.next(notify).next(hostDone),
     );
     const preflight = this.sendCommand(

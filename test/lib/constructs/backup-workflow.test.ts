@@ -200,6 +200,45 @@ describe('BackupWorkflow', () => {
       expect(why === null ? 'no' : 'yes', `${handler}: ${why}`).toBe(table[handler] ?? 'yes');
   });
 
+  it('sends the backup once more when the relay lost it, so the relay attaches to the detached backup', () => {
+    const host = states('host');
+    const poll = host.get('BackupPoll') as State & { Catch: { Next: string }[] };
+    const lost = host.get('BackupLost') as State & {
+      Choices: { And: Record<string, unknown>[]; Next: string }[];
+      Default: string;
+    };
+    expect(poll.Catch[0]?.Next).toBe('BackupLost');
+    expect(lost.Choices[0]?.Next).toBe('BackupAttachAgain');
+    expect(lost.Choices[0]?.And).toEqual([
+      { Variable: '$.backupAttached', IsPresent: false },
+      {
+        Or: [
+          { Variable: '$.error.Error', StringEquals: 'HostUnreachable' },
+          { Variable: '$.error.Error', StringEquals: 'CommandFailed' },
+        ],
+      },
+    ]);
+    expect(lost.Default).toBe('RecordFailure');
+    expect(host.get('BackupAttachAgain')?.Next).toBe('Backup');
+  });
+
+  it('sends a failed transfer back to PrepareUpload (which resumes the upload) up to three attempts', () => {
+    const host = states('host');
+    const poll = host.get('TransferPoll') as State & { Catch: { Next: string }[] };
+    const again = host.get('ResumeTransfer') as State & {
+      Choices: { Variable: string; NumericLessThanEquals: number; Next: string }[];
+      Default: string;
+    };
+    expect(poll.Catch[0]?.Next).toBe('TransferFailed');
+    expect(host.get('TransferFailed')?.Next).toBe('ResumeTransfer');
+    expect(again.Choices[0]).toEqual({
+      Variable: '$.transferAttempt.n',
+      NumericLessThanEquals: 3,
+      Next: 'PrepareUpload',
+    });
+    expect(again.Default).toBe('RecordUploadFailure');
+  });
+
   it('passes each definition through asl-validator once resolved', () => {
     const results = (['weekly', 'host', 'freshness'] as const).map((kind) => {
       const { isValid, errorsText } = aslValidator(resolved.machines[kind].definition);
