@@ -106,3 +106,27 @@ describe('upload manifest', () => {
     expect(plan.partSize % MiB).toBe(0);
   });
 });
+
+describe('a resumed upload in the manifest', () => {
+  const resumed: UploadManifest = {
+    ...manifest,
+    parts: manifest.parts.map((p) =>
+      p.partNumber === 1 ? { ...p, stored: { etag: 'a'.repeat(32), isMd5: true } } : p,
+    ),
+    sidecars: [
+      { ...(manifest.sidecars[0] as UploadManifest['sidecars'][number]), condition: 'if-none-match=*' },
+    ],
+  };
+
+  it('carries the ETag of a part S3 holds and the write-once condition of a sidecar URL, and reads them back', () => {
+    const text = renderManifest(resumed);
+    expect(text).toContain(` md5etag=${'a'.repeat(32)}\n`);
+    expect(text).toMatch(/^sidecar log \S+ if-none-match=\*$/m);
+    expect(parseManifest(text)).toEqual(resumed);
+  });
+
+  it('refuses a fifth field on a part line that is no ETag, naming the line', () => {
+    const text = renderManifest(manifest).replace('uploadId=u\n', 'uploadId=u held\n');
+    expect(() => parseManifest(text, 'm')).toThrow('m: line 4: field 5 is not md5etag=<hex> or etag=<hex>');
+  });
+});
