@@ -216,9 +216,7 @@ async function currentEtag(deps: PrepareUploadDeps, host: string, key: string): 
     const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
     // (S3 always gives one; a stand-in that gives none is taken as no object: the PUT then 412s.)
     if (!head?.ETag) return null;
-    const etag = String(head.ETag)
-      .replace(/"/g, '')
-      .toLowerCase();
+    const etag = String(head.ETag).replace(/"/g, '').toLowerCase();
     if (!/^[0-9a-f]{32}$/.test(etag))
       throw new Error(`${key} (host ${host}) has ETag ${head.ETag}, not one a conditional PUT can name`);
     return etag;
