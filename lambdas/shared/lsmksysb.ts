@@ -39,7 +39,6 @@ export type LsmksysbParseResult =
   | {
       ok: false;
       problems: string[];
-      partial: Partial<LsmksysbReport>;
       /**
        * Every field the listing does show (null where it shows none, no LVs without a table), so
        * a listing cut short still tells its OS level, date and sizes; null when it shows nothing.
@@ -69,12 +68,11 @@ export const MAX_LOGICAL_VOLUMES = 4096;
 export const MAX_UNRECOGNISED_LINES = 100;
 
 export function parseLsmksysb(text: string, source = 'lsmksysb output'): LsmksysbParseResult {
-  if (text.trim() === '') return { ok: false, problems: [`${source}: is empty`], partial: {}, found: null };
+  if (text.trim() === '') return { ok: false, problems: [`${source}: is empty`], found: null };
   if (BINARY.test(text.slice(0, 65_536)))
     return {
       ok: false,
       problems: [`${source}: contains binary data, not lsmksysb text`],
-      partial: {},
       found: null,
     };
 
@@ -153,7 +151,7 @@ export function parseLsmksysb(text: string, source = 'lsmksysb output'): Lsmksys
     const found = anyField
       ? LsmksysbReportSchema.parse({ ...partial, volumeGroup: partial.volumeGroup ?? null })
       : null;
-    return { ok: false, problems, partial, found };
+    return { ok: false, problems, found };
   }
   return { ok: true, report: LsmksysbReportSchema.parse(partial) };
 }

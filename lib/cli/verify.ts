@@ -207,6 +207,15 @@ function toJson(j: ImageJudgement) {
   };
 }
 
+/** Names shown on the logical-volume line: a rootvg has a few dozen; a junk table thousands. */
+const LV_NAMES_SHOWN = 40;
+
+function lvNames(lvs: readonly { name: string }[]): string {
+  const names = lvs.slice(0, LV_NAMES_SHOWN).map((lv) => lv.name);
+  if (lvs.length > LV_NAMES_SHOWN) names.push(`… and ${lvs.length - LV_NAMES_SHOWN} more`);
+  return names.join(' ');
+}
+
 function renderHuman(j: ImageJudgement, sizeBytes: number | null): string {
   const lines = [`${j.verdict}`];
   for (const a of j.anomalies)
@@ -219,9 +228,7 @@ function renderHuman(j: ImageJudgement, sizeBytes: number | null): string {
     lines.push(`  uname              ${l.uname ?? '-'}`);
     lines.push(`  OS level           ${l.osLevel ?? '-'}  (maintenance level ${l.maintenanceLevel ?? '-'})`);
     lines.push(`  backup size        ${l.backupSizeMB ?? '-'} MB, shrink size ${l.shrinkSizeMB ?? '-'} MB`);
-    lines.push(
-      `  logical volumes    ${l.logicalVolumes.length} (${l.logicalVolumes.map((lv) => lv.name).join(' ')})`,
-    );
+    lines.push(`  logical volumes    ${l.logicalVolumes.length} (${lvNames(l.logicalVolumes)})`);
   }
   if (j.log)
     lines.push(

@@ -365,8 +365,8 @@ describe('a huge or binary lsmksysb listing or log gives a clear error or a boun
     const log = classifyMksysbLog(text(files.log));
     expect(binary).toEqual({
       ok: false,
+      found: null,
       problems: ['binary.bin: contains binary data, not lsmksysb text'],
-      partial: {},
     });
     expect(rows.ok).toBe(false);
     if (!rows.ok)

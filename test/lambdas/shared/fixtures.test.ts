@@ -48,7 +48,9 @@ describe('lsmksysb -lf listings', () => {
       expect(parsed.ok).toBe(false);
       return;
     }
-    const r = parsed.ok ? parsed.report : parsed.partial;
+    const r = parsed.ok ? parsed.report : parsed.found;
+    if (!r)
+      throw new Error(`${name}: parsed to no field at all: ${parsed.ok ? '' : parsed.problems.join('; ')}`);
     const got: Record<string, unknown> = {
       volumeGroup: r.volumeGroup,
       backupDateRaw: r.backupDateRaw,
