@@ -55,11 +55,23 @@ afterAll(async () => {
 describe('freshness over an inventory', () => {
   it('finds every host without a PASS mksysb image inside eight days, and only those', () => {
     expect(out.findings).toEqual([
-      { host: 'failed01', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null },
-      { host: 'new01', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null },
-      { host: 'stale01', finding: 'STALE', lastPassDate: '2026-11-08T02:00:00.000Z', ageDays: 15 },
-      { host: 'unverified01', finding: 'HOST_MISSED', lastPassDate: null, ageDays: null },
-      { host: 'warn01', finding: 'STALE', lastPassDate: '2026-11-14T02:00:00.000Z', ageDays: 9 },
+      { host: 'failed01', finding: 'HOST_MISSED', lastPassDate: null, lastPassKey: null, ageDays: null },
+      { host: 'new01', finding: 'HOST_MISSED', lastPassDate: null, lastPassKey: null, ageDays: null },
+      {
+        host: 'stale01',
+        finding: 'STALE',
+        lastPassDate: '2026-11-08T02:00:00.000Z',
+        lastPassKey: 'images/stale01/stale01_mksysb_2026-11-08',
+        ageDays: 15,
+      },
+      { host: 'unverified01', finding: 'HOST_MISSED', lastPassDate: null, lastPassKey: null, ageDays: null },
+      {
+        host: 'warn01',
+        finding: 'STALE',
+        lastPassDate: '2026-11-14T02:00:00.000Z',
+        lastPassKey: 'images/warn01/warn01_mksysb_2026-11-14',
+        ageDays: 9,
+      },
     ]);
   });
 
