@@ -16,6 +16,21 @@ function readScript(name: string): string {
   return readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
 }
 
+/**
+ * The script as shipped: without its comment lines (the shebang and shellcheck directives kept).
+ * The sources explain themselves at length, and each SSM document carries its step and the relay
+ * wrapper, both with common.sh: comments were a third of a document that must stay under SSM's
+ * 64 KB (test/lib/stateful-guards.test.ts). No script has a heredoc, and no line of a quoted
+ * string spanning lines (an awk program) starts with `#`, so such a line is always a comment
+ * (test/host-scripts/shellcheck.test.ts holds the scripts to that).
+ */
+function withoutCommentLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((line, i) => (i === 0 && line.startsWith('#!')) || !/^\s*#(?! shellcheck )/.test(line))
+    .join('\n');
+}
+
 /** A step script with common.sh put in place of its `. ./common.sh` line: one file that runs alone. */
 export function buildScript(name: string): string {
   const source = readScript(name);
@@ -24,7 +39,9 @@ export function buildScript(name: string): string {
   const at = lines.indexOf(INCLUDE_LINE);
   if (at < 0 || lines.lastIndexOf(INCLUDE_LINE) !== at)
     throw new Error(`lib/host-scripts/${name}: expected exactly one "${INCLUDE_LINE}" line`);
-  const text = [...lines.slice(0, at), common.trimEnd(), ...lines.slice(at + 1)].join('\n');
+  const text = withoutCommentLines(
+    [...lines.slice(0, at), common.trimEnd(), ...lines.slice(at + 1)].join('\n'),
+  );
   // SSM substitutes {{ name }} anywhere in runCommand, heredocs included; the heredoc ends at its
   // delimiter line. Neither may appear in an embedded script.
   if (text.includes('{{'))

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { documentContent, HOST_STEPS } from '../../lib/host-scripts/index.js';
@@ -30,4 +30,36 @@ describe('shellcheck', () => {
       });
     }
   }
+});
+
+/**
+ * Lines that start with `#` inside a quoted string (an awk program, say) of a script's source: the
+ * shipped scripts drop every line that starts with `#`, which is only safe while it is a comment.
+ */
+function hashLinesInsideQuotes(source: string): number[] {
+  const found: number[] = [];
+  let open: string | null = null;
+  for (const [index, line] of source.split('\n').entries()) {
+    if (open !== null && /^\s*#/.test(line)) found.push(index + 1);
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (open === null) {
+        if (c === '\\') i++;
+        else if (c === '#' && (i === 0 || /[\s;]/.test(line[i - 1] ?? ''))) break;
+        else if (c === "'" || c === '"') open = c;
+      } else if (open === '"' && c === '\\') i++;
+      else if (c === open) open = null;
+    }
+  }
+  return found;
+}
+
+describe('the shipped scripts lose only comments', () => {
+  const folder = new URL('../../lib/host-scripts/', import.meta.url);
+  for (const name of readdirSync(folder).filter((f) => f.endsWith('.sh')))
+    it(`${name} has no heredoc and no line starting with # inside a quoted string`, () => {
+      const source = readFileSync(new URL(name, folder), 'utf8');
+      expect(source).not.toMatch(/<<-?\s*['"]?\w/);
+      expect(hashLinesInsideQuotes(source)).toEqual([]);
+    });
 });
