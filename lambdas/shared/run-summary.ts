@@ -175,7 +175,7 @@ export function runDigest(report: RunReport): { detail: string; body: string } {
       ? 'not run'
       : 'error' in report.retention
         ? `FAILED: ${report.retention.error}`
-        : `${report.retention.delete} image(s) deleted (${report.retention.deletedObjects} objects), ${report.retention.keep} kept${report.retention.problems ? `, ${report.retention.problems} problem(s): unreadable records or stray keys, left alone` : ''}`;
+        : `${report.retention.delete} image(s) deleted (${report.retention.deletedObjects} objects), ${report.retention.keep} kept${report.retention.problems ? `, ${report.retention.problems} problem(s) left alone (unreadable records, stray keys, Object Locks not extended; the retention step's output names each)` : ''}`;
   const body = [
     `mksysb-vault weekly run ${report.runId}`,
     `week ${report.week}, started ${report.date}`,
