@@ -100,6 +100,47 @@ export function restoreKit(image: RestoreSubject, options: RestoreKitOptions): R
   ];
 }
 
+/**
+ * The kit of a savevg image: restvg recreates the volume group on the disks named and restores its
+ * files (the volume group must not exist on the host then: `exportvg` it first when replacing it).
+ */
+export function restvgKit(
+  image: RestoreSubject,
+  volumeGroup: string,
+  options: RestoreKitOptions,
+): RestoreStep[] {
+  const dir = options.nimDirectory ?? '/export/mksysb';
+  const disk = options.spareDisk ?? 'hdisk1';
+  const file = image.key.split('/').pop() ?? image.key;
+  const local = `${dir}/${file}`;
+  const [download, verify] = restoreKit(image, options);
+  return [
+    {
+      ...(download as RestoreStep),
+      title: `Download the image to ${image.host}`,
+      where: `${image.host} (or any host with the AWS CLI)`,
+    },
+    { ...(verify as RestoreStep), where: image.host },
+    {
+      title: `See what the image holds before restoring ${volumeGroup}`,
+      where: image.host,
+      commands: [`restvg -l -f ${shellQuote(local)}`, `restore -Tq -f ${shellQuote(local)} | head -50`],
+      note: 'restvg -l lists the volume group, its disks, PP size and logical volumes',
+    },
+    {
+      title: `Recreate ${volumeGroup} and restore its files`,
+      where: image.host,
+      commands: [
+        `lspv   # pick free disks (volume group None), as many as ${volumeGroup} needs`,
+        `# replacing ${volumeGroup}: unmount its filesystems, then varyoffvg ${volumeGroup}; exportvg ${volumeGroup}`,
+        `restvg -q -f ${shellQuote(local)} ${disk}`,
+        `lsvg -l ${volumeGroup}`,
+      ],
+      note: `this overwrites the disks named (${disk} here: name yours)`,
+    },
+  ];
+}
+
 export function renderRestoreKit(image: RestoreSubject, steps: readonly RestoreStep[]): string {
   const lines = [
     `Restore kit for ${image.host}: ${image.key}`,

@@ -3,7 +3,7 @@
 // and alt_disk_mksysb for a test restore.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { renderRestoreKit, restoreKit } from '../../lambdas/shared/restore-kit.js';
+import { renderRestoreKit, restoreKit, restvgKit } from '../../lambdas/shared/restore-kit.js';
 import { IMAGE_MISSING } from '../report/host-state.js';
 import {
   type CliIo,
@@ -22,9 +22,11 @@ const HELP = `Usage: mksysb-vault restore-kit HOST [--date YYYY-MM-DD] [options]
 Prints how to rebuild HOST: download its image (a presigned URL), verify the SHA-256 recorded at
 backup time, define it on a NIM master and reinstall with bos_inst — or test it with
 alt_disk_mksysb on a spare disk. Without --date: the newest PASS mksysb image (else the newest WARN).
+With --vg VG: the same for the volume group's savevg image, restored with restvg on the host.
 
 Options:
   --date DAY         the image of this day
+  --vg VG            a savevg image of this volume group (restvg) instead of the mksysb
   --expires SECONDS  lifetime of the download URL (default 86400, at most 604800)
   --nim-dir DIR      where the image goes on the NIM master (default /export/mksysb)
   --nim-server NAME  NIM server name (default master)
@@ -48,6 +50,7 @@ export const restoreKitCommand: Command = {
       {
         ...STORE_OPTIONS,
         date: { type: 'string' },
+        vg: { type: 'string' },
         expires: { type: 'string', default: '86400' },
         'nim-dir': { type: 'string' },
         'nim-server': { type: 'string' },
@@ -65,6 +68,10 @@ export const restoreKitCommand: Command = {
     if (!host) throw new UsageError('which host? (mksysb-vault restore-kit HOST)');
     usageHostName(host);
     if (values.date !== undefined) dayOption('--date', values.date);
+    const vg = values.vg;
+    if (vg !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(vg))
+      throw new UsageError(`--vg "${vg}" is not a volume group name (letters, digits, . _ -)`);
+    const what = vg ? `savevg image of ${vg}` : 'mksysb image';
     const expires = Number(values.expires);
     if (!Number.isInteger(expires) || expires < 60 || expires > 604_800)
       throw new UsageError(
@@ -73,8 +80,10 @@ export const restoreKitCommand: Command = {
 
     return withStore(values, io, async (store) => {
       const view = (await readFleetView(store, [host]))[0];
-      const all = (view?.records ?? []).filter((r) => r.kind === 'mksysb');
-      if (all.length === 0 && !view?.inFleet)
+      const all = (view?.records ?? []).filter((r) =>
+        vg ? r.kind === 'savevg' && r.volumeGroup === vg : r.kind === 'mksysb',
+      );
+      if ((view?.records ?? []).length === 0 && !view?.inFleet)
         throw new UsageError(`no host "${host}" in ${store.description}`);
       // A record whose image object is gone is no image to restore from: never a kit for nothing.
       const missing = new Set(view?.missingImages ?? []);
@@ -99,8 +108,8 @@ export const restoreKitCommand: Command = {
       if (!image) {
         io.err(
           values.date
-            ? `${host} has no mksysb image of ${values.date} (it has: ${images.map((r) => r.date.slice(0, 10)).join(', ') || 'none'})`
-            : `${host} has no PASS or WARN mksysb image to restore from${images.length ? ` (${images.length} FAIL images)` : ''}${missing.size ? ` (${missing.size} record(s) whose image object is gone: ${IMAGE_MISSING})` : ''}`,
+            ? `${host} has no ${what} of ${values.date} (it has: ${images.map((r) => r.date.slice(0, 10)).join(', ') || 'none'})`
+            : `${host} has no PASS or WARN ${what} to restore from${images.length ? ` (${images.length} FAIL images)` : ''}${missing.size ? ` (${missing.size} record(s) whose image object is gone: ${IMAGE_MISSING})` : ''}`,
         );
         return EXIT.fail;
       }
@@ -119,12 +128,13 @@ export const restoreKitCommand: Command = {
         osLevel: image.osLevel,
         verdict: image.verdict,
       };
-      const steps = restoreKit(subject, {
+      const kitOptions = {
         downloadUrl: store.local ? null : downloadUrl,
         nimDirectory: values['nim-dir'],
         nimServer: values['nim-server'],
         spareDisk: values['spare-disk'],
-      });
+      };
+      const steps = vg ? restvgKit(subject, vg, kitOptions) : restoreKit(subject, kitOptions);
       if (values.json)
         io.out(JSON.stringify({ image: subject, downloadUrl, expiresInSeconds: expires, steps }, null, 2));
       else {

@@ -167,6 +167,50 @@ describe.concurrent('mksysb-vault restore-kit', () => {
   });
 });
 
+describe('mksysb-vault restore-kit --vg', () => {
+  const vgData = mkdtempSync(join(tmpdir(), 'mksysb-vault-store-vg-'));
+  const vgCli = (...args: string[]) => runCliAsync([...args, '--data', vgData]);
+  beforeAll(async () => {
+    const paths = localPaths(vgData);
+    const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
+    const client = s3.client();
+    // dbqa09: a mksysb and its datavg, saved with savevg beside it.
+    await seedImage(
+      client,
+      s3.bucket,
+      makeRecord({ host: 'dbqa09', date: '2026-11-16', sizeBytes: 4 * GiB }),
+    );
+    await seedImage(
+      client,
+      s3.bucket,
+      makeRecord({
+        host: 'dbqa09',
+        date: '2026-11-16',
+        kind: 'savevg',
+        volumeGroup: 'datavg',
+        sizeBytes: 2 * GiB,
+      }),
+    );
+    client.destroy();
+    await s3.close();
+  }, 60_000);
+
+  it('gives a restvg kit for a savevg image with --vg, and none of the NIM lines', async () => {
+    const r = await vgCli('restore-kit', 'dbqa09', '--vg', 'datavg');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('images/dbqa09/dbqa09_savevg_datavg_2026-11-16');
+    expect(r.stdout).toContain('restvg -l -f /export/mksysb/dbqa09_savevg_datavg_2026-11-16');
+    expect(r.stdout).toMatch(/restvg -q -f \/export\/mksysb\/dbqa09_savevg_datavg_2026-11-16 hdisk1/);
+    expect(r.stdout).not.toContain('bos_inst');
+  });
+
+  it('says which savevg images a host has when --vg names none', async () => {
+    const r = await vgCli('restore-kit', 'dbqa09', '--vg', 'appvg');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('dbqa09 has no PASS or WARN savevg image of appvg to restore from');
+  });
+});
+
 describe.concurrent('store errors', () => {
   it('says there is no local store yet and how to make one', async () => {
     const r = await runCliAsync(['status', '--data', join(data, 'nothing-here')]);

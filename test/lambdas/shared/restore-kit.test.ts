@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { nimName, renderRestoreKit, restoreKit, shellQuote } from '../../../lambdas/shared/restore-kit.js';
+import {
+  nimName,
+  renderRestoreKit,
+  restoreKit,
+  restvgKit,
+  shellQuote,
+} from '../../../lambdas/shared/restore-kit.js';
 
 const image = {
   host: 'dbqa09',
@@ -46,5 +52,27 @@ describe('restoreKit', () => {
   it('quotes anything a shell would interpret', () => {
     expect(shellQuote("a b'c")).toBe("'a b'\\''c'");
     expect(shellQuote('/export/mksysb/x')).toBe('/export/mksysb/x');
+  });
+});
+
+describe('restvgKit', () => {
+  const savevg = { ...image, key: 'images/dbqa09/dbqa09_savevg_datavg_2026-11-23' };
+
+  it('downloads and verifies the savevg image on the host, lists it, then restores it with restvg', () => {
+    const steps = restvgKit(savevg, 'datavg', { downloadUrl: null, spareDisk: 'hdisk4' });
+    expect(steps.map((s) => s.title)).toEqual([
+      'Download the image to dbqa09',
+      'Verify the checksum recorded when the image was made',
+      'See what the image holds before restoring datavg',
+      'Recreate datavg and restore its files',
+    ]);
+    expect(steps[0]?.commands[1]).toBe(
+      'aws s3 cp s3://vault-bucket/images/dbqa09/dbqa09_savevg_datavg_2026-11-23 /export/mksysb/dbqa09_savevg_datavg_2026-11-23',
+    );
+    expect(steps[2]?.commands[0]).toBe('restvg -l -f /export/mksysb/dbqa09_savevg_datavg_2026-11-23');
+    expect(steps[3]?.commands).toContain(
+      'restvg -q -f /export/mksysb/dbqa09_savevg_datavg_2026-11-23 hdisk4',
+    );
+    expect(steps.flatMap((s) => s.commands).join('\n')).not.toMatch(/nim |bos_inst|alt_disk_mksysb/);
   });
 });
