@@ -17,6 +17,8 @@ export interface HostView {
   /** Listed in the configured fleet (null: the fleet is not known). */
   readonly inFleet: boolean | null;
   readonly enabled: boolean;
+  /** The volume groups the fleet saves with savevg; null or absent when the fleet does not list the host. */
+  readonly volumeGroups?: readonly string[] | null;
   /** Newest first. */
   readonly records: readonly ImageRecord[];
   readonly problems: readonly string[];
@@ -46,6 +48,7 @@ export async function readFleet(store: OpenStore, only?: readonly string[]): Pro
       host,
       inFleet: store.fleet ? fleet.has(host) : null,
       enabled: fleet.get(host)?.enabled ?? true,
+      volumeGroups: fleet.get(host)?.volumeGroups.filter((vg) => vg !== 'rootvg') ?? null,
       records: listed.records,
       problems: listed.problems.map((p) => p.problem),
       missingImages: listed.missingImages,

@@ -47,6 +47,7 @@ export function reportHost(view: HostView): ReportHost {
     problems: [...view.problems, ...(view.strays ?? [])],
     missingImages: view.missingImages ?? [],
     enabled: view.enabled,
+    volumeGroups: view.volumeGroups ?? null,
   };
 }
 

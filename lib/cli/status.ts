@@ -28,7 +28,9 @@ import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js
 const HELP = `Usage: mksysb-vault status [options]
 
 One row per host: the date and age of its newest mksysb image, its size, verdict and size trend,
-and when the next scheduled run is. Hosts in the fleet without any image show as "never".
+each savevg volume group's newest image (SAVEVG: verdict and age, or none), and when the next
+scheduled run is. Hosts in the fleet without any image show as "never". A volume group the fleet
+saves whose newest savevg image is missing or FAIL makes the host FAIL; a stale one, STALE.
 
 Options:
   --max-age DAYS     an image older than this many days (8 or 8d) is STALE (default: the
@@ -65,6 +67,17 @@ export interface HostStatus {
   readonly lastRun: LastRun | null;
   /** Alert codes of the host acknowledged until a date (`mksysb-vault ack`): not alerted, still shown. */
   readonly acknowledged: readonly Acknowledgement[];
+  /** Each volume group saved with savevg: its newest image there, and its state in the host's. */
+  readonly savevg: readonly SavevgStatus[];
+}
+
+export interface SavevgStatus {
+  readonly volumeGroup: string;
+  readonly lastImage: string | null;
+  readonly ageDays: number | null;
+  readonly sizeBytes: number | null;
+  readonly verdict: 'PASS' | 'WARN' | 'FAIL' | null;
+  readonly state: 'ok' | 'warn' | 'stale' | 'fail';
 }
 
 /** A host's status: its state from judgeHost (the one the report uses too), and its newest image's facts. */
@@ -77,7 +90,13 @@ export function hostStatus(
 ): HostStatus {
   const missingImages = view.missingImages ?? [];
   const judged = judgeHost(
-    { enabled: view.enabled, images: view.records, missingImages, lastRun },
+    {
+      enabled: view.enabled,
+      images: view.records,
+      missingImages,
+      lastRun,
+      volumeGroups: view.volumeGroups ?? null,
+    },
     now,
     maxAgeDays,
   );
@@ -107,7 +126,31 @@ export function hostStatus(
     missingImages,
     lastRun,
     acknowledged: acks.filter((a) => a.host === view.host && isActive(a, now)),
+    savevg: judged.volumeGroups.map((vg) => {
+      const record = vg.last ? view.records.find((r) => r.key === vg.last?.key) : undefined;
+      return {
+        volumeGroup: vg.volumeGroup,
+        lastImage: vg.last?.date ?? null,
+        ageDays: vg.ageDays,
+        sizeBytes: record?.sizeBytes ?? null,
+        verdict: vg.last?.verdict ?? null,
+        state: vg.state,
+      };
+    }),
   };
+}
+
+/** The SAVEVG cell: each volume group's newest image, `datavg PASS 0d`, or `datavg none`. */
+function savevgCell(r: HostStatus): string {
+  return (
+    r.savevg
+      .map((vg) =>
+        vg.lastImage === null
+          ? `${vg.volumeGroup} none`
+          : `${vg.volumeGroup} ${vg.verdict}${vg.state === 'stale' ? ' STALE' : ''} ${vg.ageDays}d`,
+      )
+      .join(', ') || '-'
+  );
 }
 
 function nextRun(store: OpenStore, now: Date): string | null {
@@ -178,7 +221,18 @@ export const statusCommand: Command = {
       else {
         io.out(
           table(
-            ['HOST', 'LAST IMAGE', 'AGE', 'SIZE', 'VERDICT', 'TREND', 'STATE', 'LAST RUN', 'ANOMALIES'],
+            [
+              'HOST',
+              'LAST IMAGE',
+              'AGE',
+              'SIZE',
+              'VERDICT',
+              'TREND',
+              'SAVEVG',
+              'STATE',
+              'LAST RUN',
+              'ANOMALIES',
+            ],
             rows.map((r) => [
               r.host,
               r.lastImage?.slice(0, 10) ?? 'never',
@@ -188,6 +242,7 @@ export const statusCommand: Command = {
               r.trendPercentPerWeek === null
                 ? '-'
                 : `${r.trendPercentPerWeek >= 0 ? '+' : ''}${r.trendPercentPerWeek}%/wk`,
+              savevgCell(r),
               r.state.toUpperCase(),
               r.lastRun === null
                 ? '-'

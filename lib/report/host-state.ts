@@ -1,7 +1,8 @@
 // The one judgement of a host's state — ok, warn, fail, stale, never, disabled — that `status`, its
 // exit code and the HTML report's headline all use, so the report can never look greener than
 // status: a host whose latest run failed, whose newest image is too old or whose newest image object
-// is gone is not counted by the verdict its last record happens to carry. Pure.
+// is gone is not counted by the verdict its last record happens to carry. A host's savevg images
+// count too: the newest image of each volume group must be there, fresh and not FAIL. Pure.
 
 export const HOST_STATES = ['ok', 'warn', 'fail', 'stale', 'never', 'disabled'] as const;
 export type HostState = (typeof HOST_STATES)[number];
@@ -11,6 +12,8 @@ export const IMAGE_MISSING = 'IMAGE_MISSING';
 
 export interface StateImage {
   readonly kind: 'mksysb' | 'savevg';
+  /** The savevg image's volume group (a mksysb's is rootvg). */
+  readonly volumeGroup?: string;
   readonly key: string;
   readonly date: string;
   readonly verdict: 'PASS' | 'WARN' | 'FAIL';
@@ -31,6 +34,26 @@ export interface HostStateInput {
   readonly missingImages: readonly string[];
   /** How the host's latest run ended, when known. */
   readonly lastRun: StateRun | null;
+  /**
+   * The volume groups the fleet saves with savevg (not rootvg); null or absent when the fleet is not
+   * known: then the volume groups the host has savevg images of are judged.
+   */
+  readonly volumeGroups?: readonly string[] | null;
+}
+
+/** The newest savevg image of a volume group: not there (FAIL), stale, or FAIL, as a finding. */
+export const SAVEVG_MISSING = 'SAVEVG_MISSING';
+export const SAVEVG_STALE = 'SAVEVG_STALE';
+export const SAVEVG_FAIL = 'SAVEVG_FAIL';
+export const SAVEVG_WARN = 'SAVEVG_WARN';
+
+export interface VolumeGroupJudgement {
+  readonly volumeGroup: string;
+  /** Its newest savevg image whose object is in the store. */
+  readonly last: StateImage | null;
+  readonly ageDays: number | null;
+  /** ok, warn, stale or fail (no image of a configured volume group is a fail: nothing to restvg). */
+  readonly state: 'ok' | 'warn' | 'stale' | 'fail';
 }
 
 export interface HostJudgement {
@@ -38,8 +61,10 @@ export interface HostJudgement {
   /** The newest mksysb image whose object is in the store: what age, size and verdict are read from. */
   readonly last: StateImage | null;
   readonly ageDays: number | null;
-  /** Why the state is not what the last image's verdict alone says: `IMAGE_MISSING`, the run's codes. */
+  /** Why the state is not what the last image's verdict alone says: `IMAGE_MISSING`, the run's codes, `SAVEVG_*:vg`. */
   readonly findings: readonly string[];
+  /** Each volume group saved with savevg, by name. */
+  readonly volumeGroups: readonly VolumeGroupJudgement[];
 }
 
 /** Whole days between an ISO date and now. */
@@ -47,7 +72,48 @@ export function ageDays(date: string, now: Date): number {
   return Math.floor((now.getTime() - Date.parse(date)) / 86_400_000);
 }
 
+/** Worse of two states among ok < warn < stale < fail. */
+const SEVERITY = ['ok', 'warn', 'stale', 'fail'] as const;
+type Severity = (typeof SEVERITY)[number];
+const worse = (a: Severity, b: Severity): Severity => (SEVERITY.indexOf(a) >= SEVERITY.indexOf(b) ? a : b);
+
+/** The host's savevg series, one per volume group: configured ones, else those it has images of. */
+export function judgeVolumeGroups(
+  input: HostStateInput,
+  now: Date,
+  maxAgeDays: number,
+): VolumeGroupJudgement[] {
+  const missing = new Set(input.missingImages);
+  const savevg = input.images
+    .filter((i) => i.kind === 'savevg' && i.volumeGroup)
+    .sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
+  const names = input.volumeGroups ?? [...new Set(savevg.map((i) => i.volumeGroup as string))].sort();
+  return names.map((volumeGroup) => {
+    const last = savevg.find((i) => i.volumeGroup === volumeGroup && !missing.has(i.key)) ?? null;
+    const age = last ? ageDays(last.date, now) : null;
+    const state: Severity = !last
+      ? 'fail'
+      : last.verdict === 'FAIL'
+        ? 'fail'
+        : (age ?? 0) > maxAgeDays
+          ? 'stale'
+          : last.verdict === 'WARN'
+            ? 'warn'
+            : 'ok';
+    return { volumeGroup, last, ageDays: age, state };
+  });
+}
+
+function volumeGroupFinding(vg: VolumeGroupJudgement): string | null {
+  if (!vg.last) return `${SAVEVG_MISSING}:${vg.volumeGroup}`;
+  if (vg.state === 'fail') return `${SAVEVG_FAIL}:${vg.volumeGroup}`;
+  if (vg.state === 'stale') return `${SAVEVG_STALE}:${vg.volumeGroup}`;
+  if (vg.state === 'warn') return `${SAVEVG_WARN}:${vg.volumeGroup}`;
+  return null;
+}
+
 export function judgeHost(input: HostStateInput, now: Date, maxAgeDays: number): HostJudgement {
+  const volumeGroups = judgeVolumeGroups(input, now, maxAgeDays);
   const missing = new Set(input.missingImages);
   const mksysb = input.images
     .filter((i) => i.kind === 'mksysb')
@@ -66,13 +132,11 @@ export function judgeHost(input: HostStateInput, now: Date, maxAgeDays: number):
   const findings = [
     ...(missing.size > 0 ? [IMAGE_MISSING] : []),
     ...(lastRunFailed ? [...lastRun.codes] : []),
+    ...volumeGroups.flatMap((vg) => volumeGroupFinding(vg) ?? []),
   ];
-  const state: HostState = !input.enabled
-    ? 'disabled'
-    : !last
-      ? newestGone
-        ? 'fail'
-        : 'never'
+  const rootvg: Severity =
+    last === null
+      ? 'fail'
       : last.verdict === 'FAIL' || lastRunFailed || newestGone
         ? 'fail'
         : (age ?? 0) > maxAgeDays
@@ -80,5 +144,12 @@ export function judgeHost(input: HostStateInput, now: Date, maxAgeDays: number):
           : last.verdict === 'WARN' || missing.size > 0
             ? 'warn'
             : 'ok';
-  return { state, last, ageDays: age, findings: [...new Set(findings)] };
+  const state: HostState = !input.enabled
+    ? 'disabled'
+    : !last
+      ? newestGone
+        ? 'fail'
+        : 'never'
+      : volumeGroups.reduce((s, vg) => worse(s, vg.state), rootvg);
+  return { state, last, ageDays: age, findings: [...new Set(findings)], volumeGroups };
 }

@@ -31,6 +31,8 @@ export interface ReportHost {
   readonly missingImages?: readonly string[];
   /** Whether the fleet backs this host up (default true). */
   readonly enabled?: boolean;
+  /** The volume groups the fleet saves with savevg; absent or null: those the host has images of. */
+  readonly volumeGroups?: readonly string[] | null;
   /** How the host's latest run ended (from the run reports), when known. */
   readonly lastRun?: {
     readonly date: string;
@@ -68,12 +70,14 @@ export function reportHostState(h: ReportHost, now: Date, maxImageAgeDays: numbe
       enabled: h.enabled ?? true,
       images: h.images.map((i) => ({
         kind: i.kind,
+        volumeGroup: i.volumeGroup,
         key: i.key ?? `${i.host}@${i.date}`,
         date: i.date,
         verdict: i.verdict,
       })),
       missingImages: h.missingImages ?? [],
       lastRun: h.lastRun ?? null,
+      volumeGroups: h.volumeGroups ?? null,
     },
     now,
     maxImageAgeDays,
@@ -190,10 +194,25 @@ function hostRow(h: ReportHost, j: HostJudgement): string {
   return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td>${esc(last.date.slice(0, 10))}</td><td>${esc(formatBytes(last.sizeBytes))}</td><td class="${last.verdict}">${last.verdict}</td><td>${esc(last.osLevel ?? '–')}</td><td>${h.images.length}</td></tr>`;
 }
 
-/** A small line chart of the host's mksysb sizes, each point coloured by its verdict. */
+/** Line colours of a chart's series: rootvg (mksysb) first, then each savevg volume group. */
+const SERIES_COLOURS = ['#4a6fa5', '#7a5195', '#2a9d8f', '#8d6e63', '#5c677d'] as const;
+
+/** The series an image belongs to: its mksysb (rootvg) or its savevg volume group. */
+function seriesOf(i: ReportImage): string {
+  return i.kind === 'mksysb' ? 'mksysb' : `savevg ${i.volumeGroup}`;
+}
+
+/**
+ * A small line chart of the host's image sizes: one line per series (the mksysb, then each savevg
+ * volume group, each with its own colour and named in its points' titles), each point coloured by
+ * its verdict.
+ */
 export function sizeChart(images: readonly ReportImage[], width = 320, height = 120): string {
-  const points = images.filter((i) => i.kind === 'mksysb');
+  const points = [...images].sort((a, b) => Date.parse(a.date) - Date.parse(b.date));
   if (points.length === 0) return '<svg width="0" height="0"></svg>';
+  const series = [...new Set(points.map(seriesOf))].sort((a, b) =>
+    a === 'mksysb' ? -1 : b === 'mksysb' ? 1 : a.localeCompare(b),
+  );
   const pad = { l: 48, r: 8, t: 8, b: 18 };
   const times = points.map((p) => Date.parse(p.date));
   const t0 = Math.min(...times);
@@ -202,15 +221,33 @@ export function sizeChart(images: readonly ReportImage[], width = 320, height = 
   const x = (t: number) =>
     pad.l + (t1 === t0 ? (width - pad.l - pad.r) / 2 : ((t - t0) / (t1 - t0)) * (width - pad.l - pad.r));
   const y = (s: number) => pad.t + (1 - s / maxSize) * (height - pad.t - pad.b);
-  const line = points
-    .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(Date.parse(p.date)).toFixed(1)},${y(p.sizeBytes).toFixed(1)}`)
-    .join(' ');
+  const lines = series
+    .map((name, n) => {
+      const d = points
+        .filter((p) => seriesOf(p) === name)
+        .map(
+          (p, i) => `${i === 0 ? 'M' : 'L'}${x(Date.parse(p.date)).toFixed(1)},${y(p.sizeBytes).toFixed(1)}`,
+        )
+        .join(' ');
+      const dash = n === 0 ? '' : ' stroke-dasharray="4 2"';
+      return `<path d="${d}" fill="none" stroke="${SERIES_COLOURS[n % SERIES_COLOURS.length]}" stroke-width="1.5"${dash}><title>${esc(name)}</title></path>`;
+    })
+    .join('');
   const dots = points
     .map(
       (p) =>
-        `<circle cx="${x(Date.parse(p.date)).toFixed(1)}" cy="${y(p.sizeBytes).toFixed(1)}" r="3.5" fill="${COLOURS[p.verdict]}"><title>${esc(`${p.date.slice(0, 10)} ${formatBytes(p.sizeBytes)} ${p.verdict}`)}</title></circle>`,
+        `<circle cx="${x(Date.parse(p.date)).toFixed(1)}" cy="${y(p.sizeBytes).toFixed(1)}" r="3.5" fill="${COLOURS[p.verdict]}"><title>${esc(`${seriesOf(p)} ${p.date.slice(0, 10)} ${formatBytes(p.sizeBytes)} ${p.verdict}`)}</title></circle>`,
     )
     .join('');
+  const legend =
+    series.length < 2
+      ? ''
+      : series
+          .map(
+            (name, n) =>
+              `<text x="${pad.l + 4 + n * 80}" y="${pad.t + 8}" fill="${SERIES_COLOURS[n % SERIES_COLOURS.length]}">${esc(name)}</text>`,
+          )
+          .join('');
   return `<svg role="img" aria-label="image size over time" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 <line x1="${pad.l}" y1="${height - pad.b}" x2="${width - pad.r}" y2="${height - pad.b}" stroke="#ccc"/>
 <line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${height - pad.b}" stroke="#ccc"/>
@@ -218,7 +255,7 @@ export function sizeChart(images: readonly ReportImage[], width = 320, height = 
 <text x="${pad.l - 4}" y="${height - pad.b}" text-anchor="end">0</text>
 <text x="${pad.l}" y="${height - 4}">${esc(points[0]?.date.slice(0, 10) ?? '')}</text>
 <text x="${width - pad.r}" y="${height - 4}" text-anchor="end">${esc(points.at(-1)?.date.slice(0, 10) ?? '')}</text>
-<path d="${line}" fill="none" stroke="#4a6fa5" stroke-width="1.5"/>${dots}
+${lines}${dots}${legend}
 </svg>`;
 }
 
@@ -233,10 +270,20 @@ function hostChart(h: ReportHost, j: HostJudgement): string {
       `<div class="problem">${IMAGE_MISSING} ${esc(key)}: its record is there, the image object is not</div>`,
   );
   return `<div class="host"><h3>${esc(h.host)}${last ? ` <span class="${last.verdict}">${last.verdict}</span>` : ''}${state}</h3>
-<div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}</div>
+<div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}${savevgLine(j)}</div>
 ${sizeChart(h.images)}
 ${lastRunLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}
 </div>`;
+}
+
+/** Each savevg volume group's newest image on the card's subtitle: verdict and age, or none. */
+function savevgLine(j: HostJudgement): string {
+  return j.volumeGroups
+    .map(
+      (vg) =>
+        ` · savevg ${esc(vg.volumeGroup)} ${vg.last ? `<span class="${vg.state === 'ok' ? 'PASS' : vg.state === 'warn' ? 'WARN' : 'FAIL'}">${vg.last.verdict}${vg.state === 'stale' ? ' STALE' : ''}</span> ${esc(vg.last.date.slice(0, 10))}` : '<span class="FAIL">none</span>'}`,
+    )
+    .join('');
 }
 
 /** What changed in the host's newest mksysb image: the size step, the few paths that explain it, why not. */

@@ -59,7 +59,7 @@ describe.concurrent('mksysb-vault status', () => {
     const r = await cli('status');
     expect(r.stderr).toContain(`local store ${data}: config none (the local run's fleet; defaults)`);
     expect(afterConfigLine(r.stderr)).toBe('');
-    expect(r.stdout).toMatch(/aixprd01\s+2026-11-23\s+0d\s+20\.\d GB\s+PASS\s+\S+\s+OK/);
+    expect(r.stdout).toMatch(/aixprd01\s+2026-11-23\s+0d\s+20\.\d GB\s+PASS\s+\S+\s+-\s+OK/);
     expect(r.stdout).toMatch(/dbqa09\s+2026-11-23\s+0d\s+4\.0 MB\s+FAIL\s+.*FAIL\s+-\s+TINY_IMAGE/);
     expect(r.stdout).toMatch(/newlpar\s+never/);
     expect(r.stdout).toContain('next run: 2026-11-30 (local clock)');

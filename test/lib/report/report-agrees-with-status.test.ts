@@ -101,3 +101,75 @@ describe('the report and status on a fleet with stale, unreachable and missing h
     expect(page).toMatch(/<b[^>]*>1<\/b>STALE<\/div>/);
   });
 });
+
+// savevg images count as much as the mksysb: a host whose datavg backup FAILed, went stale or was
+// never made is not OK in status nor in the report, and its chart draws the datavg series too.
+describe('savevg images in status and the report', () => {
+  const savevg = (host: string, date: string, verdict: 'PASS' | 'WARN' | 'FAIL' = 'PASS') =>
+    makeRecord({ host, date, kind: 'savevg', volumeGroup: 'datavg', verdict, sizeBytes: 9 * 1024 ** 2 });
+  const newestFirst = (host: string, datavg: ReturnType<typeof savevg>[]) =>
+    [...records(host, weeks), ...datavg].sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
+  const latest = weeks.at(-1) as string;
+  const hosts: HostView[] = [
+    view('aixsv01', {
+      volumeGroups: ['datavg'],
+      records: newestFirst('aixsv01', [savevg('aixsv01', latest)]),
+    }),
+    view('aixsv02', {
+      volumeGroups: ['datavg'],
+      records: newestFirst('aixsv02', [savevg('aixsv02', latest, 'FAIL')]),
+    }),
+    view('aixsv03', {
+      volumeGroups: ['datavg'],
+      records: newestFirst('aixsv03', [savevg('aixsv03', weeks[0] as string)]),
+    }),
+    view('aixsv04', { volumeGroups: ['datavg'] }),
+    // The fleet unknown: the volume groups it has images of are judged.
+    view('aixsv05', {
+      volumeGroups: null,
+      records: newestFirst('aixsv05', [savevg('aixsv05', latest, 'WARN')]),
+    }),
+  ];
+  const statuses = hosts.map((v) => hostStatus(v, NOW, 8, null));
+  const html = renderHtmlReport({
+    title: 't',
+    generatedAt: NOW.toISOString(),
+    store: 's3://vault',
+    maxImageAgeDays: 8,
+    hosts: hosts.map((v) => reportHost(v)),
+  });
+
+  it('status judges each configured volume group: FAIL, stale or never made is not OK', () => {
+    expect(statuses.map((s) => [s.host, s.state, s.findings.join(' ')])).toEqual([
+      ['aixsv01', 'ok', ''],
+      ['aixsv02', 'fail', 'SAVEVG_FAIL:datavg'],
+      ['aixsv03', 'stale', 'SAVEVG_STALE:datavg'],
+      ['aixsv04', 'fail', 'SAVEVG_MISSING:datavg'],
+      ['aixsv05', 'warn', 'SAVEVG_WARN:datavg'],
+    ]);
+    expect(statuses[0]?.savevg).toEqual([
+      {
+        volumeGroup: 'datavg',
+        lastImage: latest,
+        ageDays: 0,
+        sizeBytes: 9 * 1024 ** 2,
+        verdict: 'PASS',
+        state: 'ok',
+      },
+    ]);
+  });
+
+  it("counts in the report's headline what status counts", () => {
+    const tile = (label: string) => Number(new RegExp(`<b[^>]*>(\\d+)</b>${label}</div>`).exec(html)?.[1]);
+    expect([tile('OK'), tile('WARN'), tile('FAIL'), tile('STALE')]).toEqual([1, 1, 2, 1]);
+  });
+
+  it('draws the savevg series beside the mksysb and names it on the card', () => {
+    const start = html.indexOf('<div class="host"><h3>aixsv02');
+    const card = html.slice(start, html.indexOf('\n</div>', start));
+    expect(card.match(/<path /g)).toHaveLength(2);
+    expect(card.match(/<circle /g)).toHaveLength(weeks.length + 1);
+    expect(card).toContain('<title>savevg datavg</title>');
+    expect(card).toMatch(/savevg datavg <span class="FAIL">FAIL<\/span>/);
+  });
+});
