@@ -2,7 +2,15 @@
 // records, read and write records, read small sidecars. The catalog lists images by their records —
 // an image object without a record (an upload not yet verified, a half-finished delete) is never an
 // image. The client and bucket are passed in.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  paginateListObjectsV2,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import {
   hostNameProblem,
   hostPrefix,
@@ -17,7 +25,7 @@ import {
 } from '../shared/catalog-keys.js';
 import { type ImageRecord, parseImageRecord, renderImageRecord } from '../shared/image-record.js';
 import { type RunReport, RunReportSchema } from '../shared/run-summary.js';
-import { kindOf, storeCall, toStoreError } from './store-error.js';
+import { kindOf, type StoreContext, storeCall, toStoreError } from './store-error.js';
 
 export interface StoreLocation {
   readonly client: S3Client;
@@ -30,20 +38,36 @@ export interface ListedObject {
   readonly lastModified: string;
 }
 
-/** Every object under a prefix, following continuation tokens. */
+/**
+ * Every page of a listing, through the SDK's paginator. A page that says it is the last one ends the
+ * listing even if it carries a token (the paginator alone would follow it). Any failure comes back as
+ * a StoreError naming the listing (storeCall).
+ */
+async function listPages(
+  store: StoreLocation,
+  input: Omit<ListObjectsV2CommandInput, 'Bucket'>,
+  context: StoreContext,
+  onPage: (page: ListObjectsV2CommandOutput) => void,
+): Promise<void> {
+  await storeCall(context, async () => {
+    for await (const page of paginateListObjectsV2(
+      { client: store.client },
+      { ...input, Bucket: store.bucket },
+    )) {
+      onPage(page);
+      if (!page.IsTruncated) break;
+    }
+  });
+}
+
+/** Every object under a prefix, every page of it. */
 export async function listObjects(
   store: StoreLocation,
   prefix: string,
   host?: string,
 ): Promise<ListedObject[]> {
   const out: ListedObject[] = [];
-  let token: string | undefined;
-  do {
-    const page = await storeCall({ action: 'listing objects', key: prefix, host }, () =>
-      store.client.send(
-        new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }),
-      ),
-    );
+  await listPages(store, { Prefix: prefix }, { action: 'listing objects', key: prefix, host }, (page) => {
     for (const o of page.Contents ?? [])
       if (o.Key)
         out.push({
@@ -51,8 +75,7 @@ export async function listObjects(
           sizeBytes: o.Size ?? 0,
           lastModified: (o.LastModified ?? new Date(0)).toISOString(),
         });
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  });
   return out;
 }
 
@@ -92,18 +115,8 @@ export async function listCatalogHosts(store: StoreLocation): Promise<CatalogHos
   const hosts: string[] = [];
   const strays: StrayKey[] = [];
   const strayFolders: { prefix: string; why: string }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await storeCall({ action: 'listing hosts', key: IMAGES_PREFIX }, () =>
-      store.client.send(
-        new ListObjectsV2Command({
-          Bucket: store.bucket,
-          Prefix: IMAGES_PREFIX,
-          Delimiter: '/',
-          ContinuationToken: token,
-        }),
-      ),
-    );
+  const listing = { Prefix: IMAGES_PREFIX, Delimiter: '/' };
+  await listPages(store, listing, { action: 'listing hosts', key: IMAGES_PREFIX }, (page) => {
     for (const p of page.CommonPrefixes ?? []) {
       if (!p.Prefix) continue;
       const host = p.Prefix.slice(IMAGES_PREFIX.length, -1);
@@ -113,8 +126,7 @@ export async function listCatalogHosts(store: StoreLocation): Promise<CatalogHos
     }
     for (const o of page.Contents ?? [])
       if (o.Key) strays.push(strayKey(o.Key, "directly under images/, not in a host's folder"));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  });
   for (const { prefix, why } of strayFolders) {
     const page = await storeCall({ action: 'listing a stray folder', key: prefix }, () =>
       store.client.send(
@@ -303,21 +315,14 @@ export async function lastPassDate(store: StoreLocation, host: string): Promise<
 /** The sub-prefixes directly under `prefix` (one listing level, e.g. the days under runs/). */
 async function listPrefixes(store: StoreLocation, prefix: string): Promise<string[]> {
   const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await storeCall({ action: 'listing prefixes', key: prefix }, () =>
-      store.client.send(
-        new ListObjectsV2Command({
-          Bucket: store.bucket,
-          Prefix: prefix,
-          Delimiter: '/',
-          ContinuationToken: token,
-        }),
-      ),
-    );
-    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  await listPages(
+    store,
+    { Prefix: prefix, Delimiter: '/' },
+    { action: 'listing prefixes', key: prefix },
+    (page) => {
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
+    },
+  );
   return out.sort();
 }
 

@@ -6,7 +6,7 @@
 // host-day for the run (one writer at a time) and refuses a day whose mksysb is already verified.
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import { listHostRecords } from '../catalog/catalog.js';
 import { claimHostDay, refuseIfVerified } from '../catalog/host-claim.js';
 import { parseWith } from '../catalog/validation.js';
@@ -66,20 +66,10 @@ export async function readFleet(
   deps: Pick<LoadFleetDeps, 'ssm' | 'fleetParameterPath'>,
 ): Promise<FleetParameters> {
   const parameters: { name: string; value: string }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await deps.ssm.send(
-      new GetParametersByPathCommand({
-        Path: deps.fleetParameterPath,
-        Recursive: false,
-        WithDecryption: true,
-        NextToken: token,
-      }),
-    );
+  const listing = { Path: deps.fleetParameterPath, Recursive: false, WithDecryption: true };
+  for await (const page of paginateGetParametersByPath({ client: deps.ssm }, listing))
     for (const p of page.Parameters ?? [])
       if (p.Name && p.Value !== undefined) parameters.push({ name: p.Name, value: p.Value });
-    token = page.NextToken;
-  } while (token);
   return readFleetParameters(parameters);
 }
 

@@ -12,8 +12,8 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListPartsCommand,
   PutObjectCommand,
+  paginateListParts,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -269,17 +269,9 @@ async function findOpenUpload(
   )
     return null;
   const parts = new Map<number, { etag: string; size: number }>();
-  let marker: string | undefined;
   try {
-    for (;;) {
-      const page = await deps.s3.send(
-        new ListPartsCommand({
-          Bucket: deps.bucket,
-          Key: upload.key,
-          UploadId: upload.uploadId,
-          PartNumberMarker: marker,
-        }),
-      );
+    const listing = { Bucket: deps.bucket, Key: upload.key, UploadId: upload.uploadId };
+    for await (const page of paginateListParts({ client: deps.s3 }, listing)) {
       for (const p of page.Parts ?? []) {
         const etag = String(p.ETag ?? '')
           .replace(/"/g, '')
@@ -287,8 +279,8 @@ async function findOpenUpload(
         if (p.PartNumber && /^[0-9a-f]{32}$/.test(etag))
           parts.set(p.PartNumber, { etag, size: p.Size ?? -1 });
       }
-      if (!page.IsTruncated || !page.NextPartNumberMarker) break;
-      marker = page.NextPartNumberMarker;
+      // A last page may still name a NextPartNumberMarker; only IsTruncated says there is more.
+      if (!page.IsTruncated) break;
     }
   } catch (error) {
     if (kindOf(error) === 'no-such-upload') return null;

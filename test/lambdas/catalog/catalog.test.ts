@@ -1,7 +1,7 @@
 // The catalog over a damaged store (the local S3 store): a folder under images/ that no host can have
 // is a stray key, named and left alone, and the fleet's hosts are listed as usual; a record whose image
 // object is gone is named as a missing image and never counts as the host's last PASS.
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   lastPassDate,
@@ -13,6 +13,7 @@ import {
 import { applyRetention } from '../../../lambdas/retention/retention.js';
 import { RetentionPolicySchema } from '../../../lambdas/shared/retention-plan.js';
 import { makeRecord, seedImage, useTestStore } from '../../support/local-store.js';
+import { mockedS3, slowDown } from '../s3-mock.js';
 
 const local = useTestStore();
 const store = () => ({ client: local.client, bucket: local.store.bucket });
@@ -72,5 +73,31 @@ describe('a record whose image object is gone', () => {
 
   it("is never the host's last PASS: the newest image that is there is", async () => {
     expect(await lastPassDate(store(), 'aixprd01')).toBe(OLDER.date);
+  });
+});
+
+describe('a listing of more than one page (mocked S3)', () => {
+  const object = (Key: string) => ({ Key, Size: 1, LastModified: new Date('2026-11-23T02:00:00Z') });
+
+  it('reads every page, and stops at the page that says it is the last even if it names a token', async () => {
+    const { client, s3 } = mockedS3();
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({ Contents: [object('images/a/1')], IsTruncated: true, NextContinuationToken: 't1' })
+      .resolvesOnce({ Contents: [object('images/a/2')], IsTruncated: false, NextContinuationToken: 't2' })
+      .rejects(new Error('a page after the last one was asked for'));
+    const listed = await listObjects({ client, bucket: 'vault' }, 'images/a/');
+    expect(listed.map((o) => o.key)).toEqual(['images/a/1', 'images/a/2']);
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
+  });
+
+  it('names the listing and the host when a later page fails', async () => {
+    const { client, s3 } = mockedS3();
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({ Contents: [object('images/a/1')], IsTruncated: true, NextContinuationToken: 't1' })
+      .rejects(slowDown());
+    await expect(listObjects({ client, bucket: 'vault' }, 'images/a/', 'a')).rejects.toMatchObject({
+      name: 'StoreThrottled',
+      message: expect.stringContaining('listing objects for host a (images/a/)'),
+    });
   });
 });

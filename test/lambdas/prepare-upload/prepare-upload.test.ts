@@ -196,6 +196,26 @@ describe('prepare-upload', () => {
     ]);
   });
 
+  it('reads every page of the parts S3 holds, and stops at the page that says it is the last', async () => {
+    s3.on(GetObjectCommand, { Key: RESUME }).resolves({ Body: body(openRecord()) });
+    s3.on(ListPartsCommand)
+      .resolvesOnce({
+        Parts: [{ PartNumber: 1, ETag: `"${'1'.repeat(32)}"`, Size: 8 * MiB }],
+        IsTruncated: true,
+        NextPartNumberMarker: '1',
+      })
+      // The last page still names a marker, as S3 may: no third request follows.
+      .resolvesOnce({
+        Parts: [{ PartNumber: 2, ETag: `"${'2'.repeat(32)}"`, Size: 8 * MiB }],
+        IsTruncated: false,
+        NextPartNumberMarker: '2',
+      })
+      .rejects(new Error('a page after the last one was asked for'));
+    const out = await prepareUpload(event, deps);
+    expect(out).toMatchObject({ uploadId: 'up-0', resumedParts: 2 });
+    expect(s3).toHaveReceivedCommandTimes(ListPartsCommand, 2);
+  });
+
   it('starts a new upload when the open one is of another image (SHA-256) or S3 no longer has it', async () => {
     s3.on(GetObjectCommand, { Key: RESUME }).resolves({ Body: body(openRecord({ sha256: 'b'.repeat(64) })) });
     await expect(prepareUpload(event, deps)).resolves.toMatchObject({ uploadId: 'up-1', resumedParts: 0 });
