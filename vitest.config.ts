@@ -12,5 +12,7 @@ export default defineConfig({
     // suite took 3 min 21 s here instead of 4 min 51 s.
     maxWorkers: 3,
     setupFiles: ['test/support/quiet-node-warning.ts'],
+    // One temporary directory per run, removed at its end (test/support/temp-root.ts).
+    globalSetup: ['test/support/temp-root.ts'],
   },
 });

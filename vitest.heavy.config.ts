@@ -12,6 +12,7 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     // Prints the fault table (fault, expected, observed, images lost) after the run.
-    globalSetup: ['test/faults/table.ts'],
+    // Before it: one temporary directory per run, removed at its end (test/support/temp-root.ts).
+    globalSetup: ['test/support/temp-root.ts', 'test/faults/table.ts'],
   },
 });
