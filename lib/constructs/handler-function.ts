@@ -1,6 +1,7 @@
 // One Lambda function of the pipeline, built from `lambdas/<name>/index.ts` by the local esbuild (no
 // Docker), on the current Node runtime, ARM, with JSON logs and its own log group. Every handler is
-// made through this so they share runtime, bundling, logging and tracing settings.
+// made through this so they share runtime, bundling, logging and tracing settings; a stack trace from
+// any of them names the TypeScript file and line (source maps, read by Node at run time).
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -79,6 +80,9 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
         // JSON log format makes every console line a searchable JSON object either way.
         POWERTOOLS_SERVICE_NAME: 'mksysb-vault',
         AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+        // The bundle is minified and carries its source map (bundling.sourceMap); Node reads the map
+        // only when told to, and then a stack trace names the TypeScript file and line.
+        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -89,6 +93,9 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
         target: 'node22',
         minify: true,
         sourceMap: true,
+        // The map needs only the mappings to name file and line (NODE_OPTIONS above): without the
+        // sources' text in it, it is under half its size (1.6 MB, not 4.3 MB, for notify) and Node reads less at a cold start.
+        sourcesContent: false,
         // ESM bundles need require() for the SDK's CommonJS dependencies.
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         // Bundle the SDK too: the version tested here is the version deployed.
