@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ContentReportSchema } from '../shared/bff/content-check.js';
 import { UploadedImageSchema } from '../shared/catalog-keys.js';
+import { IsoDateSchema } from '../shared/iso-date.js';
 
 export const InspectImageInputSchema = UploadedImageSchema;
 export type InspectImageInput = z.infer<typeof InspectImageInputSchema>;
@@ -21,7 +22,7 @@ export const InspectImageOutputSchema = z.object({
   /** The vault's content index beside the image; null when the read did not finish. */
   indexKey: z.string().startsWith('images/').nullable(),
   /** When the bytes were read (ISO). */
-  checkedAt: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
+  checkedAt: IsoDateSchema,
   seconds: z.number().nonnegative(),
 });
 export type InspectImageOutput = z.infer<typeof InspectImageOutputSchema>;

@@ -4,15 +4,14 @@
 import { z } from 'zod';
 import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
 import { FleetParameterProblemSchema } from '../shared/fleet.js';
-
-const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
+import { IsoDateSchema } from '../shared/iso-date.js';
 
 export const LoadFleetInputSchema = z.object({
   action: z.literal('fleet').default('fleet'),
   /** `$$.Execution.Name`: the run id is derived from it. */
   executionName: z.string().min(1).max(80),
   /** `$$.Execution.StartTime`. */
-  startTime: isoDate,
+  startTime: IsoDateSchema,
   /** What the execution was started with: `{}` from the schedule; a manual run may narrow it. */
   request: z
     .object({
@@ -50,7 +49,7 @@ export const LoadHostInputSchema = z.object({
   action: z.literal('host'),
   host: HostNameSchema,
   runId: RunIdSchema,
-  date: isoDate,
+  date: IsoDateSchema,
 });
 export type LoadHostInput = z.infer<typeof LoadHostInputSchema>;
 

@@ -1,6 +1,7 @@
 // prepare-upload's contract: what the workflow passes in, the small answer it gets back, the env.
 import { z } from 'zod';
 import { HostNameSchema, ImageKindSchema, RunIdSchema } from '../shared/catalog-keys.js';
+import { IsoDateSchema } from '../shared/iso-date.js';
 
 const MiB = 1024 * 1024;
 
@@ -9,7 +10,7 @@ export const PrepareUploadInputSchema = z.object({
   host: HostNameSchema,
   kind: ImageKindSchema,
   volumeGroup: z.string().min(1).default('rootvg'),
-  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
+  date: IsoDateSchema,
   // S3's largest object is 5 TiB.
   sizeBytes: z
     .number()

@@ -3,12 +3,13 @@
 import { z } from 'zod';
 import { AnomalySchema } from '../shared/anomaly.js';
 import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
+import { IsoDateSchema } from '../shared/iso-date.js';
 import { HostOutcomeSchema } from '../shared/run-summary.js';
 
 export const RecordFailureInputSchema = z.object({
   host: HostNameSchema,
   runId: RunIdSchema,
-  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
+  date: IsoDateSchema,
   /** What the Catch put at ResultPath: Step Functions' `{Error, Cause}`. */
   error: z.object({ Error: z.string().default('States.ALL'), Cause: z.unknown().optional() }),
   /** The image being uploaded when it failed (absent for a failure before any image existed). */

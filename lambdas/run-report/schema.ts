@@ -2,11 +2,12 @@
 // retention did; the key of the report it wrote and the counts.
 import { z } from 'zod';
 import { RunIdSchema } from '../shared/catalog-keys.js';
+import { IsoDateSchema } from '../shared/iso-date.js';
 import { RetentionSummarySchema } from '../shared/run-summary.js';
 
 export const RunReportInputSchema = z.object({
   runId: RunIdSchema,
-  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
+  date: IsoDateSchema,
   week: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day YYYY-MM-DD'),
   /** One `host|verdict|outcome|size|codes` line per host started. */
   results: z.array(z.string()),

@@ -5,23 +5,22 @@
 import { z } from 'zod';
 import { type AnomalyCode, AnomalyCodeSchema } from './anomaly.js';
 import { HostNameSchema } from './catalog-keys.js';
+import { IsoDateSchema } from './iso-date.js';
 
 export const ACKNOWLEDGEMENT_SCHEMA_VERSION = 1;
 
 /** The longest an acknowledgement may last: a dead host is looked at again within the year. */
 export const MAX_ACK_DAYS = 366;
 
-const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
-
 export const AcknowledgementSchema = z.object({
   schemaVersion: z.literal(ACKNOWLEDGEMENT_SCHEMA_VERSION),
   host: HostNameSchema,
   code: AnomalyCodeSchema,
   /** Alerts of this code for this host are not published before this instant (ISO). */
-  until: isoDate,
+  until: IsoDateSchema,
   /** Why, in the operator's words; shown by status and in the alert's place in the run report. */
   reason: z.string().max(500).nullable(),
-  acknowledgedAt: isoDate,
+  acknowledgedAt: IsoDateSchema,
 });
 export type Acknowledgement = z.infer<typeof AcknowledgementSchema>;
 

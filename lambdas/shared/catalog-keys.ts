@@ -2,6 +2,7 @@
 // into S3 keys and back. The layout is documented in docs/s3-layout.md; the catalog, the handlers and
 // the CLI all derive keys here so they can never disagree. Pure: no AWS SDK.
 import { z } from 'zod';
+import { IsoDateSchema } from './iso-date.js';
 
 export const IMAGES_PREFIX = 'images/';
 export const UPLOADS_PREFIX = 'uploads/';
@@ -144,7 +145,7 @@ export const UploadedImageSchema = z.object({
   host: HostNameSchema,
   kind: ImageKindSchema,
   volumeGroup: z.string().min(1).default('rootvg'),
-  date: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date'),
+  date: IsoDateSchema,
   key: z.string().startsWith('images/'),
   /** The size complete-upload checked the object against: a different object is not judged. */
   sizeBytes: z.number().int().nonnegative(),

@@ -15,6 +15,7 @@ import {
   validateHostName,
 } from './catalog-keys.js';
 import type { ImageRecord } from './image-record.js';
+import { IsoDateSchema } from './iso-date.js';
 import type { HistoryEntry } from './size-history.js';
 
 export const HISTORY_PREFIX = 'history/';
@@ -40,8 +41,6 @@ export function parseHistoryKey(key: string): ParsedImageKey | null {
   return parseImageKey(`images/${m[1]}/${m[2]}`);
 }
 
-const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
-
 export const ImageHistoryEntrySchema = z
   .object({
     schemaVersion: z.literal(IMAGE_HISTORY_SCHEMA_VERSION),
@@ -50,15 +49,15 @@ export const ImageHistoryEntrySchema = z
     host: HostNameSchema,
     kind: ImageKindSchema,
     volumeGroup: z.string().min(1),
-    date: isoDate,
+    date: IsoDateSchema,
     sizeBytes: z.number().int().nonnegative(),
     sha256: z.string().nullable(),
     verdict: VerdictSchema,
     osLevel: z.string().nullable(),
     codes: z.array(AnomalyCodeSchema),
-    verifiedAt: isoDate,
+    verifiedAt: IsoDateSchema,
     /** When retention deleted the image, and why. */
-    retiredAt: isoDate,
+    retiredAt: IsoDateSchema,
     retiredBecause: z.string(),
   })
   .strict();

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { AnomalyCodeSchema, AnomalySchema, VerdictSchema } from './anomaly.js';
 import { HostNameSchema, ImageKindSchema } from './catalog-keys.js';
+import { IsoDateSchema } from './iso-date.js';
 import { LsmksysbReportSchema } from './lsmksysb.js';
 import { LogOutcomeSchema } from './mksysb-log.js';
 import type { HistoryEntry } from './size-history.js';
@@ -16,7 +17,6 @@ import type { HistoryEntry } from './size-history.js';
  */
 export const IMAGE_RECORD_SCHEMA_VERSION = 3;
 
-const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
 const hex = (length: number) =>
   z
     .string()
@@ -40,7 +40,7 @@ export type Timings = z.infer<typeof TimingsSchema>;
 export const ContentCheckSchema = z
   .object({
     /** When the stored bytes were read. */
-    checkedAt: isoDate,
+    checkedAt: IsoDateSchema,
     /** Every stored byte was read and walked; false when the check ran out of time (CONTENT_UNVERIFIED). */
     complete: z.boolean(),
     bytesRead: z.number().int().nonnegative(),
@@ -88,7 +88,7 @@ export const ImageChangesSchema = z
     comparedWith: z
       .object({
         key: z.string().startsWith('images/'),
-        date: isoDate,
+        date: IsoDateSchema,
         sizeBytes: z.number().int().nonnegative(),
       })
       .strict(),
@@ -124,7 +124,7 @@ const RecordFields = {
   kind: ImageKindSchema,
   volumeGroup: z.string().min(1),
   /** The run's date (ISO). */
-  date: isoDate,
+  date: IsoDateSchema,
   key: z.string().startsWith('images/'),
   sizeBytes: z.number().int().nonnegative(),
   /** SHA-256 the host computed before the upload: what a restore checks the download against. */
@@ -140,7 +140,7 @@ const RecordFields = {
   verdict: VerdictSchema,
   timings: TimingsSchema,
   runId: z.string().min(1),
-  verifiedAt: isoDate,
+  verifiedAt: IsoDateSchema,
 };
 
 /** The record verify writes today. */
