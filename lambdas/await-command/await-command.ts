@@ -18,12 +18,8 @@ import {
   NOT_STARTED_MAX_WAIT_SECONDS,
   nextWaitSeconds,
 } from '../shared/command-poll.js';
-import {
-  type BackupOutput,
-  HostOutputError,
-  type HostStepName,
-  parseHostOutput,
-} from '../shared/host-output.js';
+import { type BackupOutput, HostOutputError, parseHostOutput } from '../shared/host-output.js';
+import type { HostStep } from '../shared/vocabulary.js';
 import {
   type AwaitCommandInput,
   AwaitCommandInputSchema,
@@ -42,7 +38,7 @@ export class HostStepError extends Error {
   constructor(
     name: string,
     readonly host: string,
-    readonly step: HostStepName,
+    readonly step: HostStep,
     readonly status: string,
     readonly reason: string,
   ) {

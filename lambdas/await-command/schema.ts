@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AnomalySchema } from '../shared/anomaly.js';
 import { HostNameSchema } from '../shared/catalog-keys.js';
-import { HostStepSchema } from '../shared/host-output.js';
+import { HostStepSchema } from '../shared/vocabulary.js';
 
 export const AwaitCommandInputSchema = z.object({
   host: HostNameSchema,

@@ -25,6 +25,7 @@ import {
 } from '../shared/catalog-keys.js';
 import { type ImageRecord, parseImageRecord, renderImageRecord } from '../shared/image-record.js';
 import { type RunReport, RunReportSchema } from '../shared/run-summary.js';
+import { FINDING } from '../shared/vocabulary.js';
 import { kindOf, type StoreContext, storeCall, toStoreError } from './store-error.js';
 
 export interface StoreLocation {
@@ -91,7 +92,7 @@ export interface StrayKey {
 }
 
 /** The code a stray key is reported with (status, history, retention, report). */
-export const STRAY_KEY = 'STRAY_KEY';
+export const { STRAY_KEY } = FINDING;
 
 function strayKey(key: string, why: string): StrayKey {
   return { key, problem: `${STRAY_KEY} ${key}: ${why}; left alone` };

@@ -10,6 +10,7 @@ import { paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm
 import { listHostRecords } from '../catalog/catalog.js';
 import { claimHostDay, refuseIfVerified } from '../catalog/host-claim.js';
 import { parseWith } from '../catalog/validation.js';
+import { AnomalyCodeSchema } from '../shared/anomaly.js';
 import { dayOf, imageKey, zonedIsoTime } from '../shared/catalog-keys.js';
 import {
   expectedBackupSeconds,
@@ -45,7 +46,7 @@ export class HostNotInFleetError extends Error {
 }
 
 /** The code of a fleet parameter entry that was skipped (run report, digest, freshness alert). */
-export const FLEET_PARAMETER_INVALID = 'FLEET_PARAMETER_INVALID';
+export const { FLEET_PARAMETER_INVALID } = AnomalyCodeSchema.enum;
 
 /** Step Functions execution names are at most 80 characters. */
 export const EXECUTION_NAME_LIMIT = 80;

@@ -6,12 +6,13 @@ import { AnomalySchema, SeveritySchema } from '../shared/anomaly.js';
 import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
 import { FreshnessFindingSchema } from '../shared/freshness.js';
 import { HostOutcomeSchema } from '../shared/run-summary.js';
+import { HostVerdictSchema } from '../shared/vocabulary.js';
 
 const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
 
 /** One image's end: verify's answer, or record-failure's. */
 export const ImageResultSchema = z.object({
-  verdict: z.enum(['PASS', 'WARN', 'FAIL', 'SKIP']),
+  verdict: HostVerdictSchema,
   anomalies: z.array(AnomalySchema).default([]),
   recordKey: z.string().optional(),
   outcome: HostOutcomeSchema.optional(),
@@ -48,7 +49,7 @@ export const NotifyInputSchema = z.preprocess(
 export const NotifyOutputSchema = z.object({
   /** The host's result line (`host|verdict|outcome|size|codes`); absent for freshness. */
   line: z.string().optional(),
-  verdict: z.enum(['PASS', 'WARN', 'FAIL', 'SKIP']).optional(),
+  verdict: HostVerdictSchema.optional(),
   published: z.number().int().nonnegative(),
   /**
    * Alerts held back by an operator's acknowledgement (`mksysb-vault ack`), never dropped silently:

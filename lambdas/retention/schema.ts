@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { HostNameSchema } from '../shared/catalog-keys.js';
 import { KEEP_RULES } from '../shared/retention-plan.js';
+import { VerdictSchema } from '../shared/vocabulary.js';
 
 export const RetentionInputSchema = z
   .object({
@@ -18,7 +19,7 @@ const DecisionSchema = z.object({
   host: z.string(),
   series: z.string(),
   date: z.string(),
-  verdict: z.enum(['PASS', 'WARN', 'FAIL']),
+  verdict: VerdictSchema,
   action: z.enum(['keep', 'delete']),
   rules: z.array(z.enum(KEEP_RULES)),
   reason: z.string(),

@@ -1,12 +1,13 @@
 // Anomalies and verdicts: the vocabulary every part of mksysb-vault (verify, alerts, reports, CLI)
-// uses to say what is wrong with an image.
+// uses to say what is wrong with an image. The anomaly codes are defined here; the verdicts in
+// vocabulary.ts, re-exported here for the modules that judge images.
 import { z } from 'zod';
+import type { Verdict } from './vocabulary.js';
 
 export const SeveritySchema = z.enum(['info', 'warn', 'fail']);
 export type Severity = z.infer<typeof SeveritySchema>;
 
-export const VerdictSchema = z.enum(['PASS', 'WARN', 'FAIL']);
-export type Verdict = z.infer<typeof VerdictSchema>;
+export { type Verdict, VerdictSchema } from './vocabulary.js';
 
 export const ANOMALY_CODES = [
   'TINY_IMAGE',

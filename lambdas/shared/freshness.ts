@@ -2,12 +2,13 @@
 // the allowed age? A host that never had one is HOST_MISSED; one whose newest PASS is too old is
 // STALE. Only mksysb images count: a savevg image cannot rebuild a host. Pure.
 import { z } from 'zod';
+import { AnomalyCodeSchema } from './anomaly.js';
 
 export const FreshnessFindingSchema = z.object({
   /** The host; for FLEET_PARAMETER_INVALID without a valid host name, the parameter's name. */
   host: z.string(),
   /** FLEET_PARAMETER_INVALID: a fleet parameter entry was skipped, so its host is not checked. */
-  finding: z.enum(['HOST_MISSED', 'STALE', 'FLEET_PARAMETER_INVALID']),
+  finding: AnomalyCodeSchema.extract(['HOST_MISSED', 'STALE', 'FLEET_PARAMETER_INVALID']),
   /** Date of the newest PASS image; null when there never was one. */
   lastPassDate: z.string().nullable(),
   /** Key of that image, so the alert names the image it is about (absent in older findings). */

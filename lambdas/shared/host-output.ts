@@ -3,32 +3,7 @@
 // output into a typed, zod-validated object, or an error that names the line and the field.
 // Pure: no AWS SDK, so the Lambdas, the CLI and the local pipeline share it.
 import { z } from 'zod';
-
-export const HOST_STATUSES = [
-  'ok',
-  'invalid',
-  'refused',
-  'failed',
-  'partial',
-  'unreachable',
-  'auth_failed',
-] as const;
-export const HostStatusSchema = z.enum(HOST_STATUSES);
-export type HostStatus = z.infer<typeof HostStatusSchema>;
-
-/** Exit code of each status (the steps exit with these; the relay wrapper too). */
-export const HOST_EXIT_CODE: Readonly<Record<HostStatus, number>> = {
-  ok: 0,
-  invalid: 2,
-  refused: 10,
-  failed: 11,
-  partial: 12,
-  unreachable: 13,
-  auth_failed: 14,
-};
-
-export const HostStepSchema = z.enum(['preflight', 'backup', 'transfer']);
-export type HostStepName = z.infer<typeof HostStepSchema>;
+import { HostStatusSchema, type HostStep, HostStepSchema } from './vocabulary.js';
 
 export class HostOutputError extends Error {
   override name = 'HostOutputError';
@@ -208,7 +183,7 @@ export const TransferOutputSchema = z.object({
 });
 export type TransferOutput = z.infer<typeof TransferOutputSchema>;
 
-export type HostOutput<S extends HostStepName = HostStepName> = S extends 'preflight'
+export type HostOutput<S extends HostStep = HostStep> = S extends 'preflight'
   ? PreflightOutput
   : S extends 'backup'
     ? BackupOutput
@@ -287,7 +262,7 @@ function failedParts(
 }
 
 /** Parses one step's stdout; throws HostOutputError naming the line and field that is wrong. */
-export function parseHostOutput<S extends HostStepName>(
+export function parseHostOutput<S extends HostStep>(
   stdout: string,
   step: S,
   source = `${step} output`,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type AnomalyCode, AnomalyCodeSchema, formatBytes, type Severity } from './anomaly.js';
 import { HostNameSchema } from './catalog-keys.js';
+import { type HostVerdict, HostVerdictSchema } from './vocabulary.js';
 
 /** How a host's week ended. */
 export const HOST_OUTCOMES = [
@@ -24,9 +25,6 @@ export const HOST_OUTCOMES = [
 ] as const;
 export const HostOutcomeSchema = z.enum(HOST_OUTCOMES);
 export type HostOutcome = z.infer<typeof HostOutcomeSchema>;
-
-export const HostVerdictSchema = z.enum(['PASS', 'WARN', 'FAIL', 'SKIP']);
-export type HostVerdict = z.infer<typeof HostVerdictSchema>;
 
 export const HostResultSchema = z.object({
   host: HostNameSchema,
@@ -61,6 +59,17 @@ export function encodeHostResult(result: z.input<typeof HostResultSchema>): stri
   ];
   if (result.acknowledged?.length) fields.push(result.acknowledged.join(','));
   return fields.join('|');
+}
+
+/**
+ * The line of a host whose name the state machine fills in: the template for Step Functions'
+ * States.Format, `{}` standing for the host (the other fields hold no brace nor backslash).
+ */
+export function hostResultTemplate(result: Omit<z.input<typeof HostResultSchema>, 'host'>): string {
+  const line = encodeHostResult({ ...result, host: '{}' });
+  if (/[{}\\]/.test(line.slice(2)))
+    throw new RunSummaryError(`host result template ${line} has a brace or backslash`);
+  return line;
 }
 
 export function decodeHostResult(line: string): HostResult {

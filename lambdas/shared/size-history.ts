@@ -8,11 +8,12 @@
 // nor a WARN judged without readable history (HISTORY_UNREADABLE): its size was never checked.
 import { type Anomaly, anomaly, formatBytes } from './anomaly.js';
 import type { VerificationPolicy } from './policy.js';
+import type { Verdict } from './vocabulary.js';
 
 export interface HistoryEntry {
   readonly date: string;
   readonly sizeBytes: number;
-  readonly verdict: 'PASS' | 'WARN' | 'FAIL';
+  readonly verdict: Verdict;
   readonly osLevel?: string | null;
   /** The image's anomaly codes, when known. */
   readonly codes?: readonly string[];

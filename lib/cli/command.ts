@@ -4,12 +4,20 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
+import type { Verdict } from '../../lambdas/shared/vocabulary.js';
 
 /**
  * Exit codes: 0 PASS/ok, 1 WARN, 2 FAIL; then sysexits: 64 usage error or bad input (EX_USAGE), 69
  * the store or AWS could not be reached or refused (EX_UNAVAILABLE), 70 an internal error (EX_SOFTWARE).
  */
 export const EXIT = { ok: 0, warn: 1, fail: 2, usage: 64, unavailable: 69, internal: 70 } as const;
+
+/** The exit code of a verdict: a script acts on PASS, WARN and FAIL without reading the output. */
+export const VERDICT_EXIT: Readonly<Record<Verdict, number>> = {
+  PASS: EXIT.ok,
+  WARN: EXIT.warn,
+  FAIL: EXIT.fail,
+};
 
 export interface CliIo {
   readonly out: (text: string) => void;

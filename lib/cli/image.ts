@@ -28,6 +28,7 @@ import {
   table,
   UsageError,
   usageHostName,
+  VERDICT_EXIT,
 } from './command.js';
 import {
   fileSource,
@@ -296,7 +297,7 @@ async function verifySource(
     if (report.volumeGroup) io.out(`  image.data: volume group ${report.volumeGroup}`);
     for (const a of anomalies) io.out(`  ${a.code} (${a.severity}): ${a.message}`);
   }
-  return verdict === 'PASS' ? EXIT.ok : verdict === 'WARN' ? EXIT.warn : EXIT.fail;
+  return VERDICT_EXIT[verdict];
 }
 
 /**

@@ -10,6 +10,7 @@ import { formatBytes } from '../../lambdas/shared/anomaly.js';
 import { historyEntryOf } from '../../lambdas/shared/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/shared/policy.js';
 import { computeBaseline } from '../../lambdas/shared/size-history.js';
+import type { Verdict } from '../../lambdas/shared/vocabulary.js';
 import { nextCronRun } from '../next-run.js';
 import { type HostState, IMAGE_MISSING, judgeHost } from '../report/host-state.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, wholeNumberOption } from './command.js';
@@ -53,7 +54,7 @@ export interface HostStatus {
   readonly lastImage: string | null;
   readonly ageDays: number | null;
   readonly sizeBytes: number | null;
-  readonly verdict: 'PASS' | 'WARN' | 'FAIL' | null;
+  readonly verdict: Verdict | null;
   readonly state: HostState;
   readonly anomalies: readonly string[];
   /** Why the state is worse than the last image's verdict: IMAGE_MISSING, the failed run's codes. */
@@ -76,7 +77,7 @@ export interface SavevgStatus {
   readonly lastImage: string | null;
   readonly ageDays: number | null;
   readonly sizeBytes: number | null;
-  readonly verdict: 'PASS' | 'WARN' | 'FAIL' | null;
+  readonly verdict: Verdict | null;
   readonly state: 'ok' | 'warn' | 'stale' | 'fail';
 }
 

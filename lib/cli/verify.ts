@@ -10,6 +10,7 @@ import {
 } from '../../lambdas/shared/policy.js';
 import type { HistoryEntry } from '../../lambdas/shared/size-history.js';
 import { type ImageJudgement, judgeImage } from '../../lambdas/shared/verdict.js';
+import { VerdictSchema } from '../../lambdas/shared/vocabulary.js';
 import {
   type CliIo,
   type Command,
@@ -18,6 +19,7 @@ import {
   parseOptions,
   readUserFile,
   UsageError,
+  VERDICT_EXIT,
 } from './command.js';
 
 const HELP = `Usage: mksysb-vault verify --lsmksysb FILE [options]
@@ -48,7 +50,7 @@ const HistoryFileSchema = z.array(
     .object({
       date: z.string().refine((d) => !Number.isNaN(Date.parse(d)), 'not a date'),
       sizeBytes: z.number().int().nonnegative(),
-      verdict: z.enum(['PASS', 'WARN', 'FAIL']),
+      verdict: VerdictSchema,
       osLevel: z.string().nullable().optional(),
     })
     .passthrough(),
@@ -110,7 +112,7 @@ export const verifyCommand: Command = {
       policy,
     );
     io.out(values.json ? JSON.stringify(toJson(judgement), null, 2) : renderHuman(judgement, sizeBytes));
-    return judgement.verdict === 'PASS' ? EXIT.ok : judgement.verdict === 'WARN' ? EXIT.warn : EXIT.fail;
+    return VERDICT_EXIT[judgement.verdict];
   },
 };
 

@@ -19,6 +19,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PREFLIGHT_EXPECTED_SECONDS } from '../../lambdas/shared/command-poll.js';
+import { hostResultTemplate } from '../../lambdas/shared/run-summary.js';
 import { type DeployConfig, partSizeBytes } from '../config.js';
 import { EXECUTION_TIMEOUT_SECONDS, HOST_STEPS, type HostStep } from '../host-scripts/index.js';
 import { HandlerFunction, type HandlerName } from './handler-function.js';
@@ -114,6 +115,21 @@ export const STORE_THROTTLED_RETRY = {
   maxAttempts: 3,
   jitterStrategy: sfn.JitterType.FULL,
 } as const;
+
+// The result lines the state machines write themselves, where no Lambda is left to: built by the
+// one encoder of the line (lambdas/shared/run-summary.ts), the host filled in by States.Format.
+const WORKFLOW_ERROR_LINE = hostResultTemplate({
+  verdict: 'FAIL',
+  outcome: 'error',
+  sizeBytes: 0,
+  codes: ['BACKUP_FAILED'],
+});
+const ALREADY_RAN_LINE = hostResultTemplate({
+  verdict: 'SKIP',
+  outcome: 'already_ran',
+  sizeBytes: 0,
+  codes: [],
+});
 
 const FUNCTIONS: Readonly<Record<HandlerName, string>> = {
   'load-fleet': 'Reads and validates the fleet from Parameter Store; one host with its history',
@@ -414,7 +430,7 @@ export class BackupWorkflow extends Construct {
     const notifyFailed = new sfn.Pass(this, 'NotifyFailed', {
       comment: 'Even the alert failed: the result line still says FAIL',
       parameters: {
-        line: sfn.JsonPath.format('{}|FAIL|error|0|BACKUP_FAILED', str('$.host')),
+        line: sfn.JsonPath.format(WORKFLOW_ERROR_LINE, str('$.host')),
         verdict: 'FAIL',
       },
     }).next(hostDone);
@@ -722,12 +738,12 @@ export class BackupWorkflow extends Construct {
     });
     const alreadyRan = new sfn.Pass(this, 'AlreadyRan', {
       comment: 'An execution of this host-week exists: the week is not run twice',
-      parameters: { line: sfn.JsonPath.format('{}|SKIP|already_ran|0|', str('$.host')) },
+      parameters: { line: sfn.JsonPath.format(ALREADY_RAN_LINE, str('$.host')) },
       outputPath: '$.line',
     });
     const hostWorkflowFailed = new sfn.Pass(this, 'HostWorkflowFailed', {
       comment: 'The child execution failed or timed out (it catches everything else itself)',
-      parameters: { line: sfn.JsonPath.format('{}|FAIL|error|0|BACKUP_FAILED', str('$.host')) },
+      parameters: { line: sfn.JsonPath.format(WORKFLOW_ERROR_LINE, str('$.host')) },
       outputPath: '$.line',
     });
     startHost.addCatch(alreadyRan, {

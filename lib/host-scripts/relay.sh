@@ -92,9 +92,7 @@ pass_through() {
   _pt_rc=$1
   cat "$out/stdout"
   cat "$out/stderr" >&2
-  case $_pt_rc in
-  0 | "$EX_INVALID" | "$EX_REFUSED" | "$EX_FAILED" | "$EX_PARTIAL") exit "$_pt_rc" ;;
-  esac
+  step_exit_code "$_pt_rc" && exit "$_pt_rc"
   grep -q '^mksysb-vault\.step=' "$out/stdout" || kv mksysb-vault.step "$STEP"
   kv relay_ssh_exit "$_pt_rc"
   if [ "$_pt_rc" -eq 255 ]; then
@@ -108,7 +106,7 @@ ssh_failed() {
   kv ended "$(now_utc)"
   kv reason "ssh:$(ssh_failure_reason "$1")"
   kv status "$_sf_kind"
-  [ "$_sf_kind" = auth_failed ] && exit "$EX_AUTH"
+  [ "$_sf_kind" = auth_failed ] && exit "$EX_AUTH_FAILED"
   exit "$EX_UNREACHABLE"
 }
 
@@ -204,9 +202,7 @@ if [ "$PHASE" = 'done' ] && [ "$collected" = yes ] && valid_uint "$EXIT"; then
   ssh_run "$SSH_ADDRESS" "mv -f $q_status $q_status.collected" </dev/null >/dev/null 2>&1
   cat "$out/stdout"
   cat "$out/stderr" >&2
-  case $EXIT in
-  0 | "$EX_INVALID" | "$EX_REFUSED" | "$EX_FAILED" | "$EX_PARTIAL") exit "$EXIT" ;;
-  esac
+  step_exit_code "$EXIT" && exit "$EXIT"
   grep -q '^mksysb-vault\.step=' "$out/stdout" || kv mksysb-vault.step "$STEP"
   finish failed "remote_exit_$EXIT"
 fi

@@ -4,11 +4,16 @@
 // is gone is not counted by the verdict its last record happens to carry. A host's savevg images
 // count too: the newest image of each volume group must be there, fresh and not FAIL. Pure.
 
+import { FINDING, type Verdict } from '../../lambdas/shared/vocabulary.js';
+
 export const HOST_STATES = ['ok', 'warn', 'fail', 'stale', 'never', 'disabled'] as const;
 export type HostState = (typeof HOST_STATES)[number];
 
-/** A record whose image object is not in the store: never the host's restorable or fresh image. */
-export const IMAGE_MISSING = 'IMAGE_MISSING';
+/**
+ * A record whose image object is not in the store: never the host's restorable or fresh image. The
+ * newest savevg image of a volume group: not there (FAIL), stale, or FAIL, as a finding.
+ */
+export const { IMAGE_MISSING, SAVEVG_MISSING, SAVEVG_STALE, SAVEVG_FAIL, SAVEVG_WARN } = FINDING;
 
 export interface StateImage {
   readonly kind: 'mksysb' | 'savevg';
@@ -16,7 +21,7 @@ export interface StateImage {
   readonly volumeGroup?: string;
   readonly key: string;
   readonly date: string;
-  readonly verdict: 'PASS' | 'WARN' | 'FAIL';
+  readonly verdict: Verdict;
 }
 
 export interface StateRun {
@@ -40,12 +45,6 @@ export interface HostStateInput {
    */
   readonly volumeGroups?: readonly string[] | null;
 }
-
-/** The newest savevg image of a volume group: not there (FAIL), stale, or FAIL, as a finding. */
-export const SAVEVG_MISSING = 'SAVEVG_MISSING';
-export const SAVEVG_STALE = 'SAVEVG_STALE';
-export const SAVEVG_FAIL = 'SAVEVG_FAIL';
-export const SAVEVG_WARN = 'SAVEVG_WARN';
 
 export interface VolumeGroupJudgement {
   readonly volumeGroup: string;

@@ -4,6 +4,7 @@
 // anomaly. Pure: records in, HTML out. Every string from a record is host-supplied and escaped.
 import { type Anomaly, formatBytes } from '../../lambdas/shared/anomaly.js';
 import type { ImageChanges, SizeContributor } from '../../lambdas/shared/image-record.js';
+import type { Verdict } from '../../lambdas/shared/vocabulary.js';
 import { type HostJudgement, type HostState, IMAGE_MISSING, judgeHost } from './host-state.js';
 
 export interface ReportImage {
@@ -14,7 +15,7 @@ export interface ReportImage {
   readonly volumeGroup: string;
   readonly date: string;
   readonly sizeBytes: number;
-  readonly verdict: 'PASS' | 'WARN' | 'FAIL';
+  readonly verdict: Verdict;
   readonly anomalies: readonly Anomaly[];
   readonly osLevel: string | null;
   /** What changed since the previous image of the series; null for a first image or an older record. */

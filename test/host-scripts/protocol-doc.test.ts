@@ -2,8 +2,8 @@
 // prints and every status with its exit code must be in it, so the page cannot fall behind the scripts.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { HOST_EXIT_CODE } from '../../lambdas/shared/host-output.js';
-import { HOST_EXIT_CODES } from '../../lib/host-scripts/index.js';
+import { HOST_EXIT_CODE } from '../../lambdas/shared/vocabulary.js';
+import { HOST_SCRIPTS } from '../../lib/host-scripts/index.js';
 
 const doc = readFileSync(new URL('../../docs/host-protocol.md', import.meta.url), 'utf8');
 const script = (name: string) =>
@@ -26,7 +26,14 @@ describe.each(['preflight.sh', 'backup.sh', 'transfer.sh', 'relay.sh', 'common.s
 });
 
 it('lists every status with the exit code the scripts and the parser use', () => {
-  expect(HOST_EXIT_CODES).toEqual(HOST_EXIT_CODE);
-  for (const [status, code] of Object.entries(HOST_EXIT_CODES))
+  for (const [status, code] of Object.entries(HOST_EXIT_CODE))
     expect(doc).toMatch(new RegExp(`\\| \`${status}\` \\| ${code} \\|`));
+});
+
+it('ships each script with the exit codes of lambdas/shared/vocabulary.ts, defined nowhere else', () => {
+  for (const text of Object.values(HOST_SCRIPTS))
+    for (const [status, code] of Object.entries(HOST_EXIT_CODE))
+      expect(text.split('\n')).toContain(`EX_${status.toUpperCase()}=${code}`);
+  for (const name of ['preflight.sh', 'backup.sh', 'transfer.sh', 'relay.sh', 'common.sh'])
+    expect(script(name)).not.toMatch(/^\s*EX_[A-Z_]+=/m);
 });

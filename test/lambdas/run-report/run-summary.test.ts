@@ -2,7 +2,13 @@
 // operator acknowledged, so the digest shows the failure and why nobody was paged; lines written
 // before acknowledgements read as none acknowledged.
 import { describe, expect, it } from 'vitest';
-import { buildRunReport, decodeHostResult, runDigest } from '../../../lambdas/shared/run-summary.js';
+import {
+  buildRunReport,
+  decodeHostResult,
+  encodeHostResult,
+  hostResultTemplate,
+  runDigest,
+} from '../../../lambdas/shared/run-summary.js';
 
 const meta = {
   runId: 'run-2026-11-23',
@@ -31,5 +37,21 @@ describe('acknowledged codes in the run report', () => {
 
   it('reads a line written before acknowledgements as none acknowledged', () => {
     expect(decodeHostResult('aixprd01|FAIL|verified|4194304|TINY_IMAGE').acknowledged).toEqual([]);
+  });
+});
+
+describe('the host-result line the state machine writes itself', () => {
+  it("is the encoder's line with {} for the host, so States.Format fills in a line the decoder reads", () => {
+    const fields = {
+      verdict: 'FAIL',
+      outcome: 'error',
+      sizeBytes: 0,
+      codes: ['BACKUP_FAILED'],
+    } satisfies Parameters<typeof hostResultTemplate>[0];
+    const template = hostResultTemplate(fields);
+    expect(template).toBe('{}|FAIL|error|0|BACKUP_FAILED');
+    const line = template.replace('{}', 'aixprd01');
+    expect(line).toBe(encodeHostResult({ host: 'aixprd01', ...fields }));
+    expect(decodeHostResult(line)).toMatchObject({ host: 'aixprd01', verdict: 'FAIL', outcome: 'error' });
   });
 });
