@@ -262,16 +262,9 @@ function judgeOsLevel(osLevel: string | null, date: string, history: readonly Hi
   const evidence = { previous: previous.osLevel, current: osLevel, previousDate: previous.date };
   if (order > 0)
     return [
-      anomaly(
-        'OSLEVEL_REGRESSED',
-        'warn',
-        `OS level went back from ${previous.osLevel} to ${osLevel}`,
-        evidence,
-      ),
+      anomaly('OSLEVEL_REGRESSED', 'warn', `went back from ${previous.osLevel} to ${osLevel}`, evidence),
     ];
-  return [
-    anomaly('OSLEVEL_CHANGED', 'info', `OS level changed from ${previous.osLevel} to ${osLevel}`, evidence),
-  ];
+  return [anomaly('OSLEVEL_CHANGED', 'info', `from ${previous.osLevel} to ${osLevel}`, evidence)];
 }
 
 /** Size findings that what changed in the image's content explains. */

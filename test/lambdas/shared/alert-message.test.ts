@@ -44,6 +44,19 @@ describe('anomalyAlert', () => {
     });
   });
 
+  it('keeps both OS levels of an OS level change whole in the subject, beside the image', () => {
+    // As verify words it (test/lambdas/shared/verdict.test.ts), with the fileset changes after "; ".
+    const upgrade = anomaly(
+      'OSLEVEL_CHANGED',
+      'info',
+      'from 7.2.5.3 to 7.3.2.1; since 2026-11-16: bos.rte 7.2.5.0 → 7.3.2.0 and 2 more',
+    );
+    const { subject } = anomalyAlert(upgrade, { ...context, host: 'aixtst01' });
+    expect(subject).toBe(
+      '[mksysb-vault] INFO aixtst01 OSLEVEL_CHANGED from 7.2.5.3 to 7.3.2.1 [mksysb 2026-11-23]',
+    );
+  });
+
   it('tells two alerts of one code on one host apart by their image, in subject and body', () => {
     const first = anomaly('FIRST_RUN', 'info', 'first image of this series (first run)', {});
     const savevg = { ...context, key: 'images/dbqa09/dbqa09_savevg_datavg_2026-11-23' };

@@ -193,7 +193,7 @@ describe('verify: what changed since the previous image', () => {
     });
     const { out, record } = await verify('chg03', seeded, 8 * MiB);
     expect(out.anomalies.find((a) => a.code === 'OSLEVEL_CHANGED')?.message).toBe(
-      'OS level changed from 7200-05-06-2320 to 7300-02-01-2346; since 2026-11-16: bos.rte 7.2.5.0 → 7.3.2.0, bos.mp64 7.2.5.0 → 7.3.2.0, bos.net.tcp.client 7.2.5.0 → 7.3.2.0 and 2 more',
+      'from 7200-05-06-2320 to 7300-02-01-2346; since 2026-11-16: bos.rte 7.2.5.0 → 7.3.2.0, bos.mp64 7.2.5.0 → 7.3.2.0, bos.net.tcp.client 7.2.5.0 → 7.3.2.0 and 2 more',
     );
     expect(record.changes?.filesets?.upgraded).toHaveLength(5);
     expect(record.changes?.filesets?.upgraded[0]).toEqual({
