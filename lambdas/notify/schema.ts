@@ -5,10 +5,9 @@ import { z } from 'zod';
 import { AnomalySchema, SeveritySchema } from '../shared/anomaly.js';
 import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
 import { FreshnessFindingSchema } from '../shared/freshness.js';
+import { IsoDateSchema } from '../shared/iso-date.js';
 import { HostOutcomeSchema } from '../shared/run-summary.js';
 import { HostVerdictSchema } from '../shared/vocabulary.js';
-
-const isoDate = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO date');
 
 /** One image's end: verify's answer, or record-failure's. */
 export const ImageResultSchema = z.object({
@@ -22,7 +21,7 @@ export const HostNotifyInputSchema = z.object({
   kind: z.literal('host').default('host'),
   host: HostNameSchema,
   runId: RunIdSchema,
-  date: isoDate,
+  date: IsoDateSchema,
   /** The mksysb image's size, when a backup made one. */
   sizeBytes: z.number().int().nonnegative().default(0),
   /** One result per image, mksysb first. */
@@ -36,7 +35,7 @@ export type HostNotifyInput = z.infer<typeof HostNotifyInputSchema>;
 
 export const FreshnessNotifyInputSchema = z.object({
   kind: z.literal('freshness'),
-  checkedAt: isoDate,
+  checkedAt: IsoDateSchema,
   maxAgeDays: z.number().int().positive(),
   findings: z.array(FreshnessFindingSchema),
 });

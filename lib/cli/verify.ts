@@ -2,6 +2,7 @@
 // and the host's earlier images — the same verification core the verify Lambda runs.
 import { z } from 'zod';
 import { formatBytes } from '../../lambdas/shared/anomaly.js';
+import { IsoDateSchema } from '../../lambdas/shared/iso-date.js';
 import { aixDateToIso } from '../../lambdas/shared/lsmksysb.js';
 import {
   DEFAULT_VERIFICATION_POLICY,
@@ -48,7 +49,7 @@ Exit status: 0 PASS, 1 WARN, 2 FAIL, 64 usage error or unreadable file, 70 inter
 const HistoryFileSchema = z.array(
   z
     .object({
-      date: z.string().refine((d) => !Number.isNaN(Date.parse(d)), 'not a date'),
+      date: IsoDateSchema,
       sizeBytes: z.number().int().nonnegative(),
       verdict: VerdictSchema,
       osLevel: z.string().nullable().optional(),

@@ -181,6 +181,16 @@ describe.concurrent('mksysb-vault verify', () => {
     expect(r.stderr).toMatch(/--history .*bad-history\.json: \[0\]\.sizeBytes/);
   });
 
+  it('exits 64 naming the entry whose date is no ISO date', async () => {
+    const bad = file(
+      'us-date-history.json',
+      JSON.stringify([{ date: '11/01/2026', sizeBytes: 1, verdict: 'PASS' }]),
+    );
+    const r = await runCliAsync(['verify', '--lsmksysb', listing, '--history', bad]);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/--history .*us-date-history\.json: \[0\]\.date not an ISO date/);
+  });
+
   it('exits 64 on an unknown option, pointing at --help', async () => {
     const r = await runCliAsync(['verify', '--lsmksysb', listing, '--colour']);
     expect(r.status).toBe(64);
