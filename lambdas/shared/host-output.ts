@@ -3,6 +3,7 @@
 // output into a typed, zod-validated object, or an error that names the line and the field.
 // Pure: no AWS SDK, so the Lambdas, the CLI and the local pipeline share it.
 import { z } from 'zod';
+import { LogOutcomeSchema } from './mksysb-log.js';
 import { HostStatusSchema, type HostStep, HostStepSchema } from './vocabulary.js';
 
 export class HostOutputError extends Error {
@@ -20,7 +21,9 @@ const timestamp = z
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'a UTC time like 2025-01-05T02:00:00Z');
 const list = z.string().transform((v) => (v === '' ? [] : v.split(',')));
 const text = z.string();
-const logVerdict = z.enum(['success', 'warning', 'failed', 'unknown']);
+const logVerdict = LogOutcomeSchema;
+/** An image's own status within a step: a volume group's savevg can fail while the step goes on. */
+const imageStatus = HostStatusSchema.extract(['ok', 'failed']);
 
 const CommonShape = {
   step: HostStepSchema,
@@ -48,7 +51,7 @@ const COMMON_FIELDS: FieldMap = {
 const IMAGE_FIELDS: FieldMap = {
   image: ['image', text],
   exit: ['exit', uint],
-  status: ['status', z.enum(['ok', 'failed'])],
+  status: ['status', imageStatus],
   log_verdict: ['logVerdict', logVerdict],
   log_codes: ['logCodes', list],
   files_to_back_up: ['filesToBackUp', uint],
@@ -121,7 +124,7 @@ export type ImageFacts = z.infer<typeof ImageFactsSchema>;
 
 export const SavevgResultSchema = ImageFactsSchema.extend({
   volumeGroupName: z.string(),
-  status: z.enum(['ok', 'failed']).optional(),
+  status: imageStatus.optional(),
 });
 export type SavevgResult = z.infer<typeof SavevgResultSchema>;
 
