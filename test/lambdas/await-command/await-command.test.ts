@@ -2,10 +2,13 @@
 // backoff), the facts of a finished step, and the named errors of a host step that failed.
 import { GetCommandInvocationCommand, SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { awaitCommand } from '../../../lambdas/await-command/await-command.js';
 
 const ssm = mockClient(SSMClient);
+// The mock replaces every SSMClient's send: give it back, the next file in this worker (the suite
+// shares modules, vitest.config.ts) may run the local SSM.
+afterAll(() => ssm.restore());
 const client = new SSMClient({
   region: 'eu-west-1',
   credentials: { accessKeyId: 'a', secretAccessKey: 'b' },

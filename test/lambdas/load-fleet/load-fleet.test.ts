@@ -3,7 +3,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadFleet, weekOf } from '../../../lambdas/load-fleet/load-fleet.js';
 import { imageKey, runReportKey } from '../../../lambdas/shared/catalog-keys.js';
 import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
@@ -11,6 +11,9 @@ import { makeRecord } from '../../support/local-store.js';
 import { body, mockedS3, noSuchKey, preconditionFailed, type S3Mock } from '../s3-mock.js';
 
 const ssm = mockClient(SSMClient);
+// The mock replaces every SSMClient's send: give it back, the next file in this worker (the suite
+// shares modules, vitest.config.ts) may run the local SSM.
+afterAll(() => ssm.restore());
 const ssmClient = new SSMClient({
   region: 'eu-west-1',
   credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
