@@ -131,9 +131,21 @@ export async function listKeys(rig: FaultRig, prefix: string): Promise<{ key: st
   return keys;
 }
 
+/** The object's bytes; a key that is not there fails naming it and what its folder holds instead. */
 export async function readObject(rig: FaultRig, key: string): Promise<Buffer> {
-  const answer = await rig.store.client().send(new GetObjectCommand({ Bucket: rig.store.bucket, Key: key }));
-  return Buffer.from(await (answer.Body?.transformToByteArray() ?? new Uint8Array()));
+  try {
+    const answer = await rig.store
+      .client()
+      .send(new GetObjectCommand({ Bucket: rig.store.bucket, Key: key }));
+    return Buffer.from(await (answer.Body?.transformToByteArray() ?? new Uint8Array()));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
+    const folder = key.slice(0, key.lastIndexOf('/') + 1);
+    const there = (await listKeys(rig, folder)).map((o) => o.key);
+    throw new Error(
+      `no object ${JSON.stringify(key)} in the store; ${folder || '(top)'} holds: ${there.join(', ') || 'nothing'}`,
+    );
+  }
 }
 
 export async function writeObject(rig: FaultRig, key: string, body: string | Buffer): Promise<void> {
