@@ -12,9 +12,20 @@
 // s3rver has no Object Lock: the proxy keeps a minimal stand-in of object retention (PutObjectRetention
 // and GetObjectRetention, `?retention`, kept in `<directory>/<bucket>.retention.json`) that, as S3
 // does, refuses to shorten a COMPLIANCE lock or a GOVERNANCE one without the bypass header, so
-// retention's lock extension runs locally and is tested.
+// retention's lock extension runs locally and is tested. Objects carry the time of the clock the store
+// is given (stampWith: a simulated run's time, so retention's grace for young strays sees the ages S3
+// would), the real time without one.
 import crypto from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -74,8 +85,17 @@ export interface LocalS3 {
   readonly injectedFailures: number;
   /** The Object Lock retention the stand-in holds for a key, or null. */
   retentionOf(key: string): ObjectRetention | null;
+  /**
+   * Stamps what is written from now on (its LastModified) with `now` instead of the real time: a
+   * simulated run's objects then carry the run's time, as S3's would. `now` answering undefined, or
+   * no clock at all, stamps the real time. Returns what puts the previous clock back.
+   */
+  stampWith(now: StoreClock | undefined): () => void;
   close(): Promise<void>;
 }
+
+/** The time the local store stamps on an object it writes; undefined: the real time. */
+export type StoreClock = () => Date | undefined;
 
 export interface LocalS3Options {
   /** Where the objects live on disk; history accumulates across runs when this is kept. */
@@ -90,6 +110,8 @@ export interface LocalS3Options {
    * @default false
    */
   readonly requireChecksums?: boolean;
+  /** The time written objects are stamped with (LocalS3.stampWith). @default the real time */
+  readonly now?: StoreClock;
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -168,6 +190,21 @@ function refuseBadCrc32(req: IncomingMessage, res: ServerResponse, expected: str
   }) as ServerResponse['end'];
 }
 
+/**
+ * s3rver answers LastModified from the object file's mtime: when a write is about to be answered 2xx,
+ * the file's mtime becomes the store clock's time (a simulated run's time), before the client can
+ * list it. PutObject, CopyObject and CompleteMultipartUpload write an object; an UploadPart does not.
+ */
+function stampOnSuccess(res: ServerResponse, objectFile: string, now: StoreClock): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    res.end = end as ServerResponse['end'];
+    const at = now();
+    if (at !== undefined && res.statusCode < 300 && existsSync(objectFile)) utimesSync(objectFile, at, at);
+    return end(...args);
+  }) as ServerResponse['end'];
+}
+
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   installDesShim();
   const bucket = options.bucket ?? 'mksysb-vault-local';
@@ -185,6 +222,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   let injector = options.injectFailures;
   let injected = 0;
   let checksumsRequired = options.requireChecksums ?? false;
+  let clock = options.now;
+  const bucketDir = join(options.directory, bucket);
 
   const abortUpload = (uploadId: string, res: ServerResponse) => {
     const dir = join(uploadsDir, uploadId.replace(/[^0-9a-f]/g, ''));
@@ -270,6 +309,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const expectedMd5 = req.method === 'PUT' ? req.headers['content-md5'] : undefined;
     if (typeof expectedMd5 === 'string') refuseBadDigest(res, expectedMd5);
+    const objectFile = clock === undefined ? null : writtenObjectFile(req, bucket, bucketDir);
+    if (clock !== undefined && objectFile !== null) stampOnSuccess(res, objectFile, clock);
     void handle(req, res);
   };
 
@@ -390,12 +431,40 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       return injected;
     },
     retentionOf: (key) => retentions.get(`/${bucket}/${key}`) ?? null,
+    stampWith: (next) => {
+      const previous = clock;
+      clock = next;
+      return () => {
+        clock = previous;
+      };
+    },
     close: async () => {
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
       await server.close();
     },
   };
+}
+
+/**
+ * The file s3rver keeps the object in that a request writes (PutObject, CopyObject,
+ * CompleteMultipartUpload), or null for any other request or a key outside the bucket's directory.
+ */
+function writtenObjectFile(req: IncomingMessage, bucket: string, bucketDir: string): string | null {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const writes =
+    (req.method === 'PUT' && !url.searchParams.has('uploadId') && !url.searchParams.has('retention')) ||
+    (req.method === 'POST' && url.searchParams.has('uploadId'));
+  const prefix = `/${bucket}/`;
+  if (!writes || !url.pathname.startsWith(prefix)) return null;
+  let key: string;
+  try {
+    key = decodeURIComponent(url.pathname.slice(prefix.length));
+  } catch {
+    return null;
+  }
+  const file = join(bucketDir, `${key}._S3rver_object`);
+  return key === '' || !file.startsWith(`${bucketDir}/`) ? null : file;
 }
 
 /** Whether a request carries a checksum S3 checks the body against. */

@@ -87,8 +87,15 @@ export type LocalWorkflowEvent =
 export interface LocalWorkflowOptions {
   /** The synthesized template (Template.fromStack(stack).toJSON(), or a cdk.out *.template.json). */
   readonly template: TemplateJson;
-  /** The local S3 store (lib/local/s3-server.ts or test/support/local-store.ts). */
-  readonly store: { readonly endpoint: string; readonly bucket: string };
+  /**
+   * The local S3 store (lib/local/s3-server.ts or test/support/local-store.ts). One that can be given
+   * a clock stamps what it stores with the simulated time (LocalWorkflow.now).
+   */
+  readonly store: {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly stampWith?: (now: () => Date | undefined) => unknown;
+  };
   /** The simulated LPARs (lib/sim-lpar createSimulatedFleet). */
   readonly simFleetDir: string;
   /** The fleet served from the local Parameter Store (what load-fleet reads). */
@@ -178,9 +185,13 @@ export class LocalWorkflow {
   private readonly s3;
   private readonly presign;
   private readonly stateMachines = new Map<WorkflowKind, StateMachine>();
+  /** The clocks of the executions running now (top-level and per-host children). */
+  private readonly running = new Set<VirtualClock>();
+  private lastEnded: Date | undefined;
 
   constructor(private readonly options: LocalWorkflowOptions) {
     this.resolved = resolveWorkflow(options.template, { bucket: options.store.bucket });
+    options.store.stampWith?.(() => this.now());
     const loadFleetFn = [...this.resolved.functions.values()].find((f) => f.handler === 'load-fleet');
     const path = loadFleetFn?.environment.FLEET_PARAMETER_PATH ?? '/mksysb-vault/fleet/';
     this.ssm = new LocalSsm({
@@ -198,6 +209,16 @@ export class LocalWorkflow {
     this.presign = localPresignClient(options.store.endpoint);
     if (this.resolved.documents.size === 0)
       throw new Error('the template has no SSM Command documents of the host steps (HostDocuments)');
+  }
+
+  /**
+   * The simulated present: the latest time of the executions running (each has its own clock), else
+   * the end of the last one; undefined before the first. What the store stamps on objects.
+   */
+  now(): Date | undefined {
+    let latest = this.running.size > 0 ? undefined : this.lastEnded;
+    for (const clock of this.running) if (!latest || clock.now() > latest) latest = clock.now();
+    return latest;
   }
 
   async runWeekly(run: RunOptions): Promise<LocalRunResult<WeeklyOutput>> {
@@ -235,6 +256,24 @@ export class LocalWorkflow {
         `Execution Already Exists: 'arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}'`,
       );
     used.add(name);
+    this.running.add(clock);
+    try {
+      return await this.executeOn(machine, name, input, clock, hosts, arn, definition);
+    } finally {
+      this.running.delete(clock);
+      if (!this.lastEnded || clock.now() > this.lastEnded) this.lastEnded = clock.now();
+    }
+  }
+
+  private async executeOn(
+    machine: WorkflowKind,
+    name: string,
+    input: Record<string, unknown>,
+    clock: VirtualClock,
+    hosts: Record<string, ExecutionStats>,
+    arn: string,
+    definition: StateMachineDefinition,
+  ): Promise<ExecutionStats> {
     const startedAt = clock.now().toISOString();
     this.options.onEvent?.({ type: 'execution-started', machine, name });
     const stateMachine = this.stateMachine(machine, definition);

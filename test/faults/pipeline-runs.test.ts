@@ -2,8 +2,9 @@
 // week re-run, two runs of the same week at once, a clock a day fast and a day slow, a corrupted catalog
 // record, and retention running while an upload is in flight. Retention runs with its default policy
 // here (3 weeks, 6 months): an image it deletes by that policy, planned at the true date, is not lost;
-// any other PASS image gone or changed is. The weeks end at the real date, because the local store
-// stamps objects with the real time and retention's stray grace compares against it.
+// any other PASS image gone or changed is. The weeks are fixed dates: the local store stamps what a run
+// writes with the run's simulated time (LocalWorkflow.now), which retention's stray grace compares
+// against, so nothing here depends on the real date.
 
 import { createHash } from 'node:crypto';
 import {
@@ -39,16 +40,8 @@ import {
 
 const DAY_MS = 86_400_000;
 const HOSTS = ['aixapp01', 'aixprd01', 'aixprd02'];
-// Mondays 02:00 UTC up to this week's (week 6), so the last runs fall on the real date.
-const NOW = Date.now();
-const today = new Date(NOW);
-const MONDAY = Date.UTC(
-  today.getUTCFullYear(),
-  today.getUTCMonth(),
-  today.getUTCDate() - ((today.getUTCDay() + 6) % 7),
-  2,
-);
-const week = (n: number) => weekAfter(new Date(MONDAY).toISOString(), n - 6);
+// Mondays 02:00 UTC: week 0 is 2026-06-01.
+const week = (n: number) => weekAfter('2026-06-01T02:00:00.000Z', n);
 const shifted = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY_MS).toISOString();
 let rig: FaultRig;
 
@@ -268,11 +261,12 @@ describe('run faults through the local pipeline', () => {
   });
 
   it('retention runs while an upload is in flight: the open upload and its first sidecar are left alone', async () => {
-    // A day after the sidecar below is written (real time): inside the 2-day grace, so it is not a stray.
-    const date = new Date(Math.max(Date.parse(week(6)), NOW + DAY_MS)).toISOString();
+    const date = week(6);
     const key = `images/aixprd02/aixprd02_mksysb_${dayOf(date)}`;
     const s3 = rig.store.client();
     const bucket = rig.store.bucket;
+    // Sent a day before the run: inside the 2-day grace, so the sidecar is not a stray.
+    const sendingSince = rig.store.stampWith(() => new Date(Date.parse(date) - DAY_MS));
     // aixprd02 is still sending this week's image (a slow link): part 1 and the log are in, the rest is not.
     const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
     const uploadId = upload.UploadId ?? '';
@@ -286,6 +280,7 @@ describe('run faults through the local pipeline', () => {
       }),
     );
     await writeObject(rig, `${key}.log`, '0512-038 mksysb: Backup Completed Successfully.\n');
+    sendingSince();
     const run = await runWeek(rig, { date, input: { hosts: ['aixapp01', 'aixprd01'] } });
     const stillOpen = rig.store.uploadExists(uploadId);
     const logKept = (await listKeys(rig, `${key}.log`)).length === 1;
@@ -318,14 +313,14 @@ describe('run faults through the local pipeline', () => {
   });
 
   it('a clean week after all that: every host PASS, nothing lost', async () => {
-    const date = new Date(Math.max(Date.parse(week(6)), NOW + DAY_MS) + 7 * DAY_MS).toISOString();
+    const date = week(7);
     const run = await runWeek(rig, { date });
     expect(lines(run)).toEqual(HOSTS.map((h) => `${h}|PASS|verified`));
     expect(await imagesLost(rig, run.execution.endedAt)).toEqual([]);
   });
 
   it('the weekly run and a run-now of the same host-day overlap: one runs, the other is refused busy, one image whose bytes the record describes', async () => {
-    const date = new Date(Math.max(Date.parse(week(6)), NOW + DAY_MS) + 14 * DAY_MS).toISOString();
+    const date = week(8);
     const [weekly, runNow] = await Promise.all([
       rig.workflow.runWeekly({ date, executionName: 'weekly-overlap' }),
       rig.workflow.runWeekly({
@@ -350,10 +345,10 @@ describe('run faults through the local pipeline', () => {
         ),
       ),
     ];
-    const records = (await dayObjects('aixprd01', date)).filter((k) =>
-      k.endsWith('_mksysb_' + dayOf(date) + '.record.json'),
-    );
-    const record = JSON.parse((await readObject(rig, records[0] ?? '')).toString('utf8')) as {
+    const recordOfDay = `images/aixprd01/aixprd01_mksysb_${dayOf(date)}.record.json`;
+    const records = (await dayObjects('aixprd01', date)).filter((k) => k === recordOfDay);
+    // Read by name: if it is not there, the error says so and what the host's folder holds.
+    const record = JSON.parse((await readObject(rig, recordOfDay)).toString('utf8')) as {
       key: string;
       sha256: string;
       content: { sha256: string | null } | null;
@@ -387,7 +382,7 @@ describe('run faults through the local pipeline', () => {
   });
 
   it('a tiny image (the tiny_image fault) answered the same day with run-now --attempt 2: the re-run makes a PASS image in place of the FAIL one', async () => {
-    const date = new Date(Math.max(Date.parse(week(6)), NOW + DAY_MS) + 21 * DAY_MS).toISOString();
+    const date = week(9);
     setFaults(rig, 'aixprd02', ['tiny_image']);
     const first = await runWeek(rig, { date, executionName: 'weekly-tiny' });
     setFaults(rig, 'aixprd02', []);

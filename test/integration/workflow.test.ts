@@ -108,6 +108,18 @@ describe('the weekly workflow, executed locally from the synthesized template', 
     ]);
   });
 
+  it("stamps what the run stored with the run's simulated time, not the wall clock (retention's stray grace reads it)", async () => {
+    const listed = await store
+      .client()
+      .send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: 'images/aixprd02/' }));
+    const stamps = (listed.Contents ?? []).map((o) => o.LastModified?.getTime() ?? 0);
+    expect(stamps.length).toBeGreaterThan(2);
+    for (const at of stamps) {
+      expect(at).toBeGreaterThanOrEqual(Date.parse(first.execution.startedAt) - 1000);
+      expect(at).toBeLessThanOrEqual(Date.parse(first.execution.endedAt));
+    }
+  });
+
   it('writes the run report to the store, saying 3 PASS and 2 FAIL', async () => {
     const report = RunReportSchema.parse(await readJson(first.output.report.reportKey));
     expect(first.output.report.reportKey).toBe(`runs/2026-11-23/${first.output.runId}.json`);

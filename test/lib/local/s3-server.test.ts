@@ -5,10 +5,13 @@ import { request } from 'node:http';
 import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_MAX_ATTEMPTS } from '../../../lambdas/catalog/s3-client.js';
@@ -147,6 +150,58 @@ describe('the local store', () => {
     });
     expect(right.status).toBe(200);
     expect(await (await fetch(url)).text()).toBe('bytes');
+  });
+
+  it("stamps what it writes with the clock it is given (a simulated run's time), the real time without one", async () => {
+    const client = store.client();
+    const Bucket = store.bucket;
+    const simulated = new Date('2026-03-02T02:17:00.000Z');
+    const put = (Key: string) => client.send(new PutObjectCommand({ Bucket, Key, Body: 'x' }));
+    const lastModified = async (prefix: string) =>
+      Object.fromEntries(
+        ((await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix }))).Contents ?? []).map(
+          (o) => [o.Key, o.LastModified?.toISOString()],
+        ),
+      );
+    const restore = store.stampWith(() => simulated);
+    let wallBefore: number;
+    try {
+      await put('stamped/put');
+      await client.send(
+        new CopyObjectCommand({ Bucket, Key: 'stamped/copy', CopySource: `${Bucket}/stamped/put` }),
+      );
+      const { UploadId } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket, Key: 'stamped/mpu' }),
+      );
+      const part = await client.send(
+        new UploadPartCommand({ Bucket, Key: 'stamped/mpu', UploadId, PartNumber: 1, Body: 'part one' }),
+      );
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: 'stamped/mpu',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+        }),
+      );
+      store.stampWith(() => undefined);
+      wallBefore = Math.floor(Date.now() / 1000) * 1000;
+      await put('stamped/unclocked');
+    } finally {
+      restore();
+    }
+    await put('stamped/restored');
+    const stamps = await lastModified('stamped/');
+    const at = simulated.toISOString();
+    expect({ ...stamps, 'stamped/unclocked': undefined, 'stamped/restored': undefined }).toEqual({
+      'stamped/put': at,
+      'stamped/copy': at,
+      'stamped/mpu': at,
+      'stamped/unclocked': undefined,
+      'stamped/restored': undefined,
+    });
+    for (const key of ['stamped/unclocked', 'stamped/restored'])
+      expect(Date.parse(stamps[key] ?? '')).toBeGreaterThanOrEqual(wallBefore);
   });
 
   it('ends the forwarded request when a client gives up mid-PUT, so closing the store does not hang', async () => {
