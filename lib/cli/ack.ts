@@ -81,7 +81,6 @@ function listRows(acks: readonly Acknowledgement[], now: Date): string[][] {
 
 export const ackCommand: Command = {
   name: 'ack',
-  summary: "acknowledge a host's alert code until a date (--list, --clear)",
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseOptions(

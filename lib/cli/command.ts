@@ -86,9 +86,9 @@ export function dateOption(option: string, text: string): Date {
   return at;
 }
 
+/** One `mksysb-vault <name>` command (its one-line summary is in bin/cli.ts's table, COMMANDS). */
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   /** The full `--help` text. */
   readonly help: string;
   run(argv: string[], io: CliIo): Promise<number>;
@@ -106,7 +106,7 @@ export function parseOptions<T extends Options>(
   argv: string[],
   options: T,
   allowPositionals = 0,
-) {
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>> {
   try {
     const parsed = parseArgs({ args: argv, options, allowPositionals: allowPositionals > 0, strict: true });
     if (parsed.positionals.length > allowPositionals)

@@ -97,7 +97,6 @@ const MAX_FILESETS_BYTES = 8 * 1024 * 1024;
 
 export const diffCommand: Command = {
   name: 'diff',
-  summary: 'what changed between two images of a host: files, directories, file systems, filesets',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseOptions('diff', argv, OPTIONS, 1);

@@ -33,7 +33,6 @@ Exit status: 0 listed, 64 usage error, bad option value or unknown host, 69 stor
 
 export const historyCommand: Command = {
   name: 'history',
-  summary: "one host's images with sizes, verdicts, anomalies and OS levels",
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseOptions(

@@ -101,7 +101,6 @@ function checkOptions(values: Values, file: string | undefined, sub: string): vo
 
 export const imageCommand: Command = {
   name: 'image',
-  summary: 'look inside an image without AIX: table of contents, one file, content check',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const [sub, ...rest] = argv;

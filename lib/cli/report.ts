@@ -53,7 +53,6 @@ export function reportHost(view: HostView): ReportHost {
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'an HTML report of the fleet with size charts and anomalies',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseOptions('report', argv, {

@@ -166,7 +166,6 @@ interface ReadMeter {
 export function restoreFileCommandWith(deps: RestoreFileDeps): Command {
   return {
     name: 'restore-file',
-    summary: 'one file or directory out of a stored image, reading only its bytes (no AIX needed)',
     help: HELP,
     async run(argv: string[], io: CliIo): Promise<number> {
       const { values, positionals } = parseOptions('restore-file', argv, OPTIONS, 2);

@@ -41,7 +41,6 @@ Exit status: 0 printed, 2 the host has no usable image, 64 usage error or bad op
 
 export const restoreKitCommand: Command = {
   name: 'restore-kit',
-  summary: 'the steps to rebuild a host from its image (download, checksum, NIM)',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseOptions(

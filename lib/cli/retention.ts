@@ -29,7 +29,6 @@ Exit status: 0 done, 64 usage error, 69 store unreachable or a delete failed, 70
 
 export const retentionCommand: Command = {
   name: 'retention',
-  summary: 'what retention would delete and why (--apply to delete)',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseOptions(

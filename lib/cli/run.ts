@@ -100,7 +100,6 @@ function positiveInt(option: string, text: string | undefined, max: number): num
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run the whole pipeline locally (what "npm start" does), week after week',
   help: RUN_HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseOptions('run', argv, {
@@ -129,7 +128,6 @@ export const runCommand: Command = {
 
 export const runNowCommand: Command = {
   name: 'run-now',
-  summary: 'start the weekly workflow now (locally, or StartExecution on AWS)',
   help: RUN_NOW_HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseOptions('run-now', argv, {

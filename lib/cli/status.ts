@@ -172,7 +172,6 @@ function maxAgeDays(text: string): number {
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'one row per host: newest image, age, size, verdict, trend, next run',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseOptions('status', argv, {

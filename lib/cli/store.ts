@@ -2,7 +2,6 @@
 // length of the command) or a real bucket (`--bucket`, with the usual AWS profile and region). Every
 // store command takes the same options, and an unreachable store is one clear line, exit 69.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StoreLocation } from '../../lambdas/catalog/catalog.js';
 import { presignClient as makePresignClient, storeClient } from '../../lambdas/catalog/s3-client.js';
@@ -212,7 +211,7 @@ async function localConfig(
   try {
     // Loaded only here: the scenario module brings the simulator (esbuild) with it.
     const { loadScenario } = await import('../local/scenario.js');
-    const loaded = loadScenario(resolve(io.cwd, scenario));
+    const loaded = loadScenario(scenario, io.cwd);
     const config = parseDeployConfig(
       { stackName: 'MksysbVaultLocal', ...loaded.config, fleet: state.fleet },
       `${scenario} (config)`,

@@ -59,7 +59,6 @@ const HistoryFileSchema = z.array(
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'judge one image offline from its lsmksysb listing, log, size and history',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseOptions('verify', argv, {

@@ -2,6 +2,8 @@
 // Docker), on the current Node runtime, ARM, with JSON logs and its own log group. Every handler is
 // made through this so they share runtime, bundling, logging and tracing settings; a stack trace from
 // any of them names the TypeScript file and line (source maps, read by Node at run time).
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { MODULE_EXTENSION, PACKAGE_ROOT } from '../package-root.js';
 
 /** The folder names under lambdas/ that are deployable handlers. */
 export type HandlerName =
@@ -39,8 +42,27 @@ export interface HandlerFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+const LOCK_FILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
+
+/** The nearest directory at or above `dir` with a package manager's lock file, and that file. */
+function lockFileAbove(dir: string): string | undefined {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const found = LOCK_FILES.map((name) => join(at, name)).find((file) => existsSync(file));
+    if (found || dirname(at) === at) return found;
+  }
+}
+
+/**
+ * The lock file NodejsFunction takes the project root from: the app's (the nearest above the working
+ * directory, where NodejsFunction itself looks), else the one above this package (a `mksysb-vault`
+ * command run from a directory that is no project: npx keeps one beside the package it installed).
+ */
+export function depsLockFile(cwd = process.cwd()): string | undefined {
+  return lockFileAbove(cwd) ?? lockFileAbove(PACKAGE_ROOT);
+}
+
 export function handlerEntry(name: HandlerName): string {
-  return fileURLToPath(new URL(`../../lambdas/${name}/index.ts`, import.meta.url));
+  return fileURLToPath(new URL(`../../lambdas/${name}/index${MODULE_EXTENSION}`, import.meta.url));
 }
 
 export class HandlerFunction extends Construct implements iam.IGrantable {
@@ -66,9 +88,11 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
       description: `mksysb-vault ${props.name} function`,
     });
     this.logGroup.grantWrite(this.role);
+    const lockFile = depsLockFile();
     this.function = new NodejsFunction(this, 'Function', {
       role: this.role,
       entry: handlerEntry(props.name),
+      ...(lockFile ? { depsLockFilePath: lockFile } : {}),
       handler: 'handler',
       description: props.description,
       runtime: LAMBDA_RUNTIME,

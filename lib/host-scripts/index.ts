@@ -5,6 +5,7 @@
 // the LPAR (transfer runs on the relay and reads parts over ssh), in direct mode locally.
 import { readFileSync } from 'node:fs';
 import { HOST_EXIT_CODE, HOST_STEPS, type HostStep, STEP_STATUSES } from '../../lambdas/shared/vocabulary.js';
+import { packagePath } from '../package-root.js';
 
 export { HOST_STEPS, type HostStep };
 
@@ -13,7 +14,7 @@ const STEP_EOF = 'MKSYSB_VAULT_EOF_STEP';
 const RELAY_EOF = 'MKSYSB_VAULT_EOF_RELAY';
 
 function readScript(name: string): string {
-  return readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
+  return readFileSync(packagePath('lib', 'host-scripts', name), 'utf8');
 }
 
 /**

@@ -218,7 +218,7 @@ async function runPipeline(
 ): Promise<LocalPipelineResult> {
   const weeks = options.weeks ?? 1;
   if (options.reset) resetDataDir(paths);
-  const scenario = loadScenario(options.scenarioPath);
+  const scenario = loadScenario(options.scenarioPath, options.cwd);
   const state = readLocalState(paths.state);
   if (state?.scenario && state.scenario !== options.scenarioPath)
     throw new LocalPipelineError(

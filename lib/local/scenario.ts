@@ -3,8 +3,10 @@
 // image that suddenly shrinks, a host that stops answering, a full staging disk, an OS upgrade —
 // and retention pruning old images. Validated like any other input; errors name the field.
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, type FleetHost, FleetHostSchema } from '../../lambdas/shared/fleet.js';
+import { packagePath } from '../package-root.js';
 import { HostProfileSchema, treesBytes } from '../sim-lpar/index.js';
 
 export const DEFAULT_SCENARIO_PATH = 'config/local-scenario.json';
@@ -49,11 +51,23 @@ export const ScenarioSchema = z
   });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 
-export function loadScenario(path: string): Scenario {
-  if (!existsSync(path)) throw new ScenarioError(`${path}: scenario file not found`);
+/**
+ * The file a scenario path names, from `cwd`: the default path where the directory has no such file
+ * (`mksysb-vault run --local` outside a checkout) is the scenario this package ships.
+ */
+export function scenarioFile(path: string, cwd = process.cwd()): string {
+  const file = resolve(cwd, path);
+  if (existsSync(file) || file !== resolve(cwd, DEFAULT_SCENARIO_PATH)) return file;
+  return packagePath(DEFAULT_SCENARIO_PATH);
+}
+
+/** A scenario file by its path from `cwd` (errors name the path as given). */
+export function loadScenario(path: string, cwd = process.cwd()): Scenario {
+  const file = scenarioFile(path, cwd);
+  if (!existsSync(file)) throw new ScenarioError(`${path}: scenario file not found`);
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new ScenarioError(`${path}: not valid JSON: ${(error as Error).message}`);
   }

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { z } from 'zod';
+import { MODULE_EXTENSION, packagePath } from '../package-root.js';
 import { writeHostSystemFiles } from './rootvg.js';
 
 const MiB = 1024 * 1024;
@@ -131,7 +132,7 @@ export class SimulatedFleetError extends Error {
   override name = 'SimulatedFleetError';
 }
 
-const COMMANDS_DIR = fileURLToPath(new URL('./commands/', import.meta.url));
+const COMMANDS_DIR = packagePath('lib', 'sim-lpar', 'commands');
 const AIX_COMMANDS: Record<string, 'usr/bin' | 'usr/sbin'> = {
   mksysb: 'usr/bin',
   savevg: 'usr/bin',
@@ -204,7 +205,7 @@ let archiverBundle: string | undefined;
 function installArchiver(dir: string): void {
   archiverBundle ??= (() => {
     const built = buildSync({
-      entryPoints: [fileURLToPath(new URL('./archiver-cli.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(new URL(`./archiver-cli${MODULE_EXTENSION}`, import.meta.url))],
       bundle: true,
       platform: 'node',
       format: 'esm',

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../bin/cli.js';
+import { COMMANDS, main } from '../../bin/cli.js';
 import { toStoreError } from '../../lambdas/catalog/store-error.js';
 import type { CliIo, Command } from '../../lib/cli/command.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
@@ -38,7 +38,6 @@ function capture(env: NodeJS.ProcessEnv = {}): Captured {
 /** A command that fails with `error`, as a bug or an unreachable store would make a real one fail. */
 const failing = (error: unknown): Command => ({
   name: 'boom',
-  summary: 'fails',
   help: '',
   run: async () => {
     throw error;
@@ -47,7 +46,12 @@ const failing = (error: unknown): Command => ({
 
 async function run(argv: string[], commands?: Command[]) {
   const c = capture();
-  const status = await main(argv, c.io, commands);
+  const entries = commands?.map((command) => ({
+    name: command.name,
+    summary: 'fails',
+    load: async () => command,
+  }));
+  const status = await main(argv, c.io, entries);
   return { status, out: c.out.join('\n'), err: c.err.join('\n') };
 }
 
@@ -108,6 +112,11 @@ describe('mksysb-vault exit status', () => {
       expect(r.status).toBe(0);
       expect(r.out).toBe(`mksysb-vault ${version}`);
     }
+  });
+
+  it('loads, for each name in the usage, the command of that name', async () => {
+    const loaded = await Promise.all(COMMANDS.map(async (entry) => (await entry.load()).name));
+    expect(loaded).toEqual(COMMANDS.map((entry) => entry.name));
   });
 
   it('is 64 with the usage on standard error when no command is given', async () => {
