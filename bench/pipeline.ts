@@ -1,4 +1,4 @@
-// The local pipeline's figures (issue 8): the bundled scenario's eight weekly runs of ten hosts, as a
+// The CLI's start (issue 15: `--help` under half a second) and the local pipeline's figures (issue 8): the bundled scenario's eight weekly runs of ten hosts, as a
 // user starts them (`mksysb-vault run --local --weeks 8 --reset`), and one weekly run of 200 simulated
 // hosts with the peak memory of the Node process. Each run is a separate process timed by
 // /usr/bin/time (wall time and maximum resident set), so synthesis, the local S3 server and the
@@ -61,10 +61,23 @@ function loadScenario(count: number): unknown {
 }
 
 const RUNS_8_WEEKS = 3;
+const HELP_RUNS = 7;
+
+/** Seconds of one `mksysb-vault --help`, start to exit (the compiled CLI, built first). */
+function helpSeconds(): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [BIN, '--help'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`mksysb-vault --help failed (${result.status}): ${result.stderr}`);
+  return (performance.now() - started) / 1000;
+}
 
 export async function main(): Promise<BenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mksysb-vault-bench-pipeline-'));
   try {
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
+    const help = Array.from({ length: HELP_RUNS }, helpSeconds).sort((a, b) => a - b);
+    const helpMedian = help[Math.floor(help.length / 2)] ?? Number.NaN;
     const eight: Timed[] = [];
     for (let i = 0; i < RUNS_8_WEEKS; i += 1)
       eight.push(
@@ -106,6 +119,12 @@ export async function main(): Promise<BenchFigure[]> {
     const pass = run?.results.filter((r) => r.verdict === 'PASS').length ?? 0;
 
     const figures: BenchFigure[] = [
+      {
+        figure: 'CLI start: mksysb-vault --help, compiled (dist/), start to exit',
+        target: '≤ 0.5 s',
+        measured: `${helpMedian.toFixed(2)} s median of ${HELP_RUNS} (${help.map((t) => t.toFixed(2)).join(', ')} s)`,
+        pass: helpMedian <= 0.5,
+      },
       {
         figure: 'Local pipeline: 8 weekly runs of the 10-host scenario (npm start -- --weeks 8 --reset)',
         target: '≤ 60 s',
