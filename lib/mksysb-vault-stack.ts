@@ -7,6 +7,10 @@ import type { DeployConfig } from './config.js';
 import { MksysbVault } from './mksysb-vault.js';
 
 export interface MksysbVaultStackProps extends StackProps {
+  /**
+   * The validated deploy config (lib/config.ts `loadDeployConfig`), that the stack's MksysbVault is built
+   * from (`MksysbVaultProps.config`). The stack's name and environment are the StackProps given beside it.
+   */
   readonly config: DeployConfig;
 }
 

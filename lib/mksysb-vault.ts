@@ -3,6 +3,7 @@
 // image store, host documents, fleet parameters, alerts, the backup workflow, schedules, dashboard and
 // alarms — and holds the cdk-nag acknowledgements that need a view of the whole (each with its reason).
 import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { DeployConfig } from './config.js';
 import { Alerts } from './constructs/alerts.js';
@@ -17,6 +18,23 @@ import { STORE_KEYS } from './constructs/store-access.js';
 export interface MksysbVaultProps {
   /** The validated deploy config (lib/config.ts `loadDeployConfig` or `parseDeployConfig`). */
   readonly config: DeployConfig;
+  /**
+   * A bucket of your own for the images: no bucket, KMS key or access-log bucket is created. It must be
+   * imported with its `encryptionKey` and be versioned (not checkable at synth time for an imported
+   * bucket); what else the pipeline needs of it is on `ImageStoreProps.existingBucket`. Not with
+   * `bucketProps`.
+   * @default - the vault creates its image bucket (SSE-KMS, versioned, TLS-only, private, access-logged,
+   * retained)
+   */
+  readonly existingBucket?: s3.IBucket;
+  /**
+   * Properties merged over the image bucket's defaults (e.g. `intelligentTieringConfigurations`,
+   * extra `lifecycleRules`, `bucketName`, `encryptionKey`). Any that would weaken the store (public
+   * access, no KMS encryption, no TLS enforcement, versioning off, DESTROY or auto-delete of images) is
+   * refused with an error naming it; see `ImageStoreProps.bucketProps`. Not with `existingBucket`.
+   * @default - the defaults alone
+   */
+  readonly bucketProps?: Partial<s3.BucketProps>;
 }
 
 export class MksysbVault extends Construct {
@@ -32,7 +50,11 @@ export class MksysbVault extends Construct {
     super(scope, id);
     const { config } = props;
 
-    this.store = new ImageStore(this, 'ImageStore', { storage: config.storage });
+    this.store = new ImageStore(this, 'ImageStore', {
+      storage: config.storage,
+      ...(props.existingBucket ? { existingBucket: props.existingBucket } : {}),
+      ...(props.bucketProps ? { bucketProps: props.bucketProps } : {}),
+    });
     this.hostDocuments = new HostDocuments(this, 'HostDocuments', config);
     this.fleetParameters = new FleetParameters(this, 'FleetParameters', {
       fleet: config.fleet,
@@ -70,13 +92,13 @@ export class MksysbVault extends Construct {
 
   /** cdk-nag findings that are the design, not an oversight; each says why. */
   private acknowledgeFindings(): void {
-    const bucket = `<${Stack.of(this).getLogicalId(this.store.bucket.node.defaultChild as CfnElement)}.Arn>`;
-    Validations.of(this.store.accessLogBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This is the server access log bucket of the image store; logging its own access would recurse. It is TLS-only, private, versioned and expires its logs.',
-    });
     const stack = Stack.of(this);
+    if (this.store.accessLogBucket)
+      Validations.of(this.store.accessLogBucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'This is the server access log bucket of the image store; logging its own access would recurse. It is TLS-only, private, versioned and expires its logs.',
+      });
     const hostMachine = stack.getLogicalId(this.workflow.hostStateMachine.node.defaultChild as CfnElement);
     for (const machine of [
       this.workflow.weeklyStateMachine,
@@ -107,7 +129,7 @@ export class MksysbVault extends Construct {
     for (const f of this.workflow.functions)
       Validations.of(f).acknowledge(
         ...patterns.map((pattern) => ({
-          id: `AwsSolutions-IAM5[Resource::${bucket}/${pattern}]`,
+          id: `AwsSolutions-IAM5[Resource::${nagResource(stack, this.store.bucket.arnForObjects(pattern))}]`,
           reason: `Object keys are per host and date (lambdas/shared/catalog-keys.ts): ${pattern} is one kind of object (lib/constructs/store-access.ts), granted with the actions this function uses on it only.`,
         })),
         {
@@ -117,4 +139,28 @@ export class MksysbVault extends Construct {
         },
       );
   }
+}
+
+/**
+ * A resource as cdk-nag's IAM5 finding spells it (its flattenCfnReference): `<Id.Arn>/images/*` for the
+ * vault's own bucket, `arn:<AWS::Partition>:s3:::name/images/*` for one imported by name.
+ */
+function nagResource(stack: Stack, value: string): string {
+  const visit = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
+    const fn = node as Record<string, unknown>;
+    if (Array.isArray(fn['Fn::Join'])) {
+      const [delimiter, items] = fn['Fn::Join'] as [string, unknown[]];
+      return items.map(visit).join(delimiter);
+    }
+    if (Array.isArray(fn['Fn::GetAtt'])) {
+      const [resource, attribute] = fn['Fn::GetAtt'] as [unknown, unknown];
+      return `<${visit(resource)}.${visit(attribute)}>`;
+    }
+    if (fn.Ref !== undefined) return `<${visit(fn.Ref)}>`;
+    if (fn['Fn::Sub'] !== undefined) return visit(fn['Fn::Sub']);
+    if (fn['Fn::ImportValue'] !== undefined) return visit(fn['Fn::ImportValue']);
+    return JSON.stringify(node);
+  };
+  return visit(stack.resolve(value));
 }

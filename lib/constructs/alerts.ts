@@ -12,9 +12,12 @@ import { Construct } from 'constructs';
 export interface AlertsProps {
   /** Addresses subscribed by e-mail. @default [] */
   readonly emails?: readonly string[];
-  /** @default 'mksysb-vault alerts' */
+  /** The topic's display name (the sender name of its e-mails). @default 'mksysb-vault alerts' */
   readonly displayName?: string;
-  /** @default RemovalPolicy.RETAIN (the key encrypts messages that may still be in flight) */
+  /**
+   * What happens to the topic's KMS key when the stack is deleted.
+   * @default RemovalPolicy.RETAIN (the key encrypts messages that may still be in flight)
+   */
   readonly removalPolicy?: RemovalPolicy;
 }
 

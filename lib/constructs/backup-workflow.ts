@@ -62,13 +62,23 @@ export const VERIFY_MEMORY_MB = 1024;
 export const VERIFY_TIMEOUT = Duration.minutes(2);
 
 export interface BackupWorkflowProps {
+  /**
+   * The validated deploy config: schedule, verification policy, retention, transfer and Object Lock
+   * settings that the functions and state machines are built from.
+   */
   readonly config: DeployConfig;
-  /** The image store (SSE-KMS; its key is `bucket.encryptionKey`). */
+  /**
+   * The image store (SSE-KMS; its key is `bucket.encryptionKey`, whose use each function is granted
+   * with its S3 access, lib/constructs/store-access.ts).
+   */
   readonly bucket: s3.IBucket;
   /** The Parameter Store path the fleet lives under (trailing slash). */
   readonly fleetParameterPath: string;
+  /** The SSM Command document of each host step, by name, as SendCommand takes it (HostDocuments). */
   readonly documentNames: Readonly<Record<HostStep, string>>;
+  /** The same documents by ARN, for the SendCommand grant (HostDocuments). */
   readonly documentArns: Readonly<Record<HostStep, string>>;
+  /** The alert topic that notify and run-report publish to. */
   readonly topic: sns.ITopic;
   /**
    * Managed nodes SendCommand may target besides the fleet's relays and direct nodes in the config.
@@ -76,7 +86,10 @@ export interface BackupWorkflowProps {
    * @default [] (only the config's managedNodeIds)
    */
   readonly extraManagedNodeIds?: readonly string[] | '*';
-  /** @default logs.RetentionDays.THREE_MONTHS */
+  /**
+   * How long the functions' and state machines' log groups keep their events.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
   readonly logRetention?: logs.RetentionDays;
 }
 

@@ -15,6 +15,7 @@ import { HOST_DIMENSION, METRIC_NAMESPACE, METRICS } from '../../lambdas/shared/
 export interface MonitoredStateMachine {
   /** Short name used in alarm descriptions and widget labels, e.g. 'weekly'. */
   readonly name: string;
+  /** The state machine whose executions are graphed (and alarmed on, see `alarm`). */
   readonly stateMachine: sfn.IStateMachine;
   /** Alarm when an execution fails, times out or is aborted. @default true */
   readonly alarm?: boolean;
@@ -23,15 +24,22 @@ export interface MonitoredStateMachine {
 export interface MonitoredFunction {
   /** Short name used in alarm descriptions, e.g. 'verify'. */
   readonly name: string;
+  /** The function whose errors are graphed and alarmed on. */
   readonly function: lambda.IFunction;
 }
 
 export interface DashboardProps {
+  /** The pipeline's state machines, each graphed and (unless `alarm: false`) alarmed on. */
   readonly stateMachines: readonly MonitoredStateMachine[];
+  /** The pipeline's functions, each graphed and alarmed on. */
   readonly functions: readonly MonitoredFunction[];
   /** Every alarm notifies this topic (on ALARM and on OK). */
   readonly topic: sns.ITopic;
-  /** @default 'mksysb-vault' (suffixed by CloudFormation when omitted is not wanted, pass a unique name) */
+  /**
+   * The CloudWatch dashboard's name; unique in the account and region, so two vaults there need two
+   * names.
+   * @default - a name CloudFormation generates from the stack and construct id
+   */
   readonly dashboardName?: string;
   /** Period of the per-run metrics (a run is weekly; a day per point keeps each run one point). @default Duration.days(1) */
   readonly runPeriod?: Duration;

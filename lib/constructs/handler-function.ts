@@ -32,13 +32,19 @@ export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 export interface HandlerFunctionProps {
   /** The handler folder under lambdas/. */
   readonly name: HandlerName;
+  /** The Lambda function's description (what it does in the pipeline). */
   readonly description: string;
+  /**
+   * Environment variables of the function (its env schema, lambdas/<name>/schema.ts), added to the
+   * ones every function gets (structured logging, source maps).
+   * @default {} (only those)
+   */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  /** @default logs.RetentionDays.THREE_MONTHS */
+  /** How long the function's log group keeps its events. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
 }
 
