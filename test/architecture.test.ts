@@ -149,11 +149,6 @@ const EXCEPTIONS: readonly ImportException[] = [
     reason: 'maps the Lambda’s RetentionDeleteError to an exit code',
   },
   {
-    from: 'lib/cli/image-source.ts',
-    target: 'lambdas/inspect-image/ranged-read.ts',
-    reason: 'the ordered ranged-GET reader is an S3 adapter that lives in the inspect-image folder',
-  },
-  {
     from: 'lambdas/run-report/run-report.ts',
     target: 'lambdas/notify/publish-alert.ts',
     reason: 'the SNS publishing adapter lives in the notify folder',

@@ -4,7 +4,7 @@
 // class, which S3 refuses to read until a copy is restored, as one error that says what to do.
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { readRanges } from '../../lambdas/inspect-image/ranged-read.js';
+import { readRanges } from '../../lambdas/catalog/ranged-read.js';
 import { type BffEntry, BffReader } from '../../lambdas/shared/bff/index.js';
 import { parseTocIndex, type TocEntry, type TocIndex } from '../../lambdas/shared/bff/toc-index.js';
 import { contentIndexKey } from '../../lambdas/shared/catalog-keys.js';

@@ -2,7 +2,7 @@
 // consumer strictly in order, so memory stays at (ranges in flight × range size) whatever the object's
 // size. It stops early, without error, when told to (the Lambda's deadline): what was read is said.
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { kindOf, storeCall } from '../catalog/store-error.js';
+import { kindOf, storeCall } from './store-error.js';
 
 export interface RangedReadSource {
   readonly s3: S3Client;

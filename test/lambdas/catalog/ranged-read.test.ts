@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { readRanges } from '../../../lambdas/inspect-image/ranged-read.js';
+import { readRanges } from '../../../lambdas/catalog/ranged-read.js';
 import { accessDenied, mockedS3 } from '../s3-mock.js';
 
 const KiB = 1024;
