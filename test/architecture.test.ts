@@ -148,11 +148,6 @@ const EXCEPTIONS: readonly ImportException[] = [
     target: 'lambdas/retention/retention.ts',
     reason: 'maps the Lambda’s RetentionDeleteError to an exit code',
   },
-  {
-    from: 'lambdas/run-report/run-report.ts',
-    target: 'lambdas/notify/publish-alert.ts',
-    reason: 'the SNS publishing adapter lives in the notify folder',
-  },
 ];
 
 const NODE_BUILTINS = new Set(builtinModules);

@@ -6,6 +6,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { readAcknowledgements } from '../catalog/acknowledgements.js';
 import type { StoreLocation } from '../catalog/catalog.js';
 import { releaseHostDay } from '../catalog/host-claim.js';
+import { publishAlert } from '../catalog/publish-alert.js';
 import { parseWith } from '../catalog/validation.js';
 import {
   type Acknowledgement,
@@ -16,7 +17,6 @@ import { type AlertMessage, anomalyAlert, atLeast } from '../shared/alert-messag
 import { type Anomaly, anomaly, type Severity } from '../shared/anomaly.js';
 import { dayOf, RECORD_SUFFIX } from '../shared/catalog-keys.js';
 import { encodeHostResult, type HostOutcome, hostVerdict } from '../shared/run-summary.js';
-import { publishAlert } from './publish-alert.js';
 import { type HostNotifyInput, NotifyInputSchema, type NotifyOutput, NotifyOutputSchema } from './schema.js';
 
 export interface NotifyDeps {

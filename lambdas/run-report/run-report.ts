@@ -3,9 +3,9 @@
 // metrics as EMF lines (no PutMetricData call or permission), and publishes the digest to SNS.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { publishAlert } from '../catalog/publish-alert.js';
 import { storeCall } from '../catalog/store-error.js';
 import { parseWith } from '../catalog/validation.js';
-import { publishAlert } from '../notify/publish-alert.js';
 import { digestAlert } from '../shared/alert-message.js';
 import { runReportKey } from '../shared/catalog-keys.js';
 import { emfLine, HOST_DIMENSION, METRICS } from '../shared/metrics.js';
