@@ -1,13 +1,10 @@
-// Lambda entry for the daily freshness check: env parsed once, client built once.
+// Lambda entry for the daily freshness check: client built and the environment read once (deps.ts,
+// which the local runner uses too).
 import { storeClient } from '../catalog/s3-client.js';
-import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
+import { freshnessDeps } from './deps.js';
 import { checkFreshness } from './freshness.js';
-import { FreshnessEnvSchema } from './schema.js';
 
-const env = parseWith(FreshnessEnvSchema, process.env, 'freshness environment');
-const s3 = storeClient();
+const deps = freshnessDeps(process.env, { s3: storeClient(), now: () => new Date() });
 
-export const handler = instrumented('freshness', (event: unknown) =>
-  checkFreshness(event, { s3, bucket: env.BUCKET, maxAgeDays: env.MAX_AGE_DAYS, now: () => new Date() }),
-);
+export const handler = instrumented('freshness', (event: unknown) => checkFreshness(event, deps));

@@ -1,21 +1,14 @@
-// Lambda entry for prepare-upload: env parsed once, clients built once.
-import { presignClient as makePresignClient, storeClient } from '../catalog/s3-client.js';
-import { parseWith } from '../catalog/validation.js';
+// Lambda entry for prepare-upload: clients built and the environment read once (deps.ts, which the
+// local runner uses too).
+import { presignClient, storeClient } from '../catalog/s3-client.js';
 import { instrumented } from '../logging/instrumented.js';
+import { prepareUploadDeps } from './deps.js';
 import { prepareUpload } from './prepare-upload.js';
-import { PrepareUploadEnvSchema } from './schema.js';
 
-const env = parseWith(PrepareUploadEnvSchema, process.env, 'prepare-upload environment');
-const s3 = storeClient();
-const presignClient = makePresignClient();
+const deps = prepareUploadDeps(process.env, {
+  s3: storeClient(),
+  presign: presignClient(),
+  now: () => new Date(),
+});
 
-export const handler = instrumented('prepare-upload', (event: unknown) =>
-  prepareUpload(event, {
-    s3,
-    presignClient,
-    bucket: env.BUCKET,
-    partSizeBytes: env.PART_SIZE_BYTES,
-    urlExpirySeconds: env.URL_EXPIRY_SECONDS,
-    now: () => new Date(),
-  }),
-);
+export const handler = instrumented('prepare-upload', (event: unknown) => prepareUpload(event, deps));

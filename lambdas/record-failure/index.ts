@@ -1,13 +1,10 @@
-// Lambda entry for record-failure: env parsed once, client built once.
+// Lambda entry for record-failure: client built and the environment read once (deps.ts, which the
+// local runner uses too).
 import { storeClient } from '../catalog/s3-client.js';
-import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
+import { recordFailureDeps } from './deps.js';
 import { recordFailure } from './record-failure.js';
-import { RecordFailureEnvSchema } from './schema.js';
 
-const env = parseWith(RecordFailureEnvSchema, process.env, 'record-failure environment');
-const s3 = storeClient();
+const deps = recordFailureDeps(process.env, { s3: storeClient(), now: () => new Date() });
 
-export const handler = instrumented('record-failure', (event: unknown) =>
-  recordFailure(event, { s3, bucket: env.BUCKET, now: () => new Date() }),
-);
+export const handler = instrumented('record-failure', (event: unknown) => recordFailure(event, deps));

@@ -1,15 +1,11 @@
-// Lambda entry for run-report: env parsed once, clients built once.
+// Lambda entry for run-report: clients built and the environment read once (deps.ts, which the local
+// runner uses too).
 import { SNSClient } from '@aws-sdk/client-sns';
 import { storeClient } from '../catalog/s3-client.js';
-import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
+import { runReportDeps } from './deps.js';
 import { writeRunReport } from './run-report.js';
-import { RunReportEnvSchema } from './schema.js';
 
-const env = parseWith(RunReportEnvSchema, process.env, 'run-report environment');
-const s3 = storeClient();
-const sns = new SNSClient({});
+const deps = runReportDeps(process.env, { s3: storeClient(), sns: new SNSClient({}), now: () => new Date() });
 
-export const handler = instrumented('run-report', (event: unknown) =>
-  writeRunReport(event, { s3, sns, bucket: env.BUCKET, topicArn: env.TOPIC_ARN, now: () => new Date() }),
-);
+export const handler = instrumented('run-report', (event: unknown) => writeRunReport(event, deps));

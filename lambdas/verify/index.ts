@@ -1,19 +1,10 @@
-// Lambda entry for verify: env (bucket, history depth, policy) parsed once, client built once.
+// Lambda entry for verify: clients built and the environment read once (deps.ts, which the local
+// runner uses too).
 import { storeClient } from '../catalog/s3-client.js';
-import { parseWith } from '../catalog/validation.js';
 import { instrumented } from '../logging/instrumented.js';
-import { VerifyEnvSchema } from './schema.js';
+import { verifyDeps } from './deps.js';
 import { verifyImage } from './verify.js';
 
-const env = parseWith(VerifyEnvSchema, process.env, 'verify environment');
-const s3 = storeClient();
+const deps = verifyDeps(process.env, { s3: storeClient(), now: () => new Date() });
 
-export const handler = instrumented('verify', (event: unknown) =>
-  verifyImage(event, {
-    s3,
-    bucket: env.BUCKET,
-    policy: env.VERIFICATION_POLICY,
-    historyLimit: env.HISTORY_LIMIT,
-    now: () => new Date(),
-  }),
-);
+export const handler = instrumented('verify', (event: unknown) => verifyImage(event, deps));

@@ -18,28 +18,28 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { awaitCommand } from '../../lambdas/await-command/await-command.js';
-import { parseWith } from '../../lambdas/catalog/validation.js';
+import { awaitCommandDeps } from '../../lambdas/await-command/deps.js';
+import type { HandlerEnv, HandlerIo } from '../../lambdas/catalog/handler-io.js';
 import { completeUpload } from '../../lambdas/complete-upload/complete-upload.js';
-import { CompleteUploadEnvSchema } from '../../lambdas/complete-upload/schema.js';
+import { completeUploadDeps } from '../../lambdas/complete-upload/deps.js';
+import { freshnessDeps } from '../../lambdas/freshness/deps.js';
 import { checkFreshness } from '../../lambdas/freshness/freshness.js';
-import { FreshnessEnvSchema } from '../../lambdas/freshness/schema.js';
+import { inspectImageDeps } from '../../lambdas/inspect-image/deps.js';
 import { inspectImage } from '../../lambdas/inspect-image/inspect-image.js';
-import { InspectImageEnvSchema } from '../../lambdas/inspect-image/schema.js';
+import { loadFleetDeps } from '../../lambdas/load-fleet/deps.js';
 import { loadFleet } from '../../lambdas/load-fleet/load-fleet.js';
-import { LoadFleetEnvSchema } from '../../lambdas/load-fleet/schema.js';
+import { notifyDeps } from '../../lambdas/notify/deps.js';
 import { notify } from '../../lambdas/notify/notify.js';
-import { NotifyEnvSchema } from '../../lambdas/notify/schema.js';
+import { prepareUploadDeps } from '../../lambdas/prepare-upload/deps.js';
 import { prepareUpload } from '../../lambdas/prepare-upload/prepare-upload.js';
-import { PrepareUploadEnvSchema } from '../../lambdas/prepare-upload/schema.js';
+import { recordFailureDeps } from '../../lambdas/record-failure/deps.js';
 import { recordFailure } from '../../lambdas/record-failure/record-failure.js';
-import { RecordFailureEnvSchema } from '../../lambdas/record-failure/schema.js';
+import { retentionDeps } from '../../lambdas/retention/deps.js';
 import { applyRetention } from '../../lambdas/retention/retention.js';
-import { RetentionEnvSchema } from '../../lambdas/retention/schema.js';
+import { runReportDeps } from '../../lambdas/run-report/deps.js';
 import { writeRunReport } from '../../lambdas/run-report/run-report.js';
-import { RunReportEnvSchema } from '../../lambdas/run-report/schema.js';
 import { type FleetHostInput, fleetParameterValues } from '../../lambdas/shared/fleet.js';
-import { RetentionPolicySchema } from '../../lambdas/shared/retention-plan.js';
-import { VerifyEnvSchema } from '../../lambdas/verify/schema.js';
+import { verifyDeps } from '../../lambdas/verify/deps.js';
 import { verifyImage } from '../../lambdas/verify/verify.js';
 import type { DeployConfig } from '../config.js';
 import { BackupWorkflow, type WorkflowKind } from '../constructs/backup-workflow.js';
@@ -468,120 +468,96 @@ export class LocalWorkflow {
     return typeof timeout === 'number' ? timeout : 3;
   }
 
-  /** The real logic module of a handler, with the local clients, its template environment and the clock. */
+  /**
+   * The real logic module of a handler, with the local clients and the clock, its environment read
+   * from the template by the function's own composition root (lambdas/<fn>/deps.ts), as its Lambda
+   * entry reads it from process.env: what runs here is wired as it is deployed.
+   */
   private lambda(fn: LocalFunction, clock: VirtualClock): Handler {
     const env = fn.environment;
-    const what = `${fn.handler} environment (${fn.logicalId})`;
-    const now = () => clock.now();
-    const s3 = this.s3;
-    switch (fn.handler) {
-      case 'load-fleet': {
-        const e = parseWith(LoadFleetEnvSchema, env, what);
-        // aws-local-stepfunctions stamps $$.Execution.StartTime with the wall clock whatever the context
-        // says: the run starts at the execution's virtual start instead.
-        return (event) =>
-          loadFleet(withStartTime(event, clock.started), {
-            ssm: this.ssm.client(clock),
-            s3,
-            bucket: e.BUCKET,
-            fleetParameterPath: e.FLEET_PARAMETER_PATH,
-            timeZone: e.TIME_ZONE,
-            now,
-            claimTtlSeconds: e.CLAIM_TTL_SECONDS,
-          });
+    const where = `${fn.handler} environment (${fn.logicalId})`;
+    // The real deadline is the function's timeout, counted on the wall clock: reading bytes takes
+    // real time, which the virtual clock does not see.
+    const timeoutMs = this.functionTimeoutSeconds(fn) * 1000;
+    let deadline = Number.POSITIVE_INFINITY;
+    const local = { sns: this.sns, ssm: this.ssm };
+    // The SNS and SSM clients are made only for the functions that use them (getters): a weekly run
+    // binds every state of every host execution.
+    const io: HandlerIo = {
+      s3: this.s3,
+      presign: this.presign,
+      get sns() {
+        return local.sns.client(() => clock.now());
+      },
+      get ssm() {
+        return local.ssm.client(clock);
+      },
+      now: () => clock.now(),
+      remainingMs: () => deadline - Date.now(),
+      log: this.options.onMetric ?? (() => undefined),
+    };
+    const run = this.logic(fn.handler, env, io, where);
+    return (event) => {
+      deadline = Date.now() + timeoutMs;
+      if (fn.handler === 'load-fleet')
+        // aws-local-stepfunctions stamps $$.Execution.StartTime with the wall clock whatever the
+        // context says: the run starts at the execution's virtual start instead.
+        return run(withStartTime(event, clock.started));
+      if (fn.handler === 'await-command') {
+        // The Wait before this poll lasted `waitedSeconds`: that is when this poll happens.
+        const waited = Number((event as { waitedSeconds?: unknown })?.waitedSeconds ?? 0);
+        clock.advance(Number.isFinite(waited) ? waited : 0);
       }
-      case 'await-command':
-        return (event) => {
-          // The Wait before this poll lasted `waitedSeconds`: that is when this poll happens.
-          const waited = Number((event as { waitedSeconds?: unknown })?.waitedSeconds ?? 0);
-          clock.advance(Number.isFinite(waited) ? waited : 0);
-          return awaitCommand(event, { ssm: this.ssm.client(clock), now });
-        };
+      return run(event);
+    };
+  }
+
+  /** A handler's logic module bound to the dependencies its composition root makes. */
+  private logic(name: LocalFunction['handler'], env: HandlerEnv, io: HandlerIo, where: string): Handler {
+    switch (name) {
+      case 'load-fleet': {
+        const deps = loadFleetDeps(env, io, where);
+        return (event) => loadFleet(event, deps);
+      }
+      case 'await-command': {
+        const deps = awaitCommandDeps(env, io);
+        return (event) => awaitCommand(event, deps);
+      }
       case 'prepare-upload': {
-        const e = parseWith(PrepareUploadEnvSchema, env, what);
-        return (event) =>
-          prepareUpload(event, {
-            s3,
-            presignClient: this.presign,
-            bucket: e.BUCKET,
-            partSizeBytes: e.PART_SIZE_BYTES,
-            urlExpirySeconds: e.URL_EXPIRY_SECONDS,
-            now,
-          });
+        const deps = prepareUploadDeps(env, io, where);
+        return (event) => prepareUpload(event, deps);
       }
       case 'complete-upload': {
-        const e = parseWith(CompleteUploadEnvSchema, env, what);
-        return (event) => completeUpload(event, { s3, bucket: e.BUCKET });
+        const deps = completeUploadDeps(env, io, where);
+        return (event) => completeUpload(event, deps);
       }
       case 'inspect-image': {
-        const e = parseWith(InspectImageEnvSchema, env, what);
-        // The real deadline is the function's timeout, counted on the wall clock: reading bytes takes
-        // real time, which the virtual clock does not see.
-        const timeoutMs = this.functionTimeoutSeconds(fn) * 1000;
-        return (event) => {
-          const deadline = Date.now() + timeoutMs;
-          return inspectImage(event, {
-            s3,
-            bucket: e.BUCKET,
-            rangeBytes: e.RANGE_BYTES,
-            rangesInFlight: e.RANGES_IN_FLIGHT,
-            now,
-            remainingMs: () => deadline - Date.now(),
-          });
-        };
+        const deps = inspectImageDeps(env, io, where);
+        return (event) => inspectImage(event, deps);
       }
       case 'verify': {
-        const e = parseWith(VerifyEnvSchema, env, what);
-        return (event) =>
-          verifyImage(event, {
-            s3,
-            bucket: e.BUCKET,
-            policy: e.VERIFICATION_POLICY,
-            historyLimit: e.HISTORY_LIMIT,
-            now,
-          });
+        const deps = verifyDeps(env, io, where);
+        return (event) => verifyImage(event, deps);
       }
       case 'record-failure': {
-        const e = parseWith(RecordFailureEnvSchema, env, what);
-        return (event) => recordFailure(event, { s3, bucket: e.BUCKET, now });
+        const deps = recordFailureDeps(env, io, where);
+        return (event) => recordFailure(event, deps);
       }
       case 'notify': {
-        const e = parseWith(NotifyEnvSchema, env, what);
-        return (event) =>
-          notify(event, {
-            sns: this.sns.client(now),
-            topicArn: e.TOPIC_ARN,
-            minSeverity: e.MIN_SEVERITY,
-            ...(e.BUCKET ? { store: { client: s3, bucket: e.BUCKET } } : {}),
-            now,
-          });
+        const deps = notifyDeps(env, io, where);
+        return (event) => notify(event, deps);
       }
       case 'retention': {
-        const e = parseWith(RetentionEnvSchema, env, what);
-        const policy = RetentionPolicySchema.parse({
-          weekly: e.KEEP_WEEKLY,
-          monthly: e.KEEP_MONTHLY,
-          failedKeepDays: e.FAILED_KEEP_DAYS,
-          strayGraceDays: e.STRAY_GRACE_DAYS,
-        });
-        return (event) =>
-          applyRetention(event, { s3, bucket: e.BUCKET, policy, objectLock: e.OBJECT_LOCK, now });
+        const deps = retentionDeps(env, io, where);
+        return (event) => applyRetention(event, deps);
       }
       case 'run-report': {
-        const e = parseWith(RunReportEnvSchema, env, what);
-        return (event) =>
-          writeRunReport(event, {
-            s3,
-            sns: this.sns.client(now),
-            bucket: e.BUCKET,
-            topicArn: e.TOPIC_ARN,
-            now,
-            log: this.options.onMetric ?? (() => undefined),
-          });
+        const deps = runReportDeps(env, io, where);
+        return (event) => writeRunReport(event, deps);
       }
       case 'freshness': {
-        const e = parseWith(FreshnessEnvSchema, env, what);
-        return (event) => checkFreshness(event, { s3, bucket: e.BUCKET, maxAgeDays: e.MAX_AGE_DAYS, now });
+        const deps = freshnessDeps(env, io, where);
+        return (event) => checkFreshness(event, deps);
       }
     }
   }

@@ -1,0 +1,15 @@
+// freshness's composition root, for the Lambda entry and the local runner alike
+// (lambdas/catalog/handler-io.ts).
+import type { HandlerEnv, HandlerIo } from '../catalog/handler-io.js';
+import { parseWith } from '../catalog/validation.js';
+import type { FreshnessDeps } from './freshness.js';
+import { FreshnessEnvSchema } from './schema.js';
+
+export function freshnessDeps(
+  env: HandlerEnv,
+  io: Pick<HandlerIo, 's3' | 'now'>,
+  where = 'freshness environment',
+): FreshnessDeps {
+  const e = parseWith(FreshnessEnvSchema, env, where);
+  return { s3: io.s3, bucket: e.BUCKET, maxAgeDays: e.MAX_AGE_DAYS, now: io.now };
+}

@@ -1,0 +1,22 @@
+// inspect-image's composition root, for the Lambda entry and the local runner alike
+// (lambdas/catalog/handler-io.ts).
+import type { HandlerEnv, HandlerIo } from '../catalog/handler-io.js';
+import { parseWith } from '../catalog/validation.js';
+import type { InspectImageDeps } from './inspect-image.js';
+import { InspectImageEnvSchema } from './schema.js';
+
+export function inspectImageDeps(
+  env: HandlerEnv,
+  io: Pick<HandlerIo, 's3' | 'now' | 'remainingMs'>,
+  where = 'inspect-image environment',
+): InspectImageDeps {
+  const e = parseWith(InspectImageEnvSchema, env, where);
+  return {
+    s3: io.s3,
+    bucket: e.BUCKET,
+    rangeBytes: e.RANGE_BYTES,
+    rangesInFlight: e.RANGES_IN_FLIGHT,
+    now: io.now,
+    remainingMs: io.remainingMs,
+  };
+}

@@ -1,0 +1,23 @@
+// load-fleet's composition root, for the Lambda entry and the local runner alike
+// (lambdas/catalog/handler-io.ts).
+import type { HandlerEnv, HandlerIo } from '../catalog/handler-io.js';
+import { parseWith } from '../catalog/validation.js';
+import type { LoadFleetDeps } from './load-fleet.js';
+import { LoadFleetEnvSchema } from './schema.js';
+
+export function loadFleetDeps(
+  env: HandlerEnv,
+  io: Pick<HandlerIo, 's3' | 'ssm' | 'now'>,
+  where = 'load-fleet environment',
+): LoadFleetDeps {
+  const e = parseWith(LoadFleetEnvSchema, env, where);
+  return {
+    ssm: io.ssm,
+    s3: io.s3,
+    bucket: e.BUCKET,
+    fleetParameterPath: e.FLEET_PARAMETER_PATH,
+    timeZone: e.TIME_ZONE,
+    now: io.now,
+    claimTtlSeconds: e.CLAIM_TTL_SECONDS,
+  };
+}

@@ -1,0 +1,21 @@
+// verify's composition root: its environment read and its dependencies assembled, for the Lambda entry
+// (index.ts) and the local runner alike (lambdas/catalog/handler-io.ts).
+import type { HandlerEnv, HandlerIo } from '../catalog/handler-io.js';
+import { parseWith } from '../catalog/validation.js';
+import { VerifyEnvSchema } from './schema.js';
+import type { VerifyDeps } from './verify.js';
+
+export function verifyDeps(
+  env: HandlerEnv,
+  io: Pick<HandlerIo, 's3' | 'now'>,
+  where = 'verify environment',
+): VerifyDeps {
+  const e = parseWith(VerifyEnvSchema, env, where);
+  return {
+    s3: io.s3,
+    bucket: e.BUCKET,
+    policy: e.VERIFICATION_POLICY,
+    historyLimit: e.HISTORY_LIMIT,
+    now: io.now,
+  };
+}
