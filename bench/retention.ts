@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { inBatches } from '../lambdas/catalog/catalog.js';
-import { applyRetention } from '../lambdas/retention/retention.js';
-import type { RetentionOutput } from '../lambdas/retention/schema.js';
+import { applyRetention, type RetentionOutput } from '../lambdas/catalog/retention.js';
 import { recordKey } from '../lambdas/shared/catalog-keys.js';
 import { renderImageRecord } from '../lambdas/shared/image-record.js';
 import {

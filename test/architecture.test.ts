@@ -138,16 +138,6 @@ const EXCEPTIONS: readonly ImportException[] = [
     target: 'lib/cli/store.ts',
     reason: "LocalDiskFullError extends the CLI's StoreUnavailableError so the CLI exits 69 on a full disk",
   },
-  {
-    from: 'lib/cli/retention.ts',
-    target: 'lambdas/retention/retention.ts',
-    reason: '`retention --apply` runs the Lambda’s applyRetention: one deletion order for both',
-  },
-  {
-    from: 'lib/cli/errors.ts',
-    target: 'lambdas/retention/retention.ts',
-    reason: 'maps the Lambda’s RetentionDeleteError to an exit code',
-  },
 ];
 
 const NODE_BUILTINS = new Set(builtinModules);

@@ -1,48 +1,14 @@
 // retention's contract: which hosts (default all), dry run or not, the plan and what was deleted, the env.
+// The input and output live beside applyRetention in lambdas/catalog/retention.ts, which parses them
+// for the CLI's `retention` as well.
 import { z } from 'zod';
-import { HostNameSchema } from '../shared/catalog-keys.js';
-import { KEEP_RULES } from '../shared/retention-plan.js';
-import { VerdictSchema } from '../shared/vocabulary.js';
 
-export const RetentionInputSchema = z
-  .object({
-    /** Only these hosts; every host in the store when absent. */
-    hosts: z.array(HostNameSchema).optional(),
-    /** Compute and return the plan, delete nothing. */
-    dryRun: z.boolean().default(false),
-  })
-  .default({ dryRun: false });
-export type RetentionInput = z.infer<typeof RetentionInputSchema>;
-
-const DecisionSchema = z.object({
-  key: z.string(),
-  host: z.string(),
-  series: z.string(),
-  date: z.string(),
-  verdict: VerdictSchema,
-  action: z.enum(['keep', 'delete']),
-  rules: z.array(z.enum(KEEP_RULES)),
-  reason: z.string(),
-  objects: z.array(z.string()),
-  /** For a keep: until when the policy keeps it (its Object Lock is extended to that), or null. */
-  keepUntil: z.string().nullable(),
-});
-
-export const RetentionOutputSchema = z.object({
-  dryRun: z.boolean(),
-  now: z.string(),
-  hosts: z.number().int().nonnegative(),
-  keep: z.array(DecisionSchema),
-  delete: z.array(DecisionSchema),
-  strays: z.array(z.object({ key: z.string(), reason: z.string() })),
-  /** Objects removed (0 on a dry run). */
-  deletedObjects: z.number().int().nonnegative(),
-  /** Object Lock retain-until dates extended (image and record of each kept image), with Object Lock on. */
-  locksExtended: z.array(z.object({ key: z.string(), until: z.string() })),
-  /** Records that could not be read: their images are left alone and named here. */
-  problems: z.array(z.string()),
-});
-export type RetentionOutput = z.infer<typeof RetentionOutputSchema>;
+export {
+  type RetentionInput,
+  RetentionInputSchema,
+  type RetentionOutput,
+  RetentionOutputSchema,
+} from '../catalog/retention.js';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 

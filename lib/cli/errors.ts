@@ -1,8 +1,9 @@
 // What exit status an error that reaches the top of a `mksysb-vault` command means. A usage or config
 // error is the user's to fix (64); only the store or AWS failing to answer, or answering "no", is
 // "unavailable" (69); anything else is a fault of mksysb-vault itself (70) and says so.
+
+import { RetentionDeleteError } from '../../lambdas/catalog/retention.js';
 import { StoreError } from '../../lambdas/catalog/store-error.js';
-import { RetentionDeleteError } from '../../lambdas/retention/retention.js';
 import { ConfigError } from '../config.js';
 import { EXIT, UsageError } from './command.js';
 import { ColdStorageError } from './image-source.js';

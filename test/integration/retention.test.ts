@@ -3,8 +3,7 @@
 import { PutObjectCommand, PutObjectRetentionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inBatches, listObjects, readText } from '../../lambdas/catalog/catalog.js';
-import { applyRetention } from '../../lambdas/retention/retention.js';
-import type { RetentionOutput } from '../../lambdas/retention/schema.js';
+import { applyRetention, type RetentionOutput } from '../../lambdas/catalog/retention.js';
 import { RetentionPolicySchema } from '../../lambdas/shared/retention-plan.js';
 import {
   makeRecord,

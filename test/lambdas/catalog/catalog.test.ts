@@ -10,7 +10,7 @@ import {
   listHosts,
   listObjects,
 } from '../../../lambdas/catalog/catalog.js';
-import { applyRetention } from '../../../lambdas/retention/retention.js';
+import { applyRetention } from '../../../lambdas/catalog/retention.js';
 import { RetentionPolicySchema } from '../../../lambdas/shared/retention-plan.js';
 import { makeRecord, seedImage, useTestStore } from '../../support/local-store.js';
 import { mockedS3, slowDown } from '../s3-mock.js';

@@ -11,7 +11,7 @@ import {
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyRetention } from '../../../lambdas/retention/retention.js';
+import { applyRetention } from '../../../lambdas/catalog/retention.js';
 import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
 import { RetentionPolicySchema } from '../../../lambdas/shared/retention-plan.js';
 import { makeRecord } from '../../support/local-store.js';
