@@ -132,13 +132,7 @@ interface ImportException {
 }
 
 /** Keep in step with "Known exceptions" in docs/architecture.md. */
-const EXCEPTIONS: readonly ImportException[] = [
-  {
-    from: 'lib/local/disk-full.ts',
-    target: 'lib/cli/store.ts',
-    reason: "LocalDiskFullError extends the CLI's StoreUnavailableError so the CLI exits 69 on a full disk",
-  },
-];
+const EXCEPTIONS: readonly ImportException[] = [];
 
 const NODE_BUILTINS = new Set(builtinModules);
 

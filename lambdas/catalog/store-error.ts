@@ -33,6 +33,15 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * The store as a whole could not be reached or opened (no bucket, no local store, a full disk under
+ * it): the CLI exits 69 (EX_UNAVAILABLE). Here, beside StoreError, so the CLI and local mode
+ * (lib/local/disk-full.ts) share it without local mode importing the CLI.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
 const THROTTLING = new Set([
   'SlowDown',
   'Throttling',

@@ -3,11 +3,10 @@
 // "unavailable" (69); anything else is a fault of mksysb-vault itself (70) and says so.
 
 import { RetentionDeleteError } from '../../lambdas/catalog/retention.js';
-import { StoreError } from '../../lambdas/catalog/store-error.js';
+import { StoreError, StoreUnavailableError } from '../../lambdas/catalog/store-error.js';
 import { ConfigError } from '../config.js';
 import { EXIT, UsageError } from './command.js';
 import { ColdStorageError } from './image-source.js';
-import { StoreUnavailableError } from './store.js';
 
 /** Node's own network failures: the store's endpoint or AWS could not be reached. */
 const NETWORK_CODES = new Set([

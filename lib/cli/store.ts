@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StoreLocation } from '../../lambdas/catalog/catalog.js';
 import { presignClient as makePresignClient, storeClient } from '../../lambdas/catalog/s3-client.js';
+import { StoreUnavailableError } from '../../lambdas/catalog/store-error.js';
 import type { Fleet } from '../../lambdas/shared/fleet.js';
 import { DEFAULT_RETENTION_POLICY } from '../../lambdas/shared/retention-plan.js';
 import { type DeployConfig, loadDeployConfig, parseDeployConfig } from '../config.js';
@@ -34,11 +35,6 @@ export const STORE_HELP = `Store options (default: the local store that \`npm st
   --config FILE      deploy config: the fleet, schedule and retention policy (default: the
                      local run's scenario, or cdk.json's mksysb-vault:config, a guess that a
                      command which deletes or writes refuses to act on)`;
-
-/** The store could not be reached or opened: exit 69 (EX_UNAVAILABLE). */
-export class StoreUnavailableError extends Error {
-  override name = 'StoreUnavailableError';
-}
 
 export interface OpenStore extends StoreLocation {
   /** For people: `local store .mksysb-vault` or `s3://bucket (eu-west-1)`. */
