@@ -4,7 +4,7 @@
 // Content-MD5, which the store checks against s3rver's ETag with no second hash, so both cost the
 // server alike). (b) With every stream capped (curl --limit-rate, standing in for a long-distance
 // link where one TCP stream cannot fill the pipe), 4 parallel parts against one stream. Real presigned URLs from prepare-upload's logic. Each
-// image gets its part MD5s beside it the way backup.sh writes them (common.sh write_part_md5s), so
+// image gets its part MD5s beside it the way backup.sh writes them (part-md5.sh write_part_md5s), so
 // the script streams each part from the image; that pass is timed on its own, as backup's cost.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -97,7 +97,7 @@ interface Bench {
 
 let uploads = 0;
 
-const COMMON_SH = fileURLToPath(new URL('../lib/host-scripts/common.sh', import.meta.url));
+const HOST_SCRIPTS_DIR = fileURLToPath(new URL('../lib/host-scripts/', import.meta.url));
 
 /** The part MD5 sidecar of an image, written by the very function backup.sh calls. */
 async function writePartMd5s(b: Bench, image: string, partSize: number): Promise<Run> {
@@ -107,8 +107,9 @@ async function writePartMd5s(b: Bench, image: string, partSize: number): Promise
       'sh',
       [
         '-c',
-        '. "$0" && write_part_md5s "$1" "$2" "$(command -v openssl)"',
-        COMMON_SH,
+        // The pieces write_part_md5s needs, in a step's order (protocol.sh: its PATH and umask).
+        'for p in protocol validate aix part-md5; do . "$0/$p.sh" || exit; done; write_part_md5s "$1" "$2" "$(command -v openssl)"',
+        HOST_SCRIPTS_DIR,
         image,
         String(partSize),
       ],

@@ -4,8 +4,65 @@
 # restore -Tqf table of contents, log verdict, the MD5 of each upload part) in sidecars beside it,
 # and prunes old local copies.
 # Arguments are key=value words; output is the protocol in docs/host-protocol.md.
-# shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
-. ./common.sh
+# shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
+. ./protocol.sh
+. ./validate.sh
+. ./aix.sh
+. ./staging.sh
+. ./part-md5.sh
+
+# Clears the way for root to create each path in staging: a symlink there (left or planted) is
+# removed, so no write and no chmod ever follows a link to a file elsewhere.
+unlink_symlinks() {
+  for _us in "$@"; do
+    if [ -L "$_us" ]; then rm -f "$_us"; fi
+  done
+  return 0
+}
+
+# SHA-256 of a file with whatever the host has, as "<tool> <hex>": openssl (openssl.base), else
+# AIX's own csum, else "none" — the caller says so rather than inventing a checksum.
+sha256_of() {
+  if _s_cmd=$(aixcmd openssl); then
+    printf 'openssl %s\n' "$("$_s_cmd" dgst -sha256 "$1" </dev/null 2>/dev/null |
+      sed -n 's/^.*= *\([0-9A-Fa-f]\{64\}\)$/\1/p' | tr 'A-F' 'a-f')"
+  elif _s_cmd=$(aixcmd csum); then
+    printf 'csum %s\n' "$("$_s_cmd" -h SHA256 "$1" </dev/null 2>/dev/null | awk 'NR == 1 { print tolower($1) }')"
+  else
+    echo none
+  fi
+}
+
+# The quick verdict of a mksysb/savevg log: success needs 0512-038 and no other message code
+# (0512-003, "some files may not have been archived", only makes it a warning). The verify Lambda
+# reads the whole log again; this is what the step says at once.
+log_verdict() {
+  _lv_codes=$(log_codes "$1")
+  _lv_other=$(printf '%s\n' "$_lv_codes" | tr ',' '\n' | grep -v -e '^$' -e '^0512-038$' -e '^0512-003$' | sed -n 1p)
+  case ",$_lv_codes," in
+  *,0512-038,*)
+    if [ -n "$_lv_other" ]; then
+      echo failed
+    else
+      case ",$_lv_codes," in
+      *,0512-003,*) echo warning ;;
+      *) echo success ;;
+      esac
+    fi
+    ;;
+  *)
+    if [ -n "$_lv_other" ]; then echo failed; else echo unknown; fi
+    ;;
+  esac
+}
+
+# Every distinct AIX message code (0512-038, 0511-432…) in a log, in order, comma-separated.
+# (grep -o is not on every AIX level; awk's match() is.)
+log_codes() {
+  awk '{ while (match($0, /0[0-9][0-9][0-9]-[0-9][0-9][0-9]/)) {
+      c = substr($0, RSTART, RLENGTH); if (!(c in seen)) { seen[c] = 1; out = out (out == "" ? "" : ",") c }
+      $0 = substr($0, RSTART + RLENGTH) } } END { print out }' "$1" 2>/dev/null
+}
 
 kv mksysb-vault.step backup
 kv started "$(now_utc)"

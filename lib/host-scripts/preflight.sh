@@ -4,8 +4,29 @@
 # (a symlink, not root's, writable by others), on / or /tmp or too small for every image the run
 # writes, /tmp too small for the boot image, rootvg or a declared volume group not varied on,
 # another run holding the lock. Arguments are key=value words; output is the protocol in docs/host-protocol.md.
-# shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
-. ./common.sh
+# shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
+. ./protocol.sh
+. ./validate.sh
+. ./aix.sh
+. ./staging.sh
+
+# Free bytes of the filesystem holding $1, from AIX `df -k` (field 3 is Free in 1024-byte blocks;
+# a long device name wraps the line, so read the fields of the last line).
+df_free_bytes() {
+  "$DF" -k "$1" </dev/null 2>/dev/null | awk 'NR > 1 { line = $0 } END { n = split(line, f, " ");
+    if (n >= 7 && f[n - 4] ~ /^[0-9]+$/) printf "%.0f\n", f[n - 4] * 1024 }'
+}
+
+df_mount_point() {
+  "$DF" -k "$1" </dev/null 2>/dev/null | awk 'NR > 1 { line = $0 } END { n = split(line, f, " "); if (n >= 7) print f[n] }'
+}
+
+valid_factor() {
+  case $1 in
+  '' | .* | *. | *.*.* | *[!0-9.]*) return 1 ;;
+  esac
+  return 0
+}
 
 kv mksysb-vault.step preflight
 kv started "$(now_utc)"

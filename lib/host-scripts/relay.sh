@@ -8,8 +8,10 @@
 # trouble at most: a dropped session, a relay restart or an LPAR unreachable for a while cost nothing.
 # Usage: relay.sh step=<name> script=<file> address=<host> [sshUser= sshKeyPath= knownHostsPath=
 #        connectTimeout= pollMaxSeconds= pollGiveUpSeconds=] -- <step arguments…>
-# shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
-. ./common.sh
+# shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
+. ./protocol.sh
+. ./validate.sh
+. ./ssh.sh
 
 STEP=
 SCRIPT=

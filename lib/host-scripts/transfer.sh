@@ -6,10 +6,25 @@
 # the transfer-report (part=<n> etag=<etag> md5=<hex>); prints a compact summary
 # (docs/host-protocol.md). limitRate caps each stream (curl --limit-rate), to leave room on a shared
 # link; it is empty (no cap) by default. When backup left the part MD5s beside the image
-# (<image>.partmd5, see common.sh) and they fit the manifest, each part is streamed from the image
+# (<image>.partmd5, see part-md5.sh) and they fit the manifest, each part is streamed from the image
 # into curl with no temp copy and no hashing here; otherwise each part is copied and hashed first.
-# shellcheck shell=sh disable=SC2317 # common.sh helpers a step does not call look unreachable
-. ./common.sh
+# shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
+. ./protocol.sh
+. ./validate.sh
+. ./aix.sh
+. ./part-md5.sh
+. ./ssh.sh
+
+valid_url() {
+  case $1 in
+  http://* | https://*) ;;
+  *) return 1 ;;
+  esac
+  case $1 in
+  *[!A-Za-z0-9._~:/?\&=%+-]*) return 1 ;;
+  esac
+  [ ${#1} -le 8192 ]
+}
 
 kv mksysb-vault.step transfer
 kv started "$(now_utc)"

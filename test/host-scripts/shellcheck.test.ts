@@ -13,7 +13,28 @@ const documents = HOST_STEPS.map((step) => {
   return [step, file] as const;
 });
 
+const folder = new URL('../../lib/host-scripts/', import.meta.url);
+/** Every source in the folder: the steps and the pieces they include. */
+const sources = readdirSync(folder)
+  .filter((f) => f.endsWith('.sh'))
+  .sort();
+
 describe('shellcheck', () => {
+  it('has the steps and their pieces to check', () => {
+    expect(sources).toEqual(
+      expect.arrayContaining(['preflight.sh', 'backup.sh', 'transfer.sh', 'relay.sh', 'protocol.sh']),
+    );
+  });
+  // A piece alone, as its reader sees it; a step with the pieces it includes followed (-x, from the
+  // folder, where its `. ./<piece>.sh` lines point): each source lints before it is put together.
+  for (const name of sources) {
+    it(`finds nothing in the source ${name} checked on its own as sh`, () => {
+      const r = spawnSync('shellcheck', ['-s', 'sh', '-x', name], { cwd: folder, encoding: 'utf8' });
+      expect(r.stdout).toBe('');
+      expect(r.status).toBe(0);
+    });
+  }
+
   for (const dialect of ['sh', 'ksh'] as const) {
     for (const [name, file] of Object.entries(scripts)) {
       it(`finds nothing in the ${name} script checked as ${dialect}`, () => {
@@ -55,8 +76,7 @@ function hashLinesInsideQuotes(source: string): number[] {
 }
 
 describe('the shipped scripts lose only comments', () => {
-  const folder = new URL('../../lib/host-scripts/', import.meta.url);
-  for (const name of readdirSync(folder).filter((f) => f.endsWith('.sh')))
+  for (const name of sources)
     it(`${name} has no heredoc and no line starting with # inside a quoted string`, () => {
       const source = readFileSync(new URL(name, folder), 'utf8');
       expect(source).not.toMatch(/<<-?\s*['"]?\w/);

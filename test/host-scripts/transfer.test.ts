@@ -68,7 +68,7 @@ interface Staged {
 }
 
 /**
- * The part MD5 sidecar backup.sh writes beside an image (common.sh write_part_md5s; the backup tests
+ * The part MD5 sidecar backup.sh writes beside an image (part-md5.sh write_part_md5s; the backup tests
  * check it writes exactly this), here of `bytes`, which a test may make differ from the image.
  */
 function writePartMd5s(image: string, bytes: Buffer, partSize = 8 * MiB): void {

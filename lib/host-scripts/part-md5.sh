@@ -1,0 +1,49 @@
+# mksysb-vault: the part MD5 sidecar, one format for its writer (backup) and its reader (transfer).
+# Not run on its own: index.ts puts it in place of the line `. ./part-md5.sh` in a step at synth
+# time; bench/transfer.ts sources it (with validate.sh and aix.sh) to write a sidecar as backup does.
+# shellcheck shell=sh
+
+# <image>.partmd5 holds the MD5 of each upload part of the image, so the transfer sends every part
+# straight from the image with its Content-MD5 and never reads a part twice or copies it. Line 1:
+# "# mksysb-vault part md5 v1 size=<image bytes> partSize=<bytes> parts=<n>"; then one line per
+# part, "<n> <md5 hex> <md5 base64>". Parts are cut as prepare-upload cuts them (whole MiB each, the
+# last one short).
+PART_MD5_HEADER='# mksysb-vault part md5 v1'
+
+# Writes <image $1>.partmd5 for parts of $2 bytes (a whole number of MiB) with openssl $3, reading
+# the image once, and prints the number of parts. Fails, leaving no sidecar, when a part cannot be
+# read or hashed or the image changes size meanwhile.
+write_part_md5s() {
+  _pm_img=$1
+  _pm_part=$2
+  _pm_ssl=$3
+  _pm_tmp="$_pm_img.partmd5.tmp"
+  _pm_size=$(file_size "$_pm_img")
+  if ! valid_uint "$_pm_size" || [ "$_pm_size" -eq 0 ]; then return 1; fi
+  _pm_mib=$((_pm_part / 1048576))
+  _pm_count=$(((_pm_size + _pm_part - 1) / _pm_part))
+  rm -f "$_pm_img.partmd5" "$_pm_tmp" "$_pm_tmp.bin" "$_pm_tmp.err"
+  printf '%s size=%s partSize=%s parts=%s\n' "$PART_MD5_HEADER" "$_pm_size" "$_pm_part" "$_pm_count" \
+    >"$_pm_tmp" || return 1
+  _pm_n=1
+  while [ "$_pm_n" -le "$_pm_count" ]; do
+    # (no pipefail in sh: dd's failure is noted in a file)
+    { dd if="$_pm_img" bs=1048576 skip=$(((_pm_n - 1) * _pm_mib)) count="$_pm_mib" </dev/null 2>/dev/null ||
+      echo "$_pm_n" >"$_pm_tmp.err"; } | "$_pm_ssl" dgst -md5 -binary >"$_pm_tmp.bin" 2>/dev/null
+    _pm_hex=$(od -An -tx1 <"$_pm_tmp.bin" | tr -d ' \n')
+    _pm_b64=$("$_pm_ssl" base64 -A <"$_pm_tmp.bin" 2>/dev/null)
+    if [ -f "$_pm_tmp.err" ] || [ ${#_pm_hex} -ne 32 ] || [ ${#_pm_b64} -ne 24 ]; then
+      rm -f "$_pm_tmp" "$_pm_tmp.bin" "$_pm_tmp.err"
+      return 1
+    fi
+    printf '%s %s %s\n' "$_pm_n" "$_pm_hex" "$_pm_b64" >>"$_pm_tmp"
+    _pm_n=$((_pm_n + 1))
+  done
+  rm -f "$_pm_tmp.bin"
+  if [ "$(file_size "$_pm_img")" != "$_pm_size" ]; then
+    rm -f "$_pm_tmp"
+    return 1
+  fi
+  mv -f "$_pm_tmp" "$_pm_img.partmd5" || return 1
+  echo "$_pm_count"
+}

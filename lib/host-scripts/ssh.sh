@@ -1,0 +1,67 @@
+# mksysb-vault: ssh from the relay to the LPAR (relay mode): the address and user it connects with,
+# the quoting of a remote command's words, the safe options, and what a failed ssh meant. Not run
+# on its own: index.ts puts it in place of the line `. ./ssh.sh` in a step at synth time.
+# shellcheck shell=sh
+
+# SSH_ADDRESS, SSH_USER, SSH_KEY, SSH_KNOWN_HOSTS and SSH_CONNECT_TIMEOUT are set by the step
+# that uses ssh (transfer, relay) from its arguments.
+
+valid_address() {
+  # a host name, an IPv4 address or an IPv6 address (letters, digits, dot, hyphen, colon)
+  case $1 in
+  '' | -* | *[!A-Za-z0-9.:-]*) return 1 ;;
+  esac
+  [ ${#1} -le 255 ]
+}
+
+valid_user() {
+  case $1 in
+  '' | -* | *[!A-Za-z0-9._-]*) return 1 ;;
+  esac
+  [ ${#1} -le 32 ]
+}
+
+# Quotes one word for the remote shell: '…' with each ' written as '\''. The shell's own expansions
+# do it (no sed: the relay quotes every argument of every step, hundreds of times a run), and keep
+# trailing newlines as given.
+shell_quote() {
+  _q_rest=$1
+  _q_out=
+  while :; do
+    case $_q_rest in
+    *\'*)
+      _q_out="$_q_out${_q_rest%%\'*}'\\''"
+      _q_rest=${_q_rest#*\'}
+      ;;
+    *) break ;;
+    esac
+  done
+  printf "'%s'" "$_q_out$_q_rest"
+}
+
+# ssh with the options that make a relay safe: never prompt (BatchMode), never accept an unknown or
+# changed host key (StrictHostKeyChecking and the pinned known_hosts), give up on a dead host soon.
+ssh_run() {
+  set -- -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout="${SSH_CONNECT_TIMEOUT:-15}" \
+    -o ServerAliveInterval=30 -o ServerAliveCountMax=4 "$@"
+  [ -n "${SSH_KNOWN_HOSTS:-}" ] && set -- -o UserKnownHostsFile="$SSH_KNOWN_HOSTS" "$@"
+  [ -n "${SSH_KEY:-}" ] && set -- -i "$SSH_KEY" -o IdentitiesOnly=yes "$@"
+  [ -n "${SSH_USER:-}" ] && set -- -l "$SSH_USER" "$@"
+  ssh "$@"
+}
+
+# What an ssh exit status of 255 meant, from ssh's own messages: auth_failed or unreachable.
+ssh_failure_kind() {
+  if grep -qi -e 'permission denied' -e 'host key verification failed' -e 'authentication' \
+    -e 'no matching host key' -e 'host identification has changed' "$1" 2>/dev/null; then
+    echo auth_failed
+  else
+    echo unreachable
+  fi
+}
+
+# A short reason from ssh's last message, safe to print as one protocol value.
+ssh_failure_reason() {
+  grep -i -e 'ssh' -e 'denied' -e 'refused' -e 'timed out' -e 'verification' -e 'resolve' "$1" 2>/dev/null |
+    sed -n '$p' | tr -c 'A-Za-z0-9._:/-' '_' | cut -c1-160
+}
