@@ -1,7 +1,7 @@
 // Which directories may be a host's staging directory (where root writes the mksysb and savevg
 // images, their logs and listings, and which backup sets to mode 750). The config and the fleet
 // parameters refuse the others before anything runs; preflight and backup refuse them again on the
-// host (lib/host-scripts/common.sh, staging_system_dir, the same list). Pure: no AWS SDK.
+// host (lib/host-scripts/staging.sh, staging_system_dir, the same list). Pure: no AWS SDK.
 
 /**
  * Never a staging directory, nor any directory above one of them (`/`):
