@@ -8,7 +8,7 @@
 //   read: none is sent). Responses are not checked: images are multipart, with no whole-object checksum.
 // - Throttling: S3 answers 503 SlowDown under load. The client retries it (standard mode, jittered
 //   exponential back-off) up to STORE_MAX_ATTEMPTS times before the handler sees StoreThrottled, which
-//   the workflow then retries in the states that are safe to repeat (lib/constructs/backup-workflow.ts).
+//   the workflow then retries in the states that are safe to repeat (lib/constructs/workflow/tasks.ts).
 // - Presigning: a presigner must not sign a checksum (it would be the empty body's), so the presign
 //   client computes none; the host sends Content-MD5 with every part and sidecar instead.
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';

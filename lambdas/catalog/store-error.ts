@@ -2,7 +2,7 @@
 // to do. The error name is stable (StoreThrottled, StoreNotFound, StoreAccessDenied, StoreError) so
 // the workflow's Retry and Catch can match it: StoreThrottled (S3 throttling that outlasted the
 // client's own attempts, lambdas/catalog/s3-client.ts) is retried by every state whose handler is safe
-// to repeat (REPEATABLE_AFTER_THROTTLING in lib/constructs/backup-workflow.ts).
+// to repeat (REPEATABLE_AFTER_THROTTLING in lib/constructs/workflow/functions.ts).
 
 export type StoreErrorKind = 'throttled' | 'not-found' | 'access-denied' | 'no-such-upload' | 'other';
 

@@ -26,7 +26,7 @@ const MiB = 1024 * 1024;
  * (bench/diff.ts's generator, ~1% changed; parse both + diffTocs + topContributors, Node 20, one AMD
  * EPYC core, a process that starts at ~90 MiB RSS): 150,000 → 3.7 MiB each, 1.6 CPU-s, peak RSS 275
  * MiB; 400,000 → 10 MiB, 4.9 CPU-s, 469 MiB; 600,000 → 15 MiB, 7.8 CPU-s, 649 MiB. 600,000 entries is
- * four times a large rootvg and fits verify's 1,024 MB (lib/constructs/backup-workflow.ts); a bigger
+ * four times a large rootvg and fits verify's 1,024 MB (lib/constructs/workflow/functions.ts); a bigger
  * index (a savevg of a file-server VG) is left to `mksysb-vault diff`. The byte limit catches an
  * index of unusually long paths, whose text (not its entry count) would dominate.
  */

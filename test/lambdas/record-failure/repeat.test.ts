@@ -1,4 +1,4 @@
-// record-failure is retried by the workflow after StoreThrottled (lib/constructs/backup-workflow.ts,
+// record-failure is retried by the workflow after StoreThrottled (lib/constructs/workflow/functions.ts,
 // REPEATABLE_AFTER_THROTTLING): run twice with the same input against the local store, it leaves the
 // same failure record and says the same, but that the upload aborted the first time was already gone.
 import { CreateMultipartUploadCommand, GetObjectCommand } from '@aws-sdk/client-s3';
