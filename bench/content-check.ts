@@ -11,8 +11,8 @@ import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ContentInspector } from '../lambdas/shared/bff/content-check.js';
-import { BffWriter } from '../lambdas/shared/bff/writer.js';
+import { ContentInspector } from '../lambdas/core/bff/content-check.js';
+import { BffWriter } from '../lambdas/core/bff/writer.js';
 import { type BenchFigure, printFigures } from './figures.js';
 
 const MiB = 1024 * 1024;

@@ -9,8 +9,8 @@
 import { performance } from 'node:perf_hooks';
 import { GCProfiler, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseTocIndex, renderTocIndex, type TocEntry } from '../lambdas/shared/bff/toc-index.js';
-import { diffTocs, topContributors } from '../lambdas/shared/image-diff.js';
+import { parseTocIndex, renderTocIndex, type TocEntry } from '../lambdas/core/bff/toc-index.js';
+import { diffTocs, topContributors } from '../lambdas/core/image-diff.js';
 import { prng } from '../lib/sim-lpar/rootvg.js';
 import { TOC_MTIME, tocEntry } from '../test/support/toc.js';
 import { type BenchFigure, medianMs, printFigures } from './figures.js';

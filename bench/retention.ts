@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { inBatches } from '../lambdas/catalog/catalog.js';
-import { applyRetention, type RetentionOutput } from '../lambdas/catalog/retention.js';
-import { recordKey } from '../lambdas/shared/catalog-keys.js';
-import { renderImageRecord } from '../lambdas/shared/image-record.js';
+import { inBatches } from '../lambdas/adapters/catalog.js';
+import { applyRetention, type RetentionOutput } from '../lambdas/adapters/retention.js';
+import { recordKey } from '../lambdas/core/catalog-keys.js';
+import { renderImageRecord } from '../lambdas/core/image-record.js';
 import {
   DEFAULT_RETENTION_POLICY,
   planRetention,
   type RetentionImage,
-} from '../lambdas/shared/retention-plan.js';
+} from '../lambdas/core/retention-plan.js';
 import { startLocalS3 } from '../lib/local/s3-server.js';
 import { countCalls, makeRecord, weeklyDates } from '../test/support/local-store.js';
 import { type BenchFigure, medianMs, printFigures } from './figures.js';

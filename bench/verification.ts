@@ -2,10 +2,10 @@
 // 10-year weekly history. Both are pure CPU; the figures are medians of several runs.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseLsmksysb } from '../lambdas/shared/lsmksysb.js';
-import { DEFAULT_VERIFICATION_POLICY } from '../lambdas/shared/policy.js';
-import type { HistoryEntry } from '../lambdas/shared/size-history.js';
-import { judgeImage } from '../lambdas/shared/verdict.js';
+import { parseLsmksysb } from '../lambdas/core/lsmksysb.js';
+import { DEFAULT_VERIFICATION_POLICY } from '../lambdas/core/policy.js';
+import type { HistoryEntry } from '../lambdas/core/size-history.js';
+import { judgeImage } from '../lambdas/core/verdict.js';
 import { type BenchFigure, medianMs, printFigures } from './figures.js';
 
 const GB = 1024 ** 3;

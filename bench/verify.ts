@@ -20,9 +20,9 @@ import {
   recordKey,
   sidecarKey,
   transferReportKey,
-} from '../lambdas/shared/catalog-keys.js';
-import { renderImageRecord } from '../lambdas/shared/image-record.js';
-import { DEFAULT_VERIFICATION_POLICY } from '../lambdas/shared/policy.js';
+} from '../lambdas/core/catalog-keys.js';
+import { renderImageRecord } from '../lambdas/core/image-record.js';
+import { DEFAULT_VERIFICATION_POLICY } from '../lambdas/core/policy.js';
 import type { VerifyOutput } from '../lambdas/verify/schema.js';
 import { verifyImage } from '../lambdas/verify/verify.js';
 import { type LocalS3, startLocalS3 } from '../lib/local/s3-server.js';

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { describeIssues, FleetSchema } from '../lambdas/shared/fleet.js';
-import { VerificationPolicySchema } from '../lambdas/shared/policy.js';
-import { RetentionPolicySchema } from '../lambdas/shared/retention-plan.js';
+import { describeIssues, FleetSchema } from '../lambdas/core/fleet.js';
+import { VerificationPolicySchema } from '../lambdas/core/policy.js';
+import { RetentionPolicySchema } from '../lambdas/core/retention-plan.js';
 import { CronError, nextRunOf, parseCron } from './next-run.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/example.config.json';

@@ -2,7 +2,7 @@
 // overrides), the constructs it is made of with their Props and the types those Props name, and the
 // deploy config schema.
 
-export type { FleetHostInput } from '../lambdas/shared/fleet.js';
+export type { FleetHostInput } from '../lambdas/core/fleet.js';
 export {
   ConfigError,
   type DeployConfig,

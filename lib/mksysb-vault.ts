@@ -130,7 +130,7 @@ export class MksysbVault extends Construct {
       Validations.of(f).acknowledge(
         ...patterns.map((pattern) => ({
           id: `AwsSolutions-IAM5[Resource::${nagResource(stack, this.store.bucket.arnForObjects(pattern))}]`,
-          reason: `Object keys are per host and date (lambdas/shared/catalog-keys.ts): ${pattern} is one kind of object (lib/constructs/store-access.ts), granted with the actions this function uses on it only.`,
+          reason: `Object keys are per host and date (lambdas/core/catalog-keys.ts): ${pattern} is one kind of object (lib/constructs/store-access.ts), granted with the actions this function uses on it only.`,
         })),
         {
           id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -30,8 +30,8 @@ type Room =
 /** Where a repository path lives, or undefined when no room claims it (a new folder needs a row). */
 function roomOf(path: string): Room | undefined {
   if (path.startsWith('test/') || path.startsWith('bench/')) return 'test-only';
-  if (path.startsWith('lambdas/shared/')) return 'core';
-  if (path.startsWith('lambdas/catalog/')) return 'adapters';
+  if (path.startsWith('lambdas/core/')) return 'core';
+  if (path.startsWith('lambdas/adapters/')) return 'adapters';
   if (path.startsWith('lambdas/logging/')) return 'lambda-logging';
   if (/^lambdas\/[^/]+\/[^/]+$/.test(path)) return 'handler';
   if (
@@ -95,7 +95,7 @@ const ROOM_RULES: Readonly<Record<Exclude<Room, 'test-only'>, RoomRule>> = {
   },
   config: { mayImport: ['core'], packages: ['zod'], builtins: 'any' },
   'host-scripts': {
-    mayImport: ['lambdas/shared/vocabulary.ts', 'lib/package-root.ts'],
+    mayImport: ['lambdas/core/vocabulary.ts', 'lib/package-root.ts'],
     packages: [],
     builtins: 'any',
   },
@@ -314,11 +314,11 @@ describe('the import rule checker', () => {
 
   it('names the file, the import and the rule when the core imports the AWS SDK', () => {
     const problems = checkImports(
-      edgesOf('lambdas/shared/verdict.ts', "import { S3Client } from '@aws-sdk/client-s3';\nnew S3Client();"),
+      edgesOf('lambdas/core/verdict.ts', "import { S3Client } from '@aws-sdk/client-s3';\nnew S3Client();"),
       [],
     );
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain('lambdas/shared/verdict.ts');
+    expect(problems[0]).toContain('lambdas/core/verdict.ts');
     expect(problems[0]).toContain("'@aws-sdk/client-s3'");
     expect(problems[0]).toContain('core may import only core; zod');
   });
@@ -326,7 +326,7 @@ describe('the import rule checker', () => {
   it('refuses node:fs in the core but accepts node:crypto', () => {
     const problems = checkImports(
       edgesOf(
-        'lambdas/shared/x.ts',
+        'lambdas/core/x.ts',
         "import { readFileSync } from 'node:fs';\nimport { createHash } from 'crypto';",
       ),
       [],
@@ -379,10 +379,10 @@ describe('the import rule checker', () => {
 
   it('refuses the host scripts any core module but the vocabulary', () => {
     const source =
-      "import { EXIT } from '../../lambdas/shared/vocabulary.js';\n" +
-      "import { parse } from '../../lambdas/shared/lsmksysb.js';";
+      "import { EXIT } from '../../lambdas/core/vocabulary.js';\n" +
+      "import { parse } from '../../lambdas/core/lsmksysb.js';";
     expect(checkImports(edgesOf('lib/host-scripts/index.ts', source), [])).toEqual([
-      expect.stringContaining('(lambdas/shared/lsmksysb.ts) breaks the rule: host-scripts may import only'),
+      expect.stringContaining('(lambdas/core/lsmksysb.ts) breaks the rule: host-scripts may import only'),
     ]);
   });
 

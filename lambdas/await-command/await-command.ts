@@ -1,7 +1,7 @@
 // await-command: one poll of a host step that SSM Run Command is running. It reads the invocation
 // (GetCommandInvocation), and while the command runs says how long to wait before the next poll
-// (lambdas/shared/command-poll.ts: the expected time first, then a backoff). When the command ends it
-// parses the step's key=value output (lambdas/shared/host-output.ts) and either returns the few facts
+// (lambdas/core/command-poll.ts: the expected time first, then a backoff). When the command ends it
+// parses the step's key=value output (lambdas/core/host-output.ts) and either returns the few facts
 // the workflow needs or throws an error whose name says what happened to the host (HostUnreachable,
 // HostAuthFailed, HostRefused, HostStepFailed, CommandTimedOut…), which the workflow's Catch records.
 import {
@@ -9,17 +9,17 @@ import {
   type GetCommandInvocationCommandOutput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { parseWith } from '../catalog/validation.js';
-import { type Anomaly, anomaly } from '../shared/anomaly.js';
+import { parseWith } from '../adapters/validation.js';
+import { type Anomaly, anomaly } from '../core/anomaly.js';
 import {
   expectedTransferSeconds,
   firstWaitSeconds,
   MIN_WAIT_SECONDS,
   NOT_STARTED_MAX_WAIT_SECONDS,
   nextWaitSeconds,
-} from '../shared/command-poll.js';
-import { type BackupOutput, HostOutputError, parseHostOutput } from '../shared/host-output.js';
-import type { HostStep } from '../shared/vocabulary.js';
+} from '../core/command-poll.js';
+import { type BackupOutput, HostOutputError, parseHostOutput } from '../core/host-output.js';
+import type { HostStep } from '../core/vocabulary.js';
 import {
   type AwaitCommandInput,
   AwaitCommandInputSchema,

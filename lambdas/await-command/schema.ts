@@ -2,9 +2,9 @@
 // long it was expected to take), and a compact answer — done or not, how long to wait before the next
 // poll, and on completion the few facts the next states need (never the command's output).
 import { z } from 'zod';
-import { AnomalySchema } from '../shared/anomaly.js';
-import { HostNameSchema } from '../shared/catalog-keys.js';
-import { HostStepSchema } from '../shared/vocabulary.js';
+import { AnomalySchema } from '../core/anomaly.js';
+import { HostNameSchema } from '../core/catalog-keys.js';
+import { HostStepSchema } from '../core/vocabulary.js';
 
 export const AwaitCommandInputSchema = z.object({
   host: HostNameSchema,

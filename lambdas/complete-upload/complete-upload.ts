@@ -16,17 +16,17 @@ import {
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { readText } from '../catalog/catalog.js';
-import { kindOf, type StoreContext, storeCall } from '../catalog/store-error.js';
+import { readText } from '../adapters/catalog.js';
+import { kindOf, type StoreContext, storeCall } from '../adapters/store-error.js';
 import {
   describeNumbers,
   missingParts,
   multipartEtag,
   parseTransferReport,
   type ReportedPart,
-} from '../catalog/transfer-report.js';
-import { parseWith } from '../catalog/validation.js';
-import { parseImageKey, quarantineKey, transferReportKey } from '../shared/catalog-keys.js';
+} from '../adapters/transfer-report.js';
+import { parseWith } from '../adapters/validation.js';
+import { parseImageKey, quarantineKey, transferReportKey } from '../core/catalog-keys.js';
 import {
   type AbortAction,
   type CompleteAction,

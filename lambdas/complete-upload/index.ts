@@ -1,6 +1,6 @@
 // Lambda entry for complete-upload (and its `abort` action): client built and the environment read
 // once (deps.ts, which the local runner uses too).
-import { storeClient } from '../catalog/s3-client.js';
+import { storeClient } from '../adapters/s3-client.js';
 import { instrumented } from '../logging/instrumented.js';
 import { completeUpload } from './complete-upload.js';
 import { completeUploadDeps } from './deps.js';

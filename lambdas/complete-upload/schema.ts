@@ -1,6 +1,6 @@
 // complete-upload's contract: complete (the default action) or abort, the answer, the env.
 import { z } from 'zod';
-import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
+import { HostNameSchema, RunIdSchema } from '../core/catalog-keys.js';
 
 const Common = {
   runId: RunIdSchema,

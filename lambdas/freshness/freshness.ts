@@ -1,9 +1,9 @@
 // freshness: for every inventoried host, the date of its newest PASS mksysb image from the catalog,
 // judged by the pure freshness check. Hosts are read a few at a time.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { inBatches, lastPassImage } from '../catalog/catalog.js';
-import { parseWith } from '../catalog/validation.js';
-import { assessFreshness } from '../shared/freshness.js';
+import { inBatches, lastPassImage } from '../adapters/catalog.js';
+import { parseWith } from '../adapters/validation.js';
+import { assessFreshness } from '../core/freshness.js';
 import { FreshnessInputSchema, type FreshnessOutput, FreshnessOutputSchema } from './schema.js';
 
 export interface FreshnessDeps {

@@ -1,6 +1,6 @@
 // Lambda entry for the daily freshness check: client built and the environment read once (deps.ts,
 // which the local runner uses too).
-import { storeClient } from '../catalog/s3-client.js';
+import { storeClient } from '../adapters/s3-client.js';
 import { instrumented } from '../logging/instrumented.js';
 import { freshnessDeps } from './deps.js';
 import { checkFreshness } from './freshness.js';

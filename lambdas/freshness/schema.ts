@@ -1,8 +1,8 @@
 // freshness's contract: the inventory's hosts in, HOST_MISSED / STALE findings out, the env.
 import { z } from 'zod';
-import { HostNameSchema } from '../shared/catalog-keys.js';
-import { FleetParameterProblemSchema } from '../shared/fleet.js';
-import { FreshnessFindingSchema } from '../shared/freshness.js';
+import { HostNameSchema } from '../core/catalog-keys.js';
+import { FleetParameterProblemSchema } from '../core/fleet.js';
+import { FreshnessFindingSchema } from '../core/freshness.js';
 
 export const FreshnessInputSchema = z.object({
   hosts: z.array(HostNameSchema),

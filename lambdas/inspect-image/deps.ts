@@ -1,7 +1,7 @@
 // inspect-image's composition root, for the Lambda entry and the local runner alike
-// (lambdas/catalog/handler-io.ts).
-import type { HandlerEnv, HandlerIo } from '../catalog/handler-io.js';
-import { parseWith } from '../catalog/validation.js';
+// (lambdas/adapters/handler-io.ts).
+import type { HandlerEnv, HandlerIo } from '../adapters/handler-io.js';
+import { parseWith } from '../adapters/validation.js';
 import type { InspectImageDeps } from './inspect-image.js';
 import { InspectImageEnvSchema } from './schema.js';
 

@@ -1,6 +1,6 @@
 // Lambda entry for inspect-image: client built and the environment read once (deps.ts, which the local
 // runner uses too); each invocation's deadline comes from its context.
-import { storeClient } from '../catalog/s3-client.js';
+import { storeClient } from '../adapters/s3-client.js';
 import { instrumented } from '../logging/instrumented.js';
 import { inspectImageDeps } from './deps.js';
 import { inspectImage } from './inspect-image.js';

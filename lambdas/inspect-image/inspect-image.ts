@@ -1,17 +1,17 @@
 // inspect-image: what the host says is a claim; what S3 holds is the evidence. It reads the stored
-// image once, start to end (ranged GETs in order, lambdas/catalog/ranged-read.ts), feeding every
-// byte to the content inspector (lambdas/shared/bff/content-check.ts: SHA-256, the BFF archive walked
+// image once, start to end (ranged GETs in order, lambdas/adapters/ranged-read.ts), feeding every
+// byte to the content inspector (lambdas/core/bff/content-check.ts: SHA-256, the BFF archive walked
 // to its end record, image.data and the boot files captured), writes the vault's table of contents
 // beside the image, and returns a few numbers for verify to judge. Its time grows with the image: an
 // image it cannot finish before the Lambda's deadline comes back `complete: false` (verify makes it
 // CONTENT_UNVERIFIED), never as checked.
 import { createHash } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { readRanges } from '../catalog/ranged-read.js';
-import { storeCall } from '../catalog/store-error.js';
-import { parseWith } from '../catalog/validation.js';
-import { ContentInspector } from '../shared/bff/content-check.js';
-import { contentIndexKey, uploadedImageRef } from '../shared/catalog-keys.js';
+import { readRanges } from '../adapters/ranged-read.js';
+import { storeCall } from '../adapters/store-error.js';
+import { parseWith } from '../adapters/validation.js';
+import { ContentInspector } from '../core/bff/content-check.js';
+import { contentIndexKey, uploadedImageRef } from '../core/catalog-keys.js';
 import {
   type InspectImageInput,
   InspectImageInputSchema,

@@ -1,9 +1,9 @@
 // inspect-image's contract: which stored image to read, the small report of what its bytes hold
 // (never the entry list: that goes to the content index object), the env.
 import { z } from 'zod';
-import { ContentReportSchema } from '../shared/bff/content-check.js';
-import { UploadedImageSchema } from '../shared/catalog-keys.js';
-import { IsoDateSchema } from '../shared/iso-date.js';
+import { ContentReportSchema } from '../core/bff/content-check.js';
+import { UploadedImageSchema } from '../core/catalog-keys.js';
+import { IsoDateSchema } from '../core/iso-date.js';
 
 export const InspectImageInputSchema = UploadedImageSchema;
 export type InspectImageInput = z.infer<typeof InspectImageInputSchema>;

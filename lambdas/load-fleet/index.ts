@@ -1,7 +1,7 @@
 // Lambda entry for load-fleet: clients built and the environment read once (deps.ts, which the local
 // runner uses too).
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { storeClient } from '../catalog/s3-client.js';
+import { storeClient } from '../adapters/s3-client.js';
 import { instrumented } from '../logging/instrumented.js';
 import { loadFleetDeps } from './deps.js';
 import { loadFleet } from './load-fleet.js';

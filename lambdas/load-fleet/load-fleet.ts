@@ -7,19 +7,19 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
-import { listHostRecords } from '../catalog/catalog.js';
-import { claimHostDay, refuseIfVerified } from '../catalog/host-claim.js';
-import { parseWith } from '../catalog/validation.js';
-import { AnomalyCodeSchema } from '../shared/anomaly.js';
-import { dayOf, imageKey, zonedIsoTime } from '../shared/catalog-keys.js';
+import { listHostRecords } from '../adapters/catalog.js';
+import { claimHostDay, refuseIfVerified } from '../adapters/host-claim.js';
+import { parseWith } from '../adapters/validation.js';
+import { AnomalyCodeSchema } from '../core/anomaly.js';
+import { dayOf, imageKey, zonedIsoTime } from '../core/catalog-keys.js';
 import {
   expectedBackupSeconds,
   firstWaitSeconds,
   PREFLIGHT_EXPECTED_SECONDS,
   type StepHistory,
   transferRate,
-} from '../shared/command-poll.js';
-import { type FleetHost, type FleetParameters, readFleetParameters } from '../shared/fleet.js';
+} from '../core/command-poll.js';
+import { type FleetHost, type FleetParameters, readFleetParameters } from '../core/fleet.js';
 import {
   LoadFleetInputSchema,
   type LoadFleetOutput,

@@ -2,9 +2,9 @@
 // as names only, with the run id and the week. `host` (first step of each host's workflow): one host's
 // SSM document parameters and the waits its history suggests. Both read the fleet from Parameter Store.
 import { z } from 'zod';
-import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
-import { FleetParameterProblemSchema } from '../shared/fleet.js';
-import { IsoDateSchema } from '../shared/iso-date.js';
+import { HostNameSchema, RunIdSchema } from '../core/catalog-keys.js';
+import { FleetParameterProblemSchema } from '../core/fleet.js';
+import { IsoDateSchema } from '../core/iso-date.js';
 
 export const LoadFleetInputSchema = z.object({
   action: z.literal('fleet').default('fleet'),

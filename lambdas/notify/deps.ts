@@ -1,7 +1,7 @@
 // notify's composition root, for the Lambda entry and the local runner alike
-// (lambdas/catalog/handler-io.ts). The store is optional: without BUCKET, no acknowledgements are read.
-import type { HandlerEnv, HandlerIo } from '../catalog/handler-io.js';
-import { parseWith } from '../catalog/validation.js';
+// (lambdas/adapters/handler-io.ts). The store is optional: without BUCKET, no acknowledgements are read.
+import type { HandlerEnv, HandlerIo } from '../adapters/handler-io.js';
+import { parseWith } from '../adapters/validation.js';
 import type { NotifyDeps } from './notify.js';
 import { NotifyEnvSchema } from './schema.js';
 

@@ -1,22 +1,18 @@
 // notify: tells people. At the end of each host's workflow it publishes one SNS message per anomaly
-// at or above the configured severity (subject and attributes from lambdas/shared/alert-message.ts)
+// at or above the configured severity (subject and attributes from lambdas/core/alert-message.ts)
 // and returns the host's one-line result for the weekly run; for the daily freshness check it
 // publishes one message per host without a fresh verified image.
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { readAcknowledgements } from '../catalog/acknowledgements.js';
-import type { StoreLocation } from '../catalog/catalog.js';
-import { releaseHostDay } from '../catalog/host-claim.js';
-import { publishAlert } from '../catalog/publish-alert.js';
-import { parseWith } from '../catalog/validation.js';
-import {
-  type Acknowledgement,
-  acknowledgementOf,
-  describeAcknowledgement,
-} from '../shared/acknowledgement.js';
-import { type AlertMessage, anomalyAlert, atLeast } from '../shared/alert-message.js';
-import { type Anomaly, anomaly, type Severity } from '../shared/anomaly.js';
-import { dayOf, RECORD_SUFFIX } from '../shared/catalog-keys.js';
-import { encodeHostResult, type HostOutcome, hostVerdict } from '../shared/run-summary.js';
+import { readAcknowledgements } from '../adapters/acknowledgements.js';
+import type { StoreLocation } from '../adapters/catalog.js';
+import { releaseHostDay } from '../adapters/host-claim.js';
+import { publishAlert } from '../adapters/publish-alert.js';
+import { parseWith } from '../adapters/validation.js';
+import { type Acknowledgement, acknowledgementOf, describeAcknowledgement } from '../core/acknowledgement.js';
+import { type AlertMessage, anomalyAlert, atLeast } from '../core/alert-message.js';
+import { type Anomaly, anomaly, type Severity } from '../core/anomaly.js';
+import { dayOf, RECORD_SUFFIX } from '../core/catalog-keys.js';
+import { encodeHostResult, type HostOutcome, hostVerdict } from '../core/run-summary.js';
 import { type HostNotifyInput, NotifyInputSchema, type NotifyOutput, NotifyOutputSchema } from './schema.js';
 
 export interface NotifyDeps {

@@ -1,13 +1,13 @@
 // notify's contract: either one host's results at the end of its workflow (the images' verdicts, the
 // backup's own anomalies, or the failure that ended it), or the daily freshness findings. It answers
-// with the host's one-line result (lambdas/shared/run-summary.ts) and how many messages it published.
+// with the host's one-line result (lambdas/core/run-summary.ts) and how many messages it published.
 import { z } from 'zod';
-import { AnomalySchema, SeveritySchema } from '../shared/anomaly.js';
-import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
-import { FreshnessFindingSchema } from '../shared/freshness.js';
-import { IsoDateSchema } from '../shared/iso-date.js';
-import { HostOutcomeSchema } from '../shared/run-summary.js';
-import { HostVerdictSchema } from '../shared/vocabulary.js';
+import { AnomalySchema, SeveritySchema } from '../core/anomaly.js';
+import { HostNameSchema, RunIdSchema } from '../core/catalog-keys.js';
+import { FreshnessFindingSchema } from '../core/freshness.js';
+import { IsoDateSchema } from '../core/iso-date.js';
+import { HostOutcomeSchema } from '../core/run-summary.js';
+import { HostVerdictSchema } from '../core/vocabulary.js';
 
 /** One image's end: verify's answer, or record-failure's. */
 export const ImageResultSchema = z.object({
@@ -62,6 +62,6 @@ export const NotifyEnvSchema = z.object({
   TOPIC_ARN: z.string().startsWith('arn:'),
   /** Anomalies below this severity are recorded but not published. */
   MIN_SEVERITY: SeveritySchema.default('warn'),
-  /** The image store: where a host's claim on its day is given up (lambdas/catalog/host-claim.ts). */
+  /** The image store: where a host's claim on its day is given up (lambdas/adapters/host-claim.ts). */
   BUCKET: z.string().min(3).optional(),
 });

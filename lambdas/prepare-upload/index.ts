@@ -1,6 +1,6 @@
 // Lambda entry for prepare-upload: clients built and the environment read once (deps.ts, which the
 // local runner uses too).
-import { presignClient, storeClient } from '../catalog/s3-client.js';
+import { presignClient, storeClient } from '../adapters/s3-client.js';
 import { instrumented } from '../logging/instrumented.js';
 import { prepareUploadDeps } from './deps.js';
 import { prepareUpload } from './prepare-upload.js';

@@ -18,10 +18,10 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { readText } from '../catalog/catalog.js';
-import { refuseIfVerified } from '../catalog/host-claim.js';
-import { kindOf, storeCall } from '../catalog/store-error.js';
-import { parseWith } from '../catalog/validation.js';
+import { readText } from '../adapters/catalog.js';
+import { refuseIfVerified } from '../adapters/host-claim.js';
+import { kindOf, storeCall } from '../adapters/store-error.js';
+import { parseWith } from '../adapters/validation.js';
 import {
   type ImageSidecar,
   imageKey,
@@ -33,8 +33,8 @@ import {
   UPLOADS_PREFIX,
   validateHostName,
   validateVolumeGroup,
-} from '../shared/catalog-keys.js';
-import { metadataValue } from '../shared/metadata-value.js';
+} from '../core/catalog-keys.js';
+import { metadataValue } from '../core/metadata-value.js';
 import {
   type ManifestPart,
   type OpenUpload,
@@ -42,7 +42,7 @@ import {
   planParts,
   renderManifest,
   type Sidecar,
-} from '../shared/upload-manifest.js';
+} from '../core/upload-manifest.js';
 import {
   type PrepareUploadInput,
   PrepareUploadInputSchema,

@@ -1,7 +1,7 @@
 // prepare-upload's contract: what the workflow passes in, the small answer it gets back, the env.
 import { z } from 'zod';
-import { HostNameSchema, ImageKindSchema, RunIdSchema } from '../shared/catalog-keys.js';
-import { IsoDateSchema } from '../shared/iso-date.js';
+import { HostNameSchema, ImageKindSchema, RunIdSchema } from '../core/catalog-keys.js';
+import { IsoDateSchema } from '../core/iso-date.js';
 
 const MiB = 1024 * 1024;
 

@@ -4,11 +4,11 @@
 // and writes a failure record into the run's area (runs/<day>/<runId>/failures/), so the failure is
 // in the store even if the alert is lost. It never touches an image or an image record.
 import { AbortMultipartUploadCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { kindOf, storeCall } from '../catalog/store-error.js';
-import { parseWith } from '../catalog/validation.js';
-import { type Anomaly, type AnomalyCode, anomaly, type Severity } from '../shared/anomaly.js';
-import { dayOf, RUNS_PREFIX, validateHostName, validateRunId } from '../shared/catalog-keys.js';
-import { type HostOutcome, hostVerdict } from '../shared/run-summary.js';
+import { kindOf, storeCall } from '../adapters/store-error.js';
+import { parseWith } from '../adapters/validation.js';
+import { type Anomaly, type AnomalyCode, anomaly, type Severity } from '../core/anomaly.js';
+import { dayOf, RUNS_PREFIX, validateHostName, validateRunId } from '../core/catalog-keys.js';
+import { type HostOutcome, hostVerdict } from '../core/run-summary.js';
 import {
   type RecordFailureInput,
   RecordFailureInputSchema,

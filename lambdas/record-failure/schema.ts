@@ -1,10 +1,10 @@
 // record-failure's contract: the host (and image, if the failure was in one image's upload), the
 // error the workflow's Catch caught, the open upload to abort; the outcome and anomaly it recorded.
 import { z } from 'zod';
-import { AnomalySchema } from '../shared/anomaly.js';
-import { HostNameSchema, RunIdSchema } from '../shared/catalog-keys.js';
-import { IsoDateSchema } from '../shared/iso-date.js';
-import { HostOutcomeSchema } from '../shared/run-summary.js';
+import { AnomalySchema } from '../core/anomaly.js';
+import { HostNameSchema, RunIdSchema } from '../core/catalog-keys.js';
+import { IsoDateSchema } from '../core/iso-date.js';
+import { HostOutcomeSchema } from '../core/run-summary.js';
 
 export const RecordFailureInputSchema = z.object({
   host: HostNameSchema,

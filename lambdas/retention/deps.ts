@@ -1,9 +1,9 @@
 // retention's composition root, for the Lambda entry and the local runner alike
-// (lambdas/catalog/handler-io.ts): the policy and the Object Lock mode come from the environment here
+// (lambdas/adapters/handler-io.ts): the policy and the Object Lock mode come from the environment here
 // and nowhere else.
-import type { HandlerEnv, HandlerIo } from '../catalog/handler-io.js';
-import { parseWith } from '../catalog/validation.js';
-import { RetentionPolicySchema } from '../shared/retention-plan.js';
+import type { HandlerEnv, HandlerIo } from '../adapters/handler-io.js';
+import { parseWith } from '../adapters/validation.js';
+import { RetentionPolicySchema } from '../core/retention-plan.js';
 import type { RetentionDeps } from './retention.js';
 import { RetentionEnvSchema } from './schema.js';
 

@@ -1,5 +1,5 @@
 // retention's contract: which hosts (default all), dry run or not, the plan and what was deleted, the env.
-// The input and output live beside applyRetention in lambdas/catalog/retention.ts, which parses them
+// The input and output live beside applyRetention in lambdas/adapters/retention.ts, which parses them
 // for the CLI's `retention` as well.
 import { z } from 'zod';
 
@@ -8,7 +8,7 @@ export {
   RetentionInputSchema,
   type RetentionOutput,
   RetentionOutputSchema,
-} from '../catalog/retention.js';
+} from '../adapters/retention.js';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 

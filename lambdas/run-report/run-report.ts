@@ -1,15 +1,15 @@
 // run-report: the end of a weekly run. Builds the run report from the hosts' result lines
-// (lambdas/shared/run-summary.ts), writes it to runs/<day>/<runId>.json, emits the run's CloudWatch
+// (lambdas/core/run-summary.ts), writes it to runs/<day>/<runId>.json, emits the run's CloudWatch
 // metrics as EMF lines (no PutMetricData call or permission), and publishes the digest to SNS.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { publishAlert } from '../catalog/publish-alert.js';
-import { storeCall } from '../catalog/store-error.js';
-import { parseWith } from '../catalog/validation.js';
-import { digestAlert } from '../shared/alert-message.js';
-import { runReportKey } from '../shared/catalog-keys.js';
-import { emfLine, HOST_DIMENSION, METRICS } from '../shared/metrics.js';
-import { buildRunReport, type RunReport, runDigest, worstSeverity } from '../shared/run-summary.js';
+import { publishAlert } from '../adapters/publish-alert.js';
+import { storeCall } from '../adapters/store-error.js';
+import { parseWith } from '../adapters/validation.js';
+import { digestAlert } from '../core/alert-message.js';
+import { runReportKey } from '../core/catalog-keys.js';
+import { emfLine, HOST_DIMENSION, METRICS } from '../core/metrics.js';
+import { buildRunReport, type RunReport, runDigest, worstSeverity } from '../core/run-summary.js';
 import { RunReportInputSchema, type RunReportOutput, RunReportOutputSchema } from './schema.js';
 
 export interface RunReportDeps {

@@ -1,9 +1,9 @@
 // run-report's contract: the weekly run's host result lines, the hosts not started and what
 // retention did; the key of the report it wrote and the counts.
 import { z } from 'zod';
-import { RunIdSchema } from '../shared/catalog-keys.js';
-import { IsoDateSchema } from '../shared/iso-date.js';
-import { RetentionSummarySchema } from '../shared/run-summary.js';
+import { RunIdSchema } from '../core/catalog-keys.js';
+import { IsoDateSchema } from '../core/iso-date.js';
+import { RetentionSummarySchema } from '../core/run-summary.js';
 
 export const RunReportInputSchema = z.object({
   runId: RunIdSchema,

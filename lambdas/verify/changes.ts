@@ -1,5 +1,5 @@
 // What changed since the host's previous image of the series — the record's `changes`: the two images'
-// content indexes diffed (lambdas/shared/image-diff.ts) and their `lsmksysb -L` fileset listings
+// content indexes diffed (lambdas/core/image-diff.ts) and their `lsmksysb -L` fileset listings
 // compared. It only explains, it never judges: an earlier image without an index, an index missing,
 // too large or unreadable, a listing not stored — each leaves its part null and says why in
 // `unavailable`, naming the key. Nothing here throws, so no explanation ever fails a verification.
@@ -8,15 +8,15 @@
 // the entry counts from the records (the content check's own count), so an index over the limits is
 // skipped without a GET.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { type ListedObject, readText, type StoreLocation } from '../catalog/catalog.js';
-import { storeCall } from '../catalog/store-error.js';
+import { type ListedObject, readText, type StoreLocation } from '../adapters/catalog.js';
+import { storeCall } from '../adapters/store-error.js';
+import { formatBytes } from '../core/anomaly.js';
+import { parseTocIndex, type TocEntry, TocIndexError } from '../core/bff/toc-index.js';
+import { dayOf, sidecarKey } from '../core/catalog-keys.js';
+import { diffFilesets, diffTocs, topContributors } from '../core/image-diff.js';
+import type { ImageChanges, ImageRecord } from '../core/image-record.js';
+import { type Fileset, parseFilesetList } from '../core/lsmksysb.js';
 import type { InspectImageOutput } from '../inspect-image/schema.js';
-import { formatBytes } from '../shared/anomaly.js';
-import { parseTocIndex, type TocEntry, TocIndexError } from '../shared/bff/toc-index.js';
-import { dayOf, sidecarKey } from '../shared/catalog-keys.js';
-import { diffFilesets, diffTocs, topContributors } from '../shared/image-diff.js';
-import type { ImageChanges, ImageRecord } from '../shared/image-record.js';
-import { type Fileset, parseFilesetList } from '../shared/lsmksysb.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 // verify's composition root: its environment read and its dependencies assembled, for the Lambda entry
-// (index.ts) and the local runner alike (lambdas/catalog/handler-io.ts).
-import type { HandlerEnv, HandlerIo } from '../catalog/handler-io.js';
-import { parseWith } from '../catalog/validation.js';
+// (index.ts) and the local runner alike (lambdas/adapters/handler-io.ts).
+import type { HandlerEnv, HandlerIo } from '../adapters/handler-io.js';
+import { parseWith } from '../adapters/validation.js';
 import { VerifyEnvSchema } from './schema.js';
 import type { VerifyDeps } from './verify.js';
 

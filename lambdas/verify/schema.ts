@@ -1,10 +1,10 @@
 // verify's contract: the facts the workflow has about one uploaded image, the verdict it gets back, the env.
 import { z } from 'zod';
+import { AnomalySchema, VerdictSchema } from '../core/anomaly.js';
+import { UploadedImageSchema } from '../core/catalog-keys.js';
+import { TimingsSchema } from '../core/image-record.js';
+import { VerificationPolicySchema } from '../core/policy.js';
 import { InspectImageOutputSchema } from '../inspect-image/schema.js';
-import { AnomalySchema, VerdictSchema } from '../shared/anomaly.js';
-import { UploadedImageSchema } from '../shared/catalog-keys.js';
-import { TimingsSchema } from '../shared/image-record.js';
-import { VerificationPolicySchema } from '../shared/policy.js';
 
 export const VerifyInputSchema = UploadedImageSchema.extend({
   sha256: z

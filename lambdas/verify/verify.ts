@@ -6,14 +6,13 @@
 // and OS level findings quote it. It reads only small objects itself — sidecars, records, indexes of
 // a bounded size — never the image: its S3 calls and time do not grow with the image.
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { listHostRecords, listObjects, readText, writeRecord } from '../catalog/catalog.js';
-import { listHostHistory } from '../catalog/image-history.js';
-import { storeCall } from '../catalog/store-error.js';
-import { parseTransferReport } from '../catalog/transfer-report.js';
-import { parseWith } from '../catalog/validation.js';
-import type { InspectImageOutput } from '../inspect-image/schema.js';
-import { type Anomaly, anomaly, formatBytes, verdictOf } from '../shared/anomaly.js';
-import { type ContentClaims, judgeContent } from '../shared/bff/content-check.js';
+import { listHostRecords, listObjects, readText, writeRecord } from '../adapters/catalog.js';
+import { listHostHistory } from '../adapters/image-history.js';
+import { storeCall } from '../adapters/store-error.js';
+import { parseTransferReport } from '../adapters/transfer-report.js';
+import { parseWith } from '../adapters/validation.js';
+import { type Anomaly, anomaly, formatBytes, verdictOf } from '../core/anomaly.js';
+import { type ContentClaims, judgeContent } from '../core/bff/content-check.js';
 import {
   dayOf,
   hostPrefix,
@@ -21,16 +20,17 @@ import {
   sidecarKey,
   transferReportKey,
   uploadedImageRef,
-} from '../shared/catalog-keys.js';
-import { mergeHistory } from '../shared/image-history.js';
+} from '../core/catalog-keys.js';
+import { mergeHistory } from '../core/image-history.js';
 import {
   type ContentCheck,
   historyEntryOf,
   IMAGE_RECORD_SCHEMA_VERSION,
   type ImageRecord,
-} from '../shared/image-record.js';
-import type { VerificationPolicy } from '../shared/policy.js';
-import { explainAnomalies, judgeImage } from '../shared/verdict.js';
+} from '../core/image-record.js';
+import type { VerificationPolicy } from '../core/policy.js';
+import { explainAnomalies, judgeImage } from '../core/verdict.js';
+import type { InspectImageOutput } from '../inspect-image/schema.js';
 import { compareWithEarlier } from './changes.js';
 import { type VerifyInput, VerifyInputSchema, type VerifyOutput, VerifyOutputSchema } from './schema.js';
 

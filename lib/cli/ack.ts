@@ -6,15 +6,15 @@ import {
   deleteAcknowledgement,
   readAcknowledgements,
   writeAcknowledgement,
-} from '../../lambdas/catalog/acknowledgements.js';
-import { listHosts } from '../../lambdas/catalog/catalog.js';
+} from '../../lambdas/adapters/acknowledgements.js';
+import { listHosts } from '../../lambdas/adapters/catalog.js';
 import {
   ACKNOWLEDGEMENT_SCHEMA_VERSION,
   type Acknowledgement,
   isActive,
   MAX_ACK_DAYS,
-} from '../../lambdas/shared/acknowledgement.js';
-import { ANOMALY_CODES, type AnomalyCode } from '../../lambdas/shared/anomaly.js';
+} from '../../lambdas/core/acknowledgement.js';
+import { ANOMALY_CODES, type AnomalyCode } from '../../lambdas/core/anomaly.js';
 import {
   type CliIo,
   type Command,

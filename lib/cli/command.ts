@@ -3,8 +3,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { validateHostName } from '../../lambdas/shared/catalog-keys.js';
-import type { Verdict } from '../../lambdas/shared/vocabulary.js';
+import { validateHostName } from '../../lambdas/core/catalog-keys.js';
+import type { Verdict } from '../../lambdas/core/vocabulary.js';
 
 /**
  * Exit codes: 0 PASS/ok, 1 WARN, 2 FAIL; then sysexits: 64 usage error or bad input (EX_USAGE), 69

@@ -1,13 +1,13 @@
 // `mksysb-vault diff HOST`: what changed between two images of one host — files added, removed,
 // grown and shrunk, the few lines that explain most of the size change, totals per top-level
 // directory and per file system, and the filesets upgraded, downgraded, added or removed. It reads the
-// vault's two content indexes (lambdas/shared/bff/toc-index.ts) and the two `lsmksysb -L` sidecars
+// vault's two content indexes (lambdas/core/bff/toc-index.ts) and the two `lsmksysb -L` sidecars
 // beside the images, a few KB to a few MB, never the images themselves; the comparing is
-// lambdas/shared/image-diff.ts.
-import { listHosts, readText } from '../../lambdas/catalog/catalog.js';
-import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import { type TocEntry, TocIndexError } from '../../lambdas/shared/bff/toc-index.js';
-import { contentIndexKey, sidecarKey } from '../../lambdas/shared/catalog-keys.js';
+// lambdas/core/image-diff.ts.
+import { listHosts, readText } from '../../lambdas/adapters/catalog.js';
+import { formatBytes } from '../../lambdas/core/anomaly.js';
+import { type TocEntry, TocIndexError } from '../../lambdas/core/bff/toc-index.js';
+import { contentIndexKey, sidecarKey } from '../../lambdas/core/catalog-keys.js';
 import {
   type Contributor,
   diffFilesets,
@@ -17,9 +17,9 @@ import {
   type SizeTotals,
   type TocDiff,
   topContributors,
-} from '../../lambdas/shared/image-diff.js';
-import type { ImageRecord } from '../../lambdas/shared/image-record.js';
-import { type Fileset, parseFilesetList } from '../../lambdas/shared/lsmksysb.js';
+} from '../../lambdas/core/image-diff.js';
+import type { ImageRecord } from '../../lambdas/core/image-record.js';
+import { type Fileset, parseFilesetList } from '../../lambdas/core/lsmksysb.js';
 import {
   type CliIo,
   type Command,

@@ -2,8 +2,8 @@
 // error is the user's to fix (64); only the store or AWS failing to answer, or answering "no", is
 // "unavailable" (69); anything else is a fault of mksysb-vault itself (70) and says so.
 
-import { RetentionDeleteError } from '../../lambdas/catalog/retention.js';
-import { StoreError, StoreUnavailableError } from '../../lambdas/catalog/store-error.js';
+import { RetentionDeleteError } from '../../lambdas/adapters/retention.js';
+import { StoreError, StoreUnavailableError } from '../../lambdas/adapters/store-error.js';
 import { ConfigError } from '../config.js';
 import { EXIT, UsageError } from './command.js';
 import { ColdStorageError } from './image-source.js';

@@ -7,9 +7,9 @@ import {
   recentRunReports,
   type StoredRunReport,
   type StrayKey,
-} from '../../lambdas/catalog/catalog.js';
-import type { ImageRecord } from '../../lambdas/shared/image-record.js';
-import type { RunReport } from '../../lambdas/shared/run-summary.js';
+} from '../../lambdas/adapters/catalog.js';
+import type { ImageRecord } from '../../lambdas/core/image-record.js';
+import type { RunReport } from '../../lambdas/core/run-summary.js';
 import type { OpenStore } from './store.js';
 
 export interface HostView {

@@ -4,11 +4,11 @@
 // class, which S3 refuses to read until a copy is restored, as one error that says what to do.
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { readRanges } from '../../lambdas/catalog/ranged-read.js';
-import { type BffEntry, BffReader } from '../../lambdas/shared/bff/index.js';
-import { parseTocIndex, type TocEntry, type TocIndex } from '../../lambdas/shared/bff/toc-index.js';
-import { contentIndexKey } from '../../lambdas/shared/catalog-keys.js';
-import type { ImageRecord } from '../../lambdas/shared/image-record.js';
+import { readRanges } from '../../lambdas/adapters/ranged-read.js';
+import { type BffEntry, BffReader } from '../../lambdas/core/bff/index.js';
+import { parseTocIndex, type TocEntry, type TocIndex } from '../../lambdas/core/bff/toc-index.js';
+import { contentIndexKey } from '../../lambdas/core/catalog-keys.js';
+import type { ImageRecord } from '../../lambdas/core/image-record.js';
 import { IMAGE_MISSING } from '../report/host-state.js';
 import { readUserFile, UsageError } from './command.js';
 import { readFleetView } from './fleet-view.js';

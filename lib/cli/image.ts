@@ -1,21 +1,21 @@
 // `mksysb-vault image toc | extract | verify`: look inside an mksysb or savevg image without AIX.
 // The image is an AIX `backup` by-name archive; these commands read it with the project's own reader
-// (lambdas/shared/bff/), from a file on disk or from the store, and never need more memory than a
+// (lambdas/core/bff/), from a file on disk or from the store, and never need more memory than a
 // small window of it: the table of contents, one file's bytes, or the same content check the
 // pipeline runs on every stored image (checksum, complete archive, bootable rootvg).
 import { chmodSync, utimesSync, writeFileSync } from 'node:fs';
-import { type Anomaly, formatBytes, verdictOf } from '../../lambdas/shared/anomaly.js';
+import { type Anomaly, formatBytes, verdictOf } from '../../lambdas/core/anomaly.js';
 import {
   archivePath,
   ContentInspector,
   type ContentReport,
   judgeContent,
-} from '../../lambdas/shared/bff/content-check.js';
-import { entryData } from '../../lambdas/shared/bff/index.js';
-import { type TocEntry, TocIndexError } from '../../lambdas/shared/bff/toc-index.js';
-import type { ImageRecord } from '../../lambdas/shared/image-record.js';
-import { parseLsmksysb } from '../../lambdas/shared/lsmksysb.js';
-import { classifyMksysbLog } from '../../lambdas/shared/mksysb-log.js';
+} from '../../lambdas/core/bff/content-check.js';
+import { entryData } from '../../lambdas/core/bff/index.js';
+import { type TocEntry, TocIndexError } from '../../lambdas/core/bff/toc-index.js';
+import type { ImageRecord } from '../../lambdas/core/image-record.js';
+import { parseLsmksysb } from '../../lambdas/core/lsmksysb.js';
+import { classifyMksysbLog } from '../../lambdas/core/mksysb-log.js';
 import {
   type CliIo,
   type Command,

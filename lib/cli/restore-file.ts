@@ -22,12 +22,12 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import { archivePath } from '../../lambdas/shared/bff/content-check.js';
-import { type BffEntry, BffExtractError, entryData } from '../../lambdas/shared/bff/index.js';
-import { headerChecksum, MAGIC, NAME_X_FIXED_BYTES, RecordType } from '../../lambdas/shared/bff/reader.js';
-import { type TocEntry, TocIndexError } from '../../lambdas/shared/bff/toc-index.js';
-import type { ImageRecord } from '../../lambdas/shared/image-record.js';
+import { formatBytes } from '../../lambdas/core/anomaly.js';
+import { archivePath } from '../../lambdas/core/bff/content-check.js';
+import { type BffEntry, BffExtractError, entryData } from '../../lambdas/core/bff/index.js';
+import { headerChecksum, MAGIC, NAME_X_FIXED_BYTES, RecordType } from '../../lambdas/core/bff/reader.js';
+import { type TocEntry, TocIndexError } from '../../lambdas/core/bff/toc-index.js';
+import type { ImageRecord } from '../../lambdas/core/image-record.js';
 import {
   type CliIo,
   type Command,

@@ -3,7 +3,7 @@
 // and alt_disk_mksysb for a test restore.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { renderRestoreKit, restoreKit, restvgKit } from '../../lambdas/shared/restore-kit.js';
+import { renderRestoreKit, restoreKit, restvgKit } from '../../lambdas/core/restore-kit.js';
 import { IMAGE_MISSING } from '../report/host-state.js';
 import {
   type CliIo,

@@ -1,8 +1,8 @@
 // `mksysb-vault retention`: what the retention policy would delete and why, per host — the same
 // planner and handler the weekly workflow runs. Deleting needs --apply; the default is a dry run.
-import { STRAY_KEY } from '../../lambdas/catalog/catalog.js';
-import { applyRetention } from '../../lambdas/catalog/retention.js';
-import { DEFAULT_RETENTION_POLICY } from '../../lambdas/shared/retention-plan.js';
+import { STRAY_KEY } from '../../lambdas/adapters/catalog.js';
+import { applyRetention } from '../../lambdas/adapters/retention.js';
+import { DEFAULT_RETENTION_POLICY } from '../../lambdas/core/retention-plan.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, UsageError } from './command.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 

@@ -2,8 +2,8 @@
 // machine (lib/local/pipeline.ts) with its progress and a summary per host, or, for run-now against
 // AWS, StartExecution of the deployed weekly state machine.
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import type { HostResult } from '../../lambdas/shared/run-summary.js';
+import { formatBytes } from '../../lambdas/core/anomaly.js';
+import type { HostResult } from '../../lambdas/core/run-summary.js';
 import { DEFAULT_DATA_DIR, LocalStateError } from '../local/paths.js';
 // Types only: the pipeline (the CDK, the local Step Functions) loads when a run starts, so other
 // commands start fast.

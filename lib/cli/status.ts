@@ -1,16 +1,16 @@
 // `mksysb-vault status`: one row per host — its newest mksysb image, how old, how big, the verdict,
 // the size trend and the next scheduled run — so "is every host backed up?" is one command.
-import { readAcknowledgements } from '../../lambdas/catalog/acknowledgements.js';
+import { readAcknowledgements } from '../../lambdas/adapters/acknowledgements.js';
 import {
   type Acknowledgement,
   describeAcknowledgement,
   isActive,
-} from '../../lambdas/shared/acknowledgement.js';
-import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import { historyEntryOf } from '../../lambdas/shared/image-record.js';
-import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/shared/policy.js';
-import { computeBaseline } from '../../lambdas/shared/size-history.js';
-import type { Verdict } from '../../lambdas/shared/vocabulary.js';
+} from '../../lambdas/core/acknowledgement.js';
+import { formatBytes } from '../../lambdas/core/anomaly.js';
+import { historyEntryOf } from '../../lambdas/core/image-record.js';
+import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/core/policy.js';
+import { computeBaseline } from '../../lambdas/core/size-history.js';
+import type { Verdict } from '../../lambdas/core/vocabulary.js';
 import { nextCronRun } from '../next-run.js';
 import { type HostState, IMAGE_MISSING, judgeHost } from '../report/host-state.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, wholeNumberOption } from './command.js';

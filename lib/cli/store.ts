@@ -3,11 +3,11 @@
 // store command takes the same options, and an unreachable store is one clear line, exit 69.
 import { existsSync, readFileSync } from 'node:fs';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { StoreLocation } from '../../lambdas/catalog/catalog.js';
-import { presignClient as makePresignClient, storeClient } from '../../lambdas/catalog/s3-client.js';
-import { StoreUnavailableError } from '../../lambdas/catalog/store-error.js';
-import type { Fleet } from '../../lambdas/shared/fleet.js';
-import { DEFAULT_RETENTION_POLICY } from '../../lambdas/shared/retention-plan.js';
+import type { StoreLocation } from '../../lambdas/adapters/catalog.js';
+import { presignClient as makePresignClient, storeClient } from '../../lambdas/adapters/s3-client.js';
+import { StoreUnavailableError } from '../../lambdas/adapters/store-error.js';
+import type { Fleet } from '../../lambdas/core/fleet.js';
+import { DEFAULT_RETENTION_POLICY } from '../../lambdas/core/retention-plan.js';
 import { type DeployConfig, loadDeployConfig, parseDeployConfig } from '../config.js';
 import {
   DEFAULT_DATA_DIR,

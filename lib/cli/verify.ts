@@ -1,17 +1,17 @@
 // `mksysb-vault verify`: judge one image offline from its `lsmksysb -lf` listing, its log, its size
 // and the host's earlier images — the same verification core the verify Lambda runs.
 import { z } from 'zod';
-import { formatBytes } from '../../lambdas/shared/anomaly.js';
-import { IsoDateSchema } from '../../lambdas/shared/iso-date.js';
-import { aixDateToIso } from '../../lambdas/shared/lsmksysb.js';
+import { formatBytes } from '../../lambdas/core/anomaly.js';
+import { IsoDateSchema } from '../../lambdas/core/iso-date.js';
+import { aixDateToIso } from '../../lambdas/core/lsmksysb.js';
 import {
   DEFAULT_VERIFICATION_POLICY,
   type VerificationPolicy,
   VerificationPolicySchema,
-} from '../../lambdas/shared/policy.js';
-import type { HistoryEntry } from '../../lambdas/shared/size-history.js';
-import { type ImageJudgement, judgeImage } from '../../lambdas/shared/verdict.js';
-import { VerdictSchema } from '../../lambdas/shared/vocabulary.js';
+} from '../../lambdas/core/policy.js';
+import type { HistoryEntry } from '../../lambdas/core/size-history.js';
+import { type ImageJudgement, judgeImage } from '../../lambdas/core/verdict.js';
+import { VerdictSchema } from '../../lambdas/core/vocabulary.js';
 import {
   type CliIo,
   type Command,

@@ -9,7 +9,7 @@
 //   record-failure → notify, and the execution still succeeds with the host's FAIL line.
 // - freshness (freshness-definition.ts): load-fleet → freshness → notify.
 // Every state's payload stays small: host names through the weekly Map, one result line per host back
-// (lambdas/shared/run-summary.ts), trimmed SDK results (ResultSelector), never command output.
+// (lambdas/core/run-summary.ts), trimmed SDK results (ResultSelector), never command output.
 import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';

@@ -10,7 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { HOST_DIMENSION, METRIC_NAMESPACE, METRICS } from '../../lambdas/shared/metrics.js';
+import { HOST_DIMENSION, METRIC_NAMESPACE, METRICS } from '../../lambdas/core/metrics.js';
 
 export interface MonitoredStateMachine {
   /** Short name used in alarm descriptions and widget labels, e.g. 'weekly'. */

@@ -6,7 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { type FleetHostInput, fleetParameterValues } from '../../lambdas/shared/fleet.js';
+import { type FleetHostInput, fleetParameterValues } from '../../lambdas/core/fleet.js';
 
 export interface FleetParametersProps {
   /** The hosts, as written in the deploy config (defaults are left out of the stored JSON). */

@@ -1,5 +1,5 @@
 // The image store: one S3 bucket holding every image, its record and the run reports (layout in
-// lambdas/shared/catalog-keys.ts). Encrypted with a customer-managed KMS key, TLS only, never public,
+// lambdas/core/catalog-keys.ts). Encrypted with a customer-managed KMS key, TLS only, never public,
 // versioned (a retention delete leaves a noncurrent version for a while), access-logged to a bucket of
 // its own, optionally under Object Lock. Its policy denies every object version delete and any PUT that
 // asks for another encryption; what each function may do is lib/constructs/store-access.ts. Lifecycle
@@ -15,7 +15,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { IMAGES_PREFIX, QUARANTINE_PREFIX, UPLOADS_PREFIX } from '../../lambdas/shared/catalog-keys.js';
+import { IMAGES_PREFIX, QUARANTINE_PREFIX, UPLOADS_PREFIX } from '../../lambdas/core/catalog-keys.js';
 import type { DeployConfig } from '../config.js';
 
 export interface ImageStoreProps {

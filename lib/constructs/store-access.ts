@@ -1,5 +1,5 @@
 // Who may do what in the image store: for each function, the S3 actions it uses and the key patterns it
-// uses them on, read from its handler (keys from lambdas/shared/catalog-keys.ts), and nothing more. The
+// uses them on, read from its handler (keys from lambdas/core/catalog-keys.ts), and nothing more. The
 // keys tell an image from its record, its sidecars and its content index by how they end (an image's
 // name ends in its day, `_YYYY-MM-DD`), so IAM wildcards can give each writer only its own objects:
 // verify puts records, inspect-image content indexes, prepare-upload images and sidecars. No role may
@@ -19,7 +19,7 @@ import {
   RUNS_PREFIX,
   SIDECAR_SUFFIXES,
   UPLOADS_PREFIX,
-} from '../../lambdas/shared/catalog-keys.js';
+} from '../../lambdas/core/catalog-keys.js';
 import type { HandlerName } from './handler-function.js';
 
 /** Key patterns (IAM wildcards) of the store's objects. */

@@ -4,7 +4,7 @@
 // script and the relay wrapper to a private temp dir and runs them: in relay mode through ssh to
 // the LPAR (transfer runs on the relay and reads parts over ssh), in direct mode locally.
 import { readFileSync } from 'node:fs';
-import { HOST_EXIT_CODE, HOST_STEPS, type HostStep, STEP_STATUSES } from '../../lambdas/shared/vocabulary.js';
+import { HOST_EXIT_CODE, HOST_STEPS, type HostStep, STEP_STATUSES } from '../../lambdas/core/vocabulary.js';
 import { packagePath } from '../package-root.js';
 
 export { HOST_STEPS, type HostStep };
@@ -32,7 +32,7 @@ function withoutCommentLines(text: string): string {
 }
 
 /**
- * The shell's side of the exit codes, generated from lambdas/shared/vocabulary.ts so the scripts and
+ * The shell's side of the exit codes, generated from lambdas/core/vocabulary.ts so the scripts and
  * the TypeScript that reads their exit codes cannot disagree: `EX_<STATUS>=<code>` for each status;
  * `exit_with_status STATUS`, which exits with its code (an unknown status is `failed`); and
  * `step_exit_code N`, true when N is a code a step itself exits with (the relay wrapper passes those

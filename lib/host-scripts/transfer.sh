@@ -1,7 +1,7 @@
 #!/bin/sh
 # mksysb-vault transfer: uploads one image to S3 through presigned multipart URLs. Runs on the relay
 # (reading each part from the LPAR with dd over ssh) or, in direct mode, on the LPAR itself. Reads
-# the manifest (lambdas/shared/upload-manifest.ts), PUTs each part with curl --fail and
+# the manifest (lambdas/core/upload-manifest.ts), PUTs each part with curl --fail and
 # Content-MD5, several in flight, each retried with back-off on its own; PUTs the sidecars and
 # the transfer-report (part=<n> etag=<etag> md5=<hex>); prints a compact summary
 # (docs/host-protocol.md). limitRate caps each stream (curl --limit-rate), to leave room on a shared

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
-import { StoreUnavailableError } from '../../lambdas/catalog/store-error.js';
+import { StoreUnavailableError } from '../../lambdas/adapters/store-error.js';
 import type { FailureInjector } from './s3-server.js';
 
 const MiB = 1024 * 1024;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { FleetSchema } from '../../lambdas/shared/fleet.js';
+import { FleetSchema } from '../../lambdas/core/fleet.js';
 
 export const DEFAULT_DATA_DIR = '.mksysb-vault';
 export const LOCAL_BUCKET = 'mksysb-vault-local';

@@ -10,9 +10,9 @@ import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readRunReport } from '../../lambdas/catalog/catalog.js';
-import type { FleetHost } from '../../lambdas/shared/fleet.js';
-import { decodeHostResult, type HostResult, type RunReport } from '../../lambdas/shared/run-summary.js';
+import { readRunReport } from '../../lambdas/adapters/catalog.js';
+import type { FleetHost } from '../../lambdas/core/fleet.js';
+import { decodeHostResult, type HostResult, type RunReport } from '../../lambdas/core/run-summary.js';
 import { type DeployConfig, parseDeployConfig } from '../config.js';
 import { MksysbVaultStack } from '../mksysb-vault-stack.js';
 import { nextCronRun } from '../next-run.js';

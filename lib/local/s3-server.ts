@@ -44,7 +44,7 @@ import {
   STORE_MAX_ATTEMPTS,
   type StoreClientOptions,
   storeClient,
-} from '../../lambdas/catalog/s3-client.js';
+} from '../../lambdas/adapters/s3-client.js';
 
 /** A request as the failure injector sees it. */
 export interface S3Request {
@@ -71,7 +71,7 @@ export interface LocalS3 {
   readonly endpoint: string;
   readonly bucket: string;
   readonly directory: string;
-  /** The vault's store client (lambdas/catalog/s3-client.ts) pointed at the proxy. */
+  /** The vault's store client (lambdas/adapters/s3-client.ts) pointed at the proxy. */
   client(): S3Client;
   /** The client that presigns URLs for the host, pointed at the proxy. */
   presignClient(): S3Client;

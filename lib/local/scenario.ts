@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { describeIssues, type FleetHost, FleetHostSchema } from '../../lambdas/shared/fleet.js';
+import { describeIssues, type FleetHost, FleetHostSchema } from '../../lambdas/core/fleet.js';
 import { packagePath } from '../package-root.js';
 import { HostProfileSchema, treesBytes } from '../sim-lpar/index.js';
 

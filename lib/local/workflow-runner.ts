@@ -17,11 +17,12 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
+import type { HandlerEnv, HandlerIo } from '../../lambdas/adapters/handler-io.js';
 import { awaitCommand } from '../../lambdas/await-command/await-command.js';
 import { awaitCommandDeps } from '../../lambdas/await-command/deps.js';
-import type { HandlerEnv, HandlerIo } from '../../lambdas/catalog/handler-io.js';
 import { completeUpload } from '../../lambdas/complete-upload/complete-upload.js';
 import { completeUploadDeps } from '../../lambdas/complete-upload/deps.js';
+import { type FleetHostInput, fleetParameterValues } from '../../lambdas/core/fleet.js';
 import { freshnessDeps } from '../../lambdas/freshness/deps.js';
 import { checkFreshness } from '../../lambdas/freshness/freshness.js';
 import { inspectImageDeps } from '../../lambdas/inspect-image/deps.js';
@@ -38,7 +39,6 @@ import { retentionDeps } from '../../lambdas/retention/deps.js';
 import { applyRetention } from '../../lambdas/retention/retention.js';
 import { runReportDeps } from '../../lambdas/run-report/deps.js';
 import { writeRunReport } from '../../lambdas/run-report/run-report.js';
-import { type FleetHostInput, fleetParameterValues } from '../../lambdas/shared/fleet.js';
 import { verifyDeps } from '../../lambdas/verify/deps.js';
 import { verifyImage } from '../../lambdas/verify/verify.js';
 import type { DeployConfig } from '../config.js';
@@ -130,7 +130,7 @@ export interface WeeklyOutput {
   readonly runId: string;
   readonly date: string;
   readonly week: string;
-  /** One `host|verdict|outcome|sizeBytes|codes` line per host started (lambdas/shared/run-summary.ts). */
+  /** One `host|verdict|outcome|sizeBytes|codes` line per host started (lambdas/core/run-summary.ts). */
   readonly results: string[];
   readonly notStarted: { host: string; reason: string }[];
   readonly report: { reportKey: string; counts: Record<string, number> };

@@ -2,9 +2,9 @@
 // asset, so it can be mailed or archived — with a row per host, a card per host (size-over-time
 // chart as inline SVG, what changed in its newest image, its fileset change history) and every
 // anomaly. Pure: records in, HTML out. Every string from a record is host-supplied and escaped.
-import { type Anomaly, formatBytes } from '../../lambdas/shared/anomaly.js';
-import type { ImageChanges, SizeContributor } from '../../lambdas/shared/image-record.js';
-import type { Verdict } from '../../lambdas/shared/vocabulary.js';
+import { type Anomaly, formatBytes } from '../../lambdas/core/anomaly.js';
+import type { ImageChanges, SizeContributor } from '../../lambdas/core/image-record.js';
+import type { Verdict } from '../../lambdas/core/vocabulary.js';
 import { type HostJudgement, type HostState, IMAGE_MISSING, judgeHost } from './host-state.js';
 
 export interface ReportImage {

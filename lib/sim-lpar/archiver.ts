@@ -1,5 +1,5 @@
 // The simulated LPAR's archiver: the one program behind the stand-in mksysb, savevg, restore and
-// lsmksysb. It writes real AIX `backup` by-name archives (lambdas/shared/bff/writer.ts) of the
+// lsmksysb. It writes real AIX `backup` by-name archives (lambdas/core/bff/writer.ts) of the
 // volume groups rootvg.ts plans, lists them the way `restore -Tqf` does and describes them the way
 // `lsmksysb -lf` does, reading them with the same streaming reader the content check uses, and
 // damages them for the faults. createSimulatedFleet bundles it with esbuild into the fleet
@@ -30,9 +30,9 @@ import {
   writevSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { BffReader, type CapturedEntry } from '../../lambdas/shared/bff/reader.js';
-import type { ArchiveSummary } from '../../lambdas/shared/bff/types.js';
-import { BffWriter } from '../../lambdas/shared/bff/writer.js';
+import { BffReader, type CapturedEntry } from '../../lambdas/core/bff/reader.js';
+import type { ArchiveSummary } from '../../lambdas/core/bff/types.js';
+import { BffWriter } from '../../lambdas/core/bff/writer.js';
 import {
   backupDateTime,
   fixedEntryCount,
@@ -420,7 +420,7 @@ function aixDate(d: Date): string {
 
 /**
  * The stanzas of an image.data this archiver wrote (`name:` then `KEY= value` lines). Not a general
- * parser (lambdas/shared/bff/image-data.ts is, and the tests check it reads these files): the bundle
+ * parser (lambdas/core/bff/image-data.ts is, and the tests check it reads these files): the bundle
  * stays free of zod, which would double the start-up time of every stand-in call.
  */
 function readStanzas(text: string): { name: string; fields: Record<string, string> }[] {

@@ -4,7 +4,7 @@
 // root and are archived from there byte for byte; image.data and the vgdata files are written there
 // the way mkszfile/mkvgdata write them before each backup; the bulk that brings an image to its
 // profile's size is a deterministic tree generated from a seed (the same host, size and date give
-// the same bytes). Pure planning: no archive format here (lambdas/shared/bff/ writes it).
+// the same bytes). Pure planning: no archive format here (lambdas/core/bff/ writes it).
 import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

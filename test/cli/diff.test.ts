@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderTocIndex, type TocEntry } from '../../lambdas/shared/bff/toc-index.js';
-import { contentIndexKey, sidecarKey } from '../../lambdas/shared/catalog-keys.js';
-import type { CurrentImageRecord } from '../../lambdas/shared/image-record.js';
-import { parseLsmksysb } from '../../lambdas/shared/lsmksysb.js';
+import { renderTocIndex, type TocEntry } from '../../lambdas/core/bff/toc-index.js';
+import { contentIndexKey, sidecarKey } from '../../lambdas/core/catalog-keys.js';
+import type { CurrentImageRecord } from '../../lambdas/core/image-record.js';
+import { parseLsmksysb } from '../../lambdas/core/lsmksysb.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
 import { startLocalS3 } from '../../lib/local/s3-server.js';
 import { afterConfigLine, runCliAsync } from '../support/cli.js';
@@ -59,7 +59,7 @@ const NEWER_TOC = [
   entry('./var/adm/ras/dump.1', Math.round(3.1 * GiB)),
 ];
 
-// Fileset listings in lslpp -L's columns (the layout of test/lambdas/shared/lsmksysb.test.ts).
+// Fileset listings in lslpp -L's columns (the layout of test/lambdas/core/lsmksysb.test.ts).
 const filesets = (rows: [string, string][]) =>
   [
     '  Fileset                      Level  State  Type  Description (Uninstaller)',

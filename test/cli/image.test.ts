@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BffWriter } from '../../lambdas/shared/bff/writer.js';
+import { BffWriter } from '../../lambdas/core/bff/writer.js';
 import { runCliAsync } from '../support/cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, main } from '../../bin/cli.js';
-import { toStoreError } from '../../lambdas/catalog/store-error.js';
+import { toStoreError } from '../../lambdas/adapters/store-error.js';
 import type { CliIo, Command } from '../../lib/cli/command.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
 import { startLocalS3 } from '../../lib/local/s3-server.js';

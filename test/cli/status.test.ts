@@ -1,7 +1,7 @@
 // status's judgement of one host, pure: its newest image and its latest run. A host whose latest run
 // failed after its last image is FAIL even while that image is still fresh.
 import { describe, expect, it } from 'vitest';
-import { buildRunReport, type RunReport } from '../../lambdas/shared/run-summary.js';
+import { buildRunReport, type RunReport } from '../../lambdas/core/run-summary.js';
 import { lastRunOf } from '../../lib/cli/fleet-view.js';
 import { hostStatus } from '../../lib/cli/status.js';
 import { makeRecord } from '../support/local-store.js';

@@ -14,7 +14,7 @@ import { GetCommandInvocationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitCommand } from '../../lambdas/await-command/await-command.js';
-import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { parseHostOutput } from '../../lambdas/core/host-output.js';
 import { runCliAsync } from '../support/cli.js';
 import { recordOutcome } from './outcomes.js';
 import {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, expect, it } from 'vitest';
-import { RunReportSchema } from '../../lambdas/shared/run-summary.js';
+import { RunReportSchema } from '../../lambdas/core/run-summary.js';
 import { parseDeployConfig } from '../../lib/config.js';
 import {
   LocalWorkflow,

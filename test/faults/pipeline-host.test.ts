@@ -7,7 +7,7 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dayOf } from '../../lambdas/shared/catalog-keys.js';
+import { dayOf } from '../../lambdas/core/catalog-keys.js';
 import type { LocalRunResult, WeeklyOutput } from '../../lib/local/workflow-runner.js';
 import {
   alertsOf,

@@ -13,7 +13,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dayOf } from '../../lambdas/shared/catalog-keys.js';
+import { dayOf } from '../../lambdas/core/catalog-keys.js';
 import type { LocalRunResult, WeeklyOutput } from '../../lib/local/workflow-runner.js';
 import { recordOutcome } from './outcomes.js';
 import {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dayOf } from '../../lambdas/shared/catalog-keys.js';
+import { dayOf } from '../../lambdas/core/catalog-keys.js';
 import type { LocalRunResult, WeeklyOutput } from '../../lib/local/workflow-runner.js';
 import { recordOutcome } from './outcomes.js';
 import {

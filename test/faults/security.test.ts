@@ -17,8 +17,8 @@ import {
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseManifest, type UploadManifest } from '../../lambdas/core/upload-manifest.js';
 import { prepareUpload } from '../../lambdas/prepare-upload/prepare-upload.js';
-import { parseManifest, type UploadManifest } from '../../lambdas/shared/upload-manifest.js';
 import { documentContent, HOST_STEPS } from '../../lib/host-scripts/index.js';
 import { MksysbVaultStack } from '../../lib/mksysb-vault-stack.js';
 import { testApp, testConfig } from '../lib/harness.js';

@@ -5,9 +5,9 @@
 // nothing the tools did lost an image, and what they found is said with its code, never a silent PASS.
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAcknowledgement } from '../../lambdas/catalog/acknowledgements.js';
-import { lastPassImage, listHostRecords } from '../../lambdas/catalog/catalog.js';
-import { dayOf, imageKey } from '../../lambdas/shared/catalog-keys.js';
+import { writeAcknowledgement } from '../../lambdas/adapters/acknowledgements.js';
+import { lastPassImage, listHostRecords } from '../../lambdas/adapters/catalog.js';
+import { dayOf, imageKey } from '../../lambdas/core/catalog-keys.js';
 import type { LocalRunResult, WeeklyOutput } from '../../lib/local/workflow-runner.js';
 import { judgeHost } from '../../lib/report/host-state.js';
 import { recordOutcome } from './outcomes.js';

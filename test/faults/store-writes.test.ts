@@ -4,7 +4,7 @@
 // (503 SlowDown) each handler's S3 calls past the SDK's own retries, so the workflow's Retry on
 // StoreThrottled has to carry the run, without a second claim, a second alert or a second digest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STORE_MAX_ATTEMPTS } from '../../lambdas/catalog/s3-client.js';
+import { STORE_MAX_ATTEMPTS } from '../../lambdas/adapters/s3-client.js';
 import type { S3Request } from '../../lib/local/s3-server.js';
 import type { LocalRunResult, WeeklyOutput } from '../../lib/local/workflow-runner.js';
 import { recordOutcome } from './outcomes.js';

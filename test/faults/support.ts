@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { parseImageKey, parseRecordKey } from '../../lambdas/shared/catalog-keys.js';
-import { type ImageRecord, parseImageRecord } from '../../lambdas/shared/image-record.js';
-import { planRetention } from '../../lambdas/shared/retention-plan.js';
-import { type RunReport, RunReportSchema } from '../../lambdas/shared/run-summary.js';
+import { parseImageKey, parseRecordKey } from '../../lambdas/core/catalog-keys.js';
+import { type ImageRecord, parseImageRecord } from '../../lambdas/core/image-record.js';
+import { planRetention } from '../../lambdas/core/retention-plan.js';
+import { type RunReport, RunReportSchema } from '../../lambdas/core/run-summary.js';
 import { type DeployConfig, parseDeployConfig } from '../../lib/config.js';
 import { LocalSns, type SnsMessage } from '../../lib/local/local-sns.js';
 import {

@@ -5,7 +5,7 @@
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { parseHostOutput } from '../../lambdas/core/host-output.js';
 import { type LocalS3, startLocalS3 } from '../../lib/local/s3-server.js';
 import { simEnv } from '../../lib/sim-lpar/index.js';
 import { fleetOf, runScript, SMALL_HOST, tempDir, writeScripts } from '../host-scripts/harness.js';

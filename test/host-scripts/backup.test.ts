@@ -13,9 +13,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseHostOutput } from '../../lambdas/shared/host-output.js';
-import { parseLsmksysb } from '../../lambdas/shared/lsmksysb.js';
-import { classifyMksysbLog } from '../../lambdas/shared/mksysb-log.js';
+import { parseHostOutput } from '../../lambdas/core/host-output.js';
+import { parseLsmksysb } from '../../lambdas/core/lsmksysb.js';
+import { classifyMksysbLog } from '../../lambdas/core/mksysb-log.js';
 import { setHostProfile, simEnv } from '../../lib/sim-lpar/index.js';
 import { fleetOf, runOnHost, SHELLS, SMALL_HOST, tempDir, writeScripts } from './harness.js';
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { parseHostOutput } from '../../lambdas/core/host-output.js';
 import { type SimulatedFleet, setHostProfile, simEnv } from '../../lib/sim-lpar/index.js';
 import { fleetOf, runOnRelayAsync, SHELLS, SMALL_HOST, tempDir, writeScripts } from './harness.js';
 

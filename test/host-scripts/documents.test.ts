@@ -4,7 +4,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { parseHostOutput } from '../../lambdas/core/host-output.js';
 import { documentContent, HOST_STEPS } from '../../lib/host-scripts/index.js';
 import { runCommandLocally } from '../../lib/local/ssm-run-command.js';
 import { simEnv } from '../../lib/sim-lpar/index.js';

@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { parseHostOutput } from '../../lambdas/core/host-output.js';
 import { simEnv } from '../../lib/sim-lpar/index.js';
 import { fleetOf, runOnHost, SHELLS, SMALL_HOST, tempDir, writeScripts } from './harness.js';
 

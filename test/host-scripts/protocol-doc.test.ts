@@ -2,7 +2,7 @@
 // prints and every status with its exit code must be in it, so the page cannot fall behind the scripts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { HOST_EXIT_CODE } from '../../lambdas/shared/vocabulary.js';
+import { HOST_EXIT_CODE } from '../../lambdas/core/vocabulary.js';
 import { HOST_SCRIPTS } from '../../lib/host-scripts/index.js';
 
 const doc = readFileSync(new URL('../../docs/host-protocol.md', import.meta.url), 'utf8');
@@ -39,7 +39,7 @@ it('lists every status with the exit code the scripts and the parser use', () =>
     expect(doc).toMatch(new RegExp(`\\| \`${status}\` \\| ${code} \\|`));
 });
 
-it('ships each script with the exit codes of lambdas/shared/vocabulary.ts, defined nowhere else', () => {
+it('ships each script with the exit codes of lambdas/core/vocabulary.ts, defined nowhere else', () => {
   for (const text of Object.values(HOST_SCRIPTS))
     for (const [status, code] of Object.entries(HOST_EXIT_CODE))
       expect(text.split('\n')).toContain(`EX_${status.toUpperCase()}=${code}`);

@@ -11,9 +11,9 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { completeUpload } from '../../lambdas/complete-upload/complete-upload.js';
 import type { CompleteUploadOutput } from '../../lambdas/complete-upload/schema.js';
+import { parseManifest, renderManifest, type UploadManifest } from '../../lambdas/core/upload-manifest.js';
 import { prepareUpload } from '../../lambdas/prepare-upload/prepare-upload.js';
 import type { PrepareUploadOutput } from '../../lambdas/prepare-upload/schema.js';
-import { parseManifest, renderManifest, type UploadManifest } from '../../lambdas/shared/upload-manifest.js';
 import { localS3Client } from '../../lib/local/s3-server.js';
 
 export interface UploadTarget {

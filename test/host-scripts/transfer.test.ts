@@ -7,7 +7,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseHostOutput } from '../../lambdas/shared/host-output.js';
+import { parseHostOutput } from '../../lambdas/core/host-output.js';
 import { documentContent, HOST_EXIT_CODES } from '../../lib/host-scripts/index.js';
 import { type LocalS3, startLocalS3 } from '../../lib/local/s3-server.js';
 import { runCommandLocally } from '../../lib/local/ssm-run-command.js';

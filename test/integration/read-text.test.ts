@@ -2,7 +2,7 @@
 // end (where a run log's verdict is), never whole; one that fits comes back as it is.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readText } from '../../lambdas/catalog/catalog.js';
+import { readText } from '../../lambdas/adapters/catalog.js';
 import { startTestStore, type TestStore } from '../support/local-store.js';
 
 let store: TestStore;

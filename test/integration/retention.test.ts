@@ -2,9 +2,9 @@
 // exactly, a dry run that deletes nothing, and a real run that leaves exactly the kept images.
 import { PutObjectCommand, PutObjectRetentionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inBatches, listObjects, readText } from '../../lambdas/catalog/catalog.js';
-import { applyRetention, type RetentionOutput } from '../../lambdas/catalog/retention.js';
-import { RetentionPolicySchema } from '../../lambdas/shared/retention-plan.js';
+import { inBatches, listObjects, readText } from '../../lambdas/adapters/catalog.js';
+import { applyRetention, type RetentionOutput } from '../../lambdas/adapters/retention.js';
+import { RetentionPolicySchema } from '../../lambdas/core/retention-plan.js';
 import {
   makeRecord,
   seedImage,

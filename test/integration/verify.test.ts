@@ -2,9 +2,9 @@
 // image), an unreadable record, and the S3 calls verify makes (never the image bytes).
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { recordKey } from '../../lambdas/shared/catalog-keys.js';
-import { parseImageRecord } from '../../lambdas/shared/image-record.js';
-import { VerificationPolicySchema } from '../../lambdas/shared/policy.js';
+import { recordKey } from '../../lambdas/core/catalog-keys.js';
+import { parseImageRecord } from '../../lambdas/core/image-record.js';
+import { VerificationPolicySchema } from '../../lambdas/core/policy.js';
 import { verifyImage } from '../../lambdas/verify/verify.js';
 import {
   countCalls,

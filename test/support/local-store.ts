@@ -8,16 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
-import type { InspectImageOutput } from '../../lambdas/inspect-image/schema.js';
-import { contentIndexKey, recordKey } from '../../lambdas/shared/catalog-keys.js';
+import { contentIndexKey, recordKey } from '../../lambdas/core/catalog-keys.js';
 import {
   type ContentCheck,
   type CurrentImageRecord,
   IMAGE_RECORD_SCHEMA_VERSION,
   type ImageRecord,
   renderImageRecord,
-} from '../../lambdas/shared/image-record.js';
-import { parseManifest } from '../../lambdas/shared/upload-manifest.js';
+} from '../../lambdas/core/image-record.js';
+import { parseManifest } from '../../lambdas/core/upload-manifest.js';
+import type { InspectImageOutput } from '../../lambdas/inspect-image/schema.js';
 import { type LocalS3, startLocalS3 } from '../../lib/local/s3-server.js';
 
 export type TestStore = LocalS3;

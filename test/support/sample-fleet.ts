@@ -1,7 +1,7 @@
 // A small synthetic fleet history (3 hosts, 8 weeks) for report and CLI tests. dbqa09's records
 // predate `changes` (version 2: null); app<01>'s say what changed each week, with a technology-level
 // upgrade in week 5.
-import type { ImageChanges } from '../../lambdas/shared/image-record.js';
+import type { ImageChanges } from '../../lambdas/core/image-record.js';
 import type { ReportHost } from '../../lib/report/html-report.js';
 
 const GB = 1024 ** 3;

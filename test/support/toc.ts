@@ -1,8 +1,8 @@
-// A table-of-contents entry as the vault's index lists it (lambdas/shared/bff/toc-index.ts), for
+// A table-of-contents entry as the vault's index lists it (lambdas/core/bff/toc-index.ts), for
 // tests and benchmarks that build indexes by hand: `./`-relative name, a directory when it has no
 // size, stored unpacked, at the offset given (0 when the test does not read the image).
-import type { TocEntry } from '../../lambdas/shared/bff/toc-index.js';
-import type { BffEntryType } from '../../lambdas/shared/bff/types.js';
+import type { TocEntry } from '../../lambdas/core/bff/toc-index.js';
+import type { BffEntryType } from '../../lambdas/core/bff/types.js';
 
 export const TOC_MTIME = 1_795_000_000;
 

@@ -31,7 +31,7 @@ export const VERIFY_TIMEOUT = Duration.minutes(2);
 
 /**
  * Why a handler may be run again after it threw StoreThrottled (S3 kept answering 503 SlowDown past the
- * client's own retries, lambdas/catalog/s3-client.ts), or null when it may not. Every state that invokes
+ * client's own retries, lambdas/adapters/s3-client.ts), or null when it may not. Every state that invokes
  * a repeatable handler retries StoreThrottled (tasks.ts). test/faults/store-writes.test.ts throttles
  * load-fleet, prepare-upload, complete-upload, inspect-image, verify, retention and run-report past the
  * client's attempts in a whole run (PASS, nothing published twice);

@@ -6,8 +6,8 @@
 // aborted) → notify, and the execution still succeeds with the host's FAIL line.
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { PREFLIGHT_EXPECTED_SECONDS } from '../../../lambdas/shared/command-poll.js';
-import { hostResultTemplate } from '../../../lambdas/shared/run-summary.js';
+import { PREFLIGHT_EXPECTED_SECONDS } from '../../../lambdas/core/command-poll.js';
+import { hostResultTemplate } from '../../../lambdas/core/run-summary.js';
 import { type DeployConfig, partSizeBytes } from '../../config.js';
 import { EXECUTION_TIMEOUT_SECONDS } from '../../host-scripts/index.js';
 import type { WorkflowTasks } from './tasks.js';
@@ -26,7 +26,7 @@ export const IMAGE_CONCURRENCY = 2;
 
 /**
  * The line a state machine writes itself when no Lambda is left to (built by the one encoder of the
- * line, lambdas/shared/run-summary.ts; the host filled in by States.Format).
+ * line, lambdas/core/run-summary.ts; the host filled in by States.Format).
  */
 export const WORKFLOW_ERROR_LINE = hostResultTemplate({
   verdict: 'FAIL',

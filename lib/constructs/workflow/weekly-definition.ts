@@ -1,11 +1,11 @@
 // The weekly state machine, in the order its states run: load-fleet (host names only) → an inline Map
 // (MaxConcurrency from the config) starting one child execution of the per-host machine per host, named
 // `<host>-<week>` so a host-week runs once → retention → run report. The Map carries host names in and
-// one result line per host back (lambdas/shared/run-summary.ts), so the state stays small at 1,000 hosts.
+// one result line per host back (lambdas/core/run-summary.ts), so the state stays small at 1,000 hosts.
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { hostResultTemplate } from '../../../lambdas/shared/run-summary.js';
+import { hostResultTemplate } from '../../../lambdas/core/run-summary.js';
 import type { DeployConfig } from '../../config.js';
 import { WORKFLOW_ERROR_LINE } from './host-definition.js';
 import type { WorkflowTasks } from './tasks.js';

@@ -6,7 +6,7 @@ import {
   firstWaitSeconds,
   MIN_WAIT_SECONDS,
   nextWaitSeconds,
-} from '../../../lambdas/shared/command-poll.js';
+} from '../../../lambdas/core/command-poll.js';
 
 /** Polls until a step of `actual` seconds expected to take `expected` is seen done. */
 function pollsFor(actual: number, expected: number): number {

@@ -10,7 +10,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { multipartEtag } from '../../../lambdas/catalog/transfer-report.js';
+import { multipartEtag } from '../../../lambdas/adapters/transfer-report.js';
 import { completeUpload } from '../../../lambdas/complete-upload/complete-upload.js';
 import { accessDenied, body, mockedS3, noSuchKey, noSuchUpload, type S3Mock, slowDown } from '../s3-mock.js';
 

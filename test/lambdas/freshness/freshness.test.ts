@@ -1,8 +1,8 @@
 // freshness with a mocked S3: HOST_MISSED and STALE from the records, and the errors it raises.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { renderImageRecord } from '../../../lambdas/core/image-record.js';
 import { checkFreshness } from '../../../lambdas/freshness/freshness.js';
-import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
 import { makeRecord } from '../../support/local-store.js';
 import { accessDenied, body, mockedS3, noSuchKey, type S3Mock, slowDown } from '../s3-mock.js';
 

@@ -5,9 +5,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { type BffWriteEntry, BffWriter } from '../../../lambdas/core/bff/writer.js';
+import { VerificationPolicySchema } from '../../../lambdas/core/policy.js';
 import { inspectImage } from '../../../lambdas/inspect-image/inspect-image.js';
-import { type BffWriteEntry, BffWriter } from '../../../lambdas/shared/bff/writer.js';
-import { VerificationPolicySchema } from '../../../lambdas/shared/policy.js';
 import { verifyImage } from '../../../lambdas/verify/verify.js';
 import { lsmksysbListing, useTestStore } from '../../support/local-store.js';
 

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { parseTocIndex } from '../../../lambdas/core/bff/toc-index.js';
 import { inspectImage } from '../../../lambdas/inspect-image/inspect-image.js';
-import { parseTocIndex } from '../../../lambdas/shared/bff/toc-index.js';
 import { countCalls, useTestStore } from '../../support/local-store.js';
 
 const ARCHIVE = readFileSync(new URL('../../fixtures/bff/test.bff', import.meta.url));

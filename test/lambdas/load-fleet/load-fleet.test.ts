@@ -4,9 +4,9 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { imageKey, runReportKey } from '../../../lambdas/core/catalog-keys.js';
+import { renderImageRecord } from '../../../lambdas/core/image-record.js';
 import { loadFleet, weekOf } from '../../../lambdas/load-fleet/load-fleet.js';
-import { imageKey, runReportKey } from '../../../lambdas/shared/catalog-keys.js';
-import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
 import { makeRecord } from '../../support/local-store.js';
 import { body, mockedS3, noSuchKey, preconditionFailed, type S3Mock } from '../s3-mock.js';
 

@@ -2,10 +2,10 @@
 // line, the freshness findings — and a failure that could not be recorded still alerted as a FAIL.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { writeAcknowledgement } from '../../../lambdas/catalog/acknowledgements.js';
+import { writeAcknowledgement } from '../../../lambdas/adapters/acknowledgements.js';
+import { type AnomalyCode, anomaly } from '../../../lambdas/core/anomaly.js';
+import { decodeHostResult } from '../../../lambdas/core/run-summary.js';
 import { notify } from '../../../lambdas/notify/notify.js';
-import { type AnomalyCode, anomaly } from '../../../lambdas/shared/anomaly.js';
-import { decodeHostResult } from '../../../lambdas/shared/run-summary.js';
 import { LocalSns } from '../../../lib/local/local-sns.js';
 import { useTestStore } from '../../support/local-store.js';
 

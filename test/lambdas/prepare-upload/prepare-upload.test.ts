@@ -8,9 +8,9 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { renderImageRecord } from '../../../lambdas/core/image-record.js';
+import { parseManifest } from '../../../lambdas/core/upload-manifest.js';
 import { prepareUpload } from '../../../lambdas/prepare-upload/prepare-upload.js';
-import { renderImageRecord } from '../../../lambdas/shared/image-record.js';
-import { parseManifest } from '../../../lambdas/shared/upload-manifest.js';
 import { makeRecord } from '../../support/local-store.js';
 import { accessDenied, body, mockedS3, noSuchKey, type S3Mock, slowDown } from '../s3-mock.js';
 

@@ -8,7 +8,7 @@ import {
   encodeHostResult,
   hostResultTemplate,
   runDigest,
-} from '../../../lambdas/shared/run-summary.js';
+} from '../../../lambdas/core/run-summary.js';
 
 const meta = {
   runId: 'run-2026-11-23',

@@ -4,10 +4,10 @@
 // part null with the reason, never a different verdict.
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { renderTocIndex, type TocEntry } from '../../../lambdas/shared/bff/toc-index.js';
-import { contentIndexKey, sidecarKey } from '../../../lambdas/shared/catalog-keys.js';
-import { type ImageRecord, parseImageRecord } from '../../../lambdas/shared/image-record.js';
-import { VerificationPolicySchema } from '../../../lambdas/shared/policy.js';
+import { renderTocIndex, type TocEntry } from '../../../lambdas/core/bff/toc-index.js';
+import { contentIndexKey, sidecarKey } from '../../../lambdas/core/catalog-keys.js';
+import { type ImageRecord, parseImageRecord } from '../../../lambdas/core/image-record.js';
+import { VerificationPolicySchema } from '../../../lambdas/core/policy.js';
 import { verifyImage } from '../../../lambdas/verify/verify.js';
 import {
   countCalls,
@@ -49,7 +49,7 @@ const WITH_ORACLE = [
 ];
 const WITH_DUMP = [...WITH_ORACLE, entry('./var/adm/ras/dump.1', Math.round(3.1 * GiB))];
 
-// `lsmksysb -L` listings in lslpp -L's columns (the layout of test/lambdas/shared/lsmksysb.test.ts).
+// `lsmksysb -L` listings in lslpp -L's columns (the layout of test/lambdas/core/lsmksysb.test.ts).
 const filesets = (rows: [string, string][]) =>
   [
     '  Fileset                      Level  State  Type  Description (Uninstaller)',

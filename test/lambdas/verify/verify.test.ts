@@ -7,9 +7,9 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { type ImageRecord, renderImageRecord } from '../../../lambdas/core/image-record.js';
+import { DEFAULT_VERIFICATION_POLICY } from '../../../lambdas/core/policy.js';
 import type { InspectImageOutput } from '../../../lambdas/inspect-image/schema.js';
-import { type ImageRecord, renderImageRecord } from '../../../lambdas/shared/image-record.js';
-import { DEFAULT_VERIFICATION_POLICY } from '../../../lambdas/shared/policy.js';
 import { verifyImage } from '../../../lambdas/verify/verify.js';
 import { lsmksysbListing, makeRecord, SUCCESS_LOG } from '../../support/local-store.js';
 import { accessDenied, body, mockedS3, noSuchKey, notFound, type S3Mock, throttling } from '../s3-mock.js';

@@ -3,7 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRIC_NAMESPACE, METRICS } from '../../../lambdas/shared/metrics.js';
+import { METRIC_NAMESPACE, METRICS } from '../../../lambdas/core/metrics.js';
 import { Dashboard } from '../../../lib/constructs/dashboard.js';
 import { testStack } from '../harness.js';
 

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FleetHostInput, parseFleetParameters } from '../../../lambdas/shared/fleet.js';
+import { type FleetHostInput, parseFleetParameters } from '../../../lambdas/core/fleet.js';
 import { FleetParameters, fleetPartName } from '../../../lib/constructs/fleet-parameters.js';
 import { testStack } from '../harness.js';
 

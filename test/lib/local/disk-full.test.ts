@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../../lambdas/catalog/store-error.js';
+import { StoreUnavailableError } from '../../../lambdas/adapters/store-error.js';
 import { abortOpenUploads, isNoSpace, LocalDiskFullError } from '../../../lib/local/disk-full.js';
 import { runLocalPipeline } from '../../../lib/local/pipeline.js';
 import { startLocalS3 } from '../../../lib/local/s3-server.js';

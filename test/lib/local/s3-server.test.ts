@@ -14,7 +14,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STORE_MAX_ATTEMPTS } from '../../../lambdas/catalog/s3-client.js';
+import { STORE_MAX_ATTEMPTS } from '../../../lambdas/adapters/s3-client.js';
 import { startTestStore, type TestStore } from '../../support/local-store.js';
 
 let store: TestStore;
@@ -118,7 +118,7 @@ describe('the local store', () => {
       const md5 = createHash('md5').update('x').digest('base64');
       const withMd5 = await fetch(url, { method: 'PUT', body: 'x', headers: { 'Content-MD5': md5 } });
       expect(withMd5.status).toBe(200);
-      // The vault's store client sends a CRC32 with every PutObject (lambdas/catalog/s3-client.ts).
+      // The vault's store client sends a CRC32 with every PutObject (lambdas/adapters/s3-client.ts).
       await store
         .client()
         .send(new PutObjectCommand({ Bucket: store.bucket, Key: 'locked/sdk', Body: '{}' }));

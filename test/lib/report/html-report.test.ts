@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ImageChanges, parseImageRecord } from '../../../lambdas/shared/image-record.js';
+import { type ImageChanges, parseImageRecord } from '../../../lambdas/core/image-record.js';
 import { reportHost } from '../../../lib/cli/report.js';
 import {
   type ReportHost,

@@ -2,7 +2,7 @@
 // host unreachable for five weeks, one whose image is stale, one whose newest image object is gone and
 // one whose last run failed are never counted as PASS by the report while status calls them failing.
 import { describe, expect, it } from 'vitest';
-import { buildRunReport } from '../../../lambdas/shared/run-summary.js';
+import { buildRunReport } from '../../../lambdas/core/run-summary.js';
 import { type HostView, lastRunOf } from '../../../lib/cli/fleet-view.js';
 import { reportHost } from '../../../lib/cli/report.js';
 import { hostStatus } from '../../../lib/cli/status.js';

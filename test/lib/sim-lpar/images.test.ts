@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseImageData, summariseImageData } from '../../../lambdas/shared/bff/image-data.js';
-import { BffReader, type CapturedEntry } from '../../../lambdas/shared/bff/reader.js';
-import type { ArchiveSummary } from '../../../lambdas/shared/bff/types.js';
-import { parseLsmksysb } from '../../../lambdas/shared/lsmksysb.js';
-import { classifyMksysbLog } from '../../../lambdas/shared/mksysb-log.js';
+import { parseImageData, summariseImageData } from '../../../lambdas/core/bff/image-data.js';
+import { BffReader, type CapturedEntry } from '../../../lambdas/core/bff/reader.js';
+import type { ArchiveSummary } from '../../../lambdas/core/bff/types.js';
+import { parseLsmksysb } from '../../../lambdas/core/lsmksysb.js';
+import { classifyMksysbLog } from '../../../lambdas/core/mksysb-log.js';
 import {
   createSimulatedFleet,
   type HostProfileInput,
