@@ -4,7 +4,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { answerLocally } from './state-machine.js';
+import { answerLocally } from './resolve-template.js';
 
 export interface SnsMessage {
   readonly topicArn: string;

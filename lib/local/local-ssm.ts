@@ -11,7 +11,7 @@ import type { HostStep } from '../host-scripts/index.js';
 import { openSimulatedFleet, simEnv } from '../sim-lpar/index.js';
 import { LOCAL_CLIENT_CONFIG } from './local-sns.js';
 import { type RunCommandResult, runCommandLocally } from './ssm-run-command.js';
-import { answerLocally, type LocalDocument } from './state-machine.js';
+import { answerLocally, type LocalDocument } from './resolve-template.js';
 
 export interface Clock {
   now(): Date;

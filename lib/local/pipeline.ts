@@ -37,7 +37,7 @@ import {
 } from './paths.js';
 import { type FailureInjector, type LocalS3, startLocalS3 } from './s3-server.js';
 import { eventsOfWeek, loadScenario, type Scenario, type ScenarioEvent, scenarioFleet } from './scenario.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './state-machine.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './resolve-template.js';
 import { LocalWorkflow } from './workflow-runner.js';
 
 export class LocalPipelineError extends Error {

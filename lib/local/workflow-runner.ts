@@ -1,5 +1,5 @@
 // Executes the state machines the CDK app synthesizes, offline: aws-local-stepfunctions runs the
-// resolved ASL (lib/local/state-machine.ts); every Lambda task runs its real logic module against the
+// resolved ASL (lib/local/resolve-template.ts); every Lambda task runs its real logic module against the
 // local S3 store; SSM tasks run the real host documents against simulated LPARs (lib/local/local-ssm.ts);
 // SNS goes to a LocalSns; `startExecution.sync:2` runs the per-host machine as a child execution and
 // answers like the service (its Output, or ExecutionAlreadyExists for a name used before). Each
@@ -47,14 +47,14 @@ import { FleetParameters, fleetPartName } from '../constructs/fleet-parameters.j
 import { HostDocuments } from '../constructs/host-documents.js';
 import { LocalSns } from './local-sns.js';
 import { LocalSsm, type StepSeconds, VirtualClock } from './local-ssm.js';
-import { localPresignClient, localS3Client } from './s3-server.js';
 import {
   forEachState,
   type LocalFunction,
   type ResolvedWorkflow,
   resolveWorkflow,
   type TemplateJson,
-} from './state-machine.js';
+} from './resolve-template.js';
+import { localPresignClient, localS3Client } from './s3-server.js';
 
 /** What one execution cost, from its event log. */
 export interface ExecutionStats {

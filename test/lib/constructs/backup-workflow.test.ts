@@ -16,7 +16,7 @@ import {
   resolveValue,
   resolveWorkflow,
   type TemplateJson,
-} from '../../../lib/local/state-machine.js';
+} from '../../../lib/local/resolve-template.js';
 import { testConfig, testStack } from '../harness.js';
 
 // asl-validator ships no type declarations.

@@ -5,7 +5,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLER_METADATA } from '../../../lib/constructs/backup-workflow.js';
-import { resolveValue, type TemplateJson } from '../../../lib/local/state-machine.js';
+import { resolveValue, type TemplateJson } from '../../../lib/local/resolve-template.js';
 import { MksysbVault } from '../../../lib/mksysb-vault.js';
 import { testConfig, testStack } from '../harness.js';
 

@@ -1,8 +1,9 @@
-// The state machines the CDK app synthesizes, made runnable offline: the template's DefinitionStrings
-// are `Fn::Join`s of tokens, resolved here to plain ASL with fake but well-formed ARNs; each Lambda
-// ARN is mapped back to its handler (CloudFormation metadata `mksysb-vault:handler`, set by
-// BackupWorkflow) with its resolved environment, each SSM document name to its host step and content.
-// Also: walking every state (Map bodies included) and SDK clients answered in-process.
+// The synthesized template resolved for local mode: the state machines it holds, made runnable
+// offline. The template's DefinitionStrings are `Fn::Join`s of tokens, resolved here to plain ASL with
+// fake but well-formed ARNs; each Lambda ARN is mapped back to its handler (CloudFormation metadata
+// `mksysb-vault:handler`, set by BackupWorkflow) with its resolved environment, each SSM document name
+// to its host step and content. Also: walking every state (Map bodies included) and SDK clients
+// answered in-process.
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { HANDLER_METADATA, WORKFLOW_METADATA, type WorkflowKind } from '../constructs/backup-workflow.js';
 import type { HandlerName } from '../constructs/handler-function.js';
