@@ -10,11 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDeployConfig } from '../lib/config.js';
 import type { HostStep } from '../lib/host-scripts/index.js';
-import {
-  type ExecutionStats,
-  LocalWorkflow,
-  synthesizeWorkflowTemplate,
-} from '../lib/local/workflow-runner.js';
+import { synthesizeLocalStack } from '../lib/local/pipeline.js';
+import { type ExecutionStats, LocalWorkflow } from '../lib/local/workflow-runner.js';
 import { createSimulatedFleet } from '../lib/sim-lpar/index.js';
 import { startTestStore } from '../test/support/local-store.js';
 import { type BenchFigure, printFigures } from './figures.js';
@@ -66,7 +63,7 @@ export async function main(): Promise<BenchFigure[]> {
       },
       'bench config',
     );
-    const template = synthesizeWorkflowTemplate(config);
+    const template = synthesizeLocalStack(config);
     const workflow = new LocalWorkflow({ template, store, simFleetDir: dir, fleet, stepSeconds });
     const first = await workflow.runWeekly({ date: '2026-11-02T02:01:00Z' });
     const firstPolls = pollsOf(workflow);
@@ -85,7 +82,7 @@ export async function main(): Promise<BenchFigure[]> {
       'bench 1,000 hosts',
     );
     const big = new LocalWorkflow({
-      template: synthesizeWorkflowTemplate(bigConfig),
+      template: synthesizeLocalStack(bigConfig),
       store,
       simFleetDir: dir,
       fleet: bigFleet,

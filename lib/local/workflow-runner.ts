@@ -7,11 +7,6 @@
 // transitions it would on AWS without waiting an hour. Transitions, history events and the largest
 // state payload are counted from each execution's event log.
 import './polyfills.js';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   type RunOptions as SfnRunOptions,
   StateMachine,
@@ -41,10 +36,8 @@ import { runReportDeps } from '../../lambdas/run-report/deps.js';
 import { writeRunReport } from '../../lambdas/run-report/run-report.js';
 import { verifyDeps } from '../../lambdas/verify/deps.js';
 import { verifyImage } from '../../lambdas/verify/verify.js';
-import type { DeployConfig } from '../config.js';
-import { BackupWorkflow, type WorkflowKind } from '../constructs/backup-workflow.js';
-import { FleetParameters, fleetPartName } from '../constructs/fleet-parameters.js';
-import { HostDocuments } from '../constructs/host-documents.js';
+import type { WorkflowKind } from '../constructs/backup-workflow.js';
+import { fleetPartName } from '../constructs/fleet-parameters.js';
 import { LocalSns } from './local-sns.js';
 import { LocalSsm, type StepSeconds, VirtualClock } from './local-ssm.js';
 import {
@@ -574,32 +567,4 @@ export async function runWorkflowLocally(
   options: LocalWorkflowOptions & RunOptions,
 ): Promise<LocalRunResult<WeeklyOutput>> {
   return new LocalWorkflow(options).runWeekly(options);
-}
-
-/**
- * A template with the workflow and what it needs (KMS bucket, topic, host documents, fleet parameters),
- * synthesized without bundling any Lambda: for local runs and tests until the full stack is used.
- */
-export function synthesizeWorkflowTemplate(config: DeployConfig): TemplateJson {
-  // CloudFormation's template linter (a WebAssembly engine, seconds per synthesis) runs on `cdk synth`;
-  // the local run executes the template and needs no lint.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const stack = new Stack(app, 'MksysbVaultLocal', { env: { account: '123456789012', region: 'us-east-1' } });
-  const key = new kms.Key(stack, 'StoreKey');
-  const bucket = new s3.Bucket(stack, 'Store', { encryption: s3.BucketEncryption.KMS, encryptionKey: key });
-  const topic = new sns.Topic(stack, 'Alerts');
-  const documents = new HostDocuments(stack, 'Documents', {
-    workflow: config.workflow,
-    transfer: config.transfer,
-  });
-  const fleet = new FleetParameters(stack, 'Fleet', { fleet: config.fleet, path: config.fleetParameterPath });
-  new BackupWorkflow(stack, 'Workflow', {
-    config,
-    bucket,
-    fleetParameterPath: fleet.path,
-    documentNames: documents.documentNames,
-    documentArns: documents.documentArns,
-    topic,
-  });
-  return Template.fromStack(stack).toJSON() as TemplateJson;
 }

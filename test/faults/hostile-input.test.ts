@@ -32,8 +32,9 @@ import { writeRunReport } from '../../lambdas/run-report/run-report.js';
 import { verifyImage } from '../../lambdas/verify/verify.js';
 import { ConfigError, loadDeployConfig, parseDeployConfig } from '../../lib/config.js';
 import { documentContent, HOST_EXIT_CODES, HOST_STEPS } from '../../lib/host-scripts/index.js';
+import { synthesizeLocalStack } from '../../lib/local/pipeline.js';
 import { runCommandLocally } from '../../lib/local/ssm-run-command.js';
-import { LocalWorkflow, synthesizeWorkflowTemplate } from '../../lib/local/workflow-runner.js';
+import { LocalWorkflow } from '../../lib/local/workflow-runner.js';
 import { createSimulatedFleet } from '../../lib/sim-lpar/index.js';
 import {
   fleetOf,
@@ -701,7 +702,7 @@ describe('execution input that is not the schema', () => {
         ) ?? [];
       const before = await list();
       const workflow = new LocalWorkflow({
-        template: synthesizeWorkflowTemplate(config),
+        template: synthesizeLocalStack(config),
         store: wfStore,
         simFleetDir: dir,
         fleet,

@@ -13,11 +13,8 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, expect, it } from 'vitest';
 import { RunReportSchema } from '../../lambdas/core/run-summary.js';
 import { parseDeployConfig } from '../../lib/config.js';
-import {
-  LocalWorkflow,
-  type LocalWorkflowEvent,
-  synthesizeWorkflowTemplate,
-} from '../../lib/local/workflow-runner.js';
+import { synthesizeLocalStack } from '../../lib/local/pipeline.js';
+import { LocalWorkflow, type LocalWorkflowEvent } from '../../lib/local/workflow-runner.js';
 import { createSimulatedFleet } from '../../lib/sim-lpar/index.js';
 import { startTestStore, type TestStore } from '../support/local-store.js';
 import { recordOutcome } from './outcomes.js';
@@ -88,7 +85,7 @@ it(`runs a weekly backup of ${HOSTS} hosts to the end with bounded memory and at
   }, 100);
   const started = Date.now();
   const workflow = new LocalWorkflow({
-    template: synthesizeWorkflowTemplate(config),
+    template: synthesizeLocalStack(config),
     store,
     simFleetDir: dir,
     fleet,

@@ -13,11 +13,11 @@ import { planRetention } from '../../lambdas/core/retention-plan.js';
 import { type RunReport, RunReportSchema } from '../../lambdas/core/run-summary.js';
 import { type DeployConfig, parseDeployConfig } from '../../lib/config.js';
 import { LocalSns, type SnsMessage } from '../../lib/local/local-sns.js';
+import { synthesizeLocalStack } from '../../lib/local/pipeline.js';
 import {
   type LocalRunResult,
   LocalWorkflow,
   type RunOptions,
-  synthesizeWorkflowTemplate,
   type WeeklyOutput,
 } from '../../lib/local/workflow-runner.js';
 import {
@@ -86,7 +86,7 @@ export async function startFaultRig(
   const store = await startTestStore();
   const sns = new LocalSns();
   const workflow = new LocalWorkflow({
-    template: synthesizeWorkflowTemplate(config),
+    template: synthesizeLocalStack(config),
     store,
     simFleetDir: dir,
     fleet: config.fleet,

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { parseDeployConfig } from '../../lib/config.js';
-import { LocalWorkflow, synthesizeWorkflowTemplate } from '../../lib/local/workflow-runner.js';
+import { synthesizeLocalStack } from '../../lib/local/pipeline.js';
+import { LocalWorkflow } from '../../lib/local/workflow-runner.js';
 import { createSimulatedFleet } from '../../lib/sim-lpar/index.js';
 import { startTestStore, type TestStore } from '../support/local-store.js';
 
@@ -39,7 +40,7 @@ it('locks the images it keeps in the GOVERNANCE mode the config asks for, as the
   );
   store = await startTestStore();
   const workflow = new LocalWorkflow({
-    template: synthesizeWorkflowTemplate(config),
+    template: synthesizeLocalStack(config),
     store,
     simFleetDir: dir,
     fleet: config.fleet,

@@ -10,12 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunReportSchema } from '../../lambdas/core/run-summary.js';
 import { parseDeployConfig } from '../../lib/config.js';
 import { LocalSns } from '../../lib/local/local-sns.js';
-import {
-  type LocalRunResult,
-  LocalWorkflow,
-  synthesizeWorkflowTemplate,
-  type WeeklyOutput,
-} from '../../lib/local/workflow-runner.js';
+import { synthesizeLocalStack } from '../../lib/local/pipeline.js';
+import { type LocalRunResult, LocalWorkflow, type WeeklyOutput } from '../../lib/local/workflow-runner.js';
 import { createSimulatedFleet } from '../../lib/sim-lpar/index.js';
 import { startTestStore, type TestStore } from '../support/local-store.js';
 
@@ -55,7 +51,7 @@ beforeAll(async () => {
   store = await startTestStore();
   sns = new LocalSns();
   workflow = new LocalWorkflow({
-    template: synthesizeWorkflowTemplate(config),
+    template: synthesizeLocalStack(config),
     store,
     simFleetDir: dir,
     fleet,
