@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, FleetSchema } from '../lambdas/core/fleet.js';
+import { CronError, nextRunOf, parseCron } from '../lambdas/core/next-run.js';
 import { VerificationPolicySchema } from '../lambdas/core/policy.js';
 import { RetentionPolicySchema } from '../lambdas/core/retention-plan.js';
-import { CronError, nextRunOf, parseCron } from './next-run.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/example.config.json';
 export const CONFIG_CONTEXT_KEY = 'mksysb-vault:config';
@@ -26,7 +26,7 @@ const SCHEDULER_CRON = /^cron\((\S+ ){5}\S+\)$/;
 const SCHEDULER_EPOCH = new Date(Date.UTC(1970, 0, 1));
 
 /**
- * Why CreateSchedule would refuse a Scheduler cron (lib/next-run.ts holds Scheduler's rules), or why
+ * Why CreateSchedule would refuse a Scheduler cron (lambdas/core/next-run.ts holds Scheduler's rules), or why
  * it would never fire; null when it is fine. Checked here, naming the field, rather than by
  * CloudFormation half-way through a deploy, or by a weekly backup that silently never runs.
  */

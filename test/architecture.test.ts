@@ -39,10 +39,7 @@ function roomOf(path: string): Room | undefined {
     ['lib/mksysb-vault.ts', 'lib/mksysb-vault-stack.ts', 'lib/index.ts', 'bin/app.ts'].includes(path)
   )
     return 'infra';
-  if (
-    ['lib/config.ts', 'lib/next-run.ts', 'lib/package-root.ts', 'bin/write-config-schema.ts'].includes(path)
-  )
-    return 'config';
+  if (['lib/config.ts', 'lib/package-root.ts', 'bin/write-config-schema.ts'].includes(path)) return 'config';
   if (path.startsWith('lib/host-scripts/')) return 'host-scripts';
   if (path.startsWith('lib/cli/') || path === 'bin/cli.ts') return 'cli';
   if (path.startsWith('lib/local/')) return 'local';

@@ -86,7 +86,7 @@ export function hostWarnings(view: HostView): string[] {
   ];
 }
 
-export { ageDays } from '../report/host-state.js';
+export { ageDays } from '../../lambdas/core/host-state.js';
 
 export interface LastRun {
   readonly date: string;

@@ -1,7 +1,7 @@
 // `mksysb-vault history HOST`: every image of one host, newest first, with size, verdict, anomalies
 // and OS level — what changed, and when.
 import { formatBytes } from '../../lambdas/core/anomaly.js';
-import { IMAGE_MISSING } from '../report/host-state.js';
+import { IMAGE_MISSING } from '../../lambdas/core/host-state.js';
 import {
   type CliIo,
   type Command,

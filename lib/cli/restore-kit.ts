@@ -3,8 +3,8 @@
 // and alt_disk_mksysb for a test restore.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { IMAGE_MISSING } from '../../lambdas/core/host-state.js';
 import { renderRestoreKit, restoreKit, restvgKit } from '../../lambdas/core/restore-kit.js';
-import { IMAGE_MISSING } from '../report/host-state.js';
 import {
   type CliIo,
   type Command,

@@ -7,12 +7,12 @@ import {
   isActive,
 } from '../../lambdas/core/acknowledgement.js';
 import { formatBytes } from '../../lambdas/core/anomaly.js';
+import { type HostState, IMAGE_MISSING, judgeHost } from '../../lambdas/core/host-state.js';
 import { historyEntryOf } from '../../lambdas/core/image-record.js';
+import { nextCronRun } from '../../lambdas/core/next-run.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/core/policy.js';
 import { computeBaseline } from '../../lambdas/core/size-history.js';
 import type { Verdict } from '../../lambdas/core/vocabulary.js';
-import { nextCronRun } from '../next-run.js';
-import { type HostState, IMAGE_MISSING, judgeHost } from '../report/host-state.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, wholeNumberOption } from './command.js';
 import {
   type HostView,

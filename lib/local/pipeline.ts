@@ -12,10 +12,10 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readRunReport } from '../../lambdas/adapters/catalog.js';
 import type { FleetHost } from '../../lambdas/core/fleet.js';
+import { nextCronRun } from '../../lambdas/core/next-run.js';
 import { decodeHostResult, type HostResult, type RunReport } from '../../lambdas/core/run-summary.js';
 import { type DeployConfig, parseDeployConfig } from '../config.js';
 import { MksysbVaultStack } from '../mksysb-vault-stack.js';
-import { nextCronRun } from '../next-run.js';
 import { createSimulatedFleet, openSimulatedFleet, setHostProfile, treesBytes } from '../sim-lpar/index.js';
 import {
   abortOpenUploads,
@@ -35,9 +35,9 @@ import {
   REMEMBERED_EXECUTIONS,
   readLocalState,
 } from './paths.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './resolve-template.js';
 import { type FailureInjector, type LocalS3, startLocalS3 } from './s3-server.js';
 import { eventsOfWeek, loadScenario, type Scenario, type ScenarioEvent, scenarioFleet } from './scenario.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './resolve-template.js';
 import { LocalWorkflow } from './workflow-runner.js';
 
 export class LocalPipelineError extends Error {

@@ -3,9 +3,14 @@
 // chart as inline SVG, what changed in its newest image, its fileset change history) and every
 // anomaly. Pure: records in, HTML out. Every string from a record is host-supplied and escaped.
 import { type Anomaly, formatBytes } from '../../lambdas/core/anomaly.js';
+import {
+  type HostJudgement,
+  type HostState,
+  IMAGE_MISSING,
+  judgeHost,
+} from '../../lambdas/core/host-state.js';
 import type { ImageChanges, SizeContributor } from '../../lambdas/core/image-record.js';
 import type { Verdict } from '../../lambdas/core/vocabulary.js';
-import { type HostJudgement, type HostState, IMAGE_MISSING, judgeHost } from './host-state.js';
 
 export interface ReportImage {
   readonly host: string;
@@ -64,7 +69,7 @@ const STATE_TILES: readonly { state: HostState; label: string; cls: string }[] =
   { state: 'disabled', label: 'disabled', cls: '' },
 ];
 
-/** A host's state as `status` judges it (lib/report/host-state.ts), from what the report holds. */
+/** A host's state as `status` judges it (lambdas/core/host-state.ts), from what the report holds. */
 export function reportHostState(h: ReportHost, now: Date, maxImageAgeDays: number): HostJudgement {
   return judgeHost(
     {

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAcknowledgement } from '../../lambdas/adapters/acknowledgements.js';
 import { lastPassImage, listHostRecords } from '../../lambdas/adapters/catalog.js';
 import { dayOf, imageKey } from '../../lambdas/core/catalog-keys.js';
+import { judgeHost } from '../../lambdas/core/host-state.js';
 import type { LocalRunResult, WeeklyOutput } from '../../lib/local/workflow-runner.js';
-import { judgeHost } from '../../lib/report/host-state.js';
 import { recordOutcome } from './outcomes.js';
 import {
   alertsOf,

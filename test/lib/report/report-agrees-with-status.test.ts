@@ -1,4 +1,4 @@
-// The report's headline and `status` judge each host with one function (lib/report/host-state.ts): a
+// The report's headline and `status` judge each host with one function (lambdas/core/host-state.ts): a
 // host unreachable for five weeks, one whose image is stale, one whose newest image object is gone and
 // one whose last run failed are never counted as PASS by the report while status calls them failing.
 import { describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
 // is gone is not counted by the verdict its last record happens to carry. A host's savevg images
 // count too: the newest image of each volume group must be there, fresh and not FAIL. Pure.
 
-import { FINDING, type Verdict } from '../../lambdas/core/vocabulary.js';
+import { FINDING, type Verdict } from './vocabulary.js';
 
 export const HOST_STATES = ['ok', 'warn', 'fail', 'stale', 'never', 'disabled'] as const;
 export type HostState = (typeof HOST_STATES)[number];

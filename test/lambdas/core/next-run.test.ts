@@ -1,7 +1,13 @@
 // When an EventBridge Scheduler cron fires next, in its time zone: what status shows and what the
 // local pipeline's simulated clock follows. Scheduler's rules on the expression itself are checked too.
 import { describe, expect, it } from 'vitest';
-import { CronError, type CronSearchStats, nextCronRun, nextRunOf, parseCron } from '../../lib/next-run.js';
+import {
+  CronError,
+  type CronSearchStats,
+  nextCronRun,
+  nextRunOf,
+  parseCron,
+} from '../../../lambdas/core/next-run.js';
 
 /** The instant as the zone's clocks read it: `Mon 2026-03-30 02:01`. */
 function local(instant: Date | null, timeZone: string): string {
