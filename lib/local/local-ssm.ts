@@ -10,8 +10,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { HostStep } from '../host-scripts/index.js';
 import { openSimulatedFleet, simEnv } from '../sim-lpar/index.js';
 import { LOCAL_CLIENT_CONFIG } from './local-sns.js';
-import { type RunCommandResult, runCommandLocally } from './ssm-run-command.js';
 import { answerLocally, type LocalDocument } from './resolve-template.js';
+import { type RunCommandResult, runCommandLocally } from './ssm-run-command.js';
 
 export interface Clock {
   now(): Date;
