@@ -1,18 +1,10 @@
-// MksysbVault's overrides, in the aws-solutions-constructs style: `existingBucket` (the images live in a
-// bucket the caller owns, nothing of the store is created) and `bucketProps` (merged over the store's
-// defaults, refused when it would weaken them). Templates are read with Template.fromStack; the
-// imported-bucket vault is also put through cdk-nag, since its acknowledgements name the bucket's ARN.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MksysbVault, type MksysbVaultProps } from '../../lib/mksysb-vault.js';
-import { testConfig, testStack } from './harness.js';
+import { synthWithNag, testConfig, testStack } from './harness.js';
 
 const BYO_BUCKET = 'byo-mksysb-images';
 const BYO_KEY_ARN = 'arn:aws:kms:eu-west-3:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -58,29 +50,11 @@ describe('MksysbVault with an imported existingBucket', () => {
   let violations: string[];
 
   beforeAll(() => {
-    const outdir = mkdtempSync(join(tmpdir(), 'mksysb-vault-byo-'));
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'Byo', { env: { account: '111122223333', region: 'eu-west-3' } });
-    new MksysbVault(stack, 'Vault', { config: testConfig(), existingBucket: importedBucket(stack) });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    violations = [];
-    try {
-      app.synth();
-    } catch (error) {
-      const report = join(outdir, 'validation-report.json');
-      if (!existsSync(report)) throw error;
-      const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
-        pluginReports: {
-          violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
-        }[];
-      };
-      for (const plugin of parsed.pluginReports)
-        for (const v of plugin.violations)
-          for (const c of v.violatingConstructs) violations.push(`${v.ruleName} at ${c.constructPath}`);
-    }
-    template = Template.fromJSON(
-      JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as Record<string, unknown>,
-    );
+    ({ template, violations } = synthWithNag((app) => {
+      const stack = new Stack(app, 'Byo', { env: { account: '111122223333', region: 'eu-west-3' } });
+      new MksysbVault(stack, 'Vault', { config: testConfig(), existingBucket: importedBucket(stack) });
+      return stack;
+    }));
   });
 
   it('creates no bucket, no bucket policy and no key of its own for the images', () => {

@@ -1,21 +1,10 @@
-// The assembled stack: everything the constructs promise, seen together. One synthesis with cdk-nag's
-// AWS Solutions checks registered (Lambda bundling skipped); its template and validation report are
-// what every test reads.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MksysbVaultStack } from '../../lib/mksysb-vault-stack.js';
-import { testConfig } from './harness.js';
+import { synthWithNag, testConfig } from './harness.js';
 
-interface Violation {
-  ruleName: string;
-  violatingConstructs: { constructPath: string }[];
-}
 interface Statement {
   Effect: string;
   Action: string | string[];
@@ -30,32 +19,13 @@ let resources: Record<string, Resource>;
 let violations: string[];
 
 beforeAll(() => {
-  const outdir = mkdtempSync(join(tmpdir(), 'mksysb-vault-synth-'));
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new MksysbVaultStack(app, 'MksysbVault', {
-    config: testConfig(),
-    env: { account: '111122223333', region: 'eu-west-3' },
-  });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  violations = [];
-  try {
-    app.synth();
-  } catch (error) {
-    const report = join(outdir, 'validation-report.json');
-    if (!existsSync(report)) throw error;
-    const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
-      pluginReports: { pluginName: string; violations: Violation[] }[];
-    };
-    for (const plugin of parsed.pluginReports)
-      for (const v of plugin.violations)
-        for (const c of v.violatingConstructs)
-          violations.push(`${plugin.pluginName} ${v.ruleName} at ${c.constructPath}`);
-  }
-  // The template is written before validation runs, so it is there even when cdk-nag objects (and a
-  // second synthesis through Template.fromStack would only throw the same report again).
-  template = Template.fromJSON(
-    JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as Record<string, unknown>,
-  );
+  ({ template, violations } = synthWithNag((app) => {
+    stack = new MksysbVaultStack(app, 'MksysbVault', {
+      config: testConfig(),
+      env: { account: '111122223333', region: 'eu-west-3' },
+    });
+    return stack;
+  }));
   resources = template.toJSON().Resources as Record<string, Resource>;
 });
 
