@@ -110,8 +110,6 @@ export interface LocalS3Options {
    * @default false
    */
   readonly requireChecksums?: boolean;
-  /** The time written objects are stamped with (LocalS3.stampWith). @default the real time */
-  readonly now?: StoreClock;
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -222,7 +220,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   let injector = options.injectFailures;
   let injected = 0;
   let checksumsRequired = options.requireChecksums ?? false;
-  let clock = options.now;
+  let clock: StoreClock | undefined;
   const bucketDir = join(options.directory, bucket);
 
   const abortUpload = (uploadId: string, res: ServerResponse) => {
@@ -306,10 +304,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   // Requests go to s3rver's own handler in this process (s3rver is a Koa app), not over a second
   // loopback connection: every byte of every image would otherwise cross the kernel twice more.
   const handle = server.callback();
-  const forward = (req: IncomingMessage, res: ServerResponse) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const expectedMd5 = req.method === 'PUT' ? req.headers['content-md5'] : undefined;
     if (typeof expectedMd5 === 'string') refuseBadDigest(res, expectedMd5);
-    const objectFile = clock === undefined ? null : writtenObjectFile(req, bucket, bucketDir);
+    const objectFile = clock === undefined ? null : writtenObjectFile(req.method, url, bucket, bucketDir);
     if (clock !== undefined && objectFile !== null) stampOnSuccess(res, objectFile, clock);
     void handle(req, res);
   };
@@ -325,7 +323,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       head.on('error', () => resolve(null));
       head.end();
     });
-  const conditional = (req: IncomingMessage, res: ServerResponse, path: string) => {
+  const conditional = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const path = url.pathname;
     const ifNoneMatch = req.headers['if-none-match'];
     const ifMatch = req.headers['if-match'];
     const previous = keyQueues.get(path) ?? Promise.resolve();
@@ -348,7 +347,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       }
       await new Promise<void>((resolve) => {
         res.on('close', () => resolve());
-        forward(req, res);
+        forward(req, res, url);
       });
     });
     const settled = turn.catch(() => undefined);
@@ -409,8 +408,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       uploadId === null &&
       (req.headers['if-none-match'] !== undefined || req.headers['if-match'] !== undefined)
     )
-      return conditional(req, res, url.pathname);
-    forward(req, res);
+      return conditional(req, res, url);
+    forward(req, res, url);
   });
   await new Promise<void>((resolve) => proxy.listen(options.port ?? 0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
@@ -450,11 +449,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
  * The file s3rver keeps the object in that a request writes (PutObject, CopyObject,
  * CompleteMultipartUpload), or null for any other request or a key outside the bucket's directory.
  */
-function writtenObjectFile(req: IncomingMessage, bucket: string, bucketDir: string): string | null {
-  const url = new URL(req.url ?? '/', 'http://local');
+function writtenObjectFile(
+  method: string | undefined,
+  url: URL,
+  bucket: string,
+  bucketDir: string,
+): string | null {
   const writes =
-    (req.method === 'PUT' && !url.searchParams.has('uploadId') && !url.searchParams.has('retention')) ||
-    (req.method === 'POST' && url.searchParams.has('uploadId'));
+    (method === 'PUT' && !url.searchParams.has('uploadId') && !url.searchParams.has('retention')) ||
+    (method === 'POST' && url.searchParams.has('uploadId'));
   const prefix = `/${bucket}/`;
   if (!writes || !url.pathname.startsWith(prefix)) return null;
   let key: string;

@@ -47,7 +47,7 @@ import {
   resolveWorkflow,
   type TemplateJson,
 } from './resolve-template.js';
-import { localPresignClient, localS3Client } from './s3-server.js';
+import { localPresignClient, localS3Client, type StoreClock } from './s3-server.js';
 
 /** What one execution cost, from its event log. */
 export interface ExecutionStats {
@@ -87,7 +87,7 @@ export interface LocalWorkflowOptions {
   readonly store: {
     readonly endpoint: string;
     readonly bucket: string;
-    readonly stampWith?: (now: () => Date | undefined) => unknown;
+    readonly stampWith?: (now: StoreClock) => unknown;
   };
   /** The simulated LPARs (lib/sim-lpar createSimulatedFleet). */
   readonly simFleetDir: string;
@@ -467,31 +467,14 @@ export class LocalWorkflow {
    * entry reads it from process.env: what runs here is wired as it is deployed.
    */
   private lambda(fn: LocalFunction, clock: VirtualClock): Handler {
-    const env = fn.environment;
     const where = `${fn.handler} environment (${fn.logicalId})`;
     // The real deadline is the function's timeout, counted on the wall clock: reading bytes takes
     // real time, which the virtual clock does not see.
     const timeoutMs = this.functionTimeoutSeconds(fn) * 1000;
-    let deadline = Number.POSITIVE_INFINITY;
-    const local = { sns: this.sns, ssm: this.ssm };
-    // The SNS and SSM clients are made only for the functions that use them (getters): a weekly run
-    // binds every state of every host execution.
-    const io: HandlerIo = {
-      s3: this.s3,
-      presign: this.presign,
-      get sns() {
-        return local.sns.client(() => clock.now());
-      },
-      get ssm() {
-        return local.ssm.client(clock);
-      },
-      now: () => clock.now(),
-      remainingMs: () => deadline - Date.now(),
-      log: this.options.onMetric ?? (() => undefined),
-    };
-    const run = this.logic(fn.handler, env, io, where);
     return (event) => {
-      deadline = Date.now() + timeoutMs;
+      // Per invocation, as Lambda's context is: a Map runs several images' inspections at once.
+      const deadline = Date.now() + timeoutMs;
+      const run = this.logic(fn.handler, fn.environment, this.handlerIo(clock, deadline), where);
       if (fn.handler === 'load-fleet')
         // aws-local-stepfunctions stamps $$.Execution.StartTime with the wall clock whatever the
         // context says: the run starts at the execution's virtual start instead.
@@ -502,6 +485,27 @@ export class LocalWorkflow {
         clock.advance(Number.isFinite(waited) ? waited : 0);
       }
       return run(event);
+    };
+  }
+
+  /**
+   * The local clients on an execution's clock. The SNS and SSM clients are made only when a
+   * composition root asks for them (getters): most functions use neither.
+   */
+  private handlerIo(clock: VirtualClock, deadline: number): HandlerIo {
+    const { sns, ssm } = this;
+    return {
+      s3: this.s3,
+      presign: this.presign,
+      get sns() {
+        return sns.client(() => clock.now());
+      },
+      get ssm() {
+        return ssm.client(clock);
+      },
+      now: () => clock.now(),
+      remainingMs: () => deadline - Date.now(),
+      log: this.options.onMetric ?? (() => undefined),
     };
   }
 
