@@ -63,7 +63,7 @@ function lockFileAbove(dir: string): string | undefined {
  * directory, where NodejsFunction itself looks), else the one above this package (a `mksysb-vault`
  * command run from a directory that is no project: npx keeps one beside the package it installed).
  */
-export function depsLockFile(cwd = process.cwd()): string | undefined {
+function depsLockFile(cwd = process.cwd()): string | undefined {
   return lockFileAbove(cwd) ?? lockFileAbove(PACKAGE_ROOT);
 }
 

@@ -55,7 +55,7 @@ export type Scenario = z.infer<typeof ScenarioSchema>;
  * The file a scenario path names, from `cwd`: the default path where the directory has no such file
  * (`mksysb-vault run --local` outside a checkout) is the scenario this package ships.
  */
-export function scenarioFile(path: string, cwd = process.cwd()): string {
+function scenarioFile(path: string, cwd = process.cwd()): string {
   const file = resolve(cwd, path);
   if (existsSync(file) || file !== resolve(cwd, DEFAULT_SCENARIO_PATH)) return file;
   return packagePath(DEFAULT_SCENARIO_PATH);
