@@ -4,7 +4,6 @@
 // scripts against it, and inject faults through each host's profile.
 import {
   chmodSync,
-  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -220,22 +219,36 @@ function installArchiver(dir: string): void {
   })();
   const target = join(dir, ARCHIVER);
   if (existsSync(target) && readFileSync(target, 'utf8') === archiverBundle) return;
-  // Written aside and renamed: a stand-in running now never reads half a bundle.
+  replaceFile(target, archiverBundle);
+}
+
+/**
+ * Puts a file (or, with `link`, a symlink) in place by writing it aside and renaming it over the
+ * old one. A host's profile changes while its scripts run (tests add a fault mid-backup): a shell
+ * reading a stand-in it is executing, or a step reading profile.env or calling gzip, then sees the
+ * old file or the new one, never a truncated script, an empty profile or a missing command.
+ */
+function replaceFile(
+  target: string,
+  content: string | Buffer,
+  options: { mode?: number; link?: boolean } = {},
+): void {
   const aside = `${target}.${process.pid}.tmp`;
-  writeFileSync(aside, archiverBundle);
+  rmSync(aside, { force: true });
+  if (options.link) symlinkSync(content.toString(), aside);
+  else writeFileSync(aside, content, { mode: options.mode ?? 0o644 });
+  if (options.mode !== undefined && !options.link) chmodSync(aside, options.mode);
   renameSync(aside, target);
 }
 
 function installCommand(name: string, target: string): void {
-  copyFileSync(join(COMMANDS_DIR, name), target);
-  chmodSync(target, 0o755);
+  replaceFile(target, readFileSync(join(COMMANDS_DIR, name)), { mode: 0o755 });
 }
 
 function linkTool(root: string, name: string, enabled: boolean, real: string): void {
   const at = join(root, 'usr/bin', name);
-  rmSync(at, { force: true });
-  if (!enabled) return;
-  if (real.startsWith('/')) symlinkSync(real, at);
+  if (!enabled) rmSync(at, { force: true });
+  else if (real.startsWith('/')) replaceFile(at, real, { link: true });
   else installCommand(real, at);
 }
 
@@ -243,17 +256,17 @@ function writeHost(dir: string, profile: HostProfile): void {
   const root = join(dir, 'hosts', profile.host);
   for (const sub of ['usr/bin', 'usr/sbin', 'usr/lib/sim', 'etc', 'tmp', 'mksysb', 'state'])
     mkdirSync(join(root, sub), { recursive: true });
-  writeFileSync(join(root, 'profile.env'), profileEnv(dir, profile));
+  replaceFile(join(root, 'profile.env'), profileEnv(dir, profile));
   writeHostSystemFiles(root, profile.hostname ?? profile.host, profile.volumeGroups);
-  copyFileSync(join(COMMANDS_DIR, '_profile.sh'), join(root, 'usr/lib/sim/_profile.sh'));
+  replaceFile(join(root, 'usr/lib/sim/_profile.sh'), readFileSync(join(COMMANDS_DIR, '_profile.sh')));
   for (const [name, sub] of Object.entries(AIX_COMMANDS)) installCommand(name, join(root, sub, name));
   installCommand('lsmksysb', join(root, 'usr/bin/lssavevg'));
   linkTool(root, 'openssl', profile.tools.openssl, '/usr/bin/openssl');
   linkTool(root, 'csum', profile.tools.csum, 'csum');
   linkTool(root, 'gzip', profile.tools.gzip, '/usr/bin/gzip');
-  const address = join(dir, 'addresses', profile.address ?? profile.host);
-  rmSync(address, { force: true });
-  symlinkSync(join('..', 'hosts', profile.host), address);
+  replaceFile(join(dir, 'addresses', profile.address ?? profile.host), join('..', 'hosts', profile.host), {
+    link: true,
+  });
 }
 
 function writeKnownHosts(dir: string, profiles: readonly HostProfile[]): void {
@@ -261,7 +274,7 @@ function writeKnownHosts(dir: string, profiles: readonly HostProfile[]): void {
     (p) =>
       `${p.address ?? p.host} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAISimulatedHostKeyOf${p.host.replace(/[^A-Za-z0-9]/g, '')}`,
   );
-  writeFileSync(join(dir, 'known_hosts'), `${lines.join('\n')}\n`);
+  replaceFile(join(dir, 'known_hosts'), `${lines.join('\n')}\n`);
 }
 
 function readProfiles(dir: string): HostProfile[] {
@@ -306,7 +319,7 @@ export function createSimulatedFleet(dir: string, hosts: readonly HostProfileInp
   installCommand('curl', join(dir, 'bin/curl'));
   const all = [...readProfiles(dir).filter((p) => !parsed.some((n) => n.host === p.host)), ...parsed];
   for (const p of parsed) writeHost(dir, p);
-  writeFileSync(join(dir, 'fleet.json'), `${JSON.stringify(all, null, 2)}\n`);
+  replaceFile(join(dir, 'fleet.json'), `${JSON.stringify(all, null, 2)}\n`);
   writeKnownHosts(dir, all);
   return fleetHandle(dir);
 }

@@ -3,7 +3,7 @@
 // damage them the way real trouble does. Read back here with the content check's own reader.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -207,6 +207,22 @@ describe('the simulated mksysb', () => {
     const rs = aix(fleet, 'restore', '-Tqf', junk);
     expect(rs.code).not.toBe(0);
     expect(rs.stderr).toContain('0511-160 Cannot read the backup media');
+  });
+});
+
+describe('a profile changed while the host runs', () => {
+  it('replaces each file by rename, so a script being read keeps the whole old copy', () => {
+    const fleet = fleetOf();
+    const files = ['usr/bin/mksysb', 'usr/lib/sim/_profile.sh', 'profile.env', 'usr/bin/gzip'];
+    const before = files.map((f) => lstatSync(join(fleet.hostRoot('lpar01'), f)).ino);
+    const held = readFileSync(join(fleet.hostRoot('lpar01'), 'usr/bin/mksysb'));
+    setHostProfile(fleet.dir, 'lpar01', { faults: ['unreachable'] });
+    const after = files.map((f) => lstatSync(join(fleet.hostRoot('lpar01'), f)).ino);
+    // A new inode for each: a shell reading the old one by offset (dash and ksh read a script in
+    // blocks as they go) is never handed a file truncated and rewritten under it.
+    for (const [i, f] of files.entries()) expect(after[i], f).not.toBe(before[i]);
+    expect(readFileSync(join(fleet.hostRoot('lpar01'), 'usr/bin/mksysb'))).toEqual(held);
+    expect(readFileSync(join(fleet.hostRoot('lpar01'), 'profile.env'), 'utf8')).toContain('unreachable');
   });
 });
 
