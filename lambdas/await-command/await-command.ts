@@ -18,7 +18,13 @@ import {
   NOT_STARTED_MAX_WAIT_SECONDS,
   nextWaitSeconds,
 } from '../core/command-poll.js';
-import { type BackupOutput, HostOutputError, parseHostOutput } from '../core/host-output.js';
+import {
+  type BackupOutput,
+  HostOutputError,
+  type PreflightOutput,
+  parseHostOutput,
+} from '../core/host-output.js';
+import type { StagingSpace } from '../core/image-record.js';
 import type { HostStep } from '../core/vocabulary.js';
 import {
   type AwaitCommandInput,
@@ -135,6 +141,8 @@ export async function awaitCommand(event: unknown, deps: AwaitCommandDeps): Prom
     // Always present once done: the record's timings (and next week's first wait) are taken from it.
     seconds: seconds ?? 0,
   };
+  if (input.step === 'preflight')
+    return output({ ...done, staging: stagingSpaceOf(parsed as PreflightOutput) });
   if (input.step !== 'backup') return output(done);
   const backup = parsed as BackupOutput;
   return output({ ...done, ...backupImages(input, backup, seconds ?? 0) });
@@ -232,6 +240,25 @@ export function backupImages(
       );
   }
   return { images, anomalies };
+}
+
+/** What preflight measured of the staging filesystem, or null when it did not print all of it. */
+export function stagingSpaceOf(preflight: PreflightOutput): StagingSpace | null {
+  const { stagingFreeBytes, requiredBytes, mksysbExpectedBytes, savevgExpectedBytes } = preflight;
+  if (
+    stagingFreeBytes === undefined ||
+    requiredBytes === undefined ||
+    mksysbExpectedBytes === undefined ||
+    savevgExpectedBytes === undefined
+  )
+    return null;
+  return {
+    mount: preflight.stagingMount ?? null,
+    freeBytes: stagingFreeBytes,
+    requiredBytes,
+    mksysbExpectedBytes,
+    savevgExpectedBytes,
+  };
 }
 
 function output(value: AwaitCommandOutput): AwaitCommandOutput {

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { AnomalySchema } from '../core/anomaly.js';
 import { HostNameSchema } from '../core/catalog-keys.js';
+import { StagingSpaceSchema } from '../core/image-record.js';
 import { HostStepSchema } from '../core/vocabulary.js';
 
 export const AwaitCommandInputSchema = z.object({
@@ -55,5 +56,10 @@ export const AwaitCommandOutputSchema = z.object({
   images: z.array(BackupImageSchema).optional(),
   /** Backup: anomalies of a partly successful backup (a savevg that failed). */
   anomalies: z.array(AnomalySchema).optional(),
+  /**
+   * Preflight, once done: what it measured of the staging filesystem, carried into each image's
+   * record for the forecast; null when it did not print all of it (an older script).
+   */
+  staging: StagingSpaceSchema.nullable().optional(),
 });
 export type AwaitCommandOutput = z.infer<typeof AwaitCommandOutputSchema>;

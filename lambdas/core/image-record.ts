@@ -11,11 +11,12 @@ import type { HistoryEntry } from './size-history.js';
 
 /**
  * The version verify writes. 2 added `content` (the check of the stored bytes), 3 added `changes`
- * (what changed since the host's previous image, from the two content indexes). Older records are
+ * (what changed since the host's previous image, from the two content indexes), 4 added `staging`
+ * (what preflight measured of the staging filesystem, for the forecast). Older records are
  * still read, with what they lack set to null, so the history of a store that predates a field keeps
  * working. Records are never rewritten.
  */
-export const IMAGE_RECORD_SCHEMA_VERSION = 3;
+export const IMAGE_RECORD_SCHEMA_VERSION = 4;
 
 const hex = (length: number) =>
   z
@@ -119,6 +120,23 @@ export const ImageChangesSchema = z
   .strict();
 export type ImageChanges = z.infer<typeof ImageChangesSchema>;
 
+/**
+ * What the run's preflight measured of the staging filesystem (docs/host-protocol.md): its free bytes
+ * and the bytes its space check demanded, `(mksysbExpectedBytes + savevgExpectedBytes) × sizeFactor`.
+ * The forecast (lambdas/core/forecast.ts) projects both to say when preflight will refuse.
+ */
+export const StagingSpaceSchema = z
+  .object({
+    /** The filesystem's mount point, as `df` printed it. */
+    mount: z.string().nullable(),
+    freeBytes: z.number().int().nonnegative(),
+    requiredBytes: z.number().int().nonnegative(),
+    mksysbExpectedBytes: z.number().int().nonnegative(),
+    savevgExpectedBytes: z.number().int().nonnegative(),
+  })
+  .strict();
+export type StagingSpace = z.infer<typeof StagingSpaceSchema>;
+
 const RecordFields = {
   host: HostNameSchema,
   kind: ImageKindSchema,
@@ -152,25 +170,43 @@ export const ImageRecordSchema = z
     content: ContentCheckSchema.nullable(),
     /** What changed since the previous image; null for the host's first image of the series. */
     changes: ImageChangesSchema.nullable(),
+    /** What preflight measured of the staging filesystem before this image; null when not known. */
+    staging: StagingSpaceSchema.nullable(),
   })
   .strict();
 
 /** A record in the version verify writes today. */
 export type CurrentImageRecord = z.infer<typeof ImageRecordSchema>;
 
+/** A record written before `staging` (version 3): read as one whose staging space was never measured. */
+const ImageRecordV3Schema = z
+  .object({
+    schemaVersion: z.literal(3),
+    ...RecordFields,
+    content: ContentCheckSchema.nullable(),
+    changes: ImageChangesSchema.nullable(),
+  })
+  .strict()
+  .transform((record) => ({ ...record, staging: null }));
+
 /** A record written before `changes` (version 2): read as one whose changes were never compared. */
 const ImageRecordV2Schema = z
   .object({ schemaVersion: z.literal(2), ...RecordFields, content: ContentCheckSchema.nullable() })
   .strict()
-  .transform((record) => ({ ...record, changes: null }));
+  .transform((record) => ({ ...record, changes: null, staging: null }));
 
 /** A record written before the content check (version 1): read as one whose content was never checked. */
 const ImageRecordV1Schema = z
   .object({ schemaVersion: z.literal(1), ...RecordFields })
   .strict()
-  .transform((record) => ({ ...record, content: null, changes: null }));
+  .transform((record) => ({ ...record, content: null, changes: null, staging: null }));
 
-const StoredImageRecordSchema = z.union([ImageRecordSchema, ImageRecordV2Schema, ImageRecordV1Schema]);
+const StoredImageRecordSchema = z.union([
+  ImageRecordSchema,
+  ImageRecordV3Schema,
+  ImageRecordV2Schema,
+  ImageRecordV1Schema,
+]);
 
 /** A record as read from a store: the current version, or an older one with what it lacks set to null. */
 export type ImageRecord = z.infer<typeof StoredImageRecordSchema>;
@@ -188,7 +224,13 @@ export function parseImageRecord(text: string, key: string): RecordParseResult {
   // The version picks the schema, so a problem names the field of the version the record claims.
   const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   const parsed = (
-    version === 1 ? ImageRecordV1Schema : version === 2 ? ImageRecordV2Schema : ImageRecordSchema
+    version === 1
+      ? ImageRecordV1Schema
+      : version === 2
+        ? ImageRecordV2Schema
+        : version === 3
+          ? ImageRecordV3Schema
+          : ImageRecordSchema
   ).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AnomalySchema, VerdictSchema } from '../core/anomaly.js';
 import { UploadedImageSchema } from '../core/catalog-keys.js';
-import { TimingsSchema } from '../core/image-record.js';
+import { StagingSpaceSchema, TimingsSchema } from '../core/image-record.js';
 import { VerificationPolicySchema } from '../core/policy.js';
 import { InspectImageOutputSchema } from '../inspect-image/schema.js';
 
@@ -21,6 +21,8 @@ export const VerifyInputSchema = UploadedImageSchema.extend({
    * a caller that predates the content check still gets a verdict — CONTENT_UNVERIFIED, never PASS.
    */
   content: InspectImageOutputSchema.optional(),
+  /** What the run's preflight measured of the staging filesystem (await-command); null when unknown. */
+  staging: StagingSpaceSchema.nullable().default(null),
 });
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;
 

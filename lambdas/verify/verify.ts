@@ -163,6 +163,7 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     verifiedAt: finished.toISOString(),
     content: stored.check,
     changes,
+    staging: input.staging,
   };
   const recordKey = await writeRecord(store, record);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');

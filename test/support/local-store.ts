@@ -97,6 +97,7 @@ export function makeRecord(
   const record: Omit<CurrentImageRecord, 'content'> = {
     schemaVersion: IMAGE_RECORD_SCHEMA_VERSION,
     changes: null,
+    staging: null,
     kind,
     volumeGroup,
     key: `images/${fields.host}/${name}`,

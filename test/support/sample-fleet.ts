@@ -78,6 +78,7 @@ export function sampleFleet(): ReportHost[] {
             : [],
         osLevel: '7200-05-03-2148',
         changes: null,
+        staging: null,
       })),
     },
     {

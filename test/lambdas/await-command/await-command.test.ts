@@ -121,6 +121,33 @@ describe('await-command', () => {
       status: 'ok',
       nextWaitSeconds: 3780,
       seconds: 3600,
+      staging: null,
+    });
+  });
+
+  it("carries what preflight measured of the staging filesystem into the workflow's state", async () => {
+    finished(
+      [
+        'mksysb-vault.step=preflight',
+        'staging_mount=/mksysb',
+        'mksysb_expected_bytes=10737418240',
+        'savevg_expected_bytes=1073741824',
+        'staging_free_bytes=42949672960',
+        'required_bytes=17716740096',
+        'lock=free',
+        'status=ok',
+      ].join('\n'),
+    );
+    const out = await awaitCommand(
+      { ...poll, step: 'preflight', expectedSeconds: 20 },
+      { ssm: client, now: at(30) },
+    );
+    expect(out.staging).toEqual({
+      mount: '/mksysb',
+      freeBytes: 42949672960,
+      requiredBytes: 17716740096,
+      mksysbExpectedBytes: 10737418240,
+      savevgExpectedBytes: 1073741824,
     });
   });
 

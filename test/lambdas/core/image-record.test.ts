@@ -1,5 +1,5 @@
-// The catalog record's versions: verify writes version 3 (with the content check and what changed
-// since the previous image); version-2 and version-1 records already in stores still parse, with what
+// The catalog record's versions: verify writes version 4 (with the content check, what changed
+// since the previous image and what preflight measured of staging); version-3, version-2 and version-1 records already in stores still parse, with what
 // they lack set to null, so history keeps working on a store that predates a field.
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,19 +14,38 @@ const KEY = 'images/lpar01/lpar01_mksysb_2026-11-23';
 
 /** A record exactly as verify wrote it before the content check existed. */
 function versionOneText(): string {
-  const { content: _content, changes: _changes, ...fields } = makeRecord({ host: 'lpar01', date: DATE });
+  const {
+    content: _content,
+    changes: _changes,
+    staging: _staging,
+    ...fields
+  } = makeRecord({ host: 'lpar01', date: DATE });
   return JSON.stringify({ ...fields, schemaVersion: 1 });
 }
 
 /** A record exactly as verify wrote it before it compared images. */
 function versionTwoText(): string {
-  const { changes: _changes, ...fields } = makeRecord({ host: 'lpar01', date: DATE });
+  const { changes: _changes, staging: _staging, ...fields } = makeRecord({ host: 'lpar01', date: DATE });
   return JSON.stringify({ ...fields, schemaVersion: 2 });
 }
 
+/** A record exactly as verify wrote it before it kept what preflight measured of staging. */
+function versionThreeText(): string {
+  const { staging: _staging, ...fields } = makeRecord({ host: 'lpar01', date: DATE });
+  return JSON.stringify({ ...fields, schemaVersion: 3 });
+}
+
+const STAGING = {
+  mount: '/mksysb',
+  freeBytes: 40 * 2 ** 30,
+  requiredBytes: 15 * 2 ** 30,
+  mksysbExpectedBytes: 10 * 2 ** 30,
+  savevgExpectedBytes: 0,
+};
+
 describe('image records', () => {
-  it('writes the current version, 3, with the content check and the changes', () => {
-    const text = renderImageRecord(makeRecord({ host: 'lpar01', date: DATE }));
+  it('writes the current version, 4, with the content check, the changes and the staging space', () => {
+    const text = renderImageRecord(makeRecord({ host: 'lpar01', date: DATE, staging: STAGING }));
     const json = JSON.parse(text);
     expect({
       version: json.schemaVersion,
@@ -38,7 +57,24 @@ describe('image records', () => {
       indexKey: `${KEY}.index.gz`,
     });
     expect(json.changes).toBeNull();
-    expect(IMAGE_RECORD_SCHEMA_VERSION).toBe(3);
+    expect(json.staging).toEqual(STAGING);
+    expect(IMAGE_RECORD_SCHEMA_VERSION).toBe(4);
+  });
+
+  it('reads a version-3 record as one whose staging space was never measured', () => {
+    const parsed = parseImageRecord(versionThreeText(), `${KEY}.record.json`);
+    expect(parsed.ok && { version: parsed.record.schemaVersion, staging: parsed.record.staging }).toEqual({
+      version: 3,
+      staging: null,
+    });
+  });
+
+  it('refuses a version-3 record that carries a staging field, naming it', () => {
+    const json = { ...JSON.parse(versionThreeText()), staging: STAGING };
+    expect(parseImageRecord(JSON.stringify(json), `${KEY}.record.json`)).toEqual({
+      ok: false,
+      problem: `${KEY}.record.json: (record): Unrecognized key: "staging"`,
+    });
   });
 
   it('reads a version-2 record as one whose changes were never compared', () => {
@@ -100,7 +136,7 @@ describe('image records', () => {
   it('refuses a version it does not know', () => {
     const json = {
       ...JSON.parse(renderImageRecord(makeRecord({ host: 'lpar01', date: DATE }))),
-      schemaVersion: 4,
+      schemaVersion: 5,
     };
     const parsed = parseImageRecord(JSON.stringify(json), `${KEY}.record.json`);
     expect(parsed.ok ? 'parsed' : parsed.problem).toMatch(
