@@ -5,12 +5,20 @@
 // from run to run. The bundled scenario changes the simulated hosts week by week. Each weekly run is
 // followed by the daily freshness check of the next morning. The run state (the next scheduled run,
 // the clock, the fleet, the scenario week and the execution names used) is kept in state.json, which
-// the other CLI commands read.
+// the other CLI commands read. The synthesized template is held to CloudFormation's and SSM's size
+// quotas (lambdas/core/aws-limits.ts) before anything runs: a stack AWS would refuse never runs here.
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readRunReport } from '../../lambdas/adapters/catalog.js';
+import {
+  type AwsLimit,
+  jsonBytes,
+  limitExceeded,
+  SSM_DOCUMENT_LIMIT,
+  TEMPLATE_BODY_LIMIT,
+} from '../../lambdas/core/aws-limits.js';
 import type { FleetHost } from '../../lambdas/core/fleet.js';
 import { nextCronRun } from '../../lambdas/core/next-run.js';
 import { decodeHostResult, type HostResult, type RunReport } from '../../lambdas/core/run-summary.js';
@@ -128,8 +136,55 @@ export function localDeployConfig(
   );
 }
 
-/** The stack the CDK app deploys, synthesized in-process without bundling the Lambdas. */
-export function synthesizeLocalStack(config: DeployConfig): TemplateJson {
+/** The size quotas a synthesized stack is held to. */
+export interface StackLimits {
+  /** @default TEMPLATE_BODY_LIMIT */
+  readonly template?: AwsLimit;
+  /** Each SSM document's content. @default SSM_DOCUMENT_LIMIT */
+  readonly document?: AwsLimit;
+}
+
+/**
+ * The template's bytes as `cdk deploy` uploads it: the file `cdk synth` writes, JSON indented by one
+ * space (aws-cdk-lib's Stack._synthesizeTemplate; the stack does not set suppressTemplateIndentation).
+ */
+export function templateBodyBytes(template: TemplateJson): number {
+  return Buffer.byteLength(JSON.stringify(template, undefined, 1), 'utf8');
+}
+
+/** Each SSM document's content bytes, by logical ID: compact JSON, as CloudFormation submits it. */
+export function documentBytes(template: TemplateJson): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::SSM::Document')
+      .map(([id, r]) => [id, jsonBytes(r.Properties?.Content)]),
+  );
+}
+
+/** Throws the AwsLimitError of the first size quota the template exceeds: its body, then each document. */
+export function checkStackLimits(template: TemplateJson, stackName: string, limits: StackLimits = {}): void {
+  const over = [
+    limitExceeded(
+      limits.template ?? TEMPLATE_BODY_LIMIT,
+      templateBodyBytes(template),
+      `the template of stack ${stackName}`,
+    ),
+    ...Object.entries(documentBytes(template)).map(([id, bytes]) =>
+      limitExceeded(
+        limits.document ?? SSM_DOCUMENT_LIMIT,
+        bytes,
+        `the SSM document ${id} of stack ${stackName}`,
+      ),
+    ),
+  ].find((error) => error !== undefined);
+  if (over) throw over;
+}
+
+/**
+ * The stack the CDK app deploys, synthesized in-process without bundling the Lambdas, and held to the
+ * size quotas (checkStackLimits; `limits` lowers them for a test).
+ */
+export function synthesizeLocalStack(config: DeployConfig, limits: StackLimits = {}): TemplateJson {
   // CloudFormation's template linter (a WebAssembly engine, seconds per synthesis) runs on `cdk synth`;
   // the local run executes the template and needs no lint.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
@@ -137,7 +192,9 @@ export function synthesizeLocalStack(config: DeployConfig): TemplateJson {
     config,
     env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION },
   });
-  return Template.fromStack(stack).toJSON() as TemplateJson;
+  const template = Template.fromStack(stack).toJSON() as TemplateJson;
+  checkStackLimits(template, config.stackName, limits);
+  return template;
 }
 
 const DAY_MS = 86_400_000;

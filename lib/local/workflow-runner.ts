@@ -5,7 +5,9 @@
 // answers like the service (its Output, or ExecutionAlreadyExists for a name used before). Each
 // execution has a virtual clock that the Wait states advance, so a one-hour mksysb costs the polls and
 // transitions it would on AWS without waiting an hour. Transitions, history events and the largest
-// state payload are counted from each execution's event log.
+// state payload are counted from each execution's event log, and held to Step Functions' quotas
+// (lambdas/core/aws-limits.ts): an execution that exceeds one fails as it would on AWS, and the run
+// with it, naming the quota and the figure.
 import './polyfills.js';
 import {
   type RunOptions as SfnRunOptions,
@@ -17,6 +19,14 @@ import { awaitCommand } from '../../lambdas/await-command/await-command.js';
 import { awaitCommandDeps } from '../../lambdas/await-command/deps.js';
 import { completeUpload } from '../../lambdas/complete-upload/complete-upload.js';
 import { completeUploadDeps } from '../../lambdas/complete-upload/deps.js';
+import {
+  type AwsLimit,
+  type AwsLimitError,
+  EXECUTION_HISTORY_LIMIT,
+  jsonBytes,
+  limitExceeded,
+  STATE_PAYLOAD_LIMIT,
+} from '../../lambdas/core/aws-limits.js';
 import { type FleetHostInput, fleetParameterValues } from '../../lambdas/core/fleet.js';
 import { freshnessDeps } from '../../lambdas/freshness/deps.js';
 import { checkFreshness } from '../../lambdas/freshness/freshness.js';
@@ -61,6 +71,8 @@ export interface ExecutionStats {
   /** The largest state input or output, in UTF-8 bytes, and where it was. */
   readonly maxPayloadBytes: number;
   readonly maxPayloadState: string;
+  /** The quota this execution exceeded, which failed it (its output says so too). */
+  readonly limitError?: AwsLimitError;
   /** Virtual start and end. */
   readonly startedAt: string;
   readonly endedAt: string;
@@ -108,6 +120,11 @@ export interface LocalWorkflowOptions {
    * weekly machine at 1,000 hosts). @default undefined: children run for real
    */
   readonly stubHostExecution?: (input: { host: string; runId: string; date: string }) => unknown;
+  /**
+   * The Step Functions quotas each execution is held to. A test lowers one to reach it in a few
+   * states. @default STATE_PAYLOAD_LIMIT and EXECUTION_HISTORY_LIMIT (lambdas/core/aws-limits.ts)
+   */
+  readonly limits?: { readonly payload?: AwsLimit; readonly history?: AwsLimit };
 }
 
 export interface RunOptions {
@@ -129,11 +146,20 @@ export interface WeeklyOutput {
   readonly report: { reportKey: string; counts: Record<string, number> };
 }
 
+/** The run's figures against Step Functions' quotas: the largest of its executions, top and children. */
+export interface RunPeaks {
+  /** The largest state input or output, in UTF-8 bytes, its state and execution. */
+  readonly payload: { readonly bytes: number; readonly state: string; readonly execution: string };
+  /** The most history events of one execution, and which. */
+  readonly history: { readonly events: number; readonly execution: string };
+}
+
 export interface LocalRunResult<O = unknown> {
   readonly output: O;
   readonly execution: ExecutionStats;
   /** Per-host child executions of a weekly run, by host name. */
   readonly hosts: Readonly<Record<string, ExecutionStats>>;
+  readonly peaks: RunPeaks;
   /** SNS messages published during this run. */
   readonly alerts: LocalSns['messages'];
 }
@@ -164,8 +190,17 @@ type LocalHandlers = NonNullable<Overrides['taskResourceLocalHandlers']>;
 type Payload = Parameters<LocalHandlers[string]>[0];
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-function bytes(value: unknown): number {
-  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), 'utf8');
+/** The peaks of a run's executions (each counted by LocalWorkflow.count). */
+export function runPeaks(executions: readonly ExecutionStats[]): RunPeaks {
+  const payload = { bytes: 0, state: '', execution: '' };
+  const history = { events: 0, execution: '' };
+  for (const e of executions) {
+    if (e.maxPayloadBytes > payload.bytes)
+      Object.assign(payload, { bytes: e.maxPayloadBytes, state: e.maxPayloadState, execution: e.name });
+    if (e.historyEvents > history.events)
+      Object.assign(history, { events: e.historyEvents, execution: e.name });
+  }
+  return { payload, history };
 }
 
 /** The local workflow: one per store and fleet; runs weekly and freshness executions, many times. */
@@ -228,9 +263,19 @@ export class LocalWorkflow {
     const clock = new VirtualClock(run.date);
     const name = run.executionName ?? `${machine}-${run.date.replace(/[:.]/g, '-')}`;
     const execution = await this.execute(machine, name, run.input ?? {}, clock, hosts);
+    // A child over a quota fails on AWS too, and the parent's Catch would take it for a failed host:
+    // locally the run stops there, so a design past a quota is never reported as a success.
+    const overLimit = [execution, ...Object.values(hosts)].find((e) => e.limitError)?.limitError;
+    if (overLimit) throw overLimit;
     if (execution.status !== 'SUCCEEDED')
       throw new Error(`local ${machine} execution ${name} failed: ${JSON.stringify(execution.output)}`);
-    return { output: execution.output as O, execution, hosts, alerts: this.sns.messages.slice(before) };
+    return {
+      output: execution.output as O,
+      execution,
+      hosts,
+      peaks: runPeaks([execution, ...Object.values(hosts)]),
+      alerts: this.sns.messages.slice(before),
+    };
   }
 
   private async execute(
@@ -283,7 +328,7 @@ export class LocalWorkflow {
         StateMachine: { Id: arn, Name: arn.split(':').pop() },
       },
     });
-    const counting = this.count(machine, name, execution.eventLogs);
+    const counting = this.count(machine, name, execution.eventLogs, execution.abort);
     let output: unknown;
     let status: ExecutionStats['status'] = 'SUCCEEDED';
     try {
@@ -293,12 +338,20 @@ export class LocalWorkflow {
       output = { error: (error as Error).name, cause: (error as Error).message };
     }
     const counted = await counting;
+    // The quota wins over whatever the execution did after it (it was aborted, or had already ended
+    // before its events were counted).
+    if (counted.limitError) {
+      status = 'FAILED';
+      output = {
+        error: counted.limitError.limit.awsError ?? counted.limitError.name,
+        cause: counted.limitError.message,
+      };
+    }
     const stats: ExecutionStats = {
       machine,
       name,
       status,
       ...counted,
-      historyEvents: counted.historyEvents + 2,
       startedAt,
       endedAt: clock.now().toISOString(),
       output,
@@ -320,49 +373,74 @@ export class LocalWorkflow {
     return built;
   }
 
+  /**
+   * Counts an execution's transitions, history events and largest payload from its event log, and
+   * holds them to the quotas: the first one exceeded is the execution's `limitError`, and the
+   * execution is aborted there, as AWS fails it there.
+   */
   private async count(
     machine: WorkflowKind,
     name: string,
     events: AsyncGenerator<EventLog>,
-  ): Promise<Pick<ExecutionStats, 'transitions' | 'historyEvents' | 'maxPayloadBytes' | 'maxPayloadState'>> {
+    abort: () => void,
+  ): Promise<
+    Pick<
+      ExecutionStats,
+      'transitions' | 'historyEvents' | 'maxPayloadBytes' | 'maxPayloadState' | 'limitError'
+    >
+  > {
+    const payloadLimit = this.options.limits?.payload ?? STATE_PAYLOAD_LIMIT;
+    const historyLimit = this.options.limits?.history ?? EXECUTION_HISTORY_LIMIT;
     let transitions = 0;
-    let historyEvents = 0;
+    // ExecutionStarted, and the ExecutionSucceeded or ExecutionFailed that ends it.
+    let historyEvents = 2;
     let maxPayloadBytes = 0;
     let maxPayloadState = '';
-    const payload = (state: string, value: unknown) => {
-      const size = bytes(value);
+    let limitError: AwsLimitError | undefined;
+    const exceeded = (error: AwsLimitError | undefined) => {
+      if (!error || limitError) return;
+      limitError = error;
+      abort();
+    };
+    const payload = (state: string, what: string, value: unknown) => {
+      const size = jsonBytes(value);
       if (size > maxPayloadBytes) {
         maxPayloadBytes = size;
         maxPayloadState = state;
       }
+      exceeded(limitExceeded(payloadLimit, size, `${what} of execution ${name}`));
+    };
+    const history = (added: number) => {
+      historyEvents += added;
+      exceeded(limitExceeded(historyLimit, historyEvents, `the history of execution ${name}`));
     };
     for await (const event of events) {
       switch (event.type) {
         case 'ExecutionStarted':
-          payload('(execution input)', event.input);
+          payload('(execution input)', 'the execution input', event.input);
           break;
         case 'StateEntered':
           transitions += 1;
           // <Type>StateEntered + <Type>StateExited; a task adds Scheduled, Started, Succeeded; a Map adds Started, Succeeded.
-          historyEvents += 2 + (event.state.type === 'Task' ? 3 : event.state.type === 'Map' ? 2 : 0);
-          payload(event.state.name, event.state.input);
+          history(2 + (event.state.type === 'Task' ? 3 : event.state.type === 'Map' ? 2 : 0));
+          payload(event.state.name, `the state ${event.state.name} input`, event.state.input);
           this.options.onEvent?.({ type: 'state-entered', machine, name, state: event.state.name });
           break;
         case 'StateExited':
-          payload(event.state.name, event.state.output);
+          payload(event.state.name, `the state ${event.state.name} output`, event.state.output);
           break;
         case 'StateRetried':
           transitions += 1;
-          historyEvents += 3;
+          history(3);
           break;
         case 'MapIterationStarted':
-          historyEvents += 2;
+          history(2);
           break;
         default:
           break;
       }
     }
-    return { transitions, historyEvents, maxPayloadBytes, maxPayloadState };
+    return { transitions, historyEvents, maxPayloadBytes, maxPayloadState, limitError };
   }
 
   private overrides(
@@ -447,7 +525,7 @@ export class LocalWorkflow {
       status: 'SUCCEEDED',
       transitions: 0,
       historyEvents: 0,
-      maxPayloadBytes: bytes(output),
+      maxPayloadBytes: jsonBytes(output),
       maxPayloadState: '(stub)',
       startedAt: at,
       endedAt: at,
