@@ -47,6 +47,8 @@ export const ANOMALY_CODES = [
   'HOST_MISSED',
   'STALE',
   'FLEET_PARAMETER_INVALID',
+  // Raised by the freshness check from the forecast (forecast.ts): a warning, never a page.
+  'STAGING_FULL_SOON',
 ] as const;
 export const AnomalyCodeSchema = z.enum(ANOMALY_CODES);
 export type AnomalyCode = z.infer<typeof AnomalyCodeSchema>;

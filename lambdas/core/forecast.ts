@@ -187,7 +187,7 @@ export function forecastStaging(
       outlook === 'full'
         ? `too small now: ${basis}`
         : within
-          ? `too small in ${weeks} weeks (${new Date(fullMs).toISOString().slice(0, 10)}): ${basis}; ${trend}`
+          ? `too small in ${weeks} week${weeks === 1 ? '' : 's'}: from ${new Date(fullMs).toISOString().slice(0, 10)}; ${basis}; ${trend}`
           : `not within ${horizonWeeks} weeks: ${basis}; ${trend}`,
   };
 }

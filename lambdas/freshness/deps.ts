@@ -11,5 +11,12 @@ export function freshnessDeps(
   where = 'freshness environment',
 ): FreshnessDeps {
   const e = parseWith(FreshnessEnvSchema, env, where);
-  return { s3: io.s3, bucket: e.BUCKET, maxAgeDays: e.MAX_AGE_DAYS, now: io.now };
+  return {
+    s3: io.s3,
+    bucket: e.BUCKET,
+    maxAgeDays: e.MAX_AGE_DAYS,
+    stagingSizeFactor: e.STAGING_SIZE_FACTOR,
+    stagingWarnWeeks: e.STAGING_WARN_WEEKS,
+    now: io.now,
+  };
 }

@@ -1,17 +1,26 @@
 // freshness: for every inventoried host, the date of its newest PASS mksysb image from the catalog,
-// judged by the pure freshness check. Hosts are read a few at a time.
+// judged by the pure freshness check, and the forecast of its staging filesystem from its newest
+// mksysb records (STAGING_FULL_SOON). Hosts are read a few at a time.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { inBatches, lastPassImage } from '../adapters/catalog.js';
+import { inBatches, lastPassImage, listHostRecords } from '../adapters/catalog.js';
 import { parseWith } from '../adapters/validation.js';
-import { assessFreshness } from '../core/freshness.js';
+import { forecastStaging, type StagingForecast } from '../core/forecast.js';
+import { assessFreshness, stagingFindings } from '../core/freshness.js';
 import { FreshnessInputSchema, type FreshnessOutput, FreshnessOutputSchema } from './schema.js';
 
 export interface FreshnessDeps {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly maxAgeDays: number;
+  /** workflow.stagingSizeFactor; absent: the factor each host's newest preflight reading implies. */
+  readonly stagingSizeFactor?: number;
+  /** STAGING_FULL_SOON this many weeks (or fewer) before preflight would refuse. @default 4 */
+  readonly stagingWarnWeeks?: number;
   readonly now: () => Date;
 }
+
+/** The newest mksysb records a staging forecast is fitted to: a quarter of weekly runs. */
+const FORECAST_RECORDS = 13;
 
 export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promise<FreshnessOutput> {
   const input = parseWith(FreshnessInputSchema, event, 'freshness input');
@@ -19,12 +28,21 @@ export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promi
   const hosts = [...new Set(input.hosts)];
   const lastPass = new Map<string, string | null>();
   const lastPassKey = new Map<string, string>();
+  const forecasts: StagingForecast[] = [];
+  const now = deps.now();
   await inBatches(hosts, 8, async (host) => {
     const image = await lastPassImage(store, host);
     lastPass.set(host, image?.date ?? null);
     if (image) lastPassKey.set(host, image.key);
+    const { records } = await listHostRecords(store, host, { kind: 'mksysb', newest: FORECAST_RECORDS });
+    forecasts.push(
+      forecastStaging(host, records, {
+        now,
+        sizeFactor: deps.stagingSizeFactor,
+        ...(deps.stagingWarnWeeks === undefined ? {} : { warnWeeks: deps.stagingWarnWeeks }),
+      }),
+    );
   });
-  const now = deps.now();
   return parseWith(
     FreshnessOutputSchema,
     {
@@ -44,6 +62,7 @@ export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promi
           ...f,
           lastPassKey: lastPassKey.get(f.host) ?? null,
         })),
+        ...stagingFindings(forecasts),
       ],
     },
     'freshness output',

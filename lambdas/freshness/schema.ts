@@ -23,4 +23,8 @@ export const FreshnessEnvSchema = z.object({
   BUCKET: z.string().min(3),
   /** A weekly schedule plus a day of slack. */
   MAX_AGE_DAYS: z.coerce.number().int().positive().default(8),
+  /** workflow.stagingSizeFactor: the factor preflight tests the staging space with. */
+  STAGING_SIZE_FACTOR: z.coerce.number().min(1).max(10).default(1.5),
+  /** forecast.stagingWarnWeeks: STAGING_FULL_SOON this many weeks before preflight would refuse. */
+  STAGING_WARN_WEEKS: z.coerce.number().int().min(1).max(52).default(4),
 });

@@ -47,16 +47,25 @@ export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOu
     const acks = await acknowledgements(deps);
     const acknowledged: string[] = [];
     for (const f of input.findings) {
-      const found = anomaly(
-        f.finding,
-        'fail',
-        f.finding === 'FLEET_PARAMETER_INVALID'
-          ? `${f.problem ?? 'a fleet parameter is not valid'}: this entry is skipped (not backed up, not checked) until it is fixed`
-          : f.finding === 'HOST_MISSED'
-            ? `no PASS mksysb image ever: never backed up`
-            : `newest PASS mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
-        { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
-      );
+      // A staging filesystem filling up is a warning weeks ahead, never a page: no backup failed yet.
+      const found =
+        f.finding === 'STAGING_FULL_SOON'
+          ? anomaly(
+              f.finding,
+              'warn',
+              `staging ${f.forecast ?? 'too small soon'}; grow the filesystem (chfs -a size=+…) before preflight refuses the backup`,
+              { weeksUntilFull: f.weeksUntilFull ?? null, forecast: f.forecast ?? null },
+            )
+          : anomaly(
+              f.finding,
+              'fail',
+              f.finding === 'FLEET_PARAMETER_INVALID'
+                ? `${f.problem ?? 'a fleet parameter is not valid'}: this entry is skipped (not backed up, not checked) until it is fixed`
+                : f.finding === 'HOST_MISSED'
+                  ? `no PASS mksysb image ever: never backed up`
+                  : `newest PASS mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
+              { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
+            );
       if (!atLeast(found.severity, deps.minSeverity)) continue;
       const ack = acknowledgementOf(acks, f.host, f.finding, now);
       if (ack) {
@@ -66,9 +75,11 @@ export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOu
       const image =
         f.finding === 'FLEET_PARAMETER_INVALID'
           ? 'none (fleet parameter)'
-          : f.lastPassDate
-            ? `last PASS ${f.lastPassDate.slice(0, 10)}`
-            : 'none ever';
+          : f.finding === 'STAGING_FULL_SOON'
+            ? 'next mksysb'
+            : f.lastPassDate
+              ? `last PASS ${f.lastPassDate.slice(0, 10)}`
+              : 'none ever';
       await publish(
         deps,
         anomalyAlert(found, {

@@ -185,8 +185,13 @@ export function functionTable(props: FunctionTableProps): Readonly<Record<Handle
       publishes: true,
     },
     freshness: {
-      description: 'Finds hosts without a recent verified image',
-      environment: { BUCKET, MAX_AGE_DAYS: String(config.schedule.maxImageAgeDays) },
+      description: 'Finds hosts without a recent verified image, and staging filesystems filling up',
+      environment: {
+        BUCKET,
+        MAX_AGE_DAYS: String(config.schedule.maxImageAgeDays),
+        // The forecast tests the staging space as preflight does (STAGING_FULL_SOON).
+        STAGING_SIZE_FACTOR: String(config.workflow.stagingSizeFactor),
+      },
       timeout: Duration.minutes(5),
       store: store.freshness,
     },

@@ -1,4 +1,5 @@
-// freshness with a mocked S3: HOST_MISSED and STALE from the records, and the errors it raises.
+// freshness with a mocked S3: HOST_MISSED and STALE from the records, STAGING_FULL_SOON from the
+// forecast of the preflight readings they carry, and the errors it raises.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { renderImageRecord } from '../../../lambdas/core/image-record.js';
@@ -7,11 +8,31 @@ import { makeRecord } from '../../support/local-store.js';
 import { accessDenied, body, mockedS3, noSuchKey, type S3Mock, slowDown } from '../s3-mock.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
+const GiB = 2 ** 30;
+/**
+ * Eight weekly images up to 2026-11-23, growing 1 GiB a week, while the free staging space preflight
+ * reads shrinks 2 GiB a week: on 2026-11-23, 46 GiB free for 1.5 × 26 GiB: refused from 2026-12-07.
+ */
+const filling = Array.from({ length: 8 }, (_, k) =>
+  makeRecord({
+    host: 'filling',
+    date: new Date(Date.parse('2026-10-05T02:00:00.000Z') + k * 7 * 86_400_000).toISOString(),
+    sizeBytes: (20 + k) * GiB,
+    staging: {
+      mount: '/mksysb',
+      freeBytes: (60 - 2 * k) * GiB,
+      requiredBytes: Math.round((19 + k) * GiB * 1.5),
+      mksysbExpectedBytes: (19 + k) * GiB,
+      savevgExpectedBytes: 0,
+    },
+  }),
+);
 const records = [
   makeRecord({ host: 'fresh', date: '2026-11-23T02:00:00.000Z' }),
   // stale: the newest image failed, the newest PASS is three weeks old.
   makeRecord({ host: 'stale', date: '2026-11-23T02:00:00.000Z', verdict: 'FAIL' }),
   makeRecord({ host: 'stale', date: '2026-11-02T02:00:00.000Z' }),
+  ...filling,
 ];
 
 let s3: S3Mock;
@@ -82,6 +103,17 @@ describe('freshness', () => {
         },
       ],
     });
+  });
+
+  it('warns STAGING_FULL_SOON of a host whose staging space preflight will refuse within the warning', async () => {
+    const out = await checkFreshness({ hosts: ['fresh', 'filling'] }, { ...deps, stagingWarnWeeks: 4 });
+    expect(out.findings).toEqual([
+      expect.objectContaining({ host: 'filling', finding: 'STAGING_FULL_SOON', weeksUntilFull: 1 }),
+    ]);
+    expect(out.findings[0]?.forecast).toMatch(/^too small in 1 week: from 2026-12-07; 46\.0 GB free/);
+    // Tested with the config's factor: at 1 × the image, the margin lasts beyond the warning.
+    const none = await checkFreshness({ hosts: ['filling'] }, { ...deps, stagingSizeFactor: 1 });
+    expect(none.findings).toEqual([]);
   });
 
   it("does not count a PASS record whose image object is gone as the host's last PASS", async () => {

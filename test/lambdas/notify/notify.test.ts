@@ -130,6 +130,29 @@ describe('notify for freshness', () => {
       '[mksysb-vault] FAIL aixnew01 HOST_MISSED no PASS mksysb image ever [none ever]',
     ]);
   });
+
+  it('warns, never pages, of a staging filesystem preflight will soon refuse', async () => {
+    const finding = {
+      host: 'aixprd02',
+      finding: 'STAGING_FULL_SOON' as const,
+      lastPassDate: null,
+      ageDays: null,
+      weeksUntilFull: 2,
+      forecast:
+        'too small in 2 weeks: from 2026-12-07; 46.0 GB free on 2026-11-23, 1.5 × 26.0 GB = 39.0 GB needed',
+    };
+    const input = {
+      kind: 'freshness',
+      checkedAt: '2026-11-24T08:00:00.000Z',
+      maxAgeDays: 8,
+      findings: [finding],
+    };
+    expect((await notify(input, deps('fail'))).published).toBe(0);
+    expect((await notify(input, deps('warn'))).published).toBe(1);
+    expect(sns.messages.map((m) => [m.subject, m.attributes.severity])).toEqual([
+      ['[mksysb-vault] WARN aixprd02 STAGING_FULL_SOON staging too small in 2 weeks [next mksysb]', 'warn'],
+    ]);
+  });
 });
 
 describe('notify with acknowledgements in the store', () => {
