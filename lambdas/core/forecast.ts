@@ -362,3 +362,17 @@ export function forecastBucket(
     ],
   };
 }
+
+/** The staging outlook in a few words, as status and the report show it. */
+export function stagingOutlookText(f: StagingForecast): string {
+  if (f.outlook === 'unknown') return 'unknown: no preflight reading yet';
+  if (f.outlook === 'full') return 'too small now: preflight refuses';
+  if (f.weeksUntilFull === null) return `not within ${STAGING_HORIZON_WEEKS} weeks`;
+  return `${f.weeksUntilFull} week${f.weeksUntilFull === 1 ? '' : 's'} (${f.fullOn})`;
+}
+
+/** The bucket on one day in a line: `in 3 months (2027-02-24): 7 images, 70.0 GB, $0.63/month`. */
+export function bucketPointText(p: BucketPoint): string {
+  const when = p.months === 0 ? `now (${p.on})` : `in ${p.months} months (${p.on})`;
+  return `${when}: ${p.images} images, ${formatBytes(p.bytes)}, $${p.monthlyCost.toFixed(2)}/month`;
+}
