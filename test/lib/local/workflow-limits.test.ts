@@ -3,11 +3,7 @@
 // execution past 25,000 history events fails, and either fails the local run, naming the quota and
 // the figure. Small state machines written here (not the synthesized stack) reach them in a few states.
 import { describe, expect, it } from 'vitest';
-import {
-  AwsLimitError,
-  EXECUTION_HISTORY_LIMIT,
-  STATE_PAYLOAD_LIMIT,
-} from '../../../lambdas/core/aws-limits.js';
+import { AwsLimitError, EXECUTION_HISTORY_LIMIT } from '../../../lambdas/core/aws-limits.js';
 import { WORKFLOW_METADATA } from '../../../lib/constructs/backup-workflow.js';
 import type { TemplateJson } from '../../../lib/local/resolve-template.js';
 import { LocalWorkflow, type LocalWorkflowOptions } from '../../../lib/local/workflow-runner.js';
@@ -119,9 +115,5 @@ describe('local mode holds each execution to Step Functions quotas', () => {
       history: { events: 6, execution: 'at-the-limit' },
     });
     expect(result.execution).toMatchObject({ maxPayloadBytes: 262_144, historyEvents: 6 });
-  });
-
-  it('uses the AWS figures by default', () => {
-    expect([STATE_PAYLOAD_LIMIT.max, EXECUTION_HISTORY_LIMIT.max]).toEqual([262_144, 25_000]);
   });
 });
