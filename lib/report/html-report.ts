@@ -4,6 +4,11 @@
 // anomaly. Pure: records in, HTML out. Every string from a record is host-supplied and escaped.
 import { type Anomaly, formatBytes } from '../../lambdas/core/anomaly.js';
 import {
+  type BucketForecast,
+  type StagingForecast,
+  stagingOutlookText,
+} from '../../lambdas/core/forecast.js';
+import {
   type HostJudgement,
   type HostState,
   IMAGE_MISSING,
@@ -46,6 +51,8 @@ export interface ReportHost {
     readonly outcome: string;
     readonly codes: readonly string[];
   } | null;
+  /** When its staging filesystem becomes too small for preflight (lambdas/core/forecast.ts), when forecast. */
+  readonly staging?: StagingForecast | null;
 }
 
 export interface FleetReport {
@@ -57,6 +64,8 @@ export interface FleetReport {
   readonly maxImageAgeDays?: number;
   /** Keys under images/ outside any host's folder (STRAY_KEY lines), shown, never hidden. */
   readonly strays?: readonly string[];
+  /** The bucket's size and monthly cost now and months ahead under the retention policy, when forecast. */
+  readonly bucket?: BucketForecast | null;
 }
 
 /** The headline's tiles: every state `status` shows, in its words. */
@@ -156,11 +165,12 @@ ${STATE_TILES.filter((t) => t.state !== 'disabled' || counts.has('disabled'))
 ${(report.strays ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('\n')}
 <h2>Hosts</h2>
 <table>
-<thead><tr><th>host</th><th>state</th><th>last image</th><th>size</th><th>verdict</th><th>OS level</th><th>images</th></tr></thead>
+<thead><tr><th>host</th><th>state</th><th>last image</th><th>size</th><th>verdict</th><th>OS level</th><th>images</th><th>staging too small in</th></tr></thead>
 <tbody>
 ${report.hosts.map((h) => hostRow(h, stateOf(h))).join('\n')}
 </tbody>
 </table>
+${report.bucket ? bucketSection(report.bucket) : ''}
 <h2>Size over time and what changed</h2>
 <div class="hosts">
 ${report.hosts.map((h) => hostChart(h, stateOf(h))).join('\n')}
@@ -196,8 +206,35 @@ function stateCell(j: HostJudgement): string {
 function hostRow(h: ReportHost, j: HostJudgement): string {
   const last = lastRootvg(h);
   if (!last)
-    return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td colspan="5">no mksysb image${h.problems?.length ? ` · <span class="problem">${esc(h.problems[0] ?? '')}</span>` : ''}</td></tr>`;
-  return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td>${esc(last.date.slice(0, 10))}</td><td>${esc(formatBytes(last.sizeBytes))}</td><td class="${last.verdict}">${last.verdict}</td><td>${esc(last.osLevel ?? '–')}</td><td>${h.images.length}</td></tr>`;
+    return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td colspan="5">no mksysb image${h.problems?.length ? ` · <span class="problem">${esc(h.problems[0] ?? '')}</span>` : ''}</td>${stagingCell(h)}</tr>`;
+  return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td>${esc(last.date.slice(0, 10))}</td><td>${esc(formatBytes(last.sizeBytes))}</td><td class="${last.verdict}">${last.verdict}</td><td>${esc(last.osLevel ?? '–')}</td><td>${h.images.length}</td>${stagingCell(h)}</tr>`;
+}
+
+/** The staging forecast's cell: the weeks left (STAGING_FULL_SOON in its colour), its numbers on hover. */
+function stagingCell(h: ReportHost): string {
+  const f = h.staging;
+  if (!f) return '<td>–</td>';
+  const cls = f.outlook === 'full' ? ' class="FAIL"' : f.outlook === 'soon' ? ' class="WARN"' : '';
+  const code = f.outlook === 'full' || f.outlook === 'soon' ? ' STAGING_FULL_SOON' : '';
+  return `<td${cls} title="${esc(f.summary)}">${esc(stagingOutlookText(f))}${code}</td>`;
+}
+
+/** The bucket now and ahead: what the retention policy keeps, its bytes and monthly cost. */
+function bucketSection(b: BucketForecast): string {
+  const rows = [b.now, ...b.ahead]
+    .map(
+      (p) =>
+        `<tr><td>${p.months === 0 ? 'now' : `in ${p.months} months`}</td><td>${esc(p.on)}</td><td>${p.images}</td><td>${esc(formatBytes(p.bytes))}</td><td>${esc(formatBytes(p.coldBytes))}</td><td>$${p.monthlyCost.toFixed(2)}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>Bucket forecast</h2>
+<table>
+<thead><tr><th>when</th><th>day</th><th>images kept</th><th>size</th><th>of it cold</th><th>per month</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+<div class="note">${esc(`What the retention policy keeps, each series going on at its usual interval and size trend; $${b.pricing.standardPerGbMonth}/GB-month in S3 Standard, $${b.pricing.coldPerGbMonth} once cold (after ${b.pricing.coldTransitionDays} days); ${b.assumptions.join('; ')}.`)}</div>`;
 }
 
 /** Line colours of a chart's series: rootvg (mksysb) first, then each savevg volume group. */

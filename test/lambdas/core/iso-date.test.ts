@@ -48,7 +48,12 @@ describe('ISO dates', () => {
   });
 
   it('reads a version-1 record dated by day only', () => {
-    const { content: _c, changes: _ch, ...fields } = makeRecord({ host: 'lpar01', date: '2026-11-16' });
+    const {
+      content: _c,
+      changes: _ch,
+      staging: _s,
+      ...fields
+    } = makeRecord({ host: 'lpar01', date: '2026-11-16' });
     const parsed = parseImageRecord(JSON.stringify({ ...fields, schemaVersion: 1 }), recordKey(fields.key));
     expect(parsed).toMatchObject({ ok: true, record: { date: '2026-11-16' } });
   });

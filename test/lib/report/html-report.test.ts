@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { forecastBucket, forecastStaging } from '../../../lambdas/core/forecast.js';
 import { type ImageChanges, parseImageRecord } from '../../../lambdas/core/image-record.js';
+import { DEFAULT_RETENTION_POLICY } from '../../../lambdas/core/retention-plan.js';
 import { reportHost } from '../../../lib/cli/report.js';
 import {
   type ReportHost,
@@ -43,6 +45,55 @@ describe('renderHtmlReport', () => {
     const svg = sizeChart(sampleFleet()[0]?.images ?? []);
     expect(svg.match(/<circle /g)).toHaveLength(8);
     expect(svg.match(/fill="#b3261e"/g)).toHaveLength(1);
+  });
+
+  it("shows each host's staging forecast, STAGING_FULL_SOON in its colour, and the bucket ahead", () => {
+    const GiB = 2 ** 30;
+    const now = new Date('2026-11-24T06:00:00Z');
+    // Four weekly readings, the free space shrinking 4 GiB a week: 38 GiB on 2026-11-23 for 1.5 × 20
+    // GiB needed, refused from 2026-12-07, a week and six days after the report.
+    const records = [0, 1, 2, 3].map((k) =>
+      makeRecord({
+        host: 'aixprd01',
+        date: new Date(Date.parse('2026-11-02T02:00:00Z') + k * 7 * 86_400_000).toISOString(),
+        sizeBytes: 20 * GiB,
+        staging: {
+          mount: '/mksysb',
+          freeBytes: (50 - 4 * k) * GiB,
+          requiredBytes: 30 * GiB,
+          mksysbExpectedBytes: 20 * GiB,
+          savevgExpectedBytes: 0,
+        },
+      }),
+    );
+    const host = {
+      ...reportHost({
+        host: 'aixprd01',
+        inFleet: true,
+        enabled: true,
+        records: [...records].reverse(),
+        problems: [],
+      }),
+      staging: forecastStaging('aixprd01', records, { now }),
+    };
+    const page = renderHtmlReport({
+      title: 't',
+      generatedAt: now.toISOString(),
+      store: 's3://vault',
+      hosts: [host],
+      bucket: forecastBucket(records, {
+        now,
+        retention: DEFAULT_RETENTION_POLICY,
+        standardPricePerGbMonth: 0.023,
+        coldPricePerGbMonth: 0.004,
+        coldTransitionDays: 30,
+      }),
+    });
+    expect(page).toMatch(
+      /<td class="WARN" title="too small in 1 week: from 2026-12-07; 38\.0 GB free[^"]*">1 week \(2026-12-07\) STAGING_FULL_SOON<\/td>/,
+    );
+    expect(page).toContain('<h2>Bucket forecast</h2>');
+    expect(page).toMatch(/<tr><td>in 12 months<\/td><td>2027-11-24<\/td><td>\d+<\/td>/);
   });
 
   it('has no script and no external asset', () => {
@@ -269,7 +320,7 @@ describe('hostile strings in a record', () => {
 
 describe('records that predate changes', () => {
   const current = makeRecord({ host: 'aixprd01', date: '2026-11-16T02:00:00Z' });
-  const { changes: _v3only, ...v2 } = { ...current, schemaVersion: 2 };
+  const { changes: _v3only, staging: _v4only, ...v2 } = { ...current, schemaVersion: 2 };
   const { content: _v2only, ...v1 } = { ...v2, schemaVersion: 1 };
   const older = makeRecord({ host: 'aixprd01', date: '2026-11-09T02:00:00Z' });
   const parsed = [
