@@ -5,6 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { HostNameSchema } from '../lambdas/core/catalog-keys.js';
+import {
+  EXCLUDE_LIST_MAX_BYTES,
+  EXCLUDE_LIST_MAX_LINES,
+  ExcludeListSchema,
+  excludeListText,
+} from '../lambdas/core/exclude-list.js';
 import { describeIssues, FleetSchema } from '../lambdas/core/fleet.js';
 import { CronError, nextRunOf, parseCron } from '../lambdas/core/next-run.js';
 import { VerificationPolicySchema } from '../lambdas/core/policy.js';
@@ -176,6 +183,35 @@ export const AlertsSchema = z
   })
   .strict();
 
+/**
+ * An exclude list shared by several hosts: its patterns go into each listed host's /etc/exclude.rootvg,
+ * before the host's own `exclude` (duplicates once). A host may be in several groups.
+ */
+export const ExcludeGroupSchema = z
+  .object({
+    /** Names the group in errors and in the README's examples. */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a group name: letters, digits, . _ -'),
+    /** The fleet's host names the group applies to. */
+    hosts: z.array(HostNameSchema).min(1, 'a group applies to at least one host'),
+    /** grep patterns on `./path` names, as in /etc/exclude.rootvg (e.g. `^./tmp/`). */
+    patterns: ExcludeListSchema.min(1, 'a group has at least one pattern'),
+  })
+  .strict();
+export type ExcludeGroup = z.infer<typeof ExcludeGroupSchema>;
+
+/** Each host's list: its groups' patterns (in the order of excludeGroups), then its own, each once. */
+function withGroupPatterns<
+  C extends { fleet: { host: string; exclude: string[] }[]; excludeGroups: ExcludeGroup[] },
+>(config: C): C {
+  if (config.excludeGroups.length === 0) return config;
+  const fleet = config.fleet.map((h) => {
+    const groups = config.excludeGroups.filter((g) => g.hosts.includes(h.host));
+    if (groups.length === 0) return h;
+    return { ...h, exclude: [...new Set([...groups.flatMap((g) => g.patterns), ...h.exclude])] };
+  });
+  return { ...config, fleet };
+}
+
 export const DeployConfigSchema = z
   .object({
     /** Editors' JSON Schema reference; ignored. */
@@ -197,6 +233,10 @@ export const DeployConfigSchema = z
       .strict()
       .optional(),
     fleet: FleetSchema,
+    /**
+     * Exclude lists shared by groups of hosts (see the fleet's `exclude` for one host's own). @default []
+     */
+    excludeGroups: z.array(ExcludeGroupSchema).default([]),
     /**
      * The SSM Parameter Store path the fleet is written under (a few JSON parameters); the workflow reads
      * every parameter below it at each run, so `aws ssm put-parameter --name <path>/<host> --value '{…}'`
@@ -225,7 +265,40 @@ export const DeployConfigSchema = z
         path: ['storage', 'objectLock', 'days'],
         message: `${lock.days} days outlives the ${config.retention.weekly * 7} days retention keeps weekly images (retention.weekly = ${config.retention.weekly})`,
       });
-  });
+    const hosts = new Set(config.fleet.map((h) => h.host));
+    const names = new Map<string, number>();
+    config.excludeGroups.forEach((group, g) => {
+      const first = names.get(group.name);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['excludeGroups', g, 'name'],
+          message: `exclude group "${group.name}" is defined twice (also at excludeGroups[${first}])`,
+        });
+      else names.set(group.name, g);
+      group.hosts.forEach((host, h) => {
+        if (!hosts.has(host))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['excludeGroups', g, 'hosts', h],
+            message: `exclude group "${group.name}": host "${host}" is not in the fleet`,
+          });
+      });
+    });
+    // The merged list must still fit the parameter that carries it to the host.
+    withGroupPatterns(config).fleet.forEach((h, index) => {
+      const groups = config.excludeGroups.filter((g) => g.hosts.includes(h.host)).map((g) => `"${g.name}"`);
+      if (groups.length === 0) return;
+      const bytes = excludeListText(h.exclude).length;
+      if (h.exclude.length > EXCLUDE_LIST_MAX_LINES || bytes > EXCLUDE_LIST_MAX_BYTES)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleet', index, 'exclude'],
+          message: `host "${h.host}": its exclude list with groups ${groups.join(', ')} is ${h.exclude.length} patterns, ${bytes} bytes; at most ${EXCLUDE_LIST_MAX_LINES} patterns and ${EXCLUDE_LIST_MAX_BYTES} bytes reach the host`,
+        });
+    });
+  })
+  .transform((config) => withGroupPatterns(config));
 export type DeployConfig = z.infer<typeof DeployConfigSchema>;
 export type DeployConfigInput = z.input<typeof DeployConfigSchema>;
 
@@ -233,7 +306,7 @@ export type DeployConfigInput = z.input<typeof DeployConfigSchema>;
 export function parseDeployConfig(value: unknown, source: string): DeployConfig {
   const result = DeployConfigSchema.safeParse(value);
   if (!result.success)
-    throw new ConfigError(`${source}: invalid config\n${describeIssues(result.error, '')}`);
+    throw new ConfigError(`${source}: invalid config\n${describeIssues(result.error, '', value)}`);
   return result.data;
 }
 

@@ -3,6 +3,7 @@
 // and validates it at every run, so a host is added or disabled without a redeploy. Pure: no AWS SDK.
 import { z } from 'zod';
 import { HostNameSchema, hostNameProblem, VolumeGroupSchema } from './catalog-keys.js';
+import { ExcludeListSchema } from './exclude-list.js';
 import { stagingProblem } from './staging.js';
 
 /** Values substituted into SSM document parameters must match the documents' allowedPatterns. */
@@ -50,6 +51,14 @@ export const FleetHostSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .default('/mksysb'),
+    /**
+     * The lines of the LPAR's /etc/exclude.rootvg: grep patterns on the names mksysb lists (`./path`),
+     * e.g. `^./tmp/`. When set, the backup step writes them there (the file it replaces is kept as
+     * /etc/exclude.rootvg.prev) and runs mksysb -e; when empty, the host's file is left alone and used
+     * only if mksysbFlags has -e. A deploy config's excludeGroups add their patterns to this list.
+     * @default []
+     */
+    exclude: ExcludeListSchema.default([]),
     /** Local images of each kind kept in staging after a run. @default 2 */
     keepLocal: z.number().int().min(1).max(99).default(2),
     /** A disabled host is skipped (and not reported missing). @default true */
@@ -87,22 +96,63 @@ export class FleetError extends Error {
   override name = 'FleetError';
 }
 
-/** A readable list of every problem, each with its path (`fleet[2].staging: …`). */
-export function describeIssues(error: z.ZodError, root: string): string {
+/**
+ * A readable list of every problem, each with its path (`fleet[2].staging: …`). Given the value that
+ * was parsed, a problem of an exclude list also names its host or group (`… (host aixprd01)`).
+ */
+export function describeIssues(error: z.ZodError, root: string, value?: unknown): string {
   return error.issues
     .map((issue) => {
-      const path = issue.path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-        .join('')
-        .replace(/^\./, '');
-      const where = !path
-        ? root || '(top level)'
-        : !root || path.startsWith('[')
-          ? `${root}${path}`
-          : `${root}.${path}`;
-      return `${where}: ${issue.message}`;
+      // An exclude pattern's problem also names its host or group after the message (the path stays
+      // what it always was): `fleet[12].exclude[3]` alone is hard to find in a long fleet.
+      const host = hostOfIssue(issue.path, root, value);
+      if (host !== null && issue.path.includes('exclude') && !issue.message.includes(`host "${host}"`))
+        return describePath(issue.path, root, `${issue.message} (host ${host})`);
+      const group = groupOfIssue(issue.path, root, value);
+      if (group !== null && !issue.message.includes(`exclude group "${group}"`))
+        return describePath(issue.path, root, `${issue.message} (exclude group ${group})`);
+      return describePath(issue.path, root, issue.message);
     })
     .join('\n');
+}
+
+function describePath(issuePath: readonly PropertyKey[], root: string, message: string): string {
+  const path = issuePath
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
+  const where = !path
+    ? root || '(top level)'
+    : !root || path.startsWith('[')
+      ? `${root}${path}`
+      : `${root}.${path}`;
+  return `${where}: ${message}`;
+}
+
+/** The name of the deploy config's exclude group an issue lies in (`excludeGroups[i]`). */
+function groupOfIssue(path: readonly PropertyKey[], root: string, value: unknown): string | null {
+  if (
+    value === undefined ||
+    root !== '' ||
+    path[0] !== 'excludeGroups' ||
+    typeof path[1] !== 'number' ||
+    path.length < 3
+  )
+    return null;
+  const groups = (value as { excludeGroups?: unknown } | null)?.excludeGroups;
+  const name = Array.isArray(groups) ? (groups[path[1]] as { name?: unknown } | null)?.name : undefined;
+  return typeof name === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? name : null;
+}
+
+/** The host name of the fleet entry an issue lies in (a deploy config's `fleet[i]`, or a fleet's `[i]`). */
+function hostOfIssue(path: readonly PropertyKey[], root: string, value: unknown): string | null {
+  if (value === undefined) return null;
+  const fleet = root === 'fleet' ? value : (value as { fleet?: unknown } | null)?.fleet;
+  const index = root === 'fleet' ? path[0] : path[0] === 'fleet' ? path[1] : undefined;
+  if (typeof index !== 'number' || !Array.isArray(fleet) || path.length < (root === 'fleet' ? 2 : 3))
+    return null;
+  const host = (fleet[index] as { host?: unknown } | null)?.host;
+  return typeof host === 'string' && hostNameProblem(host) === null ? host : null;
 }
 
 /** Parse the fleet JSON as stored in the SSM parameter; `source` names it in errors. */
@@ -115,7 +165,7 @@ export function parseFleet(text: string, source: string): Fleet {
   }
   const result = FleetSchema.safeParse(value);
   if (!result.success)
-    throw new FleetError(`${source}: invalid fleet\n${describeIssues(result.error, 'fleet')}`);
+    throw new FleetError(`${source}: invalid fleet\n${describeIssues(result.error, 'fleet', value)}`);
   return result.data;
 }
 
