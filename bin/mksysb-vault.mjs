@@ -15,6 +15,12 @@ process.emitWarning = (warning, ...rest) => {
   emitWarning(warning, ...rest);
 };
 
+// aws-cdk-lib (loaded by `run --local` to synthesize the stack) wraps every function of `fs` and
+// `child_process` in a timer of its own, for its synthesis telemetry; in the local run those are the
+// store's and the host steps' calls, hundreds of thousands a week. Its switch (read by aws-cdk-lib's
+// core/lib/private/perf.js, added with aws/aws-cdk#38004) turns that off; synthesis is unchanged.
+process.env.CDK_NO_PERF_BUILTINS ??= '1';
+
 // `mksysb-vault status | head`: a closed pipe ends the command quietly, as for any Unix tool.
 for (const stream of [process.stdout, process.stderr])
   stream.on('error', (error) => {

@@ -26,6 +26,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { appendFile, copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -34,8 +35,9 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import zlib from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
@@ -216,6 +218,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     resetOnClose: false,
   });
   const upstream = (await server.run()) as AddressInfo;
+  completeAsS3Does((server as unknown as { store: S3rverStore }).store);
   const uploadsDir = join(options.directory, bucket, '._S3rver_uploads');
   let injector = options.injectFailures;
   let injected = 0;
@@ -442,6 +445,73 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
       await server.close();
     },
+  };
+}
+
+/** s3rver's own error, answered as S3's XML error with its status (InvalidPart: 400). */
+const S3Error = createRequire(import.meta.url)('s3rver/lib/models/error.js') as new (
+  code: string,
+  message: string,
+  detail?: Record<string, unknown>,
+) => Error;
+
+/** The part of s3rver's FilesystemStore that CompleteMultipartUpload goes through. */
+interface S3rverStore {
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  putObjectMultipart(
+    bucket: string,
+    uploadId: string,
+    parts: readonly { number: number; etag: string }[],
+  ): Promise<{ md5: string; size: number }>;
+}
+
+/**
+ * CompleteMultipartUpload as S3 does it: a part whose ETag is not the one the store holds is refused
+ * (400 InvalidPart), and the object is the parts joined, its ETag md5(part MD5s)-N. s3rver instead
+ * streams every part through the whole-object MD5 again and answers that MD5: a second pass over
+ * every image byte in the local run's busiest process, and an ETag S3 never gives a multipart object
+ * (so complete-upload's multipart ETag check could not run locally). The parts are joined aside and
+ * renamed into place: a GET sees the old object or the new one, never half of it.
+ */
+function completeAsS3Does(store: S3rverStore): void {
+  store.putObjectMultipart = async (bucket, uploadId, parts) => {
+    const uploadDir = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    const [key, metadata] = await Promise.all([
+      readFile(join(uploadDir, 'key'), 'utf8'),
+      readFile(join(uploadDir, 'metadata'), 'utf8').then((text) => JSON.parse(text) as unknown),
+    ]);
+    const sorted = [...parts].sort((a, b) => a.number - b.number);
+    const md5s: Buffer[] = [];
+    for (const part of sorted) {
+      const held = await readFile(join(uploadDir, `${part.number}.md5`), 'utf8').catch(() => null);
+      if (held === null || held.trim() !== part.etag.toLowerCase())
+        throw new S3Error(
+          'InvalidPart',
+          "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+          { PartNumber: part.number },
+        );
+      md5s.push(Buffer.from(held.trim(), 'hex'));
+    }
+    const objectPath = store.getResourcePath(bucket, key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    const aside = `${objectPath}.${uploadId}.joining`;
+    let size = 0;
+    try {
+      for (const [i, part] of sorted.entries()) {
+        const file = join(uploadDir, String(part.number));
+        if (i === 0) await copyFile(file, aside);
+        else await appendFile(aside, await readFile(file));
+        size += (await stat(file)).size;
+      }
+      const md5 = `${crypto.createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-${sorted.length}`;
+      await rename(aside, objectPath);
+      await store.putMetadata(bucket, key, metadata, md5);
+      await rm(uploadDir, { recursive: true, force: true });
+      return { md5, size };
+    } finally {
+      await rm(aside, { force: true });
+    }
   };
 }
 
