@@ -42,9 +42,17 @@ now_utc() {
 }
 
 epoch_seconds() {
-  # POSIX date has no %s; ksh88 on AIX does not either, so count from the UTC calendar fields.
-  date -u '+%Y %j %H %M %S' | awk '{ y = $1 - 1970; d = y * 365 + int((y + 1) / 4) + $2 - 1;
-    printf "%d\n", ((d * 24 + $3) * 60 + $4) * 60 + $5 }'
+  # POSIX date has no %s; ksh88 on AIX does not either, so count from the UTC calendar fields, in
+  # the shell's own arithmetic: one fork of date, no awk (the relay calls this on every poll, and a
+  # fork is dear on AIX). Leading zeros are cut first: to dash's arithmetic, 08 is bad octal.
+  _es_t=$(date -u '+%Y %j %H %M %S')
+  _es_y=${_es_t%% *} _es_t=${_es_t#* }
+  _es_j=${_es_t%% *} _es_t=${_es_t#* }
+  _es_h=${_es_t%% *} _es_t=${_es_t#* }
+  _es_m=${_es_t%% *} _es_s=${_es_t#* }
+  _es_j=${_es_j#0} _es_h=${_es_h#0} _es_m=${_es_m#0} _es_s=${_es_s#0}
+  _es_j=${_es_j#0} _es_y=$((_es_y - 1970))
+  echo $(((((_es_y * 365 + (_es_y + 1) / 4 + _es_j - 1) * 24 + _es_h) * 60 + _es_m) * 60 + _es_s))
 }
 
 # Ends the step: the closing protocol lines, then the exit code that goes with the status.

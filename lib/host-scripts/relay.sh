@@ -103,6 +103,15 @@ pass_through() {
   finish failed "remote_exit_$_pt_rc"
 }
 
+# The value of the last "$1=" line of file $2, in LAST_VALUE (empty without one). Read by the shell
+# itself, not by sed: the backup's wrapper reads its start and every poll this way, for hours.
+last_value() {
+  LAST_VALUE=
+  while IFS= read -r _lv_line || [ -n "$_lv_line" ]; do
+    case $_lv_line in "$1="*) LAST_VALUE=${_lv_line#"$1="} ;; esac
+  done <"$2"
+}
+
 ssh_failed() {
   _sf_kind=$(ssh_failure_kind "$1")
   kv ended "$(now_utc)"
@@ -126,8 +135,10 @@ if grep -q '^status=' "$out/start" || [ "$rc" -ne 0 ]; then
   cp "$out/start" "$out/stdout"
   pass_through "$rc"
 fi
-DETACHED=$(sed -n 's/^detached=//p' "$out/start" | sed -n '$p')
-DETACHED_PID=$(sed -n 's/^detached_pid=//p' "$out/start" | sed -n '$p')
+last_value detached "$out/start"
+DETACHED=$LAST_VALUE
+last_value detached_pid "$out/start"
+DETACHED_PID=$LAST_VALUE
 case $DETACHED in
 started | attached | finished) ;;
 *)
@@ -179,9 +190,12 @@ while :; do
   fi
   T_LAST_OK=$(epoch_seconds)
   FIRST_POLL=no
-  PHASE=$(sed -n 's/^phase=//p' "$out/poll" | sed -n '$p')
-  ALIVE=$(sed -n 's/^alive=//p' "$out/poll" | sed -n '$p')
-  EXIT=$(sed -n 's/^exit=//p' "$out/poll" | sed -n '$p')
+  last_value phase "$out/poll"
+  PHASE=$LAST_VALUE
+  last_value alive "$out/poll"
+  ALIVE=$LAST_VALUE
+  last_value exit "$out/poll"
+  EXIT=$LAST_VALUE
   [ "$PHASE" = 'done' ] && break
   [ "$PHASE" = none ] && break
   [ "$ALIVE" = no ] && break
@@ -195,7 +209,8 @@ fi
 {
   kv detached "$DETACHED"
   kv detached_pid "$DETACHED_PID"
-  kv_opt previous_run "$(sed -n 's/^previous_run=//p' "$out/start" | sed -n '$p')"
+  last_value previous_run "$out/start"
+  kv_opt previous_run "$LAST_VALUE"
   kv relay_polls "$POLLS"
   kv relay_poll_failures "$POLL_FAILURES"
 } >>"$out/stdout"
