@@ -13,6 +13,7 @@ import {
   excludeListText,
 } from '../lambdas/core/exclude-list.js';
 import { describeIssues, FleetSchema } from '../lambdas/core/fleet.js';
+import { DEFAULT_FORECAST_SETTINGS, ForecastSettingsSchema } from '../lambdas/core/forecast.js';
 import { CronError, nextRunOf, parseCron } from '../lambdas/core/next-run.js';
 import { VerificationPolicySchema } from '../lambdas/core/policy.js';
 import { RetentionPolicySchema } from '../lambdas/core/retention-plan.js';
@@ -253,6 +254,8 @@ export const DeployConfigSchema = z
     workflow: WorkflowSchema.default(WorkflowSchema.parse({})),
     storage: StorageSchema.default(StorageSchema.parse({})),
     alerts: AlertsSchema.default(AlertsSchema.parse({})),
+    /** When to warn of a staging filesystem filling up, and the S3 prices the bucket forecast uses. */
+    forecast: ForecastSettingsSchema.default(DEFAULT_FORECAST_SETTINGS),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -12,13 +12,16 @@ import {
   parseOptions,
 } from './command.js';
 import { type HostView, hostWarnings, lastRunOf, readFleet, readRecentRuns } from './fleet-view.js';
+import { fleetForecast } from './forecast-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault report [--out FILE] [options]
 
 Writes an HTML report of the fleet: per host its newest verdict, a size-over-time chart of its
-images, what changed in its newest image, the filesets its images changed, and every anomaly. The
-page has no scripts and no external assets.
+images, what changed in its newest image, the filesets its images changed, every anomaly, and the
+forecast (as status --forecast: the weeks until each staging filesystem is too small for preflight,
+the bucket's size and monthly cost now, in 3 and in 12 months). The page has no scripts and no
+external assets.
 
 Options:
   --out FILE         where to write it (default mksysb-vault-report.html)
@@ -71,11 +74,17 @@ export const reportCommand: Command = {
       const fleet = await readFleet(store);
       const views = fleet.hosts;
       const { reports } = await readRecentRuns(store);
+      const forecast = fleetForecast(views, store.config, store.clock);
       const report: FleetReport = {
         title: values.title,
         generatedAt: store.clock.toISOString(),
         store: store.description,
-        hosts: views.map((v) => ({ ...reportHost(v), lastRun: lastRunOf(v.host, reports) })),
+        hosts: views.map((v, i) => ({
+          ...reportHost(v),
+          lastRun: lastRunOf(v.host, reports),
+          staging: forecast.staging[i] ?? null,
+        })),
+        bucket: forecast.bucket,
         // The same age limit as status: the report's headline is status's.
         maxImageAgeDays: store.config?.schedule.maxImageAgeDays ?? 8,
         strays: fleet.strays.map((s) => s.problem),

@@ -24,6 +24,7 @@ import {
   readFleet,
   readRecentRuns,
 } from './fleet-view.js';
+import { fleetForecast, forecastLines } from './forecast-view.js';
 import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault status [options]
@@ -36,7 +37,12 @@ saves whose newest savevg image is missing or FAIL makes the host FAIL; a stale 
 Options:
   --max-age DAYS     an image older than this many days (8 or 8d) is STALE (default: the
                      config's maxImageAgeDays, else 8)
-  --json             print JSON instead of a table
+  --forecast         also forecast, per host, the weeks until its staging filesystem is too small
+                     for preflight's test (free < workflow.stagingSizeFactor × the next images),
+                     or "not within 52 weeks", and the bucket's size and monthly cost now, in 3
+                     and in 12 months under the retention policy (config forecast.* prices;
+                     default us-east-1 list prices)
+  --json             print JSON instead of a table (with --forecast: a "forecast" object)
   -h, --help         show this help
 
 ${STORE_HELP}
@@ -45,9 +51,9 @@ Warnings go to standard error, each with its code: unreadable records, IMAGE_MIS
 whose image object is gone: never counted as the host's image), STRAY_KEY (a key under images/ no
 image owns). Acknowledged alert codes (mksysb-vault ack) are listed under the table.
 
-Exit status: 0 every host has a fresh PASS image, 1 some WARN (or stray keys), 2 some FAIL, stale,
-never backed up or an unreadable record, 64 usage error or bad option value, 69 store unreachable,
-70 internal error.`;
+Exit status: 0 every host has a fresh PASS image, 1 some WARN (or stray keys; with --forecast, a
+staging filesystem STAGING_FULL_SOON), 2 some FAIL, stale, never backed up or an unreadable record,
+64 usage error or bad option value, 69 store unreachable, 70 internal error.`;
 
 export interface HostStatus {
   readonly host: string;
@@ -177,6 +183,7 @@ export const statusCommand: Command = {
     const { values } = parseOptions('status', argv, {
       ...STORE_OPTIONS,
       'max-age': { type: 'string' },
+      forecast: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     });
@@ -200,6 +207,7 @@ export const statusCommand: Command = {
         ...acks.problems.map((p) => `unreadable acknowledgement ${p.problem}`),
       ];
       const next = nextRun(store, now);
+      const forecast = values.forecast ? fleetForecast(fleet.hosts, store.config, now) : null;
       for (const w of warnings) io.err(`! ${w}`);
       for (const r of stored) if (r.problem) io.err(`! unreadable run report ${r.problem}`);
       if (values.json)
@@ -212,6 +220,7 @@ export const statusCommand: Command = {
               runReports: stored.map((r) => ({ key: r.key, problem: r.problem ?? null })),
               hosts: rows,
               strays: fleet.strays,
+              ...(forecast ? { forecast } : {}),
             },
             null,
             2,
@@ -262,6 +271,7 @@ export const statusCommand: Command = {
           `\n${rows.length} hosts in ${store.description}; next run: ${next ?? 'unknown (give --config)'}`,
         );
       }
+      if (forecast && !values.json) io.out(['', ...forecastLines(forecast)].join('\n'));
       if (
         rows.some(
           (r) => r.state === 'fail' || r.state === 'stale' || r.state === 'never' || r.problems.length > 0,
@@ -269,7 +279,8 @@ export const statusCommand: Command = {
       )
         return EXIT.fail;
       // A stray key is no host's failure, but the store holds what nothing explains: never a silent 0.
-      return rows.some((r) => r.state === 'warn') || warnings.length > 0 ? EXIT.warn : EXIT.ok;
+      const fillingUp = forecast?.staging.some((f) => f.outlook === 'soon' || f.outlook === 'full') ?? false;
+      return rows.some((r) => r.state === 'warn') || warnings.length > 0 || fillingUp ? EXIT.warn : EXIT.ok;
     });
   },
 };

@@ -20,9 +20,24 @@ beforeAll(async () => {
   const paths = localPaths(data);
   const s3 = await startLocalS3({ directory: paths.store, bucket: LOCAL_BUCKET });
   const client = s3.client();
-  // aixprd01: ten good weeks. dbqa09: good, then a 4 MB image. Dates newest 2026-11-23 (a Monday).
-  for (const [i, date] of weeklyDates('2026-11-23', 10).entries())
-    await seedImage(client, s3.bucket, makeRecord({ host: 'aixprd01', date, sizeBytes: 20 * GiB + i * 1e7 }));
+  // aixprd01: ten good weeks, its staging filesystem losing 2 GiB of free space a week (40 GiB free
+  // at the newest preflight, 1.5 × 20 GiB needed). dbqa09: good, then a 4 MB image (no preflight
+  // readings: records older than version 4). Dates newest 2026-11-23 (a Monday).
+  for (const [i, date] of weeklyDates('2026-11-23', 10).entries()) {
+    const expected = 20 * GiB + Math.max(0, i - 1) * 1e7;
+    const staging = {
+      mount: '/mksysb',
+      freeBytes: (58 - 2 * i) * GiB,
+      requiredBytes: Math.round(expected * 1.5),
+      mksysbExpectedBytes: expected,
+      savevgExpectedBytes: 0,
+    };
+    await seedImage(
+      client,
+      s3.bucket,
+      makeRecord({ host: 'aixprd01', date, sizeBytes: 20 * GiB + i * 1e7, staging }),
+    );
+  }
   for (const date of weeklyDates('2026-11-16', 4))
     await seedImage(client, s3.bucket, makeRecord({ host: 'dbqa09', date, sizeBytes: 4 * GiB }));
   await seedImage(
@@ -87,6 +102,21 @@ describe.concurrent('mksysb-vault status', () => {
       ['dbqa09', 'fail'],
       ['newlpar', 'never'],
     ]);
+  });
+});
+
+describe.concurrent('mksysb-vault status --forecast', () => {
+  it('prints the weeks until each staging filesystem is too small and the bucket 3 and 12 months ahead', async () => {
+    const r = await cli('status', '--forecast');
+    // 9.9 GiB of margin losing 2 GiB of free space and 1.5 × 10 MB of image a week: 4 weeks.
+    expect(r.stdout).toMatch(
+      /aixprd01\s+4 weeks \(2026-12-2\d\)\s+40\.0 GB\s+30\.\d GB\s+\+9\.5 MB\/wk\s+-2\.0 GB\/wk\s+STAGING_FULL_SOON/,
+    );
+    expect(r.stdout).toMatch(/dbqa09\s+unknown: no preflight reading yet\s+-/);
+    expect(r.stdout).toMatch(/now \(2026-11-23\): 15 images, 216 GB, \$\d+\.\d\d\/month/);
+    expect(r.stdout).toMatch(/in 3 months \(2027-02-23\): \d+ images/);
+    expect(r.stdout).toMatch(/in 12 months \(2027-11-23\): \d+ images/);
+    expect(r.status).toBe(2);
   });
 });
 

@@ -191,6 +191,7 @@ export function functionTable(props: FunctionTableProps): Readonly<Record<Handle
         MAX_AGE_DAYS: String(config.schedule.maxImageAgeDays),
         // The forecast tests the staging space as preflight does (STAGING_FULL_SOON).
         STAGING_SIZE_FACTOR: String(config.workflow.stagingSizeFactor),
+        STAGING_WARN_WEEKS: String(config.forecast.stagingWarnWeeks),
       },
       timeout: Duration.minutes(5),
       store: store.freshness,
