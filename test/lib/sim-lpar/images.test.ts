@@ -97,6 +97,24 @@ describe('the simulated mksysb', () => {
     expect(read(after.image).entries.filter((e) => e.path.startsWith('./home/oracle'))).toEqual([]);
   });
 
+  it('leaves out with -e the files /etc/exclude.rootvg names, reading each line as grep does, and only with -e', () => {
+    const fleet = fleetOf({ trees: [{ path: '/home/oracle', bytes: 2 * MiB, files: 5 }] });
+    // \( \) is a grep group (a JavaScript RegExp would take it for a literal parenthesis).
+    writeFileSync(
+      join(fleet.hostRoot('lpar01'), 'etc/exclude.rootvg'),
+      '^./home/ora\\(cle\\)/\n^./etc/hosts$\n',
+    );
+    const paths = (flags: string[]) => read(mksysb(fleet, ...flags).image).entries.map((e) => e.path);
+    const excluded = paths(['-e', '-X']);
+    expect(excluded.filter((p) => p.startsWith('./home/oracle/'))).toEqual([]);
+    expect(excluded).not.toContain('./etc/hosts');
+    expect(excluded).toContain('./home/oracle');
+    expect(excluded).toContain('./etc/passwd');
+    const whole = paths(['-X']);
+    expect(whole.filter((p) => p.startsWith('./home/oracle/'))).toHaveLength(5);
+    expect(whole).toContain('./etc/hosts');
+  });
+
   it('archives the host’s own system files byte for byte (what a restore of one file must give back)', () => {
     const fleet = fleetOf();
     const hosts = join(fleet.hostRoot('lpar01'), 'etc/hosts');
@@ -223,6 +241,29 @@ describe('a profile changed while the host runs', () => {
     for (const [i, f] of files.entries()) expect(after[i], f).not.toBe(before[i]);
     expect(readFileSync(join(fleet.hostRoot('lpar01'), 'usr/bin/mksysb'))).toEqual(held);
     expect(readFileSync(join(fleet.hostRoot('lpar01'), 'profile.env'), 'utf8')).toContain('unreachable');
+  });
+});
+
+describe('the simulated ssh', () => {
+  it('runs the command on a host whose key known_hosts pins, and refuses one it does not know, as ssh does', () => {
+    const fleet = fleetOf();
+    const ssh = (knownHosts: string) =>
+      spawnSync(
+        join(fleet.dir, 'bin/ssh'),
+        ['-o', `UserKnownHostsFile=${knownHosts}`, 'lpar01', 'echo on $AIXROOT'],
+        {
+          encoding: 'utf8',
+        },
+      );
+    const known = ssh(fleet.knownHostsPath);
+    expect([known.status, known.stdout.trim()]).toEqual([0, `on ${fleet.hostRoot('lpar01')}`]);
+    const other = join(fleet.dir, 'other_known_hosts');
+    writeFileSync(other, 'lpar011 ssh-ed25519 AAAA\n');
+    const unknown = ssh(other);
+    expect([unknown.status, unknown.stderr]).toEqual([
+      255,
+      'No ED25519 host key is known for lpar01 and you have requested strict checking.\nHost key verification failed.\n',
+    ]);
   });
 });
 
