@@ -448,6 +448,8 @@ function staleHosts(output: unknown): string[] {
   const findings = (output as { freshness?: { findings?: unknown } } | null)?.freshness?.findings;
   if (!Array.isArray(findings)) return [];
   return findings
+    // A staging filesystem filling up is a forecast, not a host without a recent image.
+    .filter((f) => (f as { finding?: unknown }).finding !== 'STAGING_FULL_SOON')
     .map((f) => (f as { host?: unknown }).host)
     .filter((h): h is string => typeof h === 'string')
     .sort();
