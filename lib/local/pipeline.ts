@@ -447,8 +447,8 @@ async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise
 function staleHosts(output: unknown): string[] {
   const findings = (output as { freshness?: { findings?: unknown } } | null)?.freshness?.findings;
   if (!Array.isArray(findings)) return [];
+  // A staging filesystem filling up is a forecast, not a host without a recent image.
   return findings
-    // A staging filesystem filling up is a forecast, not a host without a recent image.
     .filter((f) => (f as { finding?: unknown }).finding !== 'STAGING_FULL_SOON')
     .map((f) => (f as { host?: unknown }).host)
     .filter((h): h is string => typeof h === 'string')
