@@ -18,6 +18,7 @@ import {
   NOT_STARTED_MAX_WAIT_SECONDS,
   nextWaitSeconds,
 } from '../core/command-poll.js';
+import { imageExcludeList } from '../core/exclude-list.js';
 import {
   type BackupOutput,
   HostOutputError,
@@ -221,6 +222,14 @@ export function backupImages(
       sha256: facts.sha256 ?? null,
       osLevel: backup.backupOslevel ?? null,
       tocFileCount: facts.tocFiles ?? null,
+      excludeList:
+        kind === 'mksysb' && backup.excludeListSource !== undefined && backup.excludeListSource !== 'none'
+          ? imageExcludeList({
+              source: backup.excludeListSource,
+              patterns: backup.excludeListPatterns,
+              lineCount: backup.excludeListLines ?? backup.excludeListPatterns.length,
+            })
+          : null,
       backupSeconds: seconds,
       transferExpectedSeconds: Math.round(transfer),
       transferWaitSeconds: firstWaitSeconds(transfer),

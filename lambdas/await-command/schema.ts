@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { AnomalySchema } from '../core/anomaly.js';
 import { HostNameSchema } from '../core/catalog-keys.js';
+import { ImageExcludeListSchema } from '../core/exclude-list.js';
 import { StagingSpaceSchema } from '../core/image-record.js';
 import { HostStepSchema } from '../core/vocabulary.js';
 
@@ -37,6 +38,8 @@ export const BackupImageSchema = z.object({
   sha256: z.string().nullable(),
   osLevel: z.string().nullable(),
   tocFileCount: z.number().int().nonnegative().nullable(),
+  /** The exclude list the mksysb ran with (null: none, and for every savevg image). */
+  excludeList: ImageExcludeListSchema.nullable().default(null),
   backupSeconds: z.number().nonnegative(),
   transferExpectedSeconds: z.number().nonnegative(),
   transferWaitSeconds: z.number().int().positive(),

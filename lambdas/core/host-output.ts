@@ -85,6 +85,9 @@ const PREFLIGHT_FIELDS: FieldMap = {
 const BACKUP_FIELDS: FieldMap = {
   lock: ['lock', text],
   exclude_rootvg: ['excludeRootvg', z.enum(['present', 'absent'])],
+  exclude_rootvg_previous: ['excludeRootvgPrevious', z.enum(['kept', 'unchanged', 'none'])],
+  exclude_list_source: ['excludeListSource', z.enum(['config', 'host', 'none'])],
+  exclude_list_lines: ['excludeListLines', uint],
   pruned: ['pruned', list],
 };
 
@@ -157,6 +160,13 @@ export const BackupOutputSchema = z.object({
   step: z.literal('backup'),
   lock: z.string().optional(),
   excludeRootvg: z.enum(['present', 'absent']).optional(),
+  /** With the config's list: what became of the file it replaced (`kept` as /etc/exclude.rootvg.prev). */
+  excludeRootvgPrevious: z.enum(['kept', 'unchanged', 'none']).optional(),
+  /** The list mksysb ran with: the config's, the host's own file (-e in its flags), or none. */
+  excludeListSource: z.enum(['config', 'host', 'none']).optional(),
+  /** Lines of that list, and the first 200 of them in order (`exclude_list.<n>`). */
+  excludeListLines: z.number().optional(),
+  excludeListPatterns: z.array(z.string()).default([]),
   pruned: z.array(z.string()).default([]),
   savevg: z.array(SavevgResultSchema).default([]),
   other,
@@ -194,6 +204,7 @@ export type HostOutput<S extends HostStep = HostStep> = S extends 'preflight'
 
 const LINE = /^([a-z][a-z0-9_.-]*)=([^\n]*)$/;
 const VG_KEY = /^vg\.([A-Za-z0-9][A-Za-z0-9._-]*?)\.([a-z0-9_]+)$/;
+const EXCLUDE_LINE_KEY = /^exclude_list\.([1-9][0-9]{0,2})$/;
 
 interface Entry {
   readonly value: string;
@@ -294,7 +305,13 @@ export function parseHostOutput<S extends HostStep>(
   };
   const result: Record<string, unknown> = { other: {} };
   const savevg = new Map<string, Record<string, unknown>>();
+  const excludeLines = new Map<number, string>();
   for (const [key, entry] of entries) {
+    const excludeLine = step === 'backup' ? EXCLUDE_LINE_KEY.exec(key) : null;
+    if (excludeLine) {
+      excludeLines.set(Number(excludeLine[1]), entry.value);
+      continue;
+    }
     const vg = step === 'backup' ? VG_KEY.exec(key) : null;
     if (vg) {
       const [, name, sub] = vg as unknown as [string, string, string];
@@ -317,7 +334,10 @@ export function parseHostOutput<S extends HostStep>(
     }
     convert(key, entry, spec, result, source);
   }
-  if (step === 'backup') result.savevg = [...savevg.values()];
+  if (step === 'backup') {
+    result.savevg = [...savevg.values()];
+    result.excludeListPatterns = [...excludeLines].sort(([a], [b]) => a - b).map(([, line]) => line);
+  }
   const schema =
     step === 'preflight'
       ? PreflightOutputSchema

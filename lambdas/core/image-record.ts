@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { AnomalyCodeSchema, AnomalySchema, VerdictSchema } from './anomaly.js';
 import { HostNameSchema, ImageKindSchema } from './catalog-keys.js';
+import { ImageExcludeListSchema } from './exclude-list.js';
 import { IsoDateSchema } from './iso-date.js';
 import { LsmksysbReportSchema } from './lsmksysb.js';
 import { LogOutcomeSchema } from './mksysb-log.js';
@@ -172,6 +173,11 @@ export const ImageRecordSchema = z
     changes: ImageChangesSchema.nullable(),
     /** What preflight measured of the staging filesystem before this image; null when not known. */
     staging: StagingSpaceSchema.nullable(),
+    /**
+     * The exclude list mksysb ran with (-e); null when it ran without one. Absent on the first v4
+     * records, written before exclude lists were recorded: `diff` then says it is not known.
+     */
+    excludeList: ImageExcludeListSchema.nullable().optional(),
   })
   .strict();
 

@@ -19,6 +19,7 @@ import {
   type StepHistory,
   transferRate,
 } from '../core/command-poll.js';
+import { encodeExcludeList } from '../core/exclude-list.js';
 import { type FleetHost, type FleetParameters, readFleetParameters } from '../core/fleet.js';
 import {
   LoadFleetInputSchema,
@@ -215,6 +216,7 @@ export function hostPlan(host: FleetHost, day: string, last: StepHistory | null)
     volumeGroups: host.volumeGroups.join(','),
     mksysbFlags: host.mksysbFlags,
     keepLocal: String(host.keepLocal),
+    excludeList: encodeExcludeList(host.exclude),
     day,
     expectedSizeBytes: String(expectedSize),
     backupExpectedSeconds,

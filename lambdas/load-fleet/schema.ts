@@ -65,6 +65,8 @@ export const HostPlanSchema = z.object({
   volumeGroups: z.string(),
   mksysbFlags: z.string(),
   keepLocal: z.string(),
+  /** The host's exclude list as the documents' `excludeList` parameter: hex of the file's bytes, '' for none. */
+  excludeList: z.string().regex(/^([0-9a-f]{2})*$/),
   /** The image day (YYYY-MM-DD, the schedule's local day), the backup's `date` parameter. */
   day: z.string(),
   /** Expected size from the last image (or the fleet's seed), for preflight's space check. */

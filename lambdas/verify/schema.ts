@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AnomalySchema, VerdictSchema } from '../core/anomaly.js';
 import { UploadedImageSchema } from '../core/catalog-keys.js';
+import { ImageExcludeListSchema } from '../core/exclude-list.js';
 import { StagingSpaceSchema, TimingsSchema } from '../core/image-record.js';
 import { VerificationPolicySchema } from '../core/policy.js';
 import { InspectImageOutputSchema } from '../inspect-image/schema.js';
@@ -23,6 +24,8 @@ export const VerifyInputSchema = UploadedImageSchema.extend({
   content: InspectImageOutputSchema.optional(),
   /** What the run's preflight measured of the staging filesystem (await-command); null when unknown. */
   staging: StagingSpaceSchema.nullable().default(null),
+  /** The exclude list the mksysb ran with (await-command); null: none; absent: a caller that predates it. */
+  excludeList: ImageExcludeListSchema.nullable().optional(),
 });
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;
 

@@ -164,6 +164,7 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     content: stored.check,
     changes,
     staging: input.staging,
+    ...(input.excludeList === undefined ? {} : { excludeList: input.excludeList }),
   };
   const recordKey = await writeRecord(store, record);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');

@@ -1,6 +1,7 @@
 #!/bin/sh
 # mksysb-vault backup: runs on the LPAR. Makes the rootvg image with mksysb -i and one savevg image
-# per declared volume group in the staging directory, describes each (lsmksysb -lf, size, SHA-256,
+# per declared volume group in the staging directory (with the config's exclude list, if any, written
+# to /etc/exclude.rootvg and mksysb -e), describes each (lsmksysb -lf, size, SHA-256,
 # restore -Tqf table of contents, log verdict, the MD5 of each upload part) in sidecars beside it,
 # and prunes old local copies.
 # Arguments are key=value words; output is the protocol in docs/host-protocol.md.
@@ -10,6 +11,7 @@
 . ./aix.sh
 . ./staging.sh
 . ./part-md5.sh
+. ./exclude.sh
 
 # Clears the way for root to create each path in staging: a symlink there (left or planted) is
 # removed, so no write and no chmod ever follows a link to a file elsewhere.
@@ -75,6 +77,7 @@ FLAGS=
 KEEP=2
 PART_SIZE=67108864
 RUN=foreground
+EXCLUDE_HEX=
 for arg in "$@"; do
   case $arg in
   host=*) HOST=${arg#host=} ;;
@@ -85,6 +88,7 @@ for arg in "$@"; do
   keepLocal=*) KEEP=${arg#keepLocal=} ;;
   partSizeBytes=*) PART_SIZE=${arg#partSizeBytes=} ;;
   run=*) RUN=${arg#run=} ;;
+  excludeList=*) EXCLUDE_HEX=${arg#excludeList=} ;;
   *) invalid_arg unknown_argument ;;
   esac
 done
@@ -94,6 +98,7 @@ valid_date "$DATE" || invalid_arg date
 valid_vg_list "$VGS" || invalid_arg volumeGroups
 valid_flags "$FLAGS" || invalid_arg mksysbFlags
 valid_uint "$KEEP" || invalid_arg keepLocal
+valid_hex "$EXCLUDE_HEX" || invalid_arg excludeList
 [ "$KEEP" -ge 1 ] || KEEP=1
 # The upload's part size (prepare-upload's, whole MiB, at most 5 GiB); 0: no part MD5s.
 if ! valid_uint "$PART_SIZE" || [ $((PART_SIZE % 1048576)) -ne 0 ] || [ "$PART_SIZE" -gt 5368709120 ]; then
@@ -191,6 +196,31 @@ prune() {
   PRUNED="$PRUNED${PRUNED:+${_pruned:+,}}$_pruned"
 }
 
+# Writes the config's exclude list to /etc/exclude.rootvg. The file it replaces is kept as
+# /etc/exclude.rootvg.prev (one generation: the list in force before the last change, so an edit by
+# hand or an earlier list can be read back); a list that did not change leaves both files alone.
+write_exclude_list() {
+  _wx_new="$EXCLUDE_FILE.new.$$"
+  unlink_symlinks "$_wx_new" "$EXCLUDE_FILE.prev"
+  if ! hex_decode "$EXCLUDE_HEX" >"$_wx_new" 2>/dev/null || [ ! -s "$_wx_new" ]; then
+    rm -f "$_wx_new"
+    finish failed "exclude_list_unwritable:$EXCLUDE_FILE"
+  fi
+  chmod 644 "$_wx_new"
+  if [ -f "$EXCLUDE_FILE" ] && cmp -s "$EXCLUDE_FILE" "$_wx_new"; then
+    rm -f "$_wx_new"
+    kv exclude_rootvg_previous unchanged
+    return 0
+  fi
+  if [ -f "$EXCLUDE_FILE" ]; then
+    cp -p "$EXCLUDE_FILE" "$EXCLUDE_FILE.prev" || finish failed "exclude_list_unwritable:$EXCLUDE_FILE.prev"
+    kv exclude_rootvg_previous kept
+  else
+    kv exclude_rootvg_previous none
+  fi
+  mv -f "$_wx_new" "$EXCLUDE_FILE" || finish failed "exclude_list_unwritable:$EXCLUDE_FILE"
+}
+
 # The backup itself: mksysb, savevg, the sidecars, the prune; ends with finish (exit).
 make_backup() {
   MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
@@ -216,11 +246,28 @@ make_backup() {
   REASON=
   IMAGE="$STAGING/${HOST}_mksysb_$DATE"
   kv image "$IMAGE"
-  if [ -f /etc/exclude.rootvg ] || [ -f "${AIXROOT:-}/etc/exclude.rootvg" ]; then
+  # The exclude list: the config's (written, and -e added), else the host's own file when its flags
+  # already ask for -e; mksysb -e without a file would fail, so no file means no list.
+  EXCLUDE_SOURCE=none
+  if [ -n "$EXCLUDE_HEX" ]; then
+    write_exclude_list
+    EXCLUDE_SOURCE=config
+    case $FLAGS in
+    *e*) ;;
+    *) FLAGS="${FLAGS:+$FLAGS }-e" ;;
+    esac
+  else
+    case $FLAGS in
+    *e*) [ -f "$EXCLUDE_FILE" ] && EXCLUDE_SOURCE=host ;;
+    esac
+  fi
+  if [ -f "$EXCLUDE_FILE" ]; then
     kv exclude_rootvg present
   else
     kv exclude_rootvg absent
   fi
+  kv exclude_list_source "$EXCLUDE_SOURCE"
+  [ "$EXCLUDE_SOURCE" = none ] || exclude_report "$EXCLUDE_FILE"
   # A sidecar left by an earlier run of the same day describes an image about to be replaced.
   rm -f "$IMAGE.partmd5"
   unlink_symlinks "$IMAGE" "$IMAGE.log" "$IMAGE.lsmksysb" "$IMAGE.filesets" "$IMAGE.toc.gz"

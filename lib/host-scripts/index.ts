@@ -192,6 +192,13 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
       '-X',
     ),
     keepLocal: p('Local images of each kind to keep in staging (at least 1).', '^[0-9]{1,2}$', '2'),
+    excludeList: p(
+      'Lines of /etc/exclude.rootvg as hex of the file (backup writes it and runs mksysb -e); empty: the host file is left alone.',
+      // 2048 bytes: EXCLUDE_LIST_MAX_BYTES of lambdas/core/exclude-list.ts, which this room may not
+      // import (test/host-scripts/exclude-list.test.ts holds the two together).
+      '^$|^([0-9a-f]{2}){1,2048}$',
+      '',
+    ),
     partSizeBytes: p(
       'Upload part size in bytes, as prepare-upload plans it: backup writes the MD5 of each part beside the image; 0: none.',
       '^[0-9]{1,10}$',
@@ -259,9 +266,9 @@ const CHECK_SCRIPT = (step: HostStep): string[] => [
 function stepArguments(step: HostStep): string {
   switch (step) {
     case 'preflight':
-      return `host="$MV_HOST" staging='{{ staging }}' expectedSizeBytes='{{ expectedSizeBytes }}' sizeFactor='{{ sizeFactor }}' mksysbFlags='{{ mksysbFlags }}' volumeGroups='{{ volumeGroups }}'`;
+      return `host="$MV_HOST" staging='{{ staging }}' expectedSizeBytes='{{ expectedSizeBytes }}' sizeFactor='{{ sizeFactor }}' mksysbFlags='{{ mksysbFlags }}' volumeGroups='{{ volumeGroups }}' excludeList='{{ excludeList }}'`;
     case 'backup':
-      return `host="$MV_HOST" staging='{{ staging }}' date="$MV_DATE" volumeGroups='{{ volumeGroups }}' mksysbFlags='{{ mksysbFlags }}' keepLocal='{{ keepLocal }}' partSizeBytes='{{ partSizeBytes }}'`;
+      return `host="$MV_HOST" staging='{{ staging }}' date="$MV_DATE" volumeGroups='{{ volumeGroups }}' mksysbFlags='{{ mksysbFlags }}' keepLocal='{{ keepLocal }}' partSizeBytes='{{ partSizeBytes }}' excludeList='{{ excludeList }}'`;
     case 'transfer':
       return `mode="$MV_MODE" host="$MV_HOST" address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' imagePath="$MV_IMAGE" manifestUrl='{{ manifestUrl }}' parallelParts='{{ parallelParts }}' partRetries='{{ partRetries }}' retryDelaySeconds='{{ retryDelaySeconds }}' limitRate='{{ limitRate }}'`;
   }

@@ -3,12 +3,14 @@
 # could not succeed or would harm the host: wrong host, staging a system directory, unsafe for root
 # (a symlink, not root's, writable by others), on / or /tmp or too small for every image the run
 # writes, /tmp too small for the boot image, rootvg or a declared volume group not varied on,
-# another run holding the lock. Arguments are key=value words; output is the protocol in docs/host-protocol.md.
+# another run holding the lock, staging inside rootvg without the exclude list leaving it out (every
+# image would carry the older images kept there). Arguments are key=value words; output is the protocol in docs/host-protocol.md.
 # shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
 . ./protocol.sh
 . ./validate.sh
 . ./aix.sh
 . ./staging.sh
+. ./exclude.sh
 
 # Free bytes of the filesystem holding $1, from AIX `df -k` (field 3 is Free in 1024-byte blocks;
 # a long device name wraps the line, so read the fields of the last line).
@@ -38,6 +40,7 @@ FACTOR=1.5
 FLAGS=
 VGS=
 TMP_REQUIRED=67108864
+EXCLUDE_HEX=
 for arg in "$@"; do
   case $arg in
   host=*) HOST=${arg#host=} ;;
@@ -47,6 +50,7 @@ for arg in "$@"; do
   mksysbFlags=*) FLAGS=${arg#mksysbFlags=} ;;
   volumeGroups=*) VGS=${arg#volumeGroups=} ;;
   tmpRequiredBytes=*) TMP_REQUIRED=${arg#tmpRequiredBytes=} ;;
+  excludeList=*) EXCLUDE_HEX=${arg#excludeList=} ;;
   *) invalid_arg unknown_argument ;;
   esac
 done
@@ -57,6 +61,7 @@ valid_factor "$FACTOR" || invalid_arg sizeFactor
 valid_flags "$FLAGS" || invalid_arg mksysbFlags
 valid_vg_list "$VGS" || invalid_arg volumeGroups
 valid_uint "$TMP_REQUIRED" || invalid_arg tmpRequiredBytes
+valid_hex "$EXCLUDE_HEX" || invalid_arg excludeList
 
 DF=$(aixcmd df) || finish failed "command_missing:df"
 HOSTNAME_CMD=$(aixcmd hostname) || finish failed "command_missing:hostname"
@@ -134,6 +139,36 @@ kv tmp_expand "$grow_tmp"
 online=$("$LSVG" -o </dev/null 2>/dev/null)
 kv online_vgs "$(printf '%s\n' "$online" | tr '\n' ',' | sed 's/,*$//')"
 
+# Staging inside rootvg: mksysb backs up every rootvg filesystem, so each new image would carry the
+# older images kept in staging (and grow by them every week) unless the exclude list leaves them out.
+# The staging filesystem is rootvg's when `lsvg -l rootvg` lists its mount point (lsfs and lslv show
+# the same). The list that counts is the one backup will use: the config's, else the host's own
+# /etc/exclude.rootvg when the flags ask for -e. Each image name the run writes must match a line, as
+# mksysb's own grep would match it.
+staging_rel=$(printf '%s\n' "${STAGING#"${AIXROOT:-}"}" | sed -e 's#//*#/#g' -e 's#\(.\)/$#\1#')
+if "$LSVG" -l rootvg </dev/null 2>/dev/null | awk -v m="$mount" 'NR > 2 && $NF == m { f = 1 } END { exit !f }'; then
+  kv staging_vg rootvg
+  exclude_check=
+  if [ -n "$EXCLUDE_HEX" ]; then
+    exclude_check="$STAGING/.mksysb-vault.exclude.check"
+    rm -f "$exclude_check"
+    hex_decode "$EXCLUDE_HEX" >"$exclude_check"
+  else
+    case $FLAGS in
+    *e*) exclude_check=$EXCLUDE_FILE ;;
+    esac
+  fi
+  today=$(date -u +%Y-%m-%d)
+  staging_excluded=yes
+  for name in "${HOST}_mksysb_$today" $(printf '%s\n' "$VGS" | tr ',' '\n' | sed -n "s/^\(..*\)$/${HOST}_savevg_\1_$today/p"); do
+    exclude_matches "$exclude_check" ".$staging_rel/$name" || staging_excluded=no
+  done
+  [ "$exclude_check" = "$EXCLUDE_FILE" ] || rm -f "$exclude_check"
+  kv staging_excluded "$staging_excluded"
+else
+  kv staging_vg other
+fi
+
 # The lock: a live owner means a backup is running now; a dead one is taken over.
 lock_inspect "$STAGING/.mksysb-vault.lock"
 kv lock "$LOCK_STATE"
@@ -142,6 +177,9 @@ case $LOCK_STATE in
 held:*) finish refused "locked_by_pid:${LOCK_STATE#held:}" ;;
 esac
 printf '%s\n' "$online" | grep -qx rootvg || finish refused "rootvg_not_varied_on"
+if [ "${staging_excluded:-yes}" = no ]; then
+  finish refused "staging_in_rootvg_not_excluded:$staging_rel:add_^.$staging_rel/_to_the_host_exclude_list"
+fi
 if [ -n "$VGS" ]; then
   for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
     printf '%s\n' "$online" | grep -qx "$vg" || finish refused "volume_group_not_varied_on:$vg"

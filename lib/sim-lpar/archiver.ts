@@ -33,6 +33,7 @@ import { dirname, join, resolve } from 'node:path';
 import { BffReader, type CapturedEntry } from '../../lambdas/core/bff/reader.js';
 import type { ArchiveSummary } from '../../lambdas/core/bff/types.js';
 import { BffWriter } from '../../lambdas/core/bff/writer.js';
+import { excludedBy } from '../../lambdas/core/exclude-list.js';
 import {
   backupDateTime,
   fixedEntryCount,
@@ -133,7 +134,11 @@ export interface WriteResult {
   readonly bytes: number;
 }
 
-/** Compiles /etc/exclude.rootvg's lines (grep patterns on names like ./tmp/x) into tests. */
+/**
+ * Compiles /etc/exclude.rootvg's lines into the test mksysb -e applies: each line a grep basic regular
+ * expression on names like ./tmp/x (lambdas/core/exclude-list.ts reads them as grep does: `\(`
+ * groups, a plain `+`). Every line counts, as with `grep -f` (an empty one matches every name).
+ */
 function exclusions(file: string | null): ((path: string) => boolean) | null {
   if (!file) return null;
   let text: string;
@@ -142,18 +147,9 @@ function exclusions(file: string | null): ((path: string) => boolean) | null {
   } catch {
     return null;
   }
-  const patterns = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .flatMap((l) => {
-      try {
-        return [new RegExp(l)];
-      } catch {
-        return [];
-      }
-    });
-  return patterns.length > 0 ? (path) => patterns.some((p) => p.test(path)) : null;
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.length > 0 ? excludedBy(lines) : null;
 }
 
 /** The tiny_image fault's entries: mkszfile's files, /etc, and one log; no kernel, no /usr. */

@@ -68,6 +68,7 @@ export function hostDefinition(t: WorkflowTasks, config: DeployConfig): sfn.ICha
         sizeFactor: String(config.workflow.stagingSizeFactor),
         mksysbFlags: '$.plan.mksysbFlags',
         volumeGroups: '$.plan.volumeGroups',
+        excludeList: '$.plan.excludeList',
       },
       EXECUTION_TIMEOUT_SECONDS.preflight,
     ),
@@ -86,6 +87,7 @@ export function hostDefinition(t: WorkflowTasks, config: DeployConfig): sfn.ICha
         volumeGroups: '$.plan.volumeGroups',
         mksysbFlags: '$.plan.mksysbFlags',
         keepLocal: '$.plan.keepLocal',
+        excludeList: '$.plan.excludeList',
         // The part size prepare-upload plans with: backup writes each part's MD5 beside the image,
         // so the transfer streams parts without hashing them (a different plan falls back to hashing).
         partSizeBytes: String(partSizeBytes(config)),
@@ -279,6 +281,7 @@ function imageDefinition(
       sha256: str('$.image.sha256'),
       osLevel: str('$.image.osLevel'),
       tocFileCount: num('$.image.tocFileCount'),
+      excludeList: sfn.JsonPath.objectAt('$.image.excludeList'),
       content: sfn.JsonPath.objectAt('$.content'),
       timings: {
         backup: num('$.image.backupSeconds'),

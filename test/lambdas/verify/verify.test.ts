@@ -7,6 +7,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { imageExcludeList } from '../../../lambdas/core/exclude-list.js';
 import { type ImageRecord, renderImageRecord } from '../../../lambdas/core/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../../lambdas/core/policy.js';
 import type { InspectImageOutput } from '../../../lambdas/inspect-image/schema.js';
@@ -132,6 +133,18 @@ describe('verify', () => {
       codes: [],
       indexKey: `${KEY}.index.gz`,
     });
+  });
+
+  it('keeps in the record the exclude list the mksysb ran with, and null when it ran without one', async () => {
+    const excludeList = imageExcludeList({ source: 'config', patterns: ['^./mksysb/'], lineCount: 1 });
+    await verifyImage({ ...event, excludeList }, deps);
+    expect(JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Body)).excludeList).toEqual(
+      excludeList,
+    );
+    await verifyImage({ ...event, excludeList: null }, deps);
+    expect(
+      JSON.parse(String(s3.commandCalls(PutObjectCommand)[1]?.args[0].input.Body)).excludeList,
+    ).toBeNull();
   });
 
   it('fails an image whose stored bytes are not what the host hashed (CHECKSUM_MISMATCH)', async () => {
