@@ -9,6 +9,11 @@ import { formatBytes } from '../../lambdas/core/anomaly.js';
 import { type TocEntry, TocIndexError } from '../../lambdas/core/bff/toc-index.js';
 import { contentIndexKey, sidecarKey } from '../../lambdas/core/catalog-keys.js';
 import {
+  type ExcludeListChange,
+  excludeListChange,
+  type ImageExcludeList,
+} from '../../lambdas/core/exclude-list.js';
+import {
   type Contributor,
   diffFilesets,
   diffTocs,
@@ -39,8 +44,8 @@ const HELP = `Usage: mksysb-vault diff HOST [--from DAY] [--to DAY] [options]
 
 What changed between two images of HOST (default: its last two): the size, the few changes that
 explain most of it (a directory removed, a new dump file, a directory that grew), totals per
-top-level directory and per file system, the filesets upgraded, downgraded, added or removed, and
-the OS level. Reads the vault's content index beside each image and its fileset listing
+top-level directory and per file system, the filesets upgraded, downgraded, added or removed, the
+OS level, and whether the exclude list (/etc/exclude.rootvg, mksysb -e) changed. Reads the vault's content index beside each image and its fileset listing
 (lsmksysb -L), never the images.
 
 Options:
@@ -70,6 +75,9 @@ JSON fields (sizes in bytes; deltas are newer minus older):
   filesets           {added, removed: [{name, level}], upgraded, downgraded: [{name, from, to}],
                      unchanged}, or null when an image has no fileset listing
   osLevel            {from, to, direction: upgraded|downgraded|same|unknown, source: oslevel|bos.rte}
+  excludeList        {changed, added, removed: [pattern], line, recorded, from, to}: the exclude
+                     list each image was made with ({source: config|host, patterns, lineCount,
+                     sha256}, or null: made without -e); recorded false when a record predates it
   notes              [string]: what could not be compared, and why
 
 ${STORE_HELP}
@@ -219,7 +227,17 @@ interface Comparison {
   readonly shrunk: TocDiff['shrunk'];
   readonly filesets: Omit<FilesetDiff, 'osLevel'> | null;
   readonly osLevel: OsLevelChange;
+  readonly excludeList: ExcludeListChange & {
+    readonly recorded: boolean;
+    readonly from: ImageExcludeList | null;
+    readonly to: ImageExcludeList | null;
+  };
   readonly notes: string[];
+}
+
+/** The exclude list a record keeps; undefined for a record written before exclude lists were recorded. */
+function recordedExcludeList(record: ImageRecord): ImageExcludeList | null | undefined {
+  return 'excludeList' in record ? record.excludeList : undefined;
 }
 
 async function compare(
@@ -299,6 +317,12 @@ async function compare(
     shrunk: diff.shrunk,
     filesets: filesets ? filesetChanges : null,
     osLevel,
+    excludeList: {
+      ...excludeListChange(recordedExcludeList(older), recordedExcludeList(newer)),
+      recorded: recordedExcludeList(older) !== undefined && recordedExcludeList(newer) !== undefined,
+      from: recordedExcludeList(older) ?? null,
+      to: recordedExcludeList(newer) ?? null,
+    },
     notes,
   };
 }
@@ -433,5 +457,6 @@ function printComparison(c: Comparison, top: number, io: CliIo): void {
         ? `OS level: ${os.to} (unchanged)`
         : `OS level: ${os.from ?? 'unknown'} → ${os.to ?? 'unknown'}${os.direction === 'unknown' ? '' : ` (${os.direction})`}`,
   );
+  io.out(c.excludeList.line.replace(/^exclude list/, 'Exclude list'));
   for (const note of c.notes) io.out(`note: ${note}`);
 }

@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderTocIndex, type TocEntry } from '../../lambdas/core/bff/toc-index.js';
 import { contentIndexKey, sidecarKey } from '../../lambdas/core/catalog-keys.js';
+import { imageExcludeList } from '../../lambdas/core/exclude-list.js';
 import type { CurrentImageRecord } from '../../lambdas/core/image-record.js';
 import { parseLsmksysb } from '../../lambdas/core/lsmksysb.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
@@ -102,12 +103,24 @@ beforeAll(async () => {
   // aixprd01: an image from before the content check (no index), then two indexed images.
   await seed(record('aixprd01', '2026-11-09T02:00:00Z', { content: null }), null, OLDER_FILESETS);
   await seed(
-    record('aixprd01', '2026-11-16T02:00:00Z', { sizeBytes: 20 * GiB, osLevel: '7200-05-06-2320' }),
+    record('aixprd01', '2026-11-16T02:00:00Z', {
+      sizeBytes: 20 * GiB,
+      osLevel: '7200-05-06-2320',
+      excludeList: imageExcludeList({ source: 'config', patterns: ['^./tmp/'], lineCount: 1 }),
+    }),
     OLDER_TOC,
     OLDER_FILESETS,
   );
   await seed(
-    record('aixprd01', '2026-11-23T02:00:00Z', { sizeBytes: 13 * GiB, osLevel: '7300-02-01-2346' }),
+    record('aixprd01', '2026-11-23T02:00:00Z', {
+      sizeBytes: 13 * GiB,
+      osLevel: '7300-02-01-2346',
+      excludeList: imageExcludeList({
+        source: 'config',
+        patterns: ['^./mksysb/', '^./home/oracle/'],
+        lineCount: 2,
+      }),
+    }),
     NEWER_TOC,
     NEWER_FILESETS,
   );
@@ -156,6 +169,29 @@ describe.concurrent('mksysb-vault diff', () => {
     expect(out).toContain('OS level: 7200-05-06-2320 → 7300-02-01-2346 (upgraded)');
   });
 
+  it('says when the exclude list changed between the two images, pattern by pattern', async () => {
+    const r = await cli('aixprd01');
+    expect(r.stdout).toContain(
+      'Exclude list changed: 1 pattern (config) → 2 patterns (config): +^./mksysb/ +^./home/oracle/ -^./tmp/',
+    );
+    const json = JSON.parse((await cli('aixprd01', '--json')).stdout);
+    expect(json.excludeList).toMatchObject({
+      changed: true,
+      recorded: true,
+      added: ['^./mksysb/', '^./home/oracle/'],
+      removed: ['^./tmp/'],
+      from: { source: 'config', patterns: ['^./tmp/'], lineCount: 1 },
+      to: { source: 'config', patterns: ['^./mksysb/', '^./home/oracle/'], lineCount: 2 },
+    });
+  });
+
+  it('says the exclude list is not known when a record predates it', async () => {
+    const r = await cli('aixdev03');
+    expect(r.stdout).toContain(
+      'Exclude list: not known (the record of the older image predates exclude lists)',
+    );
+  });
+
   it('prints one JSON object with the stable fields --help documents', async () => {
     const r = await cli('aixprd01', '--json');
     expect(r.status).toBe(0);
@@ -180,6 +216,7 @@ describe.concurrent('mksysb-vault diff', () => {
       'shrunk',
       'filesets',
       'osLevel',
+      'excludeList',
       'notes',
     ]);
     expect(json.from).toEqual({
