@@ -1,9 +1,11 @@
 // What exit status an error that reaches the top of a `mksysb-vault` command means. A usage or config
-// error is the user's to fix (64); only the store or AWS failing to answer, or answering "no", is
+// error is the user's to fix (64), and so is a fleet or config that takes the workflow past an AWS
+// limit (the local run stops where the deployed one would fail); only the store or AWS failing to answer, or answering "no", is
 // "unavailable" (69); anything else is a fault of mksysb-vault itself (70) and says so.
 
 import { RetentionDeleteError } from '../../lambdas/adapters/retention.js';
 import { StoreError, StoreUnavailableError } from '../../lambdas/adapters/store-error.js';
+import { AwsLimitError } from '../../lambdas/core/aws-limits.js';
 import { ConfigError } from '../config.js';
 import { EXIT, UsageError } from './command.js';
 import { ColdStorageError } from './image-source.js';
@@ -54,7 +56,8 @@ export function isStoreUnavailable(error: unknown): boolean {
 
 /** The exit status of an error that ended a command: 64, 69 or 70. */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof ConfigError) return EXIT.usage;
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof AwsLimitError)
+    return EXIT.usage;
   if (isStoreUnavailable(error)) return EXIT.unavailable;
   return EXIT.internal;
 }

@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, main } from '../../bin/cli.js';
 import { toStoreError } from '../../lambdas/adapters/store-error.js';
+import { AwsLimitError, STATE_PAYLOAD_LIMIT } from '../../lambdas/core/aws-limits.js';
 import type { CliIo, Command } from '../../lib/cli/command.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
 import { startLocalS3 } from '../../lib/local/s3-server.js';
@@ -60,6 +61,20 @@ describe('mksysb-vault exit status', () => {
     const r = await run(['status', '--max-age', 'abc', '--data', '/nonexistent/mksysb-vault']);
     expect(r.status).toBe(64);
     expect(r.err).toBe('mksysb-vault status: --max-age "abc": a whole number of days from 1 to 3660');
+  });
+
+  it('is 64 for a run that goes past an AWS limit, with the limit named, not as an internal error', async () => {
+    const over = new AwsLimitError(
+      STATE_PAYLOAD_LIMIT,
+      270_112,
+      'the state RunReport output of execution weekly',
+    );
+    const r = await run(['boom'], [failing(over)]);
+    expect(r.status).toBe(64);
+    expect(r.err).toBe(`mksysb-vault boom: ${over.message}`);
+    expect(r.err).toContain(
+      'States.DataLimitExceeded: the state RunReport output of execution weekly is 270,112 bytes',
+    );
   });
 
   it('is 70 for an internal error: one line that says so, and no stack', async () => {
