@@ -144,6 +144,14 @@ describe('the weekly workflow, executed locally from the synthesized template', 
     ]);
   });
 
+  it("keeps in each record what the run's preflight measured of the staging filesystem", async () => {
+    const record = (await readJson('images/aixprd02/aixprd02_mksysb_2026-11-23.record.json')) as {
+      staging: { freeBytes: number; requiredBytes: number; mksysbExpectedBytes: number } | null;
+    };
+    expect(record.staging).toMatchObject({ mksysbExpectedBytes: 20 * MiB });
+    expect(record.staging?.freeBytes).toBeGreaterThan(record.staging?.requiredBytes ?? Number.NaN);
+  });
+
   it('records the unreachable host as a failure in the run area', async () => {
     const failure = (await readJson(`runs/2026-11-23/${first.output.runId}/failures/aixapp01.json`)) as {
       outcome: string;

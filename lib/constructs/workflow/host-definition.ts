@@ -77,6 +77,13 @@ export function hostDefinition(t: WorkflowTasks, config: DeployConfig): sfn.ICha
       nextStepWaitSeconds: num('$.plan.backupWaitSeconds'),
     },
   );
+  // The preflight's poll result is replaced by the backup's: what it measured of the staging
+  // filesystem is kept beside it, for each image's record (the forecast reads it there).
+  const keepStaging = new sfn.Pass(scope, 'KeepStagingSpace', {
+    comment: 'Keeps what preflight measured of the staging filesystem for the records',
+    inputPath: '$.poll.staging',
+    resultPath: '$.staging',
+  });
   const backup = t.commandLoop(
     'backup',
     t.sendCommand(
@@ -109,6 +116,7 @@ export function hostDefinition(t: WorkflowTasks, config: DeployConfig): sfn.ICha
       ...id,
       plan: sfn.JsonPath.objectAt('$.plan'),
       image: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+      staging: sfn.JsonPath.objectAt('$.staging'),
       poll: { nextWaitSeconds: num('$$.Map.Item.Value.transferWaitSeconds') },
       transferAttempt: { n: 1 },
     },
@@ -190,7 +198,13 @@ export function hostDefinition(t: WorkflowTasks, config: DeployConfig): sfn.ICha
   preflight.onFailure(recordFailure);
   loadHost.addCatch(recordFailure, { resultPath: '$.error' });
 
-  return sfn.Chain.start(loadHost).next(preflight).next(backup).next(images).next(notify).next(hostDone);
+  return sfn.Chain.start(loadHost)
+    .next(preflight)
+    .next(keepStaging)
+    .next(backup)
+    .next(images)
+    .next(notify)
+    .next(hostDone);
 }
 
 /**
@@ -283,6 +297,7 @@ function imageDefinition(
       tocFileCount: num('$.image.tocFileCount'),
       excludeList: sfn.JsonPath.objectAt('$.image.excludeList'),
       content: sfn.JsonPath.objectAt('$.content'),
+      staging: sfn.JsonPath.objectAt('$.staging'),
       timings: {
         backup: num('$.image.backupSeconds'),
         transfer: num('$.poll.seconds'),
