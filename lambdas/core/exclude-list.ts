@@ -14,7 +14,8 @@ export const EXCLUDE_LIST_MAX_BYTES = 2048;
 const PATTERN_MAX_LENGTH = 255;
 
 /**
- * Names an image must hold for the system to boot and reinstall: a pattern matching any of them
+ * Names an image must hold for the system to boot and reinstall (the kernel, the boot script, the
+ * install data, the ODM's customized devices, the shell and libc): a pattern matching any of them
  * would make every image of the host unrestorable, however clean its log.
  */
 export const ESSENTIAL_NAMES = [
@@ -26,9 +27,10 @@ export const ESSENTIAL_NAMES = [
   './etc/filesystems',
   './etc/inittab',
   './etc/passwd',
+  './etc/objrepos/CuDv',
   './usr/bin/ksh',
+  './usr/lib/libc.a',
   './usr/sbin/bosboot',
-  './var/adm/ras/bosinst.data',
 ] as const;
 
 /** The character classes a bracket expression may name, as sets JavaScript reads. */

@@ -38,7 +38,14 @@ describe('a grep basic regular expression read as grep reads it', () => {
 
 describe('an exclude pattern is checked before it can reach a host', () => {
   it('accepts the /etc/exclude.rootvg forms IBM documents', () => {
-    for (const p of ['^./tmp/', '^./var/tmp/', '^./home/oracle/.*\\.dbf$', '/core$', '^./mksysb/'])
+    for (const p of [
+      '^./tmp/',
+      '^./var/tmp/',
+      '^./home/oracle/.*\\.dbf$',
+      '/core$',
+      '^./mksysb/',
+      '^./var/adm/ras/',
+    ])
       expect({ p, problem: excludePatternProblem(p) }).toEqual({ p, problem: null });
   });
 
@@ -48,6 +55,7 @@ describe('an exclude pattern is checked before it can reach a host', () => {
     ['.', /matches \.\/bosinst\.data/],
     ['^./usr/', /matches \.\/usr\/lib\/boot\/unix_64/],
     ['unix', /matches \.\/unix/],
+    ['^./etc/objrepos/', /matches \.\/etc\/objrepos\/CuDv/],
     ['^./tmp/[a-z', /unclosed \[ bracket/],
     ['^./a\\(b', /not a valid grep pattern/],
     ['^./tmp/\t', /printable ASCII/],
