@@ -187,9 +187,14 @@ export function forecastStaging(
       outlook === 'full'
         ? `too small now: ${basis}`
         : within
-          ? `too small in ${weeks} week${weeks === 1 ? '' : 's'}: from ${new Date(fullMs).toISOString().slice(0, 10)}; ${basis}; ${trend}`
+          ? `too small ${inWeeks(weeks)}: from ${new Date(fullMs).toISOString().slice(0, 10)}; ${basis}; ${trend}`
           : `not within ${horizonWeeks} weeks: ${basis}; ${trend}`,
   };
+}
+
+/** `in 3 weeks`, `in 1 week`, or `within a week` (0 whole weeks left). */
+function inWeeks(weeks: number): string {
+  return weeks === 0 ? 'within a week' : `in ${weeks} week${weeks === 1 ? '' : 's'}`;
 }
 
 function signed(bytesPerWeek: number): string {
@@ -368,7 +373,7 @@ export function stagingOutlookText(f: StagingForecast): string {
   if (f.outlook === 'unknown') return 'unknown: no preflight reading yet';
   if (f.outlook === 'full') return 'too small now: preflight refuses';
   if (f.weeksUntilFull === null) return `not within ${STAGING_HORIZON_WEEKS} weeks`;
-  return `${f.weeksUntilFull} week${f.weeksUntilFull === 1 ? '' : 's'} (${f.fullOn})`;
+  return `${inWeeks(f.weeksUntilFull)} (${f.fullOn})`;
 }
 
 /** The bucket on one day in a line: `in 3 months (2027-02-24): 7 images, 70.0 GB, $0.63/month`. */

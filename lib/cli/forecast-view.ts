@@ -69,7 +69,7 @@ export function forecastLines(f: FleetForecast): string[] {
   return [
     `staging forecast (preflight refuses when free < ${factor} × the next images; Theil–Sen trends; STAGING_FULL_SOON within ${f.warnWeeks} weeks):`,
     table(
-      ['HOST', 'STAGING TOO SMALL IN', 'FREE', 'NEEDED', 'IMAGE', 'FREE SPACE', 'ALERT'],
+      ['HOST', 'STAGING TOO SMALL', 'FREE', 'NEEDED', 'IMAGE', 'FREE SPACE', 'ALERT'],
       f.staging.map((s) => [
         s.host,
         stagingOutlookText(s),

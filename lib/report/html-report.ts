@@ -165,7 +165,7 @@ ${STATE_TILES.filter((t) => t.state !== 'disabled' || counts.has('disabled'))
 ${(report.strays ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('\n')}
 <h2>Hosts</h2>
 <table>
-<thead><tr><th>host</th><th>state</th><th>last image</th><th>size</th><th>verdict</th><th>OS level</th><th>images</th><th>staging too small in</th></tr></thead>
+<thead><tr><th>host</th><th>state</th><th>last image</th><th>size</th><th>verdict</th><th>OS level</th><th>images</th><th>staging too small</th></tr></thead>
 <tbody>
 ${report.hosts.map((h) => hostRow(h, stateOf(h))).join('\n')}
 </tbody>

@@ -110,7 +110,7 @@ describe.concurrent('mksysb-vault status --forecast', () => {
     const r = await cli('status', '--forecast');
     // 9.9 GiB of margin losing 2 GiB of free space and 1.5 × 10 MB of image a week: 4 weeks.
     expect(r.stdout).toMatch(
-      /aixprd01\s+4 weeks \(2026-12-2\d\)\s+40\.0 GB\s+30\.\d GB\s+\+9\.5 MB\/wk\s+-2\.0 GB\/wk\s+STAGING_FULL_SOON/,
+      /aixprd01\s+in 4 weeks \(2026-12-2\d\)\s+40\.0 GB\s+30\.\d GB\s+\+9\.5 MB\/wk\s+-2\.0 GB\/wk\s+STAGING_FULL_SOON/,
     );
     expect(r.stdout).toMatch(/dbqa09\s+unknown: no preflight reading yet\s+-/);
     expect(r.stdout).toMatch(/now \(2026-11-23\): 15 images, 216 GB, \$\d+\.\d\d\/month/);

@@ -1,7 +1,12 @@
 // The forecast on explicit dates (the clock is passed in): when a host's staging filesystem becomes
 // too small for preflight's own test, and the bucket's size and cost months ahead under retention.
 import { describe, expect, it } from 'vitest';
-import { forecastBucket, forecastStaging, theilSen } from '../../../lambdas/core/forecast.js';
+import {
+  forecastBucket,
+  forecastStaging,
+  stagingOutlookText,
+  theilSen,
+} from '../../../lambdas/core/forecast.js';
 import type { CurrentImageRecord, StagingSpace } from '../../../lambdas/core/image-record.js';
 import { DEFAULT_RETENTION_POLICY } from '../../../lambdas/core/retention-plan.js';
 import { makeRecord } from '../../support/local-store.js';
@@ -89,6 +94,18 @@ describe('staging forecast', () => {
       outlook: 'soon',
       weeksUntilFull: 3,
     });
+  });
+
+  it('says "within a week" when the margin runs out before the next whole week', () => {
+    // 2026-11-23: 33 GiB free for 30 GiB, losing 4 GiB a week: refused from 2026-11-28.
+    const records = history(
+      () => 20 * GiB,
+      (k) => reading((61 - 4 * k) * GiB, 20 * GiB),
+    );
+    const forecast = forecastStaging('lpar01', records, { now: NOW });
+    expect(forecast).toMatchObject({ outlook: 'soon', weeksUntilFull: 0, fullOn: '2026-11-28' });
+    expect(stagingOutlookText(forecast)).toBe('within a week (2026-11-28)');
+    expect(forecast.summary).toMatch(/^too small within a week: from 2026-11-28; 33\.0 GB free/);
   });
 
   it('says "full" (0 weeks) when the newest reading already fails the test', () => {

@@ -90,7 +90,7 @@ describe('renderHtmlReport', () => {
       }),
     });
     expect(page).toMatch(
-      /<td class="WARN" title="too small in 1 week: from 2026-12-07; 38\.0 GB free[^"]*">1 week \(2026-12-07\) STAGING_FULL_SOON<\/td>/,
+      /<td class="WARN" title="too small in 1 week: from 2026-12-07; 38\.0 GB free[^"]*">in 1 week \(2026-12-07\) STAGING_FULL_SOON<\/td>/,
     );
     expect(page).toContain('<h2>Bucket forecast</h2>');
     expect(page).toMatch(/<tr><td>in 12 months<\/td><td>2027-11-24<\/td><td>\d+<\/td>/);
