@@ -263,6 +263,34 @@ export function excludeListChange(
   };
 }
 
+/** Size findings a change of the exclude list can explain. */
+const SIZE_CODES: ReadonlySet<string> = new Set(['TINY_IMAGE', 'SIZE_DROP', 'SIZE_JUMP']);
+
+/**
+ * The anomalies with the exclude list's change named in each size finding (`…; exclude list changed:
+ * 1 pattern (config) → 2 patterns (config): +^./u01/`) and `excludeListChanged` in its evidence: a
+ * drop right after a pattern was added is explained, not a mystery. Severity and code never change.
+ */
+export function explainByExcludeList<
+  A extends { code: string; message: string; evidence: Record<string, string | number | boolean | null> },
+>(
+  anomalies: readonly A[],
+  earlier: ImageExcludeList | null | undefined,
+  current: ImageExcludeList | null | undefined,
+): A[] {
+  const change = excludeListChange(earlier, current);
+  if (!change.changed) return [...anomalies];
+  return anomalies.map((a) =>
+    SIZE_CODES.has(a.code)
+      ? {
+          ...a,
+          message: `${a.message}; ${change.line}`,
+          evidence: { ...a.evidence, excludeListChanged: true },
+        }
+      : a,
+  );
+}
+
 /**
  * Whether grep would exclude `name` (a `./path`) with these patterns: what preflight asks of the
  * staging directory, in TypeScript for the config check and the simulated mksysb.

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AnomalyCodeSchema, AnomalySchema, VerdictSchema } from './anomaly.js';
 import { HostNameSchema, ImageKindSchema } from './catalog-keys.js';
-import { ImageExcludeListSchema } from './exclude-list.js';
+import { type ImageExcludeList, ImageExcludeListSchema } from './exclude-list.js';
 import { IsoDateSchema } from './iso-date.js';
 import { LsmksysbReportSchema } from './lsmksysb.js';
 import { LogOutcomeSchema } from './mksysb-log.js';
@@ -246,6 +246,11 @@ export function parseImageRecord(text: string, key: string): RecordParseResult {
   if (parsed.data.key !== key.replace(/\.record\.json$/, ''))
     return { ok: false, problem: `${key}: names image ${parsed.data.key}, not the image beside it` };
   return { ok: true, record: parsed.data };
+}
+
+/** The exclude list an image was made with; undefined for a record written before lists were recorded. */
+export function excludeListOf(record: ImageRecord): ImageExcludeList | null | undefined {
+  return 'excludeList' in record ? record.excludeList : undefined;
 }
 
 /** The record's JSON text, in the current version: verify writes only that (an old record is never rewritten). */

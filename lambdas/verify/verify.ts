@@ -21,9 +21,11 @@ import {
   transferReportKey,
   uploadedImageRef,
 } from '../core/catalog-keys.js';
+import { explainByExcludeList } from '../core/exclude-list.js';
 import { mergeHistory } from '../core/image-history.js';
 import {
   type ContentCheck,
+  excludeListOf,
   historyEntryOf,
   IMAGE_RECORD_SCHEMA_VERSION,
   type ImageRecord,
@@ -125,7 +127,13 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     history.records,
     objects,
   );
-  const anomalies = explainAnomalies([...judgement.anomalies, ...stored.anomalies], changes);
+  // An exclude list that changed since the image compared with explains a change of size too.
+  const earlier = changes && history.records.find((r) => r.key === changes.comparedWith.key);
+  const anomalies = explainByExcludeList(
+    explainAnomalies([...judgement.anomalies, ...stored.anomalies], changes),
+    earlier ? excludeListOf(earlier) : undefined,
+    input.excludeList,
+  );
   const verdict = verdictOf(anomalies);
 
   let partMd5s: string[] = [];

@@ -23,7 +23,7 @@ import {
   type TocDiff,
   topContributors,
 } from '../../lambdas/core/image-diff.js';
-import type { ImageRecord } from '../../lambdas/core/image-record.js';
+import { excludeListOf, type ImageRecord } from '../../lambdas/core/image-record.js';
 import { type Fileset, parseFilesetList } from '../../lambdas/core/lsmksysb.js';
 import {
   type CliIo,
@@ -235,11 +235,6 @@ interface Comparison {
   readonly notes: string[];
 }
 
-/** The exclude list a record keeps; undefined for a record written before exclude lists were recorded. */
-function recordedExcludeList(record: ImageRecord): ImageExcludeList | null | undefined {
-  return 'excludeList' in record ? record.excludeList : undefined;
-}
-
 async function compare(
   store: OpenStore,
   older: ImageRecord,
@@ -318,10 +313,10 @@ async function compare(
     filesets: filesets ? filesetChanges : null,
     osLevel,
     excludeList: {
-      ...excludeListChange(recordedExcludeList(older), recordedExcludeList(newer)),
-      recorded: recordedExcludeList(older) !== undefined && recordedExcludeList(newer) !== undefined,
-      from: recordedExcludeList(older) ?? null,
-      to: recordedExcludeList(newer) ?? null,
+      ...excludeListChange(excludeListOf(older), excludeListOf(newer)),
+      recorded: excludeListOf(older) !== undefined && excludeListOf(newer) !== undefined,
+      from: excludeListOf(older) ?? null,
+      to: excludeListOf(newer) ?? null,
     },
     notes,
   };

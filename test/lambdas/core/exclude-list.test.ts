@@ -9,6 +9,7 @@ import {
   excludeListChange,
   excludeListSha256,
   excludePatternProblem,
+  explainByExcludeList,
   imageExcludeList,
 } from '../../../lambdas/core/exclude-list.js';
 
@@ -124,5 +125,36 @@ describe('what diff says of two images lists', () => {
 
   it('says not known when a record predates exclude lists', () => {
     expect(excludeListChange(undefined, list(['^./tmp/'])).line).toMatch(/not known/);
+  });
+});
+
+describe('a size finding after the exclude list changed', () => {
+  const list = (patterns: string[]) =>
+    imageExcludeList({ source: 'config', patterns, lineCount: patterns.length });
+  const drop = {
+    code: 'SIZE_DROP',
+    severity: 'warn',
+    message: 'size 6.0 GB: -40%',
+    evidence: { percent: -40 },
+  };
+  const other = { code: 'LOG_WARNING', severity: 'warn', message: 'w', evidence: {} };
+
+  it('names the change in the message and the evidence, and leaves other findings alone', () => {
+    const [explained, untouched] = explainByExcludeList(
+      [drop, other],
+      list(['^./tmp/']),
+      list(['^./tmp/', '^./u01/']),
+    );
+    expect(explained).toEqual({
+      ...drop,
+      message: 'size 6.0 GB: -40%; exclude list changed: 1 pattern (config) → 2 patterns (config): +^./u01/',
+      evidence: { percent: -40, excludeListChanged: true },
+    });
+    expect(untouched).toEqual(other);
+  });
+
+  it('adds nothing when the list is the same or not known', () => {
+    expect(explainByExcludeList([drop], list(['^./tmp/']), list(['^./tmp/']))).toEqual([drop]);
+    expect(explainByExcludeList([drop], undefined, list(['^./tmp/']))).toEqual([drop]);
   });
 });

@@ -147,6 +147,27 @@ describe('verify', () => {
     ).toBeNull();
   });
 
+  it('explains a size drop by the exclude list that changed since the image it compares with', async () => {
+    const before = imageExcludeList({ source: 'config', patterns: ['^./tmp/'], lineCount: 1 });
+    const after = imageExcludeList({ source: 'config', patterns: ['^./tmp/', '^./u01/'], lineCount: 2 });
+    for (const r of EARLIER)
+      objects[`${r.key}.record.json`] = renderImageRecord({ ...r, excludeList: before });
+    try {
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 3 * GiB, ETag: '"abc-48"' });
+      const out = await verifyImage(
+        { ...event, sizeBytes: 3 * GiB, content: { ...INSPECTED, sizeBytes: 3 * GiB }, excludeList: after },
+        deps,
+      );
+      const drop = out.anomalies.find((a) => a.code === 'SIZE_DROP');
+      expect(drop?.message).toMatch(
+        /; exclude list changed: 1 pattern \(config\) → 2 patterns \(config\): \+\^\.\/u01\/$/,
+      );
+      expect(drop?.evidence.excludeListChanged).toBe(true);
+    } finally {
+      for (const r of EARLIER) objects[`${r.key}.record.json`] = renderImageRecord(r);
+    }
+  });
+
   it('fails an image whose stored bytes are not what the host hashed (CHECKSUM_MISMATCH)', async () => {
     const out = await verifyImage({ ...event, sha256: 'd'.repeat(64) }, deps);
     expect({ verdict: out.verdict, codes: out.anomalies.map((a) => a.code) }).toEqual({
