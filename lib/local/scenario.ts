@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ExcludeListSchema } from '../../lambdas/core/exclude-list.js';
 import { describeIssues, type FleetHost, FleetHostSchema } from '../../lambdas/core/fleet.js';
 import { packagePath } from '../package-root.js';
 import { HostProfileSchema, treesBytes } from '../sim-lpar/index.js';
@@ -27,12 +28,19 @@ const ScenarioEventSchema = z
   .strict();
 export type ScenarioEvent = z.infer<typeof ScenarioEventSchema>;
 
+/**
+ * A simulated LPAR and, beside its profile, the exclude list its fleet entry gets (`fleet[].exclude`;
+ * the simulated mksysb -e honours it). In the hosts rather than the scenario's `config`: a group
+ * there names hosts, and a CLI reading a local store parses that config with the store's own fleet.
+ */
+const ScenarioHostSchema = HostProfileSchema.extend({ exclude: ExcludeListSchema.default([]) });
+
 export const ScenarioSchema = z
   .object({
     $schema: z.string().optional(),
     description: z.string().default(''),
     /** The simulated LPARs (the stand-in for the real fleet). */
-    hosts: z.array(HostProfileSchema).min(1),
+    hosts: z.array(ScenarioHostSchema).min(1),
     events: z.array(ScenarioEventSchema).default([]),
     /** Deploy-config sections for the local run (verification thresholds scaled to the small images…). */
     config: z.record(z.string(), z.unknown()).default({}),
@@ -107,6 +115,7 @@ export function scenarioFleet(scenario: Scenario, knownHostsPath: string): Fleet
       staging: '/mksysb',
       keepLocal: 2,
       expectedSizeBytes: h.sizeBytes + treesBytes(h),
+      exclude: h.exclude,
     }),
   );
 }

@@ -4,7 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCENARIO_PATH, eventsOfWeek, loadScenario } from '../../../lib/local/scenario.js';
+import {
+  DEFAULT_SCENARIO_PATH,
+  eventsOfWeek,
+  loadScenario,
+  scenarioFleet,
+} from '../../../lib/local/scenario.js';
 
 describe('the local scenario', () => {
   const scenario = loadScenario(DEFAULT_SCENARIO_PATH);
@@ -25,6 +30,24 @@ describe('the local scenario', () => {
     expect(freed?.profile).toEqual({ stagingFreeBytes: 536870912000 });
     const upgraded = eventsOfWeek(scenario, 7).find((e) => e.host === 'aixtst01');
     expect(upgraded?.profile).toEqual({ oslevel: '7300-02-01-2346' });
+  });
+
+  it("gives the dev hosts' fleet entries their exclude list, and the others none", () => {
+    const fleet = scenarioFleet(scenario, '/tmp/known_hosts');
+    expect(fleet.find((h) => h.host === 'aixdev01')?.exclude).toEqual([
+      '^./mksysb/',
+      '^./var/adm/ras/livedump/',
+    ]);
+    expect(fleet.find((h) => h.host === 'aixprd01')?.exclude).toEqual([]);
+  });
+
+  it('names the host and the field of a bad exclude pattern', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mksysb-vault-scenario-'));
+    const path = join(dir, 'bad.json');
+    writeFileSync(path, JSON.stringify({ hosts: [{ host: 'aixa01', exclude: ['^/tmp/'] }] }));
+    expect(() => loadScenario(path)).toThrow(
+      /hosts\[0\]\.exclude\[0\]: "\^\/tmp\/": names in a mksysb start with/,
+    );
   });
 
   it('names the file and the field of a bad event', () => {
