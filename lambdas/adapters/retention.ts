@@ -27,6 +27,7 @@ import {
   type RetentionImage,
   type RetentionPlan,
   type RetentionPolicy,
+  retentionImageOf,
 } from '../core/retention-plan.js';
 import { VerdictSchema } from '../core/vocabulary.js';
 import { inBatches, listCatalogHosts, listHostRecords, listObjects } from './catalog.js';
@@ -141,15 +142,7 @@ async function retainHost(
   const recorded = new Set(
     objects.map((o) => parseRecordKey(o.key)?.key).filter((k): k is string => k !== undefined),
   );
-  let images: RetentionImage[] = records.map((r) => ({
-    key: r.key,
-    host: r.host,
-    kind: r.kind,
-    volumeGroup: r.volumeGroup,
-    date: r.date,
-    verdict: r.verdict,
-    lockedUntil: null,
-  }));
+  let images: RetentionImage[] = records.map(retentionImageOf);
   let plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
   if (deps.objectLock && plan.delete.length > 0) {
     const locks = await lockDates(deps, host, plan.delete);

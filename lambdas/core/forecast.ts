@@ -8,7 +8,12 @@ import { z } from 'zod';
 import { formatBytes } from './anomaly.js';
 import { seriesOf } from './catalog-keys.js';
 import { historyEntryOf, type ImageRecord, type StagingSpace } from './image-record.js';
-import { planRetention, type RetentionImage, type RetentionPolicy } from './retention-plan.js';
+import {
+  planRetention,
+  type RetentionImage,
+  type RetentionPolicy,
+  retentionImageOf,
+} from './retention-plan.js';
 import { isGood, median } from './size-history.js';
 
 /**
@@ -329,15 +334,7 @@ export function forecastBucket(
     const key = seriesOf(r);
     bySeries.set(key, [...(bySeries.get(key) ?? []), r]);
   }
-  const existing: SizedImage[] = records.map((r) => ({
-    key: r.key,
-    host: r.host,
-    kind: r.kind,
-    volumeGroup: r.volumeGroup,
-    date: r.date,
-    verdict: r.verdict,
-    sizeBytes: r.sizeBytes,
-  }));
+  const existing: SizedImage[] = records.map((r) => ({ ...retentionImageOf(r), sizeBytes: r.sizeBytes }));
   const ahead = months.map((m) => {
     const at = addMonths(options.now, m);
     const images = [

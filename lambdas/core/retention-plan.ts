@@ -34,6 +34,14 @@ export interface RetentionImage {
   readonly lockedUntil?: string | null;
 }
 
+/** What retention weighs of an image, from its record (the lock date is the store's, added apart). */
+export function retentionImageOf(
+  record: Pick<RetentionImage, Exclude<keyof RetentionImage, 'lockedUntil'>>,
+): RetentionImage {
+  const { key, host, kind, volumeGroup, date, verdict } = record;
+  return { key, host, kind, volumeGroup, date, verdict, lockedUntil: null };
+}
+
 export const KEEP_RULES = [
   'NEWEST_PASS',
   'WEEKLY_WINDOW',
