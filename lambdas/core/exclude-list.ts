@@ -7,6 +7,7 @@
 // reach a shell), and compares two images' lists for `diff`. Pure: no I/O.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { breToRegExp, ExcludePatternError } from './grep-pattern.js';
 
 /** At most this many lines, and this many bytes in all: the list travels as an SSM parameter (hex, twice as long). */
 export const EXCLUDE_LIST_MAX_LINES = 100;
@@ -32,95 +33,6 @@ export const ESSENTIAL_NAMES = [
   './usr/lib/libc.a',
   './usr/sbin/bosboot',
 ] as const;
-
-/** The character classes a bracket expression may name, as sets JavaScript reads. */
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  alpha: 'A-Za-z',
-  digit: '0-9',
-  alnum: 'A-Za-z0-9',
-  upper: 'A-Z',
-  lower: 'a-z',
-  space: ' \\t\\n\\r\\f\\v',
-  blank: ' \\t',
-  xdigit: '0-9A-Fa-f',
-  punct: '!-\\/:-@\\[-`{-~',
-};
-
-export class ExcludePatternError extends Error {
-  override name = 'ExcludePatternError';
-}
-
-/**
- * A grep basic regular expression as a JavaScript RegExp (what `grep -f` does with each line): `\(`
- * `\)` group, `\{m,n\}` repeats, a bracket expression is copied (its backslash is literal), and
- * `+ ? ( ) { } |` are plain characters. Throws ExcludePatternError for what grep refuses too
- * (an unclosed bracket or group).
- */
-export function breToRegExp(pattern: string): RegExp {
-  let out = '';
-  let i = 0;
-  while (i < pattern.length) {
-    const c = pattern.charAt(i);
-    if (c === '\\') {
-      const next = pattern.charAt(i + 1);
-      if (next === '') throw new ExcludePatternError('ends in a lone backslash');
-      if (next === '(' || next === ')' || next === '{' || next === '}') out += next;
-      else if (/[0-9]/.test(next)) out += `\\${next}`;
-      // An escaped letter means nothing to AIX's grep (no \w, \d): the letter itself.
-      else out += /[A-Za-z]/.test(next) ? next : `\\${next}`;
-      i += 2;
-    } else if (c === '[') {
-      // A bracket expression: its backslash is a character, [:class:] names a set, a ] first is a ].
-      let j = i + 1;
-      let body = '';
-      if (pattern.charAt(j) === '^') {
-        body += '^';
-        j++;
-      }
-      if (pattern.charAt(j) === ']') {
-        body += '\\]';
-        j++;
-      }
-      while (j < pattern.length && pattern.charAt(j) !== ']') {
-        if (pattern.startsWith('[:', j)) {
-          const end = pattern.indexOf(':]', j + 2);
-          const set = end < 0 ? undefined : POSIX_CLASSES[pattern.slice(j + 2, end)];
-          if (set === undefined) throw new ExcludePatternError('has an unknown or unclosed [: :] class');
-          body += set;
-          j = end + 2;
-        } else {
-          const ch = pattern.charAt(j);
-          body += ch === '\\' || ch === '[' ? `\\${ch}` : ch;
-          j++;
-        }
-      }
-      if (j >= pattern.length) throw new ExcludePatternError('has an unclosed [ bracket expression');
-      out += `[${body}]`;
-      i = j + 1;
-    } else if (c === '^') {
-      out += i === 0 ? '^' : '\\^';
-      i++;
-    } else if (c === '$') {
-      out += i === pattern.length - 1 ? '$' : '\\$';
-      i++;
-    } else if (c === '*' && (i === 0 || (i === 1 && pattern.charAt(0) === '^'))) {
-      // A leading * is a plain star in a BRE.
-      out += '\\*';
-      i++;
-    } else if ('+?(){}|/'.includes(c)) {
-      out += `\\${c}`;
-      i++;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  try {
-    return new RegExp(out);
-  } catch (error) {
-    throw new ExcludePatternError(`is not a valid grep pattern (${(error as Error).message})`);
-  }
-}
 
 /** Why a line cannot go into /etc/exclude.rootvg, or null when it can. */
 export function excludePatternProblem(pattern: string): string | null {
@@ -289,19 +201,4 @@ export function explainByExcludeList<
         }
       : a,
   );
-}
-
-/**
- * Whether grep would exclude `name` (a `./path`) with these patterns: what preflight asks of the
- * staging directory, in TypeScript for the config check and the simulated mksysb.
- */
-export function excludedBy(patterns: readonly string[]): (name: string) => boolean {
-  const compiled = patterns.flatMap((p) => {
-    try {
-      return [breToRegExp(p)];
-    } catch {
-      return [];
-    }
-  });
-  return (name) => compiled.some((re) => re.test(name));
 }

@@ -33,7 +33,7 @@ import { dirname, join, resolve } from 'node:path';
 import { BffReader, type CapturedEntry } from '../../lambdas/core/bff/reader.js';
 import type { ArchiveSummary } from '../../lambdas/core/bff/types.js';
 import { BffWriter } from '../../lambdas/core/bff/writer.js';
-import { excludedBy } from '../../lambdas/core/exclude-list.js';
+import { excludedBy } from '../../lambdas/core/grep-pattern.js';
 import {
   backupDateTime,
   fixedEntryCount,

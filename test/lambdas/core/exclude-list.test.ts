@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  breToRegExp,
   decodeExcludeList,
   ExcludeListSchema,
   encodeExcludeList,
-  excludedBy,
   excludeListChange,
   excludeListSha256,
   excludePatternProblem,
   explainByExcludeList,
   imageExcludeList,
 } from '../../../lambdas/core/exclude-list.js';
+import { breToRegExp, excludedBy } from '../../../lambdas/core/grep-pattern.js';
 
 describe('a grep basic regular expression read as grep reads it', () => {
   it.each([

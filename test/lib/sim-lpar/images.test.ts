@@ -244,6 +244,13 @@ describe('a profile changed while the host runs', () => {
   });
 });
 
+describe('the simulated archiver', () => {
+  it('is bundled without zod: node starts it for every backup, and a 450 KB library parsed each time is most of its start', () => {
+    const bundle = readFileSync(join(fleetOf().dir, 'bin/sim-archiver.mjs'), 'utf8');
+    expect(bundle.length).toBeLessThan(100_000);
+  });
+});
+
 describe('the simulated ssh', () => {
   it('runs the command on a host whose key known_hosts pins, and refuses one it does not know, as ssh does', () => {
     const fleet = fleetOf();
