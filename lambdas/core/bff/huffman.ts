@@ -263,15 +263,20 @@ function sizeFromLengths(counts: Float64Array, lengths: Uint8Array): number {
 
 /**
  * Packs `data` the way `backup -p` does. Returns null when the packed form would not be smaller
- * (AIX then stores the file plain), for empty data, and when a code would exceed 32 bits.
+ * (AIX then stores the file plain), for empty data, and when a code would exceed 32 bits. `worth`,
+ * when given, decides instead from the packed size (backup packs a file only when that saves it a
+ * block): the size is weighed from the same histogram the packing then uses, counted once.
  */
-export function pack(data: Uint8Array): Uint8Array | null {
+export function pack(
+  data: Uint8Array,
+  worth: (packedBytes: number) => boolean = (packedBytes) => packedBytes < data.length,
+): Uint8Array | null {
   if (data.length === 0) return null;
   const counts = histogram(data);
   const lengths = codeLengths(counts);
   if (!lengths) return null;
   const total = sizeFromLengths(counts, lengths);
-  if (total >= data.length) return null;
+  if (total >= data.length || !worth(total)) return null;
 
   let maxLevel = 0;
   for (let c = 0; c <= 256; c++) maxLevel = Math.max(maxLevel, lengths[c] as number);

@@ -2,7 +2,7 @@
 // simulated LPARs produce real images: a volume header, per file a header + name, the security header
 // with a base ACL and PCL, the data (Huffman-packed when `backup -p` would pack it), 8-byte padding,
 // and the end record. Returns chunks, never copies file data it does not pack. Pure: no fs, no SDK.
-import { pack as packData, packedSize } from './huffman.js';
+import { pack as packData } from './huffman.js';
 import {
   headerChecksum,
   MAGIC,
@@ -137,12 +137,10 @@ export class BffWriter {
     if (e.type === 'file') {
       size = e.data?.length ?? e.size ?? 0;
       stored = e.data ?? null;
-      if (this.packFiles && e.data && this.worthPacking(e.data)) {
-        const p = packData(e.data);
-        if (p) {
-          stored = p;
-          packed = true;
-        }
+      const p = this.packFiles && e.data ? this.packIfWorth(e.data) : null;
+      if (p) {
+        stored = p;
+        packed = true;
       }
     } else if (target) size = target.length;
 
@@ -201,10 +199,10 @@ export class BffWriter {
     return h;
   }
 
-  private worthPacking(data: Uint8Array): boolean {
-    if (data[0] === PACK1_MAGIC[0] && data[1] === PACK1_MAGIC[1]) return false;
-    const out = packedSize(data);
-    return out !== null && Math.ceil(out / PACK_BLOCK) < Math.ceil(data.length / PACK_BLOCK);
+  /** The packed form of a file when it saves a block (and the file is not packed already), else null. */
+  private packIfWorth(data: Uint8Array): Uint8Array | null {
+    if (data[0] === PACK1_MAGIC[0] && data[1] === PACK1_MAGIC[1]) return null;
+    return packData(data, (out) => Math.ceil(out / PACK_BLOCK) < Math.ceil(data.length / PACK_BLOCK));
   }
 }
 
