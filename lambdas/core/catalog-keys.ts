@@ -11,6 +11,11 @@ export const QUARANTINE_PREFIX = 'quarantine/';
 export const LOCKS_PREFIX = 'locks/';
 /** Operators' acknowledgements of a host's alert code (lambdas/core/acknowledgement.ts). */
 export const ACKS_PREFIX = 'acks/';
+/**
+ * Per-host catalog indexes (lambdas/core/catalog-index.ts): outside images/, so no listing of a host's
+ * images sees one and retention (which only ever deletes under images/) never touches it.
+ */
+export const CATALOG_PREFIX = 'catalog/';
 
 export class CatalogKeyError extends Error {
   override name = 'CatalogKeyError';
@@ -237,6 +242,11 @@ export function ackKey(host: string, code: string): string {
   if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(code))
     throw new CatalogKeyError(`alert code ${JSON.stringify(code)} is not valid (A-Z, 0-9, _)`);
   return `${ACKS_PREFIX}${validateHostName(host)}/${code}.json`;
+}
+
+/** A host's catalog index: `catalog/<host>/index.json`, one small object per host. */
+export function catalogIndexKey(host: string): string {
+  return `${CATALOG_PREFIX}${validateHostName(host)}/index.json`;
 }
 
 /** The transfer report: one line per part, `part=<n> etag=<etag> md5=<hex>`. */

@@ -1,0 +1,243 @@
+// The per-host catalog index (`catalog/<host>/index.json`): one small object per host holding what
+// status, history, the report, verify's size baseline and retention's plan need of each of its images
+// (size, verdict, codes, OS level, checksums, dates), including the images retention deleted (marked
+// retired, so a host's history outlives them). It is a cache of the records, never the truth: the
+// records (and history/ entries for retired images) rebuild it (`mksysb-vault catalog rebuild`), and
+// compareIndex says where it disagrees with them. Kept current by conditional writes
+// (lambdas/adapters/catalog-index.ts). Pure: no AWS SDK.
+import { z } from 'zod';
+import { AnomalyCodeSchema, VerdictSchema } from './anomaly.js';
+import { catalogIndexKey, HostNameSchema, ImageKindSchema } from './catalog-keys.js';
+import type { ImageHistoryEntry } from './image-history.js';
+import type { ImageRecord } from './image-record.js';
+import { IsoDateSchema } from './iso-date.js';
+
+export const CATALOG_INDEX_SCHEMA_VERSION = 1;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'not 64 lower-case hex digits');
+
+/** When retention deleted the image, and why (null when not known). */
+export const RetiredSchema = z.object({ at: IsoDateSchema, because: z.string().nullable() }).strict();
+export type Retired = z.infer<typeof RetiredSchema>;
+
+/** What the index keeps of one image: enough for every fleet-wide read without reading its record. */
+export const IndexEntrySchema = z
+  .object({
+    key: z.string().startsWith('images/'),
+    kind: ImageKindSchema,
+    volumeGroup: z.string().min(1),
+    /** The run's date (ISO), as in the record. */
+    date: IsoDateSchema,
+    sizeBytes: z.number().int().nonnegative(),
+    verdict: VerdictSchema,
+    codes: z.array(AnomalyCodeSchema),
+    osLevel: z.string().nullable(),
+    /** SHA-256 the host claimed before the upload. */
+    sha256: sha256.nullable(),
+    /** SHA-256 of the bytes S3 holds (the content check); null when not all were read. */
+    storedSha256: sha256.nullable(),
+    verifiedAt: IsoDateSchema,
+    /** The run that made the image; null for a retired image known only from its history entry. */
+    runId: z.string().min(1).nullable(),
+    /** Set when retention deleted the image: the entry stays, so the host's history keeps it. */
+    retired: RetiredSchema.nullable(),
+  })
+  .strict();
+export type IndexEntry = z.infer<typeof IndexEntrySchema>;
+
+export const CatalogIndexSchema = z
+  .object({
+    schemaVersion: z.literal(CATALOG_INDEX_SCHEMA_VERSION),
+    host: HostNameSchema,
+    /** Newest first (by date, then key): one order, so equal indexes render to equal text. */
+    entries: z.array(IndexEntrySchema),
+  })
+  .strict();
+export type CatalogIndex = z.infer<typeof CatalogIndexSchema>;
+
+export function emptyIndex(host: string): CatalogIndex {
+  return { schemaVersion: CATALOG_INDEX_SCHEMA_VERSION, host, entries: [] };
+}
+
+/** The entry of a record's image (live: not retired). */
+export function indexEntryOf(record: ImageRecord): IndexEntry {
+  return {
+    key: record.key,
+    kind: record.kind,
+    volumeGroup: record.volumeGroup,
+    date: record.date,
+    sizeBytes: record.sizeBytes,
+    verdict: record.verdict,
+    codes: record.anomalies.map((a) => a.code),
+    osLevel: record.osLevel,
+    sha256: record.sha256,
+    storedSha256: record.content?.sha256 ?? null,
+    verifiedAt: record.verifiedAt,
+    runId: record.runId,
+    retired: null,
+  };
+}
+
+/** The entry of an image retention deleted, from the history entry it wrote first. */
+export function retiredEntryOf(entry: ImageHistoryEntry): IndexEntry {
+  return {
+    key: entry.key,
+    kind: entry.kind,
+    volumeGroup: entry.volumeGroup,
+    date: entry.date,
+    sizeBytes: entry.sizeBytes,
+    verdict: entry.verdict,
+    codes: entry.codes,
+    osLevel: entry.osLevel,
+    sha256: sha256.safeParse(entry.sha256).success ? entry.sha256 : null,
+    storedSha256: null,
+    verifiedAt: entry.verifiedAt,
+    runId: null,
+    retired: { at: entry.retiredAt, because: entry.retiredBecause },
+  };
+}
+
+function newestFirst(a: IndexEntry, b: IndexEntry): number {
+  const byDate = Date.parse(b.date) - Date.parse(a.date);
+  if (byDate !== 0) return byDate;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+function sameEntry(a: IndexEntry, b: IndexEntry): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function withEntries(index: CatalogIndex, entries: IndexEntry[]): CatalogIndex {
+  return { ...index, entries: entries.sort(newestFirst) };
+}
+
+/**
+ * The index with `entry` in it, replacing the entry of the same image. Idempotent: an entry equal to
+ * the one there returns `index` itself (the caller then writes nothing).
+ */
+export function upsertEntry(index: CatalogIndex, entry: IndexEntry): CatalogIndex {
+  const current = index.entries.find((e) => e.key === entry.key);
+  if (current && sameEntry(current, entry)) return index;
+  return withEntries(index, [...index.entries.filter((e) => e.key !== entry.key), entry]);
+}
+
+/**
+ * The index with the entries of `keys` marked retired at `at`. An entry already retired keeps its
+ * first date; a key with no entry is left out (retention upserts an image's entry before retiring it).
+ * Returns `index` itself when nothing changed.
+ */
+export function retireEntries(
+  index: CatalogIndex,
+  keys: readonly string[],
+  at: Date,
+  because: string | null = null,
+): CatalogIndex {
+  const retiring = new Set(keys);
+  let changed = false;
+  const entries = index.entries.map((e) => {
+    if (!retiring.has(e.key) || e.retired !== null) return e;
+    changed = true;
+    return { ...e, retired: { at: at.toISOString(), because } };
+  });
+  return changed ? withEntries(index, entries) : index;
+}
+
+/**
+ * The index the records say: one live entry per record, and a retired entry for each image retention
+ * deleted that has no record (from `previous`, the index as it was, and from the history entries), a
+ * previous entry winning over a history entry of the same image. A live entry of `previous` with no
+ * record is dropped (compareIndex reports it).
+ */
+export function rebuildIndex(
+  host: string,
+  records: readonly ImageRecord[],
+  history: readonly ImageHistoryEntry[] = [],
+  previous: CatalogIndex | null = null,
+): CatalogIndex {
+  const byKey = new Map<string, IndexEntry>();
+  for (const h of history) byKey.set(h.key, retiredEntryOf(h));
+  for (const e of previous?.entries ?? []) if (e.retired !== null) byKey.set(e.key, e);
+  for (const r of records) byKey.set(r.key, indexEntryOf(r));
+  return withEntries(emptyIndex(host), [...byKey.values()]);
+}
+
+export type IndexDisagreementKind = 'missing' | 'stale' | 'orphan';
+
+/** One place the index and the records disagree: what `catalog rebuild` reports. */
+export interface IndexDisagreement {
+  readonly key: string;
+  readonly kind: IndexDisagreementKind;
+  /** For people: names the index key, the image and what differs. */
+  readonly problem: string;
+}
+
+function differingFields(entry: IndexEntry, expected: IndexEntry): string[] {
+  return (Object.keys(expected) as (keyof IndexEntry)[]).filter(
+    (field) => JSON.stringify(entry[field]) !== JSON.stringify(expected[field]),
+  );
+}
+
+/**
+ * Where the index disagrees with the host's records: a record with no entry (`missing`: a writer
+ * stopped between its record and its index update), an entry that says other than its record
+ * (`stale`, naming the fields; a retired entry whose record is still there is one), and a live entry
+ * with no record (`orphan`: the record was deleted without retiring it). Retired entries with no
+ * record are the history the index keeps: no disagreement. Sorted by key.
+ */
+export function compareIndex(index: CatalogIndex, records: readonly ImageRecord[]): IndexDisagreement[] {
+  const where = catalogIndexKey(index.host);
+  const entries = new Map(index.entries.map((e) => [e.key, e]));
+  const out: IndexDisagreement[] = [];
+  for (const record of records) {
+    const expected = indexEntryOf(record);
+    const entry = entries.get(record.key);
+    if (!entry)
+      out.push({ key: record.key, kind: 'missing', problem: `${where}: no entry for ${record.key}` });
+    else if (!sameEntry(entry, expected))
+      out.push({
+        key: record.key,
+        kind: 'stale',
+        problem: `${where}: the entry of ${record.key} differs from its record (${differingFields(entry, expected).join(', ')})`,
+      });
+  }
+  const recorded = new Set(records.map((r) => r.key));
+  for (const entry of index.entries)
+    if (entry.retired === null && !recorded.has(entry.key))
+      out.push({
+        key: entry.key,
+        kind: 'orphan',
+        problem: `${where}: ${entry.key} has an entry but no record, and is not marked retired`,
+      });
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The index's JSON text (compact: it grows by a few hundred bytes per image). */
+export function renderCatalogIndex(index: CatalogIndex): string {
+  return `${JSON.stringify(CatalogIndexSchema.parse(index))}\n`;
+}
+
+export type CatalogIndexParseResult = { ok: true; index: CatalogIndex } | { ok: false; problem: string };
+
+/** Parses an index's text; a problem names the key and the first bad field. */
+export function parseCatalogIndex(text: string, key: string): CatalogIndexParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: `${key}: not JSON` };
+  }
+  const parsed = CatalogIndexSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      problem: `${key}: ${issue?.path.join('.') || '(index)'}: ${issue?.message ?? 'invalid'}`,
+    };
+  }
+  if (catalogIndexKey(parsed.data.host) !== key)
+    return {
+      ok: false,
+      problem: `${key}: is the index of host ${parsed.data.host}, not of the host its key names`,
+    };
+  return { ok: true, index: parsed.data };
+}
