@@ -1,7 +1,8 @@
 // `mksysb-vault report`: the fleet as one self-contained HTML page (a row and a card per host,
 // every anomaly), written to a file that can be opened, mailed or archived.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type EvidenceRow, evidenceRows, renderEvidenceCsv } from '../report/evidence-csv.js';
 import { type FleetReport, type ReportHost, renderHtmlReport } from '../report/html-report.js';
 import {
   type CliIo,
@@ -15,7 +16,7 @@ import { type HostView, hostWarnings, lastRunOf, readFleet, readRecentRuns } fro
 import { fleetForecast } from './forecast-view.js';
 import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
-const HELP = `Usage: mksysb-vault report [--out FILE] [options]
+const HELP = `Usage: mksysb-vault report [--out FILE] [--evidence FILE.csv] [options]
 
 Writes an HTML report of the fleet: per host its newest verdict, a size-over-time chart of its
 images, what changed in its newest image, the filesets its images changed, every anomaly, and the
@@ -26,6 +27,15 @@ external assets.
 Options:
   --out FILE         where to write it (default mksysb-vault-report.html)
   --title TEXT       the page title (default "mksysb-vault fleet report")
+  --evidence FILE    also write the compliance evidence as CSV (RFC 4180): a row per host and
+                     image series (its mksysb, each savevg volume group) with the series' state as
+                     status judges it, its newest image (key, date, age in days, verdict), whether
+                     retention is met (an image, not FAIL, within the STALE limit), the SHA-256 of
+                     the stored bytes and whether it matches the host's, the content check,
+                     restore_tested_at (empty: there is no restore testing yet), the Object Lock
+                     mode (config) and retain-until ("not recorded": S3 holds it), run id and
+                     verified at. A field starting with = + - @ gets a leading ' (no spreadsheet
+                     formula runs from a host's text).
   -h, --help         show this help
 
 ${STORE_HELP}
@@ -46,12 +56,34 @@ export function reportHost(view: HostView): ReportHost {
       anomalies: r.anomalies,
       osLevel: r.osLevel,
       changes: r.changes,
+      evidence: {
+        sha256: r.content?.sha256 ?? null,
+        runId: r.runId,
+        verifiedAt: r.verifiedAt,
+        // There is no restore testing yet (issue 17): no image has a restore test to show.
+        restoreTestedAt: null,
+      },
     })),
     problems: [...view.problems, ...(view.strays ?? [])],
     missingImages: view.missingImages ?? [],
     enabled: view.enabled,
     volumeGroups: view.volumeGroups ?? null,
   };
+}
+
+/**
+ * Writes the file aside in its own directory, then renames it into place: an auditor's copy is
+ * never half written, and a failed write leaves the earlier file as it was.
+ */
+function writeAtomically(option: string, path: string, text: string): void {
+  const aside = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(aside, text);
+    renameSync(aside, path);
+  } catch (error) {
+    rmSync(aside, { force: true });
+    throw outputError(option, path, error);
+  }
 }
 
 export const reportCommand: Command = {
@@ -62,6 +94,7 @@ export const reportCommand: Command = {
       ...STORE_OPTIONS,
       out: { type: 'string', default: 'mksysb-vault-report.html' },
       title: { type: 'string', default: 'mksysb-vault fleet report' },
+      evidence: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     });
     if (values.help) {
@@ -69,12 +102,15 @@ export const reportCommand: Command = {
       return EXIT.ok;
     }
     const out = resolve(io.cwd, values.out);
+    const evidence = values.evidence === undefined ? null : resolve(io.cwd, values.evidence);
     checkOutputDirectory('--out', out); // before the store is read, not after
+    if (evidence !== null) checkOutputDirectory('--evidence', evidence);
     return withStore(values, io, async (store) => {
       const fleet = await readFleet(store);
       const views = fleet.hosts;
       const { reports } = await readRecentRuns(store);
       const forecast = fleetForecast(views, store.config, store.clock);
+      const maxAgeDays = store.config?.schedule.maxImageAgeDays ?? 8;
       const report: FleetReport = {
         title: values.title,
         generatedAt: store.clock.toISOString(),
@@ -86,7 +122,7 @@ export const reportCommand: Command = {
         })),
         bucket: forecast.bucket,
         // The same age limit as status: the report's headline is status's.
-        maxImageAgeDays: store.config?.schedule.maxImageAgeDays ?? 8,
+        maxImageAgeDays: maxAgeDays,
         strays: fleet.strays.map((s) => s.problem),
       };
       for (const w of [...views.flatMap(hostWarnings), ...(report.strays ?? [])]) io.err(`! ${w}`);
@@ -97,6 +133,26 @@ export const reportCommand: Command = {
       }
       const images = views.reduce((n, v) => n + v.records.length, 0);
       io.out(`wrote ${out} (${views.length} hosts, ${images} images)`);
+      if (evidence !== null) {
+        const lock = store.config?.storage.objectLock ?? null;
+        const rows: EvidenceRow[] = views.flatMap((v) =>
+          evidenceRows(
+            {
+              host: v.host,
+              enabled: v.enabled,
+              records: v.records,
+              missingImages: v.missingImages ?? [],
+              lastRun: lastRunOf(v.host, reports),
+              volumeGroups: v.volumeGroups ?? null,
+            },
+            store.clock,
+            maxAgeDays,
+            lock,
+          ),
+        );
+        writeAtomically('--evidence', evidence, renderEvidenceCsv(rows));
+        io.out(`wrote ${evidence} (${rows.length} rows: one per host and image series)`);
+      }
       return EXIT.ok;
     });
   },

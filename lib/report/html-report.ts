@@ -30,6 +30,18 @@ export interface ReportImage {
   readonly osLevel: string | null;
   /** What changed since the previous image of the series; null for a first image or an older record. */
   readonly changes: ImageChanges | null;
+  /** The image's audit evidence (as `report --evidence` writes it), when the record is at hand. */
+  readonly evidence?: ImageEvidence;
+}
+
+/** What an auditor asks of one image: the stored bytes' checksum, which run verified it and when. */
+export interface ImageEvidence {
+  /** SHA-256 of the stored bytes (the content check's); null when they were not all read. */
+  readonly sha256: string | null;
+  readonly runId: string;
+  readonly verifiedAt: string;
+  /** When a restore of it was last tested; null: never (there is no restore testing yet). */
+  readonly restoreTestedAt: string | null;
 }
 
 export interface ReportHost {
@@ -147,6 +159,8 @@ export function renderHtmlReport(report: FleetReport): string {
   .host h4 { margin: 10px 0 2px; font-size: 13px; }
   .host ul { margin: 2px 0; padding-left: 18px; font-size: 12px; }
   .host code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+  .evidence { margin-top: 8px; font-size: 12px; } .evidence summary { cursor: pointer; font-weight: 600; }
+  .evidence th, .evidence td { padding: 2px 6px; }
   .note { color: #666; font-size: 12px; font-style: italic; }
   .down { color: ${COLOURS.FAIL}; font-weight: 600; } li.downgrade { border-left: 3px solid ${COLOURS.FAIL}; padding-left: 4px; }
 </style>
@@ -315,8 +329,26 @@ function hostChart(h: ReportHost, j: HostJudgement): string {
   return `<div class="host"><h3>${esc(h.host)}${last ? ` <span class="${last.verdict}">${last.verdict}</span>` : ''}${state}</h3>
 <div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}${savevgLine(j)}</div>
 ${sizeChart(h.images)}
-${lastRunLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}
+${lastRunLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}${evidenceTable(h)}
 </div>`;
+}
+
+/**
+ * Each image's evidence, newest first, folded away under its summary so the card stays compact: the
+ * same SHA-256, run id, verified-at and restore-tested-at as `report --evidence` writes.
+ */
+function evidenceTable(h: ReportHost): string {
+  const images = [...h.images].reverse().filter((i) => i.evidence !== undefined);
+  if (images.length === 0) return '';
+  const rows = images.map((img) => {
+    const e = img.evidence as ImageEvidence;
+    const series = img.kind === 'mksysb' ? 'mksysb' : `savevg ${img.volumeGroup}`;
+    return `<tr><td>${esc(img.date.slice(0, 10))}</td><td>${esc(series)}</td><td class="${img.verdict}">${img.verdict}</td><td><code>${e.sha256 === null ? 'not read' : esc(e.sha256)}</code></td><td>${esc(e.runId)}</td><td>${esc(e.verifiedAt)}</td><td>${e.restoreTestedAt === null ? 'never' : esc(e.restoreTestedAt)}</td></tr>`;
+  });
+  return `
+<details class="evidence"><summary>Evidence (${images.length} image${images.length === 1 ? '' : 's'})</summary>
+<table><thead><tr><th>date</th><th>image</th><th>verdict</th><th>SHA-256 of the stored bytes</th><th>run id</th><th>verified at</th><th>restore tested</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></details>`;
 }
 
 /** Each savevg volume group's newest image on the card's subtitle: verdict and age, or none. */
