@@ -42,7 +42,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'report',
-    summary: 'an HTML report of the fleet with size charts and anomalies',
+    summary: 'an HTML report of the fleet with size charts and anomalies (--evidence: compliance CSV)',
     load: async () => (await import('../lib/cli/report.js')).reportCommand,
   },
   {
