@@ -66,6 +66,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('../lib/cli/ack.js')).ackCommand,
   },
   {
+    name: 'catalog',
+    summary: "rebuild each host's catalog index from its records and report where it disagreed",
+    load: async () => (await import('../lib/cli/catalog.js')).catalogCommand,
+  },
+  {
     name: 'verify',
     summary: 'judge one image offline from its lsmksysb listing, log, size and history',
     load: async () => (await import('../lib/cli/verify.js')).verifyCommand,
