@@ -160,7 +160,6 @@ export function renderHtmlReport(report: FleetReport): string {
   .host ul { margin: 2px 0; padding-left: 18px; font-size: 12px; }
   .host code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
   .evidence { margin-top: 8px; font-size: 12px; } .evidence summary { cursor: pointer; font-weight: 600; }
-  .evidence th, .evidence td { padding: 2px 6px; }
   .note { color: #666; font-size: 12px; font-style: italic; }
   .down { color: ${COLOURS.FAIL}; font-weight: 600; } li.downgrade { border-left: 3px solid ${COLOURS.FAIL}; padding-left: 4px; }
 </style>
@@ -340,15 +339,16 @@ ${lastRunLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class=
 function evidenceTable(h: ReportHost): string {
   const images = [...h.images].reverse().filter((i) => i.evidence !== undefined);
   if (images.length === 0) return '';
-  const rows = images.map((img) => {
+  // A line per image, not a wide table: the card is ~340 px and a SHA-256 is 64 characters.
+  const items = images.map((img) => {
     const e = img.evidence as ImageEvidence;
     const series = img.kind === 'mksysb' ? 'mksysb' : `savevg ${img.volumeGroup}`;
-    return `<tr><td>${esc(img.date.slice(0, 10))}</td><td>${esc(series)}</td><td class="${img.verdict}">${img.verdict}</td><td><code>${e.sha256 === null ? 'not read' : esc(e.sha256)}</code></td><td>${esc(e.runId)}</td><td>${esc(e.verifiedAt)}</td><td>${e.restoreTestedAt === null ? 'never' : esc(e.restoreTestedAt)}</td></tr>`;
+    const sha = e.sha256 === null ? 'SHA-256 not read' : `SHA-256 <code>${esc(e.sha256)}</code>`;
+    const restore = e.restoreTestedAt === null ? 'never' : esc(e.restoreTestedAt);
+    return `<li><b>${esc(img.date.slice(0, 10))}</b> ${esc(series)} <span class="${img.verdict}">${img.verdict}</span> · run ${esc(e.runId)} · verified ${esc(e.verifiedAt)} · restore tested: ${restore}<br>${sha}</li>`;
   });
-  return `
-<details class="evidence"><summary>Evidence (${images.length} image${images.length === 1 ? '' : 's'})</summary>
-<table><thead><tr><th>date</th><th>image</th><th>verdict</th><th>SHA-256 of the stored bytes</th><th>run id</th><th>verified at</th><th>restore tested</th></tr></thead>
-<tbody>${rows.join('\n')}</tbody></table></details>`;
+  return `\n<details class="evidence"><summary>Evidence (${images.length} image${images.length === 1 ? '' : 's'})</summary>
+<ul>${items.join('\n')}</ul></details>`;
 }
 
 /** Each savevg volume group's newest image on the card's subtitle: verdict and age, or none. */
