@@ -34,8 +34,8 @@ Options:
                      the stored bytes and whether it matches the host's, the content check,
                      restore_tested_at (empty: there is no restore testing yet), the Object Lock
                      mode (config) and retain-until ("not recorded": S3 holds it), run id and
-                     verified at. A field starting with = + - @ gets a leading ' (no spreadsheet
-                     formula runs from a host's text).
+                     verified at. A field starting with = + - @ (tab, CR) gets a leading ' (no
+                     spreadsheet formula runs from a host's text; plain numbers stay numbers).
   -h, --help         show this help
 
 ${STORE_HELP}

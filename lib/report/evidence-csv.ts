@@ -134,12 +134,14 @@ function claimMatch(claimed: string | null, stored: string | null, checked: bool
 
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF, quotes doubled. A
- * field starting with =, +, - or @ is prefixed with a single quote first, so a spreadsheet shows the
- * host-supplied text instead of running it as a formula (CSV injection); none of the vault's own
- * values (dates, hex, yes/no, codes) starts with one of those.
+ * field starting with =, +, - or @ (or a tab or CR, as OWASP's CSV injection advice adds) is
+ * prefixed with a single quote first, so a spreadsheet shows the host-supplied text instead of
+ * running it as a formula; a plain number (`-1`: an image dated after the clock) runs nothing and
+ * is left as it is.
  */
 export function csvField(value: string): string {
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
+  const formula = /^[=+\-@\t\r]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value);
+  const safe = formula ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -38,9 +38,16 @@ describe('csvField', () => {
   it('neutralises a leading = + - @ with a single quote, and still quotes what needs it', () => {
     expect(csvField('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
     expect(csvField('+1')).toBe("'+1");
-    expect(csvField('-2')).toBe("'-2");
+    expect(csvField('-x')).toBe("'-x");
     expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\tcmd')).toBe("'\tcmd");
     expect(csvField('a=b')).toBe('a=b');
+  });
+
+  it('leaves a plain number, negative too, as a number', () => {
+    expect(csvField('-1')).toBe('-1');
+    expect(csvField('12')).toBe('12');
+    expect(csvField('-1+cmd')).toBe("'-1+cmd");
   });
 });
 
