@@ -1,5 +1,6 @@
 // `mksysb-vault report`: the fleet as one self-contained HTML page (a row and a card per host,
-// every anomaly), written to a file that can be opened, mailed or archived.
+// every anomaly), written to a file that can be opened, mailed or archived; with --evidence, also
+// the compliance evidence CSV an auditor asks for (lib/report/evidence-csv.ts), judged as status is.
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type EvidenceRow, evidenceRows, renderEvidenceCsv } from '../report/evidence-csv.js';
