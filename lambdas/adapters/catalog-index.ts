@@ -5,8 +5,16 @@
 // times. So two writers of the same host never lose each other's entry. The store client adds a
 // checksum to every PUT (lambdas/adapters/s3-client.ts), as a bucket under Object Lock requires.
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { type CatalogIndex, parseCatalogIndex, renderCatalogIndex } from '../core/catalog-index.js';
+import {
+  type CatalogIndex,
+  emptyIndex,
+  indexEntryOf,
+  parseCatalogIndex,
+  renderCatalogIndex,
+  upsertEntry,
+} from '../core/catalog-index.js';
 import { catalogIndexKey } from '../core/catalog-keys.js';
+import type { ImageRecord } from '../core/image-record.js';
 import type { StoreLocation } from './catalog.js';
 import { kindOf, storeCall, toStoreError } from './store-error.js';
 
@@ -116,4 +124,20 @@ export async function updateIndex(
     key,
     `${key}: the catalog index of ${host} changed under every one of ${attempts} attempts to update it; nothing was lost, the change was not made (run "mksysb-vault catalog rebuild --host ${host}" to bring it up to date)`,
   );
+}
+
+/**
+ * Puts a just-written record's entry in its host's index, after the record (the record makes the
+ * image; the index only caches it). Never throws: a failure is returned as one line naming the key,
+ * for the writer to log, and the next writer of the host or `catalog rebuild` repairs the index.
+ */
+export async function indexRecord(store: StoreLocation, record: ImageRecord): Promise<string | null> {
+  try {
+    await updateIndex(store, record.host, (current) =>
+      upsertEntry(current ?? emptyIndex(record.host), indexEntryOf(record)),
+    );
+    return null;
+  } catch (error) {
+    return `the catalog index of ${record.host} (${catalogIndexKey(record.host)}) was not updated with ${record.key}: ${(error as Error).message}; its record stands, and the next writer or "mksysb-vault catalog rebuild --host ${record.host}" repairs the index`;
+  }
 }

@@ -7,6 +7,7 @@
 // a bounded size — never the image: its S3 calls and time do not grow with the image.
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listHostRecords, listObjects, readText, writeRecord } from '../adapters/catalog.js';
+import { indexRecord } from '../adapters/catalog-index.js';
 import { listHostHistory } from '../adapters/image-history.js';
 import { storeCall } from '../adapters/store-error.js';
 import { parseTransferReport } from '../adapters/transfer-report.js';
@@ -42,6 +43,8 @@ export interface VerifyDeps {
   readonly policy: VerificationPolicy;
   readonly historyLimit: number;
   readonly now: () => Date;
+  /** Where a failure to update the catalog index is said (it never fails the verification). @default console.warn */
+  readonly warn?: (message: string) => void;
 }
 
 /** The most of a sidecar verify reads: a mksysb -v log of a large rootvg is tens of MB. */
@@ -175,6 +178,10 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     ...(input.excludeList === undefined ? {} : { excludeList: input.excludeList }),
   };
   const recordKey = await writeRecord(store, record);
+  // The record made the image; the host's index is a cache of it, brought up to date after it. A
+  // failure here is logged, never the verification's: the next writer or `catalog rebuild` repairs it.
+  const indexProblem = await indexRecord(store, record);
+  if (indexProblem !== null) (deps.warn ?? console.warn)(indexProblem);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');
 }
 

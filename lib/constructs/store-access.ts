@@ -2,7 +2,7 @@
 // uses them on, read from its handler (keys from lambdas/core/catalog-keys.ts), and nothing more. The
 // keys tell an image from its record, its sidecars and its content index by how they end (an image's
 // name ends in its day, `_YYYY-MM-DD`), so IAM wildcards can give each writer only its own objects:
-// verify puts records, inspect-image content indexes, prepare-upload images and sidecars. No role may
+// verify puts records (and its host's catalog index), inspect-image content indexes, prepare-upload images and sidecars. No role may
 // shorten an Object Lock (no s3:BypassGovernanceRetention) or delete an object version (the bucket policy denies it to every principal, lib/constructs/image-store.ts):
 // a delete on the versioned bucket only adds a delete marker, and noncurrent versions go by the
 // lifecycle rule alone, which never removes a version Object Lock still holds.
@@ -11,6 +11,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import {
+  CATALOG_PREFIX,
   CONTENT_INDEX_SUFFIX,
   IMAGES_PREFIX,
   LOCKS_PREFIX,
@@ -42,6 +43,8 @@ export const STORE_KEYS = {
   history: 'history/*',
   /** Operators' acknowledgements of alert codes (`mksysb-vault ack`). */
   acks: 'acks/*',
+  /** Per-host catalog indexes (`catalog/<host>/index.json`), read-modify-written by their writers. */
+  catalog: `${CATALOG_PREFIX}*`,
 } as const;
 
 /** What one function may do in the store, by kind of access: key patterns. */
@@ -90,7 +93,7 @@ export function storeAccess(options: { objectLock: boolean }): Readonly<Record<H
     },
     'inspect-image': { get: [K.images], put: [K.contentIndex] },
     // Reads the image's objects, the transfer report and the host's history; writes the record only.
-    verify: { get: [K.images, K.uploads, K.history], put: [K.record] },
+    verify: { get: [K.images, K.uploads, K.history, K.catalog], put: [K.record, K.catalog] },
     'record-failure': { put: [K.failureRecords], abortUpload: [K.image] },
     // Acknowledgements, and giving up the host-day claim.
     notify: { get: [K.locks, K.acks], delete: [K.locks] },

@@ -2,6 +2,8 @@
 // image), an unreadable record, and the S3 calls verify makes (never the image bytes).
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { readIndex } from '../../lambdas/adapters/catalog-index.js';
+import { indexEntryOf } from '../../lambdas/core/catalog-index.js';
 import { recordKey } from '../../lambdas/core/catalog-keys.js';
 import { parseImageRecord } from '../../lambdas/core/image-record.js';
 import { VerificationPolicySchema } from '../../lambdas/core/policy.js';
@@ -144,6 +146,18 @@ describe('verify against a year of history', () => {
     expect(result.verdict).toBe('PASS');
   });
 
+  it("puts the image in its host's catalog index, as its record says it", async () => {
+    const key = await uploadToday('fresh02', 4 * MiB);
+    await verify('fresh02', key, 4 * MiB);
+    const stored = await readIndex({ client: local.client, bucket: local.store.bucket }, 'fresh02');
+    const text = await local.client.send(
+      new GetObjectCommand({ Bucket: local.store.bucket, Key: recordKey(key) }),
+    );
+    const record = parseImageRecord((await text.Body?.transformToString()) ?? '', recordKey(key));
+    if (!record.ok || stored.state !== 'ok') throw new Error('no record or no index');
+    expect(stored.index.entries).toEqual([indexEntryOf(record.record)]);
+  });
+
   it('never reads the image bytes, and reads a bounded number of records', async () => {
     await seedHistory('hist05');
     const key = await uploadToday('hist05', 4 * MiB);
@@ -162,8 +176,10 @@ describe('verify against a year of history', () => {
     }).toEqual({
       imageReads: 0,
       recordReads: 26,
-      recordWrites: [`${key}.record.json`],
+      // the record, then the host's catalog index (read first: its read-modify-write)
+      recordWrites: [`${key}.record.json`, 'catalog/hist05/index.json'],
       otherCalls: [
+        'GetObjectCommand',
         'GetObjectCommand',
         'GetObjectCommand',
         'GetObjectCommand',
@@ -171,6 +187,7 @@ describe('verify against a year of history', () => {
         // the host's images, and its history entries (images retention deleted: none here)
         'ListObjectsV2Command',
         'ListObjectsV2Command',
+        'PutObjectCommand',
       ],
     });
   });

@@ -1,5 +1,6 @@
 // verify with a mocked S3: it reads only small objects (never the image), writes the record last,
 // and every S3 failure comes back naming the host and the key.
+
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -7,6 +8,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { catalogIndexKey } from '../../../lambdas/core/catalog-keys.js';
 import { imageExcludeList } from '../../../lambdas/core/exclude-list.js';
 import { type ImageRecord, renderImageRecord } from '../../../lambdas/core/image-record.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../../lambdas/core/policy.js';
@@ -143,7 +145,9 @@ describe('verify', () => {
     );
     await verifyImage({ ...event, excludeList: null }, deps);
     expect(
-      JSON.parse(String(s3.commandCalls(PutObjectCommand)[1]?.args[0].input.Body)).excludeList,
+      JSON.parse(
+        String(s3.commandCalls(PutObjectCommand, { Key: `${KEY}.record.json` })[1]?.args[0].input.Body),
+      ).excludeList,
     ).toBeNull();
   });
 
@@ -255,6 +259,24 @@ describe('verify', () => {
       `reading the lsmksysb sidecar for host lpar01 (${KEY}.lsmksysb) failed: access denied (AccessDenied)`,
     );
     expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it("puts the image in its host's catalog index after its record, and a failed index update fails nothing", async () => {
+    const warnings: string[] = [];
+    const index = catalogIndexKey(event.host);
+    s3.on(PutObjectCommand, { Key: index }).rejects(
+      Object.assign(new Error('denied'), { name: 'AccessDenied' }),
+    );
+    const out = await verifyImage(event, { ...deps, warn: (m) => warnings.push(m) });
+    expect(out.verdict).toBe('PASS');
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      `${KEY}.record.json`,
+      index,
+    ]);
+    expect(warnings).toEqual([
+      expect.stringContaining(`the catalog index of ${event.host} (${index}) was not updated with ${KEY}`),
+    ]);
+    expect(warnings[0]).toContain(`"mksysb-vault catalog rebuild --host ${event.host}" repairs the index`);
   });
 
   it('names the record key when the record cannot be written', async () => {

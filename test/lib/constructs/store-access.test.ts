@@ -186,9 +186,9 @@ describe('who may do what in the image store', () => {
         's3:PutObject': ['images/*.index.gz'],
       },
       verify: {
-        's3:GetObject': ['history/*', 'images/*', 'uploads/*'],
+        's3:GetObject': ['catalog/*', 'history/*', 'images/*', 'uploads/*'],
         's3:ListBucket': ['(bucket)'],
-        's3:PutObject': ['images/*.record.json'],
+        's3:PutObject': ['catalog/*', 'images/*.record.json'],
       },
       'record-failure': {
         's3:AbortMultipartUpload': [image],
