@@ -10,7 +10,9 @@ import {
   emptyIndex,
   indexEntryOf,
   parseCatalogIndex,
+  type Retirement,
   renderCatalogIndex,
+  retireRecords,
   upsertEntry,
 } from '../core/catalog-index.js';
 import { catalogIndexKey } from '../core/catalog-keys.js';
@@ -139,5 +141,24 @@ export async function indexRecord(store: StoreLocation, record: ImageRecord): Pr
     return null;
   } catch (error) {
     return `the catalog index of ${record.host} (${catalogIndexKey(record.host)}) was not updated with ${record.key}: ${(error as Error).message}; its record stands, and the next writer or "mksysb-vault catalog rebuild --host ${record.host}" repairs the index`;
+  }
+}
+
+/**
+ * Marks the images retention deleted as retired in their host's index (retireRecords). Never throws:
+ * a failure is returned as one line naming the key; `catalog rebuild` restores the retired entries
+ * from the history entries retention wrote first.
+ */
+export async function retireInIndex(
+  store: StoreLocation,
+  host: string,
+  retirements: readonly Retirement[],
+  at: Date,
+): Promise<string | null> {
+  try {
+    await updateIndex(store, host, (current) => retireRecords(current ?? emptyIndex(host), retirements, at));
+    return null;
+  } catch (error) {
+    return `the catalog index of ${host} (${catalogIndexKey(host)}) was not updated with the ${retirements.length} image(s) retention deleted: ${(error as Error).message}; "mksysb-vault catalog rebuild --host ${host}" restores them from history/`;
   }
 }

@@ -31,6 +31,7 @@ import {
 } from '../core/retention-plan.js';
 import { VerdictSchema } from '../core/vocabulary.js';
 import { inBatches, listCatalogHosts, listHostRecords, listObjects } from './catalog.js';
+import { retireInIndex } from './catalog-index.js';
 import { writeHistoryEntry } from './image-history.js';
 import { kindOf, storeCall } from './store-error.js';
 import { parseWith } from './validation.js';
@@ -161,6 +162,14 @@ async function retainHost(
   const deleted = await settledBatches(plan.delete, DELETE_CONCURRENCY, (decision) =>
     deleteImage(deps, host, decision, byKey.get(decision.key), now),
   );
+  // Every planned delete went (settledBatches throws otherwise): the host's index marks them retired,
+  // after the records are gone. A failure is a problem of the run, never a stopped retention: the
+  // history entries written first let `catalog rebuild` restore what the index missed.
+  const retirements = plan.delete.flatMap((d) => {
+    const record = byKey.get(d.key);
+    return record ? [{ record, because: d.reason }] : [];
+  });
+  const indexProblem = retirements.length > 0 ? await retireInIndex(store, host, retirements, now) : null;
   const swept =
     plan.strays.length > 0
       ? await deleteKeys(
@@ -172,7 +181,7 @@ async function retainHost(
       : 0;
   return {
     plan,
-    problems: [...unreadable, ...locks.problems],
+    problems: [...unreadable, ...locks.problems, ...(indexProblem ? [indexProblem] : [])],
     deletedObjects: deleted.reduce((sum, n) => sum + n, 0) + swept,
     locksExtended: locks.extended,
   };

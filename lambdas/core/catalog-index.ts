@@ -142,6 +142,30 @@ export function retireEntries(
   return changed ? withEntries(index, entries) : index;
 }
 
+/** An image retention deleted: its record (as read before the delete) and the rule that let it go. */
+export interface Retirement {
+  readonly record: ImageRecord;
+  readonly because: string;
+}
+
+/**
+ * The index with each deleted image marked retired: its entry first put in from its record when the
+ * index lacks it (a writer that stopped before its index update), so no image retention deleted is
+ * missing from the history the index keeps. Returns `index` itself when nothing changed.
+ */
+export function retireRecords(
+  index: CatalogIndex,
+  retirements: readonly Retirement[],
+  at: Date,
+): CatalogIndex {
+  let out = index;
+  for (const { record, because } of retirements) {
+    if (!out.entries.some((e) => e.key === record.key)) out = upsertEntry(out, indexEntryOf(record));
+    out = retireEntries(out, [record.key], at, because);
+  }
+  return out;
+}
+
 /**
  * The index the records say: one live entry per record, and a retired entry for each image retention
  * deleted that has no record (from `previous`, the index as it was, and from the history entries), a

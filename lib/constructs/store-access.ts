@@ -100,8 +100,8 @@ export function storeAccess(options: { objectLock: boolean }): Readonly<Record<H
     // The one function that deletes images: the image, its sidecars and index, its record last, after
     // writing the image's history entry. Under Object Lock it reads locks and extends a kept image's.
     retention: {
-      get: [K.images],
-      put: [K.history],
+      get: [K.images, K.catalog],
+      put: [K.history, K.catalog],
       delete: [K.images],
       ...(options.objectLock ? { getRetention: [K.images], extendRetention: [K.images] } : {}),
     },

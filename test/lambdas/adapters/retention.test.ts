@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyRetention } from '../../../lambdas/adapters/retention.js';
+import { indexEntryOf } from '../../../lambdas/core/catalog-index.js';
 import { renderImageRecord } from '../../../lambdas/core/image-record.js';
 import { RetentionPolicySchema } from '../../../lambdas/core/retention-plan.js';
 import { makeRecord } from '../../support/local-store.js';
@@ -124,6 +125,30 @@ describe('retention', () => {
       'PutObjectCommand',
       'DeleteObjectsCommand',
       'DeleteObjectCommand',
+      // the host's catalog index, once the record is gone (below)
+      'PutObjectCommand',
+    ]);
+  });
+
+  it("marks the deleted image retired in its host's catalog index, after the record is gone", async () => {
+    const out = await run(false);
+    const index = s3.commandCalls(PutObjectCommand, { Key: 'catalog/lpar01/index.json' });
+    expect(index).toHaveLength(1);
+    expect(index[0]?.args[0].input.IfNoneMatch).toBe('*');
+    expect(JSON.parse(String(index[0]?.args[0].input.Body)).entries).toEqual([
+      { ...indexEntryOf(OLD), retired: { at: NOW.toISOString(), because: out.delete[0]?.reason } },
+    ]);
+    expect(out.problems).toEqual([]);
+  });
+
+  it('deletes the image though its catalog index cannot be written, saying so in its problems', async () => {
+    s3.on(PutObjectCommand, { Key: 'catalog/lpar01/index.json' }).rejects(accessDenied());
+    const out = await run(false);
+    expect(out.deletedObjects).toBe(OLD_OBJECTS.length);
+    expect(out.problems).toEqual([
+      expect.stringContaining(
+        'the catalog index of lpar01 (catalog/lpar01/index.json) was not updated with the 1 image(s) retention deleted',
+      ),
     ]);
   });
 

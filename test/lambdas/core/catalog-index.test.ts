@@ -10,6 +10,7 @@ import {
   rebuildIndex,
   renderCatalogIndex,
   retireEntries,
+  retireRecords,
   upsertEntry,
 } from '../../../lambdas/core/catalog-index.js';
 import { catalogIndexKey } from '../../../lambdas/core/catalog-keys.js';
@@ -93,6 +94,21 @@ describe('catalog index', () => {
     });
     expect(retired.entries).toHaveLength(index.entries.length);
     expect(retireEntries(retired, [key], new Date('2026-12-08T00:00:00Z'))).toBe(retired);
+  });
+
+  it('retiring a deleted image the index lacks puts its entry in first, retired', () => {
+    const [first, second] = records;
+    if (!first || !second) throw new Error('fixture');
+    const index = upserted([second]);
+    const at = new Date('2026-12-01T00:00:00Z');
+    const retired = retireRecords(index, [{ record: first, because: 'RETENTION' }], at);
+    expect(retired.entries.find((e) => e.key === first.key)).toEqual({
+      ...indexEntryOf(first),
+      retired: { at: '2026-12-01T00:00:00.000Z', because: 'RETENTION' },
+    });
+    expect(
+      retireRecords(retired, [{ record: first, because: 'RETENTION' }], new Date('2026-12-08T00:00:00Z')),
+    ).toBe(retired);
   });
 
   it('a rebuild keeps the retired entries that have no record, from the old index and from history/', () => {

@@ -201,9 +201,9 @@ describe('who may do what in the image store', () => {
       },
       retention: {
         's3:DeleteObject': ['images/*'],
-        's3:GetObject': ['images/*'],
+        's3:GetObject': ['catalog/*', 'images/*'],
         's3:ListBucket': ['(bucket)'],
-        's3:PutObject': ['history/*'],
+        's3:PutObject': ['catalog/*', 'history/*'],
       },
       'run-report': { 's3:PutObject': ['runs/*'] },
       freshness: { 's3:GetObject': ['images/*'], 's3:ListBucket': ['(bucket)'] },
