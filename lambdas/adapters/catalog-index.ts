@@ -6,16 +6,19 @@
 // checksum to every PUT (lambdas/adapters/s3-client.ts), as a bucket under Object Lock requires.
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
+  addMissingEntries,
   type CatalogIndex,
   emptyIndex,
   indexEntryOf,
   parseCatalogIndex,
   type Retirement,
   renderCatalogIndex,
+  retiredEntryOf,
   retireRecords,
   upsertEntry,
 } from '../core/catalog-index.js';
 import { catalogIndexKey } from '../core/catalog-keys.js';
+import type { ImageHistoryEntry } from '../core/image-history.js';
 import type { ImageRecord } from '../core/image-record.js';
 import type { StoreLocation } from './catalog.js';
 import { kindOf, storeCall, toStoreError } from './store-error.js';
@@ -130,13 +133,23 @@ export async function updateIndex(
 
 /**
  * Puts a just-written record's entry in its host's index, after the record (the record makes the
- * image; the index only caches it). Never throws: a failure is returned as one line naming the key,
+ * image; the index only caches it), and the entries of the `known` records and history entries the
+ * index lacks: so the next writer repairs an index an earlier writer failed to update. Never throws: a failure is returned as one line naming the key,
  * for the writer to log, and the next writer of the host or `catalog rebuild` repairs the index.
  */
-export async function indexRecord(store: StoreLocation, record: ImageRecord): Promise<string | null> {
+export async function indexRecord(
+  store: StoreLocation,
+  record: ImageRecord,
+  known: { readonly records?: readonly ImageRecord[]; readonly history?: readonly ImageHistoryEntry[] } = {},
+): Promise<string | null> {
+  // What the writer read anyway (earlier records, history entries) fills in entries the index lacks.
+  const earlier = [
+    ...(known.records ?? []).map(indexEntryOf),
+    ...(known.history ?? []).map(retiredEntryOf),
+  ].filter((e) => e.key !== record.key);
   try {
     await updateIndex(store, record.host, (current) =>
-      upsertEntry(current ?? emptyIndex(record.host), indexEntryOf(record)),
+      upsertEntry(addMissingEntries(current ?? emptyIndex(record.host), earlier), indexEntryOf(record)),
     );
     return null;
   } catch (error) {

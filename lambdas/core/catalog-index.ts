@@ -142,6 +142,18 @@ export function retireEntries(
   return changed ? withEntries(index, entries) : index;
 }
 
+/**
+ * The index with each of `entries` whose image it has no entry for: how a writer repairs an index that
+ * missed an earlier writer's update (a crash between a record and its index update), from what it read
+ * anyway. An entry already there is left as it is, so a stale read never undoes a newer change.
+ * Returns `index` itself when nothing was missing.
+ */
+export function addMissingEntries(index: CatalogIndex, entries: readonly IndexEntry[]): CatalogIndex {
+  const present = new Set(index.entries.map((e) => e.key));
+  const missing = entries.filter((e) => !present.has(e.key));
+  return missing.length === 0 ? index : withEntries(index, [...index.entries, ...missing]);
+}
+
 /** An image retention deleted: its record (as read before the delete) and the rule that let it go. */
 export interface Retirement {
   readonly record: ImageRecord;

@@ -180,7 +180,11 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   const recordKey = await writeRecord(store, record);
   // The record made the image; the host's index is a cache of it, brought up to date after it. A
   // failure here is logged, never the verification's: the next writer or `catalog rebuild` repairs it.
-  const indexProblem = await indexRecord(store, record);
+  // The earlier records and history entries it read fill in entries an earlier writer failed to add.
+  const indexProblem = await indexRecord(store, record, {
+    records: history.records,
+    history: retired.entries,
+  });
   if (indexProblem !== null) (deps.warn ?? console.warn)(indexProblem);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');
 }

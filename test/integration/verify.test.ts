@@ -146,6 +146,19 @@ describe('verify against a year of history', () => {
     expect(result.verdict).toBe('PASS');
   });
 
+  it('repairs an index that missed earlier images (a crash between their records and index updates)', async () => {
+    // 52 records and no index: as if every earlier verify stopped after writing its record.
+    await seedHistory('hist07');
+    const key = await uploadToday('hist07', 4 * MiB);
+    await verify('hist07', key, 4 * MiB);
+    const stored = await readIndex({ client: local.client, bucket: local.store.bucket }, 'hist07');
+    if (stored.state !== 'ok') throw new Error(stored.state);
+    // Today's image and the 26 earlier ones verify read for its baseline (the rest: catalog rebuild).
+    expect(stored.index.entries).toHaveLength(27);
+    expect(stored.index.entries[0]?.key).toBe(key);
+    expect(stored.index.entries.every((e) => e.retired === null)).toBe(true);
+  });
+
   it("puts the image in its host's catalog index, as its record says it", async () => {
     const key = await uploadToday('fresh02', 4 * MiB);
     await verify('fresh02', key, 4 * MiB);

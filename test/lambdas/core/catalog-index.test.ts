@@ -2,6 +2,7 @@
 // entries, a rebuild that equals upserting every record, and the disagreements `catalog rebuild` reports.
 import { describe, expect, it } from 'vitest';
 import {
+  addMissingEntries,
   type CatalogIndex,
   compareIndex,
   emptyIndex,
@@ -109,6 +110,18 @@ describe('catalog index', () => {
     expect(
       retireRecords(retired, [{ record: first, because: 'RETENTION' }], new Date('2026-12-08T00:00:00Z')),
     ).toBe(retired);
+  });
+
+  it('adds only the entries the index lacks, never overwriting one it has', () => {
+    const [first, second] = records;
+    if (!first || !second) throw new Error('fixture');
+    const index = retireEntries(upserted([second]), [second.key], new Date('2026-12-01T00:00:00Z'));
+    const added = addMissingEntries(index, [indexEntryOf(first), indexEntryOf(second)]);
+    expect(added.entries.map((e) => [e.key, e.retired === null])).toEqual([
+      [second.key, false],
+      [first.key, true],
+    ]);
+    expect(addMissingEntries(added, [indexEntryOf(first)])).toBe(added);
   });
 
   it('a rebuild keeps the retired entries that have no record, from the old index and from history/', () => {
