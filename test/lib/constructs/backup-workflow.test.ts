@@ -261,7 +261,7 @@ describe('BackupWorkflow', () => {
     ]);
   });
 
-  it('scopes every S3 object permission to a prefix (images/, uploads/, runs/, quarantine/, locks/, history/, acks/)', () => {
+  it('scopes every S3 object permission to a prefix (images/, uploads/, runs/, quarantine/, locks/, history/, acks/, catalog/)', () => {
     const objectResources = statements()
       .filter((s) => s.actions.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'))
       .flatMap((s) => s.resources)
@@ -270,7 +270,7 @@ describe('BackupWorkflow', () => {
     expect(
       objectResources.filter(
         (r) =>
-          !/^arn:aws:s3:::store-bucket\/(images|uploads|runs|quarantine|locks|history|acks)\/[^*]*\*/.test(r),
+          !/^arn:aws:s3:::store-bucket\/(images|uploads|runs|quarantine|locks|history|acks|catalog)\/[^*]*\*/.test(r),
       ),
     ).toEqual([]);
   });
