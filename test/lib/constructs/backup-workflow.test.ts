@@ -270,7 +270,9 @@ describe('BackupWorkflow', () => {
     expect(
       objectResources.filter(
         (r) =>
-          !/^arn:aws:s3:::store-bucket\/(images|uploads|runs|quarantine|locks|history|acks|catalog)\/[^*]*\*/.test(r),
+          !/^arn:aws:s3:::store-bucket\/(images|uploads|runs|quarantine|locks|history|acks|catalog)\/[^*]*\*/.test(
+            r,
+          ),
       ),
     ).toEqual([]);
   });
