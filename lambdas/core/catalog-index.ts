@@ -11,6 +11,7 @@ import { catalogIndexKey, HostNameSchema, ImageKindSchema } from './catalog-keys
 import type { ImageHistoryEntry } from './image-history.js';
 import type { ImageRecord } from './image-record.js';
 import { IsoDateSchema } from './iso-date.js';
+import { storedJson, storedValue } from './stored-json.js';
 
 export const CATALOG_INDEX_SCHEMA_VERSION = 1;
 
@@ -256,24 +257,14 @@ export type CatalogIndexParseResult = { ok: true; index: CatalogIndex } | { ok: 
 
 /** Parses an index's text; a problem names the key and the first bad field. */
 export function parseCatalogIndex(text: string, key: string): CatalogIndexParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: `${key}: not JSON` };
-  }
-  const parsed = CatalogIndexSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+  const json = storedJson(text, key);
+  if (!json.ok) return json;
+  const parsed = storedValue(CatalogIndexSchema, json.value, key, '(index)');
+  if (!parsed.ok) return parsed;
+  if (catalogIndexKey(parsed.value.host) !== key)
     return {
       ok: false,
-      problem: `${key}: ${issue?.path.join('.') || '(index)'}: ${issue?.message ?? 'invalid'}`,
+      problem: `${key}: is the index of host ${parsed.value.host}, not of the host its key names`,
     };
-  }
-  if (catalogIndexKey(parsed.data.host) !== key)
-    return {
-      ok: false,
-      problem: `${key}: is the index of host ${parsed.data.host}, not of the host its key names`,
-    };
-  return { ok: true, index: parsed.data };
+  return { ok: true, index: parsed.value };
 }

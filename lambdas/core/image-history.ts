@@ -17,6 +17,7 @@ import {
 import type { ImageRecord } from './image-record.js';
 import { IsoDateSchema } from './iso-date.js';
 import type { HistoryEntry } from './size-history.js';
+import { storedJson, storedValue } from './stored-json.js';
 
 export const HISTORY_PREFIX = 'history/';
 export const HISTORY_SUFFIX = '.json';
@@ -95,23 +96,13 @@ export type HistoryParseResult = { ok: true; entry: ImageHistoryEntry } | { ok: 
 
 /** Parses an entry; a problem names the key and the first bad field. */
 export function parseImageHistoryEntry(text: string, key: string): HistoryParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: `${key}: not JSON` };
-  }
-  const parsed = ImageHistoryEntrySchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      problem: `${key}: ${issue?.path.join('.') || '(entry)'}: ${issue?.message ?? 'invalid'}`,
-    };
-  }
-  if (key !== historyKey(parsed.data.key))
-    return { ok: false, problem: `${key}: names image ${parsed.data.key}, not the image its key names` };
-  return { ok: true, entry: parsed.data };
+  const json = storedJson(text, key);
+  if (!json.ok) return json;
+  const parsed = storedValue(ImageHistoryEntrySchema, json.value, key, '(entry)');
+  if (!parsed.ok) return parsed;
+  if (key !== historyKey(parsed.value.key))
+    return { ok: false, problem: `${key}: names image ${parsed.value.key}, not the image its key names` };
+  return { ok: true, entry: parsed.value };
 }
 
 /** What the size-history analysis needs of a retired image. */

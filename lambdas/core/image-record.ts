@@ -9,6 +9,7 @@ import { IsoDateSchema } from './iso-date.js';
 import { LsmksysbReportSchema } from './lsmksysb.js';
 import { LogOutcomeSchema } from './mksysb-log.js';
 import type { HistoryEntry } from './size-history.js';
+import { storedJson, storedValue } from './stored-json.js';
 
 /**
  * The version verify writes. 2 added `content` (the check of the stored bytes), 3 added `changes`
@@ -221,31 +222,26 @@ export type RecordParseResult = { ok: true; record: ImageRecord } | { ok: false;
 
 /** Parses a record's JSON text, of any version still read; a problem names the key and the first bad field. */
 export function parseImageRecord(text: string, key: string): RecordParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: `${key}: not JSON` };
-  }
+  const json = storedJson(text, key);
+  if (!json.ok) return json;
   // The version picks the schema, so a problem names the field of the version the record claims.
-  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  const parsed = (
+  const version = (json.value as { schemaVersion?: unknown } | null)?.schemaVersion;
+  const parsed = storedValue(
     version === 1
       ? ImageRecordV1Schema
       : version === 2
         ? ImageRecordV2Schema
         : version === 3
           ? ImageRecordV3Schema
-          : ImageRecordSchema
-  ).safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || '(record)';
-    return { ok: false, problem: `${key}: ${field}: ${issue?.message ?? 'invalid'}` };
-  }
-  if (parsed.data.key !== key.replace(/\.record\.json$/, ''))
-    return { ok: false, problem: `${key}: names image ${parsed.data.key}, not the image beside it` };
-  return { ok: true, record: parsed.data };
+          : ImageRecordSchema,
+    json.value,
+    key,
+    '(record)',
+  );
+  if (!parsed.ok) return parsed;
+  if (parsed.value.key !== key.replace(/\.record\.json$/, ''))
+    return { ok: false, problem: `${key}: names image ${parsed.value.key}, not the image beside it` };
+  return { ok: true, record: parsed.value };
 }
 
 /** The exclude list an image was made with; undefined for a record written before lists were recorded. */
