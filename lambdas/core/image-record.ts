@@ -8,6 +8,7 @@ import { type ImageExcludeList, ImageExcludeListSchema } from './exclude-list.js
 import { IsoDateSchema } from './iso-date.js';
 import { LsmksysbReportSchema } from './lsmksysb.js';
 import { LogOutcomeSchema } from './mksysb-log.js';
+import { RestoreTestResultSchema } from './restore-test.js';
 import type { HistoryEntry } from './size-history.js';
 import { storedJson, storedValue } from './stored-json.js';
 
@@ -16,7 +17,8 @@ import { storedJson, storedValue } from './stored-json.js';
  * (what changed since the host's previous image, from the two content indexes), 4 added `staging`
  * (what preflight measured of the staging filesystem, for the forecast). Older records are
  * still read, with what they lack set to null, so the history of a store that predates a field keeps
- * working. Records are never rewritten.
+ * working. Records are never rewritten, but for a restore test appended to `restoreTests` (a
+ * conditional update that keeps every other field as it was).
  */
 export const IMAGE_RECORD_SCHEMA_VERSION = 4;
 
@@ -179,6 +181,11 @@ export const ImageRecordSchema = z
      * records, written before exclude lists were recorded: `diff` then says it is not known.
      */
     excludeList: ImageExcludeListSchema.nullable().optional(),
+    /**
+     * The restore tests of this image (lambdas/core/restore-test.ts), oldest first: the one field
+     * written after verify, by the restore-test run's conditional update of the record. Absent: never tested.
+     */
+    restoreTests: z.array(RestoreTestResultSchema).optional(),
   })
   .strict();
 
