@@ -16,6 +16,7 @@ import { describeIssues, FleetSchema } from '../lambdas/core/fleet.js';
 import { DEFAULT_FORECAST_SETTINGS, ForecastSettingsSchema } from '../lambdas/core/forecast.js';
 import { CronError, nextRunOf, parseCron } from '../lambdas/core/next-run.js';
 import { VerificationPolicySchema } from '../lambdas/core/policy.js';
+import { DEFAULT_RESTORE_TEST_SETTINGS, RestoreTestSettingsSchema } from '../lambdas/core/restore-test.js';
 import { RetentionPolicySchema } from '../lambdas/core/retention-plan.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/example.config.json';
@@ -256,6 +257,11 @@ export const DeployConfigSchema = z
     alerts: AlertsSchema.default(AlertsSchema.parse({})),
     /** When to warn of a staging filesystem filling up, and the S3 prices the bucket forecast uses. */
     forecast: ForecastSettingsSchema.default(DEFAULT_FORECAST_SETTINGS),
+    /**
+     * Scheduled restore tests: each host's newest PASS mksysb put on a spare disk of a test LPAR with
+     * alt_disk_mksysb, checked and removed (README "Restore testing"). Off by default.
+     */
+    restoreTests: RestoreTestSettingsSchema.default(DEFAULT_RESTORE_TEST_SETTINGS),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -49,6 +49,10 @@ export const ANOMALY_CODES = [
   'FLEET_PARAMETER_INVALID',
   // Raised by the freshness check from the forecast (forecast.ts): a warning, never a page.
   'STAGING_FULL_SOON',
+  // Raised by the restore-test run (a test that failed) and the freshness check (no passing test
+  // within restoreTests.windowDays), lambdas/core/restore-test.ts.
+  'RESTORE_FAILED',
+  'RESTORE_TEST_OVERDUE',
 ] as const;
 export const AnomalyCodeSchema = z.enum(ANOMALY_CODES);
 export type AnomalyCode = z.infer<typeof AnomalyCodeSchema>;
