@@ -26,6 +26,7 @@ import {
   parseHostOutput,
 } from '../core/host-output.js';
 import type { StagingSpace } from '../core/image-record.js';
+import { parseRestoreTestOutput, RestoreTestOutputError } from '../core/restore-test.js';
 import type { HostStep } from '../core/vocabulary.js';
 import {
   type AwaitCommandInput,
@@ -105,6 +106,9 @@ export async function awaitCommand(event: unknown, deps: AwaitCommandDeps): Prom
       status,
       String(invocation.StatusDetails ?? ''),
     );
+  // A restore test's own outcome (ok, failed, refused) is the data its record keeps: done, with the
+  // facts; only a test that never ran (unreachable, invalid) ends the poll with an error.
+  if (input.step === 'restore-test') return restoreTestDone(input, base, status, invocation, seconds);
   let parsed: ReturnType<typeof parseHostOutput>;
   try {
     parsed = parseHostOutput(stdout, input.step, `${input.host} ${input.step} output`);
@@ -280,4 +284,44 @@ function partReasons(failed: readonly { reason: string }[]): string {
   const counts = new Map<string, number>();
   for (const p of failed) counts.set(p.reason, (counts.get(p.reason) ?? 0) + 1);
   return `parts: ${[...counts].map(([reason, n]) => (n > 1 ? `${reason} x${n}` : reason)).join(', ')}`;
+}
+
+/** The end of a restore-test command: its facts (ok, failed, refused), or the error of a test that never ran. */
+function restoreTestDone(
+  input: AwaitCommandInput,
+  base: { commandId: string; instanceId: string },
+  status: string,
+  invocation: GetCommandInvocationCommandOutput,
+  seconds: number | undefined,
+): AwaitCommandOutput {
+  const stdout = String(invocation.StandardOutputContent ?? '');
+  let facts: ReturnType<typeof parseRestoreTestOutput>;
+  try {
+    facts = parseRestoreTestOutput(stdout, `${input.host} restore-test output`);
+  } catch (error) {
+    if (!(error instanceof RestoreTestOutputError)) throw error;
+    throw new HostStepError(
+      'CommandFailed',
+      input.host,
+      input.step,
+      `SSM ${status} with exit ${String(invocation.ResponseCode ?? '?')}`,
+      error.message,
+    );
+  }
+  if (!['ok', 'failed', 'refused'].includes(facts.status))
+    throw new HostStepError(
+      STATUS_ERROR[facts.status] ?? 'HostStepFailed',
+      input.host,
+      input.step,
+      facts.status,
+      facts.reason ?? '',
+    );
+  return output({
+    ...base,
+    done: true,
+    status: facts.status,
+    nextWaitSeconds: input.nextStepWaitSeconds,
+    seconds: seconds ?? 0,
+    restore: facts,
+  });
 }

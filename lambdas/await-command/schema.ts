@@ -6,6 +6,7 @@ import { AnomalySchema } from '../core/anomaly.js';
 import { HostNameSchema } from '../core/catalog-keys.js';
 import { ImageExcludeListSchema } from '../core/exclude-list.js';
 import { StagingSpaceSchema } from '../core/image-record.js';
+import { RestoreTestFactsSchema } from '../core/restore-test.js';
 import { HostStepSchema } from '../core/vocabulary.js';
 
 export const AwaitCommandInputSchema = z.object({
@@ -64,5 +65,7 @@ export const AwaitCommandOutputSchema = z.object({
    * record for the forecast; null when it did not print all of it (an older script).
    */
   staging: StagingSpaceSchema.nullable().optional(),
+  /** Restore test, once done: what the test LPAR reported (judged by the record step). */
+  restore: RestoreTestFactsSchema.optional(),
 });
 export type AwaitCommandOutput = z.infer<typeof AwaitCommandOutputSchema>;

@@ -17,8 +17,11 @@ export const HOST_VERDICTS = [...VERDICTS, 'SKIP'] as const;
 export const HostVerdictSchema = z.enum(HOST_VERDICTS);
 export type HostVerdict = z.infer<typeof HostVerdictSchema>;
 
-/** The steps that run on a host, in the order a backup runs them. */
-export const HOST_STEPS = ['preflight', 'backup', 'transfer'] as const;
+/**
+ * The steps that run on a host, in the order a backup runs them, then the restore test that runs on
+ * a test LPAR (lib/host-scripts/restore-test.sh).
+ */
+export const HOST_STEPS = ['preflight', 'backup', 'transfer', 'restore-test'] as const;
 export const HostStepSchema = z.enum(HOST_STEPS);
 export type HostStep = z.infer<typeof HostStepSchema>;
 

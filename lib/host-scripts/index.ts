@@ -106,6 +106,7 @@ export const HOST_SCRIPTS: Readonly<Record<HostStep | 'relay', string>> = {
   preflight: buildScript('preflight.sh'),
   backup: buildScript('backup.sh'),
   transfer: buildScript('transfer.sh'),
+  'restore-test': buildScript('restore-test.sh'),
   relay: buildScript('relay.sh'),
 };
 
@@ -137,6 +138,8 @@ export const EXECUTION_TIMEOUT_SECONDS: Readonly<Record<HostStep, number>> = {
   preflight: 600,
   backup: 21_600,
   transfer: 21_600,
+  // A download of the image, then alt_disk_mksysb: about as long as a backup and its transfer.
+  'restore-test': 21_600,
 };
 
 // Patterns: plain shapes only. No quote, space (except between flags), $, `, ;, |, &, <, >, (, ),
@@ -222,6 +225,19 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
       '',
     ),
     imagePath: p('Image to transfer; empty: <staging>/<host>_mksysb_<date>.', `^$|^${PATH}$`, ''),
+    disk: p(
+      'Spare disk of the test LPAR the image is restored to (restore-test).',
+      '^$|^hdisk[0-9]{1,4}$',
+      '',
+    ),
+    imageUrl: p(
+      'Presigned GET URL of the image to restore (restore-test).',
+      '^$|^https?://[A-Za-z0-9._~:/?&=%+-]{1,8000}$',
+      '',
+    ),
+    sha256: p("The image record's SHA-256 (restore-test).", '^$|^[0-9a-f]{64}$', ''),
+    osLevel: p("The image record's OS level (restore-test).", '^$|^[0-9][0-9.-]{0,31}$', ''),
+    workDir: p('Where the test LPAR downloads the image (restore-test).', `^${PATH}$`, '/restoretest'),
     timeoutSeconds: p(
       'How long SSM lets the step run.',
       '^[0-9]{1,6}$',
@@ -269,6 +285,8 @@ function stepArguments(step: HostStep): string {
       return `host="$MV_HOST" staging='{{ staging }}' expectedSizeBytes='{{ expectedSizeBytes }}' sizeFactor='{{ sizeFactor }}' mksysbFlags='{{ mksysbFlags }}' volumeGroups='{{ volumeGroups }}' excludeList='{{ excludeList }}'`;
     case 'backup':
       return `host="$MV_HOST" staging='{{ staging }}' date="$MV_DATE" volumeGroups='{{ volumeGroups }}' mksysbFlags='{{ mksysbFlags }}' keepLocal='{{ keepLocal }}' partSizeBytes='{{ partSizeBytes }}' excludeList='{{ excludeList }}'`;
+    case 'restore-test':
+      return `host="$MV_HOST" disk='{{ disk }}' imageUrl='{{ imageUrl }}' sha256='{{ sha256 }}' osLevel='{{ osLevel }}' workDir='{{ workDir }}'`;
     case 'transfer':
       return `mode="$MV_MODE" host="$MV_HOST" address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' imagePath="$MV_IMAGE" manifestUrl='{{ manifestUrl }}' parallelParts='{{ parallelParts }}' partRetries='{{ partRetries }}' retryDelaySeconds='{{ retryDelaySeconds }}' limitRate='{{ limitRate }}'`;
   }
@@ -315,6 +333,8 @@ const DESCRIPTIONS: Record<HostStep, string> = {
     'mksysb-vault preflight: checks an LPAR can take a backup now (space, /tmp, volume groups, lock).',
   backup: 'mksysb-vault backup: mksysb -i and savevg to the staging filesystem, with sidecars and checksums.',
   transfer: 'mksysb-vault transfer: PUTs an image to S3 through presigned multipart URLs from a manifest.',
+  'restore-test':
+    'mksysb-vault restore-test: restores an image to a spare disk of a test LPAR (alt_disk_mksysb), checks it, removes it.',
 };
 
 /** The SSM Command document (aws:runShellScript, schemaVersion 2.2) of one step. */

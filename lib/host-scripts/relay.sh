@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 case $STEP in
-preflight | backup) ;;
+preflight | backup | restore-test) ;;
 *)
   kv mksysb-vault.step unknown
   invalid_arg step

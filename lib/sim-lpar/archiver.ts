@@ -12,6 +12,9 @@
 //   list FILE              restore -Tqf: the volume's header lines, then one name a line
 //   lsmksysb FILE [-L] [--command lsmksysb|lssavevg]
 //   replace FILE --seed S  rewrites the data of the image's plain files with other bytes, same size
+//   alt-restore FILE --into DIR   the stand-in alt_disk_mksysb's restore: walks the whole archive,
+//       fails (exit 1, restore's 0511 message and the ARCHIVE_* code) on a damaged one, else writes
+//       the restored rootvg's key files under DIR and prints `entries=<n> oslevel=<BACKUP OSLEVEL>`
 //
 // With `--answers DIR`, write-* also keeps what `list` and `lsmksysb [-L]` answer for the image it
 // just wrote, in DIR/<absolute image path>.{list,lf,L} (only answers that succeeded). The stand-ins
@@ -531,6 +534,66 @@ export function keepAnswers(file: string, dir: string): void {
   }
 }
 
+/** The files of a restored rootvg the restore test looks for (lambdas/core/restore-test.ts RESTORE_KEY_FILES). */
+const ALT_KEY_FILES = [
+  './unix',
+  './etc/filesystems',
+  './etc/inittab',
+  './etc/passwd',
+  './usr/lib/boot/unix_64',
+  './sbin/rc.boot',
+  './image.data',
+];
+
+/**
+ * The restore half of `alt_disk_mksysb`: reads the whole archive with the project's reader, as the
+ * real command's restore does; a damaged archive stops it where restore would. What is restored is
+ * only the key files (their data, or an empty stand-in for a kernel), under `into`, and a
+ * usr/bin/oslevel that prints the level the image's image.data records.
+ */
+export function altRestore(
+  file: string,
+  into: string,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): number {
+  const w = walk(file, (p) => ALT_KEY_FILES.includes(p));
+  const problem = w.summary.problem;
+  if (notArchive(w) || problem) {
+    const code = problem?.code ?? 'ARCHIVE_CORRUPT';
+    err(
+      code === 'ARCHIVE_TRUNCATED'
+        ? `restore: 0511-160 Cannot read the backup media ${file}: There is an input or output error.`
+        : `restore: 0511-123 The volume on ${file} is not in backup format.`,
+    );
+    err(`alt_disk_mksysb: the restore of ${file} failed (${code}).`);
+    return 1;
+  }
+  let level = '';
+  let ml = '';
+  for (const e of w.entries) {
+    if (!ALT_KEY_FILES.includes(e.path)) continue;
+    const target = join(into, e.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, e.data ?? new Uint8Array());
+    if (e.path === './image.data' && e.data) {
+      const image =
+        readStanzas(new TextDecoder().decode(e.data)).find((s) => s.name === 'image_data')?.fields ?? {};
+      level = image.OSLEVEL ?? '';
+      ml = image.OSLEVEL_R ?? '';
+    }
+  }
+  // oslevel -s of the restored system: the image's technology level and service pack; the
+  // simulated images carry no build number, so it is printed as 0000.
+  const sp = (level.split('.')[3] ?? '0').padStart(2, '0');
+  mkdirSync(join(into, 'usr/bin'), { recursive: true });
+  writeFileSync(join(into, 'usr/bin/oslevel'), `#!/bin/sh\necho ${ml ? `${ml}-${sp}-0000` : ''}\n`, {
+    mode: 0o755,
+  });
+  out(`entries=${w.summary.entries} oslevel=${level}`);
+  return 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line.
 
@@ -617,9 +680,11 @@ function run(argv: readonly string[]): number {
     case 'replace':
       out(`replaced=${replaceImage(rest[0] ?? '', required(values, '--seed'))}`);
       return 0;
+    case 'alt-restore':
+      return altRestore(rest[0] ?? '', required(values, '--into'), out, err);
     default:
       err(
-        `sim-archiver: unknown command ${command ?? ''} (write-mksysb, write-savevg, list, lsmksysb, replace)`,
+        `sim-archiver: unknown command ${command ?? ''} (write-mksysb, write-savevg, list, lsmksysb, replace, alt-restore)`,
       );
       return 2;
   }

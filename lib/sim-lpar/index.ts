@@ -123,6 +123,11 @@ export const HostProfileSchema = z.object({
     })
     .default({ openssl: true, csum: false, gzip: true }),
   faults: z.array(SimFaultSchema).default([]),
+  /**
+   * Disks in no volume group after the volume groups' own (lspv shows them `None`): a test LPAR's
+   * spare disks for restore tests (hdisk<N> numbered after one disk per volume group). @default 0
+   */
+  spareDisks: z.number().int().min(0).max(8).default(0),
 });
 export type HostProfile = z.infer<typeof HostProfileSchema>;
 export type HostProfileInput = z.input<typeof HostProfileSchema>;
@@ -141,6 +146,11 @@ const AIX_COMMANDS: Record<string, 'usr/bin' | 'usr/sbin'> = {
   hostname: 'usr/bin',
   lsvg: 'usr/sbin',
   restore: 'usr/sbin',
+  // A test LPAR's restore test (lib/host-scripts/restore-test.sh).
+  lspv: 'usr/sbin',
+  alt_disk_mksysb: 'usr/sbin',
+  alt_rootvg_op: 'usr/sbin',
+  chroot: 'usr/sbin',
 };
 
 export interface SimulatedFleet {
@@ -186,6 +196,7 @@ function profileEnv(dir: string, p: HostProfile): string {
     SIM_TMP_FREE_BYTES: p.tmpFreeBytes,
     SIM_TMP_TOTAL_BYTES: p.tmpTotalBytes,
     SIM_FAULTS: p.faults.join(' '),
+    SIM_SPARE_DISKS: p.spareDisks,
   };
   return `${Object.entries(lines)
     .map(([k, v]) => `${k}=${shellValue(String(v))}`)
@@ -254,7 +265,7 @@ function linkTool(root: string, name: string, enabled: boolean, real: string): v
 
 function writeHost(dir: string, profile: HostProfile): void {
   const root = join(dir, 'hosts', profile.host);
-  for (const sub of ['usr/bin', 'usr/sbin', 'usr/lib/sim', 'etc', 'tmp', 'mksysb', 'state'])
+  for (const sub of ['usr/bin', 'usr/sbin', 'usr/lib/sim', 'etc', 'tmp', 'mksysb', 'state', 'restoretest'])
     mkdirSync(join(root, sub), { recursive: true });
   replaceFile(join(root, 'profile.env'), profileEnv(dir, profile));
   writeHostSystemFiles(root, profile.hostname ?? profile.host, profile.volumeGroups);

@@ -35,7 +35,7 @@ describe('HostDocuments', () => {
   });
 
   it('registers one Command document per host step', () => {
-    template.resourceCountIs('AWS::SSM::Document', 3);
+    template.resourceCountIs('AWS::SSM::Document', HOST_STEPS.length);
     template.allResourcesProperties('AWS::SSM::Document', {
       DocumentType: 'Command',
       DocumentFormat: 'JSON',
