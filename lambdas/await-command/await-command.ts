@@ -27,6 +27,7 @@ import {
 } from '../core/host-output.js';
 import type { StagingSpace } from '../core/image-record.js';
 import { parseRestoreTestOutput, RestoreTestOutputError } from '../core/restore-test.js';
+import type { ViosbrClaim } from '../core/viosbr.js';
 import type { HostStep } from '../core/vocabulary.js';
 import {
   type AwaitCommandInput,
@@ -234,6 +235,7 @@ export function backupImages(
               lineCount: backup.excludeListLines ?? backup.excludeListPatterns.length,
             })
           : null,
+      viosbr: kind === 'mksysb' ? viosbrClaimOf(backup) : null,
       backupSeconds: seconds,
       transferExpectedSeconds: Math.round(transfer),
       transferWaitSeconds: firstWaitSeconds(transfer),
@@ -253,6 +255,21 @@ export function backupImages(
       );
   }
   return { images, anomalies };
+}
+
+/**
+ * What a VIOS's backup said of its viosbr archive, for verify (null: an LPAR). A status the step did
+ * not print is a failure: verify then raises VIOSBR_MISSING rather than trust an archive nobody vouched for.
+ */
+export function viosbrClaimOf(backup: BackupOutput): ViosbrClaim | null {
+  const v = backup.viosbr;
+  if (v === undefined) return null;
+  return {
+    status: v.status === 'ok' ? 'ok' : 'failed',
+    exit: v.exit ?? null,
+    sizeBytes: v.sizeBytes ?? null,
+    sha256: v.sha256 ?? null,
+  };
 }
 
 /** What preflight measured of the staging filesystem, or null when it did not print all of it. */

@@ -7,6 +7,7 @@ import { HostNameSchema } from '../core/catalog-keys.js';
 import { ImageExcludeListSchema } from '../core/exclude-list.js';
 import { StagingSpaceSchema } from '../core/image-record.js';
 import { RestoreTestFactsSchema } from '../core/restore-test.js';
+import { ViosbrClaimSchema } from '../core/viosbr.js';
 import { HostStepSchema } from '../core/vocabulary.js';
 
 export const AwaitCommandInputSchema = z.object({
@@ -41,6 +42,8 @@ export const BackupImageSchema = z.object({
   tocFileCount: z.number().int().nonnegative().nullable(),
   /** The exclude list the mksysb ran with (null: none, and for every savevg image). */
   excludeList: ImageExcludeListSchema.nullable().default(null),
+  /** A VIOS's mksysb: what the backup said of its viosbr archive (null: an LPAR, and every savevg image). */
+  viosbr: ViosbrClaimSchema.nullable().default(null),
   backupSeconds: z.number().nonnegative(),
   transferExpectedSeconds: z.number().nonnegative(),
   transferWaitSeconds: z.number().int().positive(),

@@ -36,6 +36,10 @@ export const ANOMALY_CODES = [
   'CONTENT_MISMATCH',
   'BOOT_FILES_MISSING',
   'CONTENT_UNVERIFIED',
+  // A VIOS's viosbr archive beside its mksysb (viosbr.ts): viosbr failed or nothing stored; stored but
+  // not a readable tar.gz with its XML, or not what the VIOS hashed.
+  'VIOSBR_MISSING',
+  'VIOSBR_INVALID',
   // Raised outside the verdict, by the workflow and the freshness check.
   'HOST_UNREACHABLE',
   'AUTH_FAILED',

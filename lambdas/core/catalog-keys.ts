@@ -197,6 +197,8 @@ export const SIDECAR_SUFFIXES = {
   lsmksysb: '.lsmksysb',
   filesets: '.filesets',
   toc: '.toc.gz',
+  /** A VIOS's `viosbr -backup` archive (lambdas/core/viosbr.ts); only a VIOS's mksysb has one. */
+  viosbr: '.viosbr.tar.gz',
 } as const;
 export type ImageSidecar = keyof typeof SIDECAR_SUFFIXES;
 

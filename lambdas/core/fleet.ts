@@ -28,8 +28,21 @@ export const FleetHostSchema = z
     mode: z.enum(['relay', 'direct']).default('relay'),
     /** The SSM managed node that runs the commands (the relay, or the LPAR in direct mode). */
     managedNodeId: z.string().regex(MANAGED_NODE, 'not an SSM managed node id (i-… or mi-…)'),
-    /** @default 'root' */
-    sshUser: z.string().regex(SSH_USER, 'not a user name').default('root'),
+    /**
+     * What the host is: an AIX LPAR (mksysb, savevg), or a Virtual I/O Server (`backupios -mksysb`
+     * for the image, `viosbr -backup` for the virtual device mappings beside it). @default 'lpar'
+     */
+    kind: z.enum(['lpar', 'vios']).default('lpar'),
+    /**
+     * A VIOS only, required there: which shell the site lets the relay's padmin session use.
+     * `oem_setup_env`: padmin opens the root shell (`oem_setup_env`) and the steps run there as on an
+     * LPAR, backupios and viosbr through /usr/ios/cli/ioscli. `ioscli`: padmin's restricted shell
+     * only, which runs ioscli commands and no script; the steps need a shell (lock, detached run,
+     * checksums, reading the image's parts), so preflight refuses such a host, naming the setting.
+     */
+    viosShell: z.enum(['ioscli', 'oem_setup_env']).optional(),
+    /** @default 'root' ('padmin' for a VIOS) */
+    sshUser: z.string().regex(SSH_USER, 'not a user name').optional(),
     /** Private key on the relay. @default '/etc/mksysb-vault/id_ed25519' */
     sshKeyPath: z.string().regex(PATH, 'not an absolute path').default('/etc/mksysb-vault/id_ed25519'),
     /** Pinned host keys on the relay. @default '/etc/mksysb-vault/known_hosts' */
@@ -70,7 +83,24 @@ export const FleetHostSchema = z
       .nonnegative()
       .default(8 * 1024 ** 3),
   })
-  .strict();
+  .strict()
+  .superRefine((h, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (h.kind === 'lpar') {
+      if (h.viosShell !== undefined) issue('viosShell', 'only a VIOS (kind "vios") has a viosShell');
+      return;
+    }
+    if (h.viosShell === undefined)
+      issue('viosShell', 'a VIOS needs viosShell: "oem_setup_env" or "ioscli" (which shell padmin may use)');
+    if (h.mode !== 'relay') issue('mode', 'a VIOS is reached through the relay as padmin (mode "relay")');
+    // backupios saves rootvg and the structure of the other volume groups itself; it takes no
+    // exclude list the vault could write (its own -exclude reads /etc/exclude.rootvg as it is).
+    if (h.volumeGroups.length > 0)
+      issue('volumeGroups', 'a VIOS has no savevg images: backupios saves its volume group structures');
+    if (h.exclude.length > 0)
+      issue('exclude', 'a VIOS takes no exclude list: backupios -mksysb is run as it is');
+  })
+  .transform(({ sshUser, ...h }) => ({ ...h, sshUser: sshUser ?? (h.kind === 'vios' ? 'padmin' : 'root') }));
 export type FleetHost = z.infer<typeof FleetHostSchema>;
 export type FleetHostInput = z.input<typeof FleetHostSchema>;
 

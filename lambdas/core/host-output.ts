@@ -107,6 +107,25 @@ const TRANSFER_FIELDS: FieldMap = {
   seconds: ['seconds', uint],
 };
 
+/** A VIOS's `viosbr -backup` beside its image (backup.sh `viosbr.*` lines). */
+const VIOSBR_FIELDS: FieldMap = {
+  exit: ['exit', uint],
+  status: ['status', imageStatus],
+  archive: ['archive', text],
+  size_bytes: ['sizeBytes', uint],
+  sha256: ['sha256', sha256],
+};
+
+export const ViosbrResultSchema = z.object({
+  exit: z.number().optional(),
+  status: imageStatus.optional(),
+  /** `<image>.viosbr.tar.gz`, the archive viosbr wrote beside the image. */
+  archive: z.string().optional(),
+  sizeBytes: z.number().optional(),
+  sha256: z.string().optional(),
+});
+export type ViosbrResult = z.infer<typeof ViosbrResultSchema>;
+
 const ImageFactsSchema = z.object({
   image: z.string().optional(),
   exit: z.number().optional(),
@@ -169,6 +188,8 @@ export const BackupOutputSchema = z.object({
   excludeListPatterns: z.array(z.string()).default([]),
   pruned: z.array(z.string()).default([]),
   savevg: z.array(SavevgResultSchema).default([]),
+  /** A VIOS only: its viosbr archive; absent for an LPAR. */
+  viosbr: ViosbrResultSchema.optional(),
   other,
 });
 export type BackupOutput = z.infer<typeof BackupOutputSchema>;
@@ -204,6 +225,7 @@ export type HostOutput<S extends HostStep = HostStep> = S extends 'preflight'
 
 const LINE = /^([a-z][a-z0-9_.-]*)=([^\n]*)$/;
 const VG_KEY = /^vg\.([A-Za-z0-9][A-Za-z0-9._-]*?)\.([a-z0-9_]+)$/;
+const VIOSBR_KEY = /^viosbr\.([a-z0-9_]+)$/;
 const EXCLUDE_LINE_KEY = /^exclude_list\.([1-9][0-9]{0,2})$/;
 
 interface Entry {
@@ -310,6 +332,13 @@ export function parseHostOutput<S extends HostStep>(
     const excludeLine = step === 'backup' ? EXCLUDE_LINE_KEY.exec(key) : null;
     if (excludeLine) {
       excludeLines.set(Number(excludeLine[1]), entry.value);
+      continue;
+    }
+    const viosbr = step === 'backup' ? VIOSBR_KEY.exec(key) : null;
+    if (viosbr) {
+      const spec = VIOSBR_FIELDS[viosbr[1] as string];
+      result.viosbr ??= {};
+      if (spec) convert(key, entry, spec, result.viosbr as Record<string, unknown>, source);
       continue;
     }
     const vg = step === 'backup' ? VG_KEY.exec(key) : null;

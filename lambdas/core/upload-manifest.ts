@@ -30,7 +30,7 @@ export const ManifestPartSchema = z.object({
 });
 export type ManifestPart = z.infer<typeof ManifestPartSchema>;
 
-export const SIDECAR_NAMES = ['log', 'lsmksysb', 'filesets', 'toc', 'transfer-report'] as const;
+export const SIDECAR_NAMES = ['log', 'lsmksysb', 'filesets', 'toc', 'viosbr', 'transfer-report'] as const;
 /**
  * The condition a sidecar URL is signed with, which the PUT must send: `if-none-match=*` for a key
  * not there yet, `if-match=<etag>` for one there (an earlier attempt's, or a FAILed image's). Either

@@ -138,8 +138,11 @@ export async function prepareUpload(event: unknown, deps: PrepareUploadDeps): Pr
       );
     }
     const sidecars: Sidecar[] = [];
-    for (const sidecar of Object.keys(SIDECAR_SUFFIXES) as ImageSidecar[])
+    for (const sidecar of Object.keys(SIDECAR_SUFFIXES) as ImageSidecar[]) {
+      // Only a VIOS whose viosbr made an archive has one to send: no URL is signed for nothing.
+      if (sidecar === 'viosbr' && input.viosbr?.status !== 'ok') continue;
       sidecars.push({ name: sidecar, ...(await signPut(sidecarKey(key, sidecar))) });
+    }
     sidecars.push({
       name: 'transfer-report',
       ...(await signPut(transferReportKey(input.runId, input.host, name))),

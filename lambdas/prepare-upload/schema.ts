@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { HostNameSchema, ImageKindSchema, RunIdSchema } from '../core/catalog-keys.js';
 import { IsoDateSchema } from '../core/iso-date.js';
+import { ViosbrClaimSchema } from '../core/viosbr.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,6 +23,8 @@ export const PrepareUploadInputSchema = z.object({
     .regex(/^[0-9a-fA-F]{64}$/, 'not a SHA-256 (64 hex digits)')
     .transform((s) => s.toLowerCase()),
   osLevel: z.string().nullable().default(null),
+  /** A VIOS's mksysb: its viosbr archive, whose sidecar URL is signed when the backup made one. */
+  viosbr: ViosbrClaimSchema.nullable().default(null),
 });
 export type PrepareUploadInput = z.infer<typeof PrepareUploadInputSchema>;
 

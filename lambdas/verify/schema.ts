@@ -5,6 +5,7 @@ import { UploadedImageSchema } from '../core/catalog-keys.js';
 import { ImageExcludeListSchema } from '../core/exclude-list.js';
 import { StagingSpaceSchema, TimingsSchema } from '../core/image-record.js';
 import { VerificationPolicySchema } from '../core/policy.js';
+import { ViosbrClaimSchema } from '../core/viosbr.js';
 import { InspectImageOutputSchema } from '../inspect-image/schema.js';
 
 export const VerifyInputSchema = UploadedImageSchema.extend({
@@ -26,6 +27,8 @@ export const VerifyInputSchema = UploadedImageSchema.extend({
   staging: StagingSpaceSchema.nullable().default(null),
   /** The exclude list the mksysb ran with (await-command); null: none; absent: a caller that predates it. */
   excludeList: ImageExcludeListSchema.nullable().optional(),
+  /** A VIOS's mksysb: what the backup said of its viosbr archive (await-command); null or absent: an LPAR. */
+  viosbr: ViosbrClaimSchema.nullable().optional(),
 });
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;
 

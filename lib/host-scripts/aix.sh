@@ -22,3 +22,13 @@ file_size() {
   # shellcheck disable=SC2012 # ls is the portable way to read a size on AIX
   ls -ln "$1" 2>/dev/null | awk 'NR == 1 { print $5 }'
 }
+
+# A VIOS's ioscli (the command line padmin's commands are; from the root shell, backupios and viosbr
+# run through it). AIXROOT as for aixcmd.
+ioscmd() {
+  if [ -x "${AIXROOT:-}/usr/ios/cli/ioscli" ]; then
+    printf '%s\n' "${AIXROOT:-}/usr/ios/cli/ioscli"
+    return 0
+  fi
+  return 1
+}

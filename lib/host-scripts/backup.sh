@@ -3,7 +3,11 @@
 # per declared volume group in the staging directory (with the config's exclude list, if any, written
 # to /etc/exclude.rootvg and mksysb -e), describes each (lsmksysb -lf, size, SHA-256,
 # restore -Tqf table of contents, log verdict, the MD5 of each upload part) in sidecars beside it,
-# and prunes old local copies.
+# and prunes old local copies. On a VIOS (viosShell= set) the image is `ioscli backupios -file <image>
+# -mksysb` (a mksysb of the VIOS's rootvg) and `ioscli viosbr -backup -file <image>.viosbr` writes
+# the virtual device mappings beside it as <image>.viosbr.tar.gz (viosbr adds .tar.gz; an absolute
+# name keeps it out of /home/padmin/cfgbackups); a viosbr that fails makes the run partial, the
+# image kept.
 # Arguments are key=value words; output is the protocol in docs/host-protocol.md.
 # shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
 . ./protocol.sh
@@ -78,6 +82,7 @@ KEEP=2
 PART_SIZE=67108864
 RUN=foreground
 EXCLUDE_HEX=
+VIOS_SHELL=
 for arg in "$@"; do
   case $arg in
   host=*) HOST=${arg#host=} ;;
@@ -89,6 +94,7 @@ for arg in "$@"; do
   partSizeBytes=*) PART_SIZE=${arg#partSizeBytes=} ;;
   run=*) RUN=${arg#run=} ;;
   excludeList=*) EXCLUDE_HEX=${arg#excludeList=} ;;
+  viosShell=*) VIOS_SHELL=${arg#viosShell=} ;;
   *) invalid_arg unknown_argument ;;
   esac
 done
@@ -99,6 +105,15 @@ valid_vg_list "$VGS" || invalid_arg volumeGroups
 valid_flags "$FLAGS" || invalid_arg mksysbFlags
 valid_uint "$KEEP" || invalid_arg keepLocal
 valid_hex "$EXCLUDE_HEX" || invalid_arg excludeList
+case $VIOS_SHELL in
+'') ;;
+# backupios saves the volume group structures itself and takes no list the vault writes.
+oem_setup_env | ioscli)
+  [ -z "$VGS" ] || invalid_arg volumeGroups
+  [ -z "$EXCLUDE_HEX" ] || invalid_arg excludeList
+  ;;
+*) invalid_arg viosShell ;;
+esac
 [ "$KEEP" -ge 1 ] || KEEP=1
 # The upload's part size (prepare-upload's, whole MiB, at most 5 GiB); 0: no part MD5s.
 if ! valid_uint "$PART_SIZE" || [ $((PART_SIZE % 1048576)) -ne 0 ] || [ "$PART_SIZE" -gt 5368709120 ]; then
@@ -187,13 +202,40 @@ prune() {
     [ "$_drop" -gt 0 ] || break
     case ${_f#"$STAGING/$_prefix"} in
     [12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9])
-      rm -f "$_f" "$_f.log" "$_f.lsmksysb" "$_f.filesets" "$_f.toc.gz" "$_f.partmd5"
+      rm -f "$_f" "$_f.log" "$_f.lsmksysb" "$_f.filesets" "$_f.toc.gz" "$_f.partmd5" "$_f.viosbr.tar.gz" "$_f.viosbr.log"
       _pruned="$_pruned${_pruned:+,}${_f#"$STAGING/"}"
       _drop=$((_drop - 1))
       ;;
     esac
   done
   PRUNED="$PRUNED${PRUNED:+${_pruned:+,}}$_pruned"
+}
+
+# A VIOS's virtual device mappings: viosbr -backup beside the image (<image>.viosbr.tar.gz), its
+# size and SHA-256 under viosbr.*; a viosbr that fails or writes nothing makes the run partial (the
+# mksysb stays and is uploaded: verify raises VIOSBR_MISSING).
+vios_config_backup() {
+  status_write viosbr
+  _vb="$IMAGE.viosbr"
+  rm -f "$_vb.tar.gz"
+  unlink_symlinks "$_vb.tar.gz" "$_vb.log"
+  "$IOSCLI" viosbr -backup -file "$_vb" </dev/null >"$_vb.log" 2>&1
+  _vb_rc=$?
+  kv viosbr.exit "$_vb_rc"
+  if [ "$_vb_rc" -ne 0 ] || [ ! -s "$_vb.tar.gz" ]; then
+    kv viosbr.status failed
+    STATUS=partial
+    REASON="viosbr_failed:exit_$_vb_rc"
+    return 0
+  fi
+  chmod 640 "$_vb.tar.gz" "$_vb.log" 2>/dev/null
+  kv viosbr.archive "$_vb.tar.gz"
+  kv_opt viosbr.size_bytes "$(file_size "$_vb.tar.gz")"
+  _vb_sha=$(sha256_of "$_vb.tar.gz")
+  case $_vb_sha in
+  *' '[0-9a-f]*) kv viosbr.sha256 "${_vb_sha#* }" ;;
+  esac
+  kv viosbr.status ok
 }
 
 # Writes the config's exclude list to /etc/exclude.rootvg. The file it replaces is kept as
@@ -223,7 +265,11 @@ write_exclude_list() {
 
 # The backup itself: mksysb, savevg, the sidecars, the prune; ends with finish (exit).
 make_backup() {
-  MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
+  if [ -n "$VIOS_SHELL" ]; then
+    IOSCLI=$(ioscmd) || finish failed "command_missing:ioscli"
+  else
+    MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
+  fi
   LSMKSYSB=$(aixcmd lsmksysb) || finish failed "command_missing:lsmksysb"
   RESTORE=$(aixcmd restore) || RESTORE=
   GZIP=$(aixcmd gzip) || GZIP=
@@ -272,8 +318,12 @@ make_backup() {
   rm -f "$IMAGE.partmd5"
   unlink_symlinks "$IMAGE" "$IMAGE.log" "$IMAGE.lsmksysb" "$IMAGE.filesets" "$IMAGE.toc.gz"
   status_write mksysb
-  # shellcheck disable=SC2086 # FLAGS is a validated list of single-letter options, split on purpose
-  "$MKSYSB" -i $FLAGS "$IMAGE" </dev/null >"$IMAGE.log" 2>&1
+  if [ -n "$VIOS_SHELL" ]; then
+    "$IOSCLI" backupios -file "$IMAGE" -mksysb </dev/null >"$IMAGE.log" 2>&1
+  else
+    # shellcheck disable=SC2086 # FLAGS is a validated list of single-letter options, split on purpose
+    "$MKSYSB" -i $FLAGS "$IMAGE" </dev/null >"$IMAGE.log" 2>&1
+  fi
   rc=$?
   kv exit "$rc"
   log_facts '' "$IMAGE.log"
@@ -331,6 +381,8 @@ make_backup() {
     STATUS=partial
     REASON="savevg_failed:$SAVEVG_FAILED"
   fi
+  [ "$STATUS" = ok ] && [ -n "$VIOS_SHELL" ] && vios_config_backup
+
 
   # Prune only after a good rootvg image: a failed run must never cost the last good local copy.
   PRUNED=

@@ -176,6 +176,11 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
       '/etc/mksysb-vault/known_hosts',
     ),
     connectTimeout: p('ssh connect timeout in seconds.', '^[0-9]{1,3}$', '15'),
+    viosShell: p(
+      'A VIOS: the shell padmin may use (oem_setup_env: the steps run in its root shell; ioscli: refused); empty: an LPAR.',
+      '^$|^(ioscli|oem_setup_env)$',
+      '',
+    ),
     staging: p(
       'Staging directory on the LPAR (its own filesystem, never / or /tmp).',
       `^${PATH}$`,
@@ -284,16 +289,16 @@ function stepArguments(step: HostStep): string {
     case 'preflight':
       return `host="$MV_HOST" staging='{{ staging }}' expectedSizeBytes='{{ expectedSizeBytes }}' sizeFactor='{{ sizeFactor }}' mksysbFlags='{{ mksysbFlags }}' volumeGroups='{{ volumeGroups }}' excludeList='{{ excludeList }}'`;
     case 'backup':
-      return `host="$MV_HOST" staging='{{ staging }}' date="$MV_DATE" volumeGroups='{{ volumeGroups }}' mksysbFlags='{{ mksysbFlags }}' keepLocal='{{ keepLocal }}' partSizeBytes='{{ partSizeBytes }}' excludeList='{{ excludeList }}'`;
+      return `host="$MV_HOST" staging='{{ staging }}' date="$MV_DATE" volumeGroups='{{ volumeGroups }}' mksysbFlags='{{ mksysbFlags }}' keepLocal='{{ keepLocal }}' partSizeBytes='{{ partSizeBytes }}' excludeList='{{ excludeList }}' viosShell='{{ viosShell }}'`;
     case 'restore-test':
       return `host="$MV_HOST" disk='{{ disk }}' imageUrl='{{ imageUrl }}' sha256='{{ sha256 }}' osLevel='{{ osLevel }}' workDir='{{ workDir }}'`;
     case 'transfer':
-      return `mode="$MV_MODE" host="$MV_HOST" address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' imagePath="$MV_IMAGE" manifestUrl='{{ manifestUrl }}' parallelParts='{{ parallelParts }}' partRetries='{{ partRetries }}' retryDelaySeconds='{{ retryDelaySeconds }}' limitRate='{{ limitRate }}'`;
+      return `mode="$MV_MODE" host="$MV_HOST" address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' viosShell='{{ viosShell }}' imagePath="$MV_IMAGE" manifestUrl='{{ manifestUrl }}' parallelParts='{{ parallelParts }}' partRetries='{{ partRetries }}' retryDelaySeconds='{{ retryDelaySeconds }}' limitRate='{{ limitRate }}'`;
   }
 }
 
 function runCommand(step: HostStep): string[] {
-  const sshArgs = `address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}'`;
+  const sshArgs = `address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' viosShell='{{ viosShell }}'`;
   const run =
     step === 'transfer'
       ? [`sh "$MV_DIR/step.sh" ${stepArguments(step)}`]

@@ -6,8 +6,9 @@
 # The backup runs detached on the LPAR (backup.sh run=start): the wrapper starts it, or attaches to
 # the one already running, then polls its status file over short ssh calls, each a poll's worth of
 # trouble at most: a dropped session, a relay restart or an LPAR unreachable for a while cost nothing.
+# A VIOS (viosShell=oem_setup_env) gets the same through padmin's root shell (ssh.sh host_script).
 # Usage: relay.sh step=<name> script=<file> address=<host> [sshUser= sshKeyPath= knownHostsPath=
-#        connectTimeout= pollMaxSeconds= pollGiveUpSeconds=] -- <step arguments…>
+#        connectTimeout= viosShell= pollMaxSeconds= pollGiveUpSeconds=] -- <step arguments…>
 # shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
 . ./protocol.sh
 . ./validate.sh
@@ -20,6 +21,7 @@ SSH_USER=
 SSH_KEY=
 SSH_KNOWN_HOSTS=
 SSH_CONNECT_TIMEOUT=15
+VIOS_SHELL=
 POLL_MAX=30
 POLL_GIVE_UP=900
 while [ $# -gt 0 ]; do
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
   sshKeyPath=*) SSH_KEY=${1#sshKeyPath=} ;;
   knownHostsPath=*) SSH_KNOWN_HOSTS=${1#knownHostsPath=} ;;
   connectTimeout=*) SSH_CONNECT_TIMEOUT=${1#connectTimeout=} ;;
+  viosShell=*) VIOS_SHELL=${1#viosShell=} ;;
   pollMaxSeconds=*) POLL_MAX=${1#pollMaxSeconds=} ;;
   pollGiveUpSeconds=*) POLL_GIVE_UP=${1#pollGiveUpSeconds=} ;;
   *)
@@ -60,11 +63,18 @@ valid_address "$SSH_ADDRESS" || fail_early address
 [ -z "$SSH_KEY" ] || valid_path "$SSH_KEY" || fail_early sshKeyPath
 [ -z "$SSH_KNOWN_HOSTS" ] || valid_path "$SSH_KNOWN_HOSTS" || fail_early knownHostsPath
 valid_uint "$SSH_CONNECT_TIMEOUT" || fail_early connectTimeout
+valid_vios_shell "$VIOS_SHELL" || fail_early viosShell
 if ! valid_uint "$POLL_MAX" || [ "$POLL_MAX" -lt 1 ]; then fail_early pollMaxSeconds; fi
 valid_uint "$POLL_GIVE_UP" || fail_early pollGiveUpSeconds
 [ -r "$SCRIPT" ] || fail_early script
+# padmin's restricted shell alone runs ioscli commands, never a script: nothing a step needs (a lock,
+# a detached run, checksums, reading an image's parts) can run there. Said before anything is sent.
+if [ "$VIOS_SHELL" = ioscli ]; then
+  kv mksysb-vault.step "$STEP"
+  finish refused "vios_shell_ioscli:the_steps_need_oem_setup_env_set_viosShell_oem_setup_env_where_the_site_allows_it"
+fi
 
-remote='/usr/bin/ksh -s --'
+remote=
 STAGING=
 DATE=
 for arg in "$@"; do
@@ -122,12 +132,12 @@ ssh_failed() {
 }
 
 if [ "$STEP" != backup ]; then
-  ssh_run "$SSH_ADDRESS" "$remote" <"$SCRIPT" >"$out/stdout" 2>"$out/stderr"
+  host_script "$SSH_ADDRESS" "$SCRIPT" "$remote" >"$out/stdout" 2>"$out/stderr"
   pass_through $?
 fi
 
 # --- backup: start or attach, then poll --------------------------------------------------------
-ssh_run "$SSH_ADDRESS" "$remote" <"$SCRIPT" >"$out/start" 2>"$out/stderr"
+host_script "$SSH_ADDRESS" "$SCRIPT" "$remote" >"$out/start" 2>"$out/stderr"
 rc=$?
 # A start that ended with a status (invalid arguments, staging refused, a run of another date still
 # going) or that never reached the LPAR is the step's outcome as it stands.
@@ -169,7 +179,7 @@ while :; do
   [ "$wait_s" -gt "$POLL_MAX" ] && wait_s=$POLL_MAX
   [ "$FIRST_POLL$DETACHED" = yesfinished ] || sleep "$wait_s"
   POLLS=$((POLLS + 1))
-  ssh_run "$SSH_ADDRESS" "$poll_cmd" </dev/null >"$out/poll" 2>"$out/poll.err"
+  host_run "$SSH_ADDRESS" "$poll_cmd" </dev/null >"$out/poll" 2>"$out/poll.err"
   rc=$?
   if [ "$rc" -ne 0 ]; then
     # The link or the LPAR is gone for now; the backup is not. Try again until pollGiveUpSeconds
@@ -203,7 +213,7 @@ done
 
 # The detached run's own output, then what the wrapper saw.
 collected=no
-if ssh_run "$SSH_ADDRESS" "cat $q_out; cat $q_err >&2" </dev/null >"$out/stdout" 2>"$out/stderr"; then
+if host_run "$SSH_ADDRESS" "cat $q_out; cat $q_err >&2" </dev/null >"$out/stdout" 2>"$out/stderr"; then
   collected=yes
 fi
 {
@@ -216,7 +226,7 @@ fi
 } >>"$out/stdout"
 if [ "$PHASE" = 'done' ] && [ "$collected" = yes ] && valid_uint "$EXIT"; then
   # Collected: a later start of this date makes a new backup rather than hand this one over again.
-  ssh_run "$SSH_ADDRESS" "mv -f $q_status $q_status.collected" </dev/null >/dev/null 2>&1
+  host_run "$SSH_ADDRESS" "mv -f $q_status $q_status.collected" </dev/null >/dev/null 2>&1
   cat "$out/stdout"
   cat "$out/stderr" >&2
   step_exit_code "$EXIT" && exit "$EXIT"

@@ -3,8 +3,38 @@
 # on its own: index.ts puts it in place of the line `. ./ssh.sh` in a step at synth time.
 # shellcheck shell=sh
 
-# SSH_ADDRESS, SSH_USER, SSH_KEY, SSH_KNOWN_HOSTS and SSH_CONNECT_TIMEOUT are set by the step
-# that uses ssh (transfer, relay) from its arguments.
+# SSH_ADDRESS, SSH_USER, SSH_KEY, SSH_KNOWN_HOSTS, SSH_CONNECT_TIMEOUT and VIOS_SHELL are set by
+# the step that uses ssh (transfer, relay) from its arguments.
+
+# A VIOS's padmin lands in a restricted ksh that runs ioscli commands and no path with a slash, so a
+# command or a step script cannot be handed to it as an LPAR's root takes them. With
+# VIOS_SHELL=oem_setup_env the text goes on the stdin of `oem_setup_env`, the root shell padmin may
+# open (IBM: "places the padmin user in a non-restricted UNIX root shell"), which reads it as
+# `ksh -s` would; a step's arguments come first as a `set --` line.
+valid_vios_shell() {
+  case $1 in
+  '' | oem_setup_env | ioscli) return 0 ;;
+  esac
+  return 1
+}
+
+# Runs command text $2 on host $1; stdin is the caller's for an LPAR (give it </dev/null).
+host_run() {
+  if [ "${VIOS_SHELL:-}" = oem_setup_env ]; then
+    printf '%s\n' "$2" | ssh_run "$1" oem_setup_env
+  else
+    ssh_run "$1" "$2"
+  fi
+}
+
+# Runs step script $2 on host $1 with the already quoted argument words $3 (each with a leading space).
+host_script() {
+  if [ "${VIOS_SHELL:-}" = oem_setup_env ]; then
+    { printf 'set --%s\n' "$3" && cat "$2"; } | ssh_run "$1" oem_setup_env
+  else
+    ssh_run "$1" "/usr/bin/ksh -s --$3" <"$2"
+  fi
+}
 
 valid_address() {
   # a host name, an IPv4 address or an IPv6 address (letters, digits, dot, hyphen, colon)

@@ -36,6 +36,7 @@ SSH_USER=
 SSH_KEY=
 SSH_KNOWN_HOSTS=
 SSH_CONNECT_TIMEOUT=15
+VIOS_SHELL=
 IMAGE=
 MANIFEST_URL=
 PARALLEL=4
@@ -51,6 +52,7 @@ for arg in "$@"; do
   sshKeyPath=*) SSH_KEY=${arg#sshKeyPath=} ;;
   knownHostsPath=*) SSH_KNOWN_HOSTS=${arg#knownHostsPath=} ;;
   connectTimeout=*) SSH_CONNECT_TIMEOUT=${arg#connectTimeout=} ;;
+  viosShell=*) VIOS_SHELL=${arg#viosShell=} ;;
   imagePath=*) IMAGE=${arg#imagePath=} ;;
   manifestUrl=*) MANIFEST_URL=${arg#manifestUrl=} ;;
   parallelParts=*) PARALLEL=${arg#parallelParts=} ;;
@@ -81,6 +83,7 @@ if [ "$MODE" = relay ]; then
   [ -z "$SSH_USER" ] || valid_user "$SSH_USER" || invalid_arg sshUser
   [ -z "$SSH_KEY" ] || valid_path "$SSH_KEY" || invalid_arg sshKeyPath
   [ -z "$SSH_KNOWN_HOSTS" ] || valid_path "$SSH_KNOWN_HOSTS" || invalid_arg knownHostsPath
+  if ! valid_vios_shell "$VIOS_SHELL" || [ "$VIOS_SHELL" = ioscli ]; then invalid_arg viosShell; fi
 fi
 kv image "$IMAGE"
 command -v curl >/dev/null 2>&1 || finish failed "command_missing:curl"
@@ -98,7 +101,7 @@ trap 'exit 130' INT
 # it has, and a worker's stdin is its list of parts.
 on_host() {
   if [ "$MODE" = relay ]; then
-    ssh_run "$SSH_ADDRESS" "$1" </dev/null
+    host_run "$SSH_ADDRESS" "$1" </dev/null
   else
     sh -c "$1" </dev/null
   fi
@@ -440,6 +443,7 @@ while read -r name url cond; do
   lsmksysb) suffix=.lsmksysb ;;
   filesets) suffix=.filesets ;;
   toc) suffix=.toc.gz ;;
+  viosbr) suffix=.viosbr.tar.gz ;;
   *) continue ;;
   esac
   q_sidecar=$(shell_quote "$IMAGE$suffix")

@@ -231,6 +231,7 @@ function imageDefinition(
       sizeBytes: num('$.image.sizeBytes'),
       sha256: str('$.image.sha256'),
       osLevel: str('$.image.osLevel'),
+      viosbr: sfn.JsonPath.objectAt('$.image.viosbr'),
     },
     {
       resultSelector: {
@@ -296,6 +297,7 @@ function imageDefinition(
       osLevel: str('$.image.osLevel'),
       tocFileCount: num('$.image.tocFileCount'),
       excludeList: sfn.JsonPath.objectAt('$.image.excludeList'),
+      viosbr: sfn.JsonPath.objectAt('$.image.viosbr'),
       content: sfn.JsonPath.objectAt('$.content'),
       staging: sfn.JsonPath.objectAt('$.staging'),
       timings: {

@@ -80,6 +80,7 @@ export class WorkflowTasks {
       host: p('$.host'),
       address: p('$.plan.address'),
       sshUser: p('$.plan.sshUser'),
+      viosShell: p('$.plan.viosShell'),
       sshKeyPath: p('$.plan.sshKeyPath'),
       knownHostsPath: p('$.plan.knownHostsPath'),
       timeoutSeconds: fixed(String(executionTimeout)),
