@@ -242,10 +242,36 @@ export async function listHostRecords(
     listed.map((o) => o.key),
     filter,
   );
+  const { records, problems } = await readRecords(
+    store,
+    host,
+    wanted.map((image) => image.key),
+  );
+  const present = new Set(listed.map((o) => o.key));
+  const missingImages = records.filter((r) => !present.has(r.key)).map((r) => r.key);
+  return { records, problems, missingImages, strays: hostStrays(host, listed) };
+}
+
+/** Keys in the host's folder that belong to none of its images (STRAY_KEY). */
+export function hostStrays(host: string, listed: readonly ListedObject[]): StrayKey[] {
+  return listed
+    .filter((o) => owningImage(o.key)?.host !== host)
+    .map((o) => strayKey(o.key, `not a key of any image of ${host}`));
+}
+
+/**
+ * The records of the given images of a host (one GET each, a few at a time), newest first; one that
+ * is gone or does not parse is a problem naming its key.
+ */
+export async function readRecords(
+  store: StoreLocation,
+  host: string,
+  imageKeys: readonly string[],
+): Promise<{ records: ImageRecord[]; problems: RecordProblem[] }> {
   const records: ImageRecord[] = [];
   const problems: RecordProblem[] = [];
-  await inBatches(wanted, 8, async (image) => {
-    const key = recordKey(image.key);
+  await inBatches(imageKeys, 8, async (image) => {
+    const key = recordKey(image);
     const text = await readText(store, key, { action: 'reading the record', host, optional: true });
     if (text === null) {
       problems.push({ key, problem: `${key}: listed but gone when read` });
@@ -257,12 +283,7 @@ export async function listHostRecords(
   });
   records.sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
   problems.sort((a, b) => (a.key < b.key ? -1 : 1));
-  const present = new Set(listed.map((o) => o.key));
-  const missingImages = records.filter((r) => !present.has(r.key)).map((r) => r.key);
-  const strays = listed
-    .filter((o) => owningImage(o.key)?.host !== host)
-    .map((o) => strayKey(o.key, `not a key of any image of ${host}`));
-  return { records, problems, missingImages, strays };
+  return { records, problems };
 }
 
 export async function writeRecord(store: StoreLocation, record: ImageRecord): Promise<string> {

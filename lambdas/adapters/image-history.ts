@@ -46,16 +46,22 @@ export interface HostHistory {
   readonly problems: string[];
 }
 
-/** The host's history entries that match the filter (kind, volume group, before a day), newest first. */
+/**
+ * The host's history entries that match the filter (kind, volume group, before a day), newest first;
+ * those of `known` images are listed and not read.
+ */
 export async function listHostHistory(
   store: StoreLocation,
   host: string,
   filter: RecordFilter = {},
+  /** Images whose entries are not read (the catalog index already holds them). */
+  known: ReadonlySet<string> = new Set(),
 ): Promise<HostHistory> {
   const listed = await listObjects(store, historyPrefix(host), host);
   const wanted = listed
     .map((o) => ({ key: o.key, image: parseHistoryKey(o.key) }))
     .filter((o): o is { key: string; image: ParsedImageKey } => o.image !== null && o.image.host === host)
+    .filter(({ image }) => !known.has(image.key))
     .filter(
       ({ image }) =>
         (filter.kind === undefined || image.kind === filter.kind) &&

@@ -17,7 +17,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { HostNameSchema, hostPrefix, parseRecordKey, recordKey } from '../core/catalog-keys.js';
+import { HostNameSchema, parseRecordKey, recordKey } from '../core/catalog-keys.js';
 import { historyEntryOfRecord } from '../core/image-history.js';
 import type { ImageRecord } from '../core/image-record.js';
 import {
@@ -30,8 +30,9 @@ import {
   retentionImageOf,
 } from '../core/retention-plan.js';
 import { VerdictSchema } from '../core/vocabulary.js';
-import { inBatches, listCatalogHosts, listHostRecords, listObjects } from './catalog.js';
+import { inBatches, listCatalogHosts, readRecords } from './catalog.js';
 import { retireInIndex } from './catalog-index.js';
+import { readHostCatalog } from './host-catalog.js';
 import { writeHistoryEntry } from './image-history.js';
 import { kindOf, storeCall } from './store-error.js';
 import { parseWith } from './validation.js';
@@ -75,6 +76,8 @@ export const RetentionOutputSchema = z.object({
   locksExtended: z.array(z.object({ key: z.string(), until: z.string() })),
   /** Records that could not be read: their images are left alone and named here. */
   problems: z.array(z.string()),
+  /** Hosts whose catalog index was missing or unreadable: their records were read instead (not a problem). */
+  notes: z.array(z.string()).default([]),
 });
 export type RetentionOutput = z.infer<typeof RetentionOutputSchema>;
 
@@ -100,6 +103,7 @@ const DELETE_CONCURRENCY = 8;
 interface HostRetention {
   readonly plan: RetentionPlan;
   readonly problems: string[];
+  readonly notes: string[];
   readonly deletedObjects: number;
   readonly locksExtended: { key: string; until: string }[];
 }
@@ -125,6 +129,7 @@ export async function applyRetention(event: unknown, deps: RetentionDeps): Promi
       deletedObjects: results.reduce((sum, r) => sum + r.deletedObjects, 0),
       locksExtended: results.flatMap((r) => r.locksExtended),
       problems: [...strays.map((s) => s.problem), ...results.flatMap((r) => r.problems)],
+      notes: results.flatMap((r) => r.notes),
     },
     'retention output',
   );
@@ -138,12 +143,14 @@ async function retainHost(
   dryRun: boolean,
 ): Promise<HostRetention> {
   const store = { client: deps.s3, bucket: deps.bucket };
-  const objects = await listObjects(store, hostPrefix(host), host);
-  const { records, problems, strays } = await listHostRecords(store, host, {}, objects);
+  // The host's listing says which images exist; its catalog index says what each is, and the records
+  // of the images it does not know yet are read: a stale index never hides an image from the plan.
+  const catalog = await readHostCatalog(store, host);
+  const { objects, problems, strays } = catalog;
   const recorded = new Set(
     objects.map((o) => parseRecordKey(o.key)?.key).filter((k): k is string => k !== undefined),
   );
-  let images: RetentionImage[] = records.map(retentionImageOf);
+  let images: RetentionImage[] = catalog.images.map(retentionImageOf);
   let plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
   if (deps.objectLock && plan.delete.length > 0) {
     const locks = await lockDates(deps, host, plan.delete);
@@ -151,7 +158,32 @@ async function retainHost(
     plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
   }
   const unreadable = [...problems.map((p) => p.problem), ...strays.map((s) => s.problem)];
-  if (dryRun) return { plan, problems: unreadable, deletedObjects: 0, locksExtended: [] };
+  const notes = catalog.indexNote ? [catalog.indexNote] : [];
+  if (dryRun) return { plan, problems: unreadable, notes, deletedObjects: 0, locksExtended: [] };
+  // Deleting needs each image's record (its history entry is written from it first): read those the
+  // catalog did not. Should one say other than its index entry, the plan is made again from the records.
+  const read = new Set(catalog.records.map((r) => r.key));
+  const more = await readRecords(
+    store,
+    host,
+    plan.delete.map((d) => d.key).filter((k) => !read.has(k)),
+  );
+  const records = [...catalog.records, ...more.records];
+  unreadable.push(...more.problems.map((p) => p.problem));
+  const fromRecords = new Map(records.map((r) => [r.key, retentionImageOf(r)]));
+  const same = (a: RetentionImage, b: RetentionImage | undefined) =>
+    b !== undefined &&
+    a.date === b.date &&
+    a.verdict === b.verdict &&
+    a.kind === b.kind &&
+    a.volumeGroup === b.volumeGroup;
+  if (images.some((i) => fromRecords.has(i.key) && !same(i, fromRecords.get(i.key)))) {
+    images = images.map((i) => ({ ...(fromRecords.get(i.key) ?? i), lockedUntil: i.lockedUntil ?? null }));
+    plan = planRetention(images, now, deps.policy, { keys: objects, recorded });
+  }
+  // A planned delete whose record could not be read is left alone (no history entry, no delete).
+  const deletable = new Set(records.map((r) => r.key));
+  plan = { ...plan, delete: plan.delete.filter((d) => deletable.has(d.key)) };
   // Each kept image stays WORM for as long as the policy keeps it: a monthly keeper's lock is extended
   // to its months, not left at the bucket's default days. Before the deletes, so a failed delete never
   // costs a keeper its lock.
@@ -182,6 +214,7 @@ async function retainHost(
   return {
     plan,
     problems: [...unreadable, ...locks.problems, ...(indexProblem ? [indexProblem] : [])],
+    notes,
     deletedObjects: deleted.reduce((sum, n) => sum + n, 0) + swept,
     locksExtended: locks.extended,
   };

@@ -6,10 +6,15 @@
 // compareIndex says where it disagrees with them. Kept current by conditional writes
 // (lambdas/adapters/catalog-index.ts). Pure: no AWS SDK.
 import { z } from 'zod';
-import { AnomalyCodeSchema, VerdictSchema } from './anomaly.js';
+import { type Anomaly, AnomalyCodeSchema, SeveritySchema, VerdictSchema } from './anomaly.js';
 import { catalogIndexKey, HostNameSchema, ImageKindSchema } from './catalog-keys.js';
 import type { ImageHistoryEntry } from './image-history.js';
-import type { ImageRecord } from './image-record.js';
+import {
+  type ImageChanges,
+  type ImageRecord,
+  type StagingSpace,
+  StagingSpaceSchema,
+} from './image-record.js';
 import { IsoDateSchema } from './iso-date.js';
 import { storedJson, storedValue } from './stored-json.js';
 
@@ -20,6 +25,12 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'not 64 lower-case hex digits'
 /** When retention deleted the image, and why (null when not known). */
 export const RetiredSchema = z.object({ at: IsoDateSchema, because: z.string().nullable() }).strict();
 export type Retired = z.infer<typeof RetiredSchema>;
+
+/** What the index keeps of an anomaly: what status, history and the report show of it. */
+export const AnomalyNoteSchema = z
+  .object({ code: AnomalyCodeSchema, severity: SeveritySchema, message: z.string() })
+  .strict();
+export type AnomalyNote = Pick<Anomaly, 'code' | 'severity' | 'message'>;
 
 /** What the index keeps of one image: enough for every fleet-wide read without reading its record. */
 export const IndexEntrySchema = z
@@ -42,6 +53,29 @@ export const IndexEntrySchema = z
     runId: z.string().min(1).nullable(),
     /** Set when retention deleted the image: the entry stays, so the host's history keeps it. */
     retired: RetiredSchema.nullable(),
+    // The fields below came after the first indexes: an entry without them is read, and a reader that
+    // needs one reads the image's record instead (catalogImageOf is null), until `catalog rebuild`
+    // or the host's next writer fills them in.
+    /** Each anomaly's code, severity and message (its evidence stays in the record). */
+    anomalies: z.array(AnomalyNoteSchema).optional(),
+    /** The content check's outcome, as the evidence CSV reports it; null: never inspected. */
+    content: z
+      .object({
+        complete: z.boolean(),
+        codes: z.array(AnomalyCodeSchema),
+        /** The image's content index (verify compares the next image with it); null: none written. */
+        indexKey: z.string().startsWith('images/').nullable().optional(),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+    /** What preflight measured of the staging filesystem (the forecast); null when not known. */
+    staging: StagingSpaceSchema.nullable().optional(),
+    /**
+     * Filesets added, removed, upgraded or downgraded since the series' previous image (the report's
+     * fileset history reads the record only when this is above 0); null when not compared.
+     */
+    filesetsChanged: z.number().int().nonnegative().nullable().optional(),
   })
   .strict();
 export type IndexEntry = z.infer<typeof IndexEntrySchema>;
@@ -60,6 +94,11 @@ export function emptyIndex(host: string): CatalogIndex {
   return { schemaVersion: CATALOG_INDEX_SCHEMA_VERSION, host, entries: [] };
 }
 
+function filesetsChangedOf(changes: ImageChanges | null): number | null {
+  const f = changes?.filesets;
+  return f ? f.added.length + f.removed.length + f.upgraded.length + f.downgraded.length : null;
+}
+
 /** The entry of a record's image (live: not retired). */
 export function indexEntryOf(record: ImageRecord): IndexEntry {
   return {
@@ -76,6 +115,72 @@ export function indexEntryOf(record: ImageRecord): IndexEntry {
     verifiedAt: record.verifiedAt,
     runId: record.runId,
     retired: null,
+    anomalies: record.anomalies.map(({ code, severity, message }) => ({ code, severity, message })),
+    content: record.content && {
+      complete: record.content.complete,
+      codes: record.content.codes,
+      indexKey: record.content.indexKey,
+    },
+    staging: record.staging,
+    filesetsChanged: filesetsChangedOf(record.changes),
+  };
+}
+
+/**
+ * One image as the fleet-wide readers (status, history, the report, the forecast) see it: an image
+ * record satisfies it, and so does an index entry (catalogImageOf), so they read one GET per host
+ * instead of one per image. `changes` is absent when it was not read: the index does not carry it.
+ */
+export interface CatalogImage {
+  readonly host: string;
+  readonly key: string;
+  readonly kind: 'mksysb' | 'savevg';
+  readonly volumeGroup: string;
+  readonly date: string;
+  readonly sizeBytes: number;
+  readonly verdict: IndexEntry['verdict'];
+  readonly anomalies: readonly AnomalyNote[];
+  readonly osLevel: string | null;
+  readonly sha256: string | null;
+  readonly runId: string | null;
+  readonly verifiedAt: string;
+  readonly content: {
+    readonly sha256: string | null;
+    readonly complete: boolean;
+    readonly codes: readonly string[];
+    readonly indexKey: string | null;
+  } | null;
+  readonly staging: StagingSpace | null;
+  /** What changed since the series' previous image; absent when not read (see filesetsChanged). */
+  readonly changes?: ImageChanges | null;
+  /** Fileset changes since the previous image, when known without `changes`; null: not compared. */
+  readonly filesetsChanged?: number | null;
+}
+
+/**
+ * The image an index entry describes, or null when the entry predates a field a reader needs
+ * (anomalies, content and its index key, staging): the reader then reads the image's record.
+ */
+export function catalogImageOf(entry: IndexEntry, host: string): CatalogImage | null {
+  const { anomalies, content, staging } = entry;
+  if (anomalies === undefined || content === undefined || staging === undefined) return null;
+  if (content !== null && content.indexKey === undefined) return null;
+  return {
+    host,
+    key: entry.key,
+    kind: entry.kind,
+    volumeGroup: entry.volumeGroup,
+    date: entry.date,
+    sizeBytes: entry.sizeBytes,
+    verdict: entry.verdict,
+    anomalies,
+    osLevel: entry.osLevel,
+    sha256: entry.sha256,
+    runId: entry.runId,
+    verifiedAt: entry.verifiedAt,
+    content: content && { ...content, sha256: entry.storedSha256, indexKey: content.indexKey ?? null },
+    staging,
+    filesetsChanged: entry.filesetsChanged ?? null,
   };
 }
 

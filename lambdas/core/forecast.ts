@@ -6,8 +6,25 @@
 // where a least-squares line would follow it. Pure: the clock is passed in, nothing is read.
 import { z } from 'zod';
 import { formatBytes } from './anomaly.js';
+import type { CatalogImage } from './catalog-index.js';
 import { seriesOf } from './catalog-keys.js';
-import { historyEntryOf, type ImageRecord, type StagingSpace } from './image-record.js';
+import { historyEntryOf, type StagingSpace } from './image-record.js';
+
+/** What the forecast reads of an image: a record, or the host's catalog index entry of it. */
+type ImageRecord = Pick<
+  CatalogImage,
+  | 'host'
+  | 'key'
+  | 'kind'
+  | 'volumeGroup'
+  | 'date'
+  | 'sizeBytes'
+  | 'verdict'
+  | 'osLevel'
+  | 'anomalies'
+  | 'staging'
+>;
+
 import {
   planRetention,
   type RetentionImage,

@@ -106,7 +106,9 @@ export function parseImageHistoryEntry(text: string, key: string): HistoryParseR
 }
 
 /** What the size-history analysis needs of a retired image. */
-export function sizeHistoryOf(entry: ImageHistoryEntry): HistoryEntry {
+export function sizeHistoryOf(
+  entry: Pick<ImageHistoryEntry, 'date' | 'sizeBytes' | 'verdict' | 'osLevel' | 'codes'>,
+): HistoryEntry {
   return {
     date: entry.date,
     sizeBytes: entry.sizeBytes,
@@ -120,10 +122,10 @@ export function sizeHistoryOf(entry: ImageHistoryEntry): HistoryEntry {
  * A series' size history: the records of the images still there, and the entries of those retention
  * deleted (a record wins over an entry of the same image), newest first, at most `limit`.
  */
-export function mergeHistory(
-  records: readonly ImageRecord[],
+export function mergeHistory<R extends { readonly key: string }>(
+  records: readonly R[],
   retired: readonly ImageHistoryEntry[],
-  historyEntryOf: (record: ImageRecord) => HistoryEntry,
+  historyEntryOf: (record: R) => HistoryEntry,
   limit: number,
 ): HistoryEntry[] {
   const present = new Set(records.map((r) => r.key));

@@ -262,7 +262,11 @@ export function renderImageRecord(record: ImageRecord): string {
 }
 
 /** What the size-history analysis needs of an earlier image. */
-export function historyEntryOf(record: ImageRecord): HistoryEntry {
+export function historyEntryOf(
+  record: Pick<ImageRecord, 'date' | 'sizeBytes' | 'verdict' | 'osLevel'> & {
+    readonly anomalies: readonly { readonly code: string }[];
+  },
+): HistoryEntry {
   return {
     date: record.date,
     sizeBytes: record.sizeBytes,

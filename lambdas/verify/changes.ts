@@ -54,7 +54,9 @@ export interface ComparedSubject {
  * else the newest of those (its entries then unavailable, its filesets still compared). Only when
  * every earlier image FAILed is a FAIL one used. Null when there is no earlier image at all.
  */
-export function imageToCompareWith(earlier: readonly ImageRecord[]): ImageRecord | null {
+export function imageToCompareWith<
+  I extends { readonly verdict: string; readonly content: { readonly indexKey: string | null } | null },
+>(earlier: readonly I[]): I | null {
   const trusted = earlier.filter((r) => r.verdict !== 'FAIL');
   const pool = trusted.length > 0 ? trusted : earlier;
   return pool.find((r) => r.content?.indexKey) ?? pool[0] ?? null;

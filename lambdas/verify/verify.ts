@@ -6,14 +6,15 @@
 // and OS level findings quote it. It reads only small objects itself — sidecars, records, indexes of
 // a bounded size — never the image: its S3 calls and time do not grow with the image.
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { listHostRecords, listObjects, readText, writeRecord } from '../adapters/catalog.js';
+import { listObjects, readRecords, readText, type StoreLocation, writeRecord } from '../adapters/catalog.js';
 import { indexRecord } from '../adapters/catalog-index.js';
-import { listHostHistory } from '../adapters/image-history.js';
+import { readHostCatalog } from '../adapters/host-catalog.js';
 import { storeCall } from '../adapters/store-error.js';
 import { parseTransferReport } from '../adapters/transfer-report.js';
 import { parseWith } from '../adapters/validation.js';
 import { type Anomaly, anomaly, formatBytes, verdictOf } from '../core/anomaly.js';
 import { type ContentClaims, judgeContent } from '../core/bff/content-check.js';
+import type { CatalogImage } from '../core/catalog-index.js';
 import {
   dayOf,
   hostPrefix,
@@ -23,7 +24,7 @@ import {
   uploadedImageRef,
 } from '../core/catalog-keys.js';
 import { explainByExcludeList } from '../core/exclude-list.js';
-import { mergeHistory } from '../core/image-history.js';
+import { mergeHistory, sizeHistoryOf } from '../core/image-history.js';
 import {
   type ContentCheck,
   excludeListOf,
@@ -34,7 +35,7 @@ import {
 import type { VerificationPolicy } from '../core/policy.js';
 import { explainAnomalies, judgeImage } from '../core/verdict.js';
 import type { InspectImageOutput } from '../inspect-image/schema.js';
-import { compareWithEarlier } from './changes.js';
+import { compareWithEarlier, imageToCompareWith } from './changes.js';
 import { type VerifyInput, VerifyInputSchema, type VerifyOutput, VerifyOutputSchema } from './schema.js';
 
 export interface VerifyDeps {
@@ -88,9 +89,20 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     beforeDay: dayOf(input.date),
     newest: deps.historyLimit,
   };
-  const history = await listHostRecords(store, input.host, series, objects);
-  // Images retention deleted still count: their history entries keep the baseline months deep.
-  const retired = await listHostHistory(store, input.host, series);
+  // The series' earlier images through the host's catalog index: one GET for the index, the records
+  // and history entries it lacks (a writer that stopped before its index update) read as well, so the
+  // baseline never misses a PASS image the index does not know yet.
+  const catalog = await readHostCatalog(store, input.host, { objects, filter: series, history: true });
+  // Images retention deleted still count: their entries keep the baseline months deep.
+  const baseline = mergeHistory(
+    [
+      ...catalog.images.map((image) => ({ key: image.key, entry: historyEntryOf(image) })),
+      ...catalog.retired.map((e) => ({ key: e.key, entry: sizeHistoryOf(e) })),
+    ],
+    catalog.historyRead,
+    (known) => known.entry,
+    deps.historyLimit,
+  );
 
   const judgement = judgeImage(
     {
@@ -104,9 +116,9 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
       tocFileCount: input.tocFileCount,
       osLevel: input.osLevel,
     },
-    mergeHistory(history.records, retired.entries, historyEntryOf, deps.historyLimit),
+    baseline,
     deps.policy,
-    { historyProblems: [...history.problems.map((p) => p.problem), ...retired.problems] },
+    { historyProblems: catalog.problems.map((p) => p.problem) },
   );
 
   // The claims above are judged against the evidence: what the stored bytes hold.
@@ -124,14 +136,21 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     key,
   );
   // What changed since the previous image explains the findings; it never changes the verdict.
+  // Chosen from the index's entries; only that image's record is read (it names the content index).
+  const earlierRecord = await recordOf(
+    store,
+    input.host,
+    imageToCompareWith(catalog.images),
+    catalog.records,
+  );
   const changes = await compareWithEarlier(
     store,
     { host: input.host, key, content: input.content, osLevel: judgement.osLevel },
-    history.records,
+    earlierRecord ? [earlierRecord] : [],
     objects,
   );
   // An exclude list that changed since the image compared with explains a change of size too.
-  const earlier = changes && history.records.find((r) => r.key === changes.comparedWith.key);
+  const earlier = changes && earlierRecord;
   const anomalies = explainByExcludeList(
     explainAnomalies([...judgement.anomalies, ...stored.anomalies], changes),
     earlier ? excludeListOf(earlier) : undefined,
@@ -182,11 +201,24 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   // failure here is logged, never the verification's: the next writer or `catalog rebuild` repairs it.
   // The earlier records and history entries it read fill in entries an earlier writer failed to add.
   const indexProblem = await indexRecord(store, record, {
-    records: history.records,
-    history: retired.entries,
+    records: catalog.records,
+    history: catalog.historyRead,
   });
   if (indexProblem !== null) (deps.warn ?? console.warn)(indexProblem);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');
+}
+
+/** The record of `image`: the one already read, else one GET; null when there is none or it is gone. */
+async function recordOf(
+  store: StoreLocation,
+  host: string,
+  image: CatalogImage | null,
+  read: readonly ImageRecord[],
+): Promise<ImageRecord | null> {
+  if (image === null) return null;
+  const known = read.find((r) => r.key === image.key);
+  if (known) return known;
+  return (await readRecords(store, host, [image.key])).records[0] ?? null;
 }
 
 export interface StoredContentJudgement {

@@ -1,5 +1,7 @@
 // What the store knows about each host, read once for the status, history and report commands: the
-// host's records (newest first), the problems met reading them, and whether the fleet lists it.
+// host's images (newest first), the problems met reading them, and whether the fleet lists it. The
+// images come from each host's catalog index (lambdas/adapters/host-catalog.ts): one LIST and one GET
+// per host, the records read only where the index lacks an image or is missing.
 import {
   inBatches,
   listCatalogHosts,
@@ -8,19 +10,27 @@ import {
   type StoredRunReport,
   type StrayKey,
 } from '../../lambdas/adapters/catalog.js';
+import { type HostCatalog, readHostCatalog } from '../../lambdas/adapters/host-catalog.js';
+import { type CatalogImage, type IndexEntry, retiredEntryOf } from '../../lambdas/core/catalog-index.js';
 import type { ImageRecord } from '../../lambdas/core/image-record.js';
 import type { RunReport } from '../../lambdas/core/run-summary.js';
 import type { OpenStore } from './store.js';
 
-export interface HostView {
+export interface HostView<I extends CatalogImage = CatalogImage> {
   readonly host: string;
   /** Listed in the configured fleet (null: the fleet is not known). */
   readonly inFleet: boolean | null;
   readonly enabled: boolean;
   /** The volume groups the fleet saves with savevg; null or absent when the fleet does not list the host. */
   readonly volumeGroups?: readonly string[] | null;
-  /** Newest first. */
-  readonly records: readonly ImageRecord[];
+  /** Newest first: index entries, or records where the index lacked the image (a record fits too). */
+  readonly records: readonly I[];
+  /** Images retention deleted, from the index (newest first); read only when asked (history). */
+  readonly retired?: readonly IndexEntry[];
+  /** How the host's catalog index was found (absent from views not read through it). */
+  readonly index?: 'ok' | 'absent' | 'unreadable';
+  /** Set when the host's catalog index was missing or unreadable and its records were read instead. */
+  readonly indexNote?: string | null;
   readonly problems: readonly string[];
   /** Keys of the images whose record is there and whose object is not (IMAGE_MISSING). */
   readonly missingImages?: readonly string[];
@@ -34,14 +44,63 @@ export interface FleetView {
   readonly strays: StrayKey[];
 }
 
-/** Every host the store or the fleet knows (or only those of `only`), and the stray keys beside them. */
-export async function readFleet(store: OpenStore, only?: readonly string[]): Promise<FleetView> {
+/** Hosts read at once: each is two S3 round trips (its listing and its index), latency not CPU. */
+const HOST_CONCURRENCY = 32;
+
+/**
+ * Every host the store or the fleet knows (or only those of `only`), and the stray keys beside them.
+ * With `history`, each view also holds the host's retired images (history/ entries the index lacks
+ * are read too).
+ */
+export async function readFleet(
+  store: OpenStore,
+  only?: readonly string[],
+  options: { readonly history?: boolean } = {},
+): Promise<FleetView> {
   const { hosts: stored, strays } = await listCatalogHosts(store);
   const fleet = new Map((store.fleet ?? []).map((h) => [h.host, h]));
   const names = only ?? [...new Set([...stored, ...fleet.keys()])].sort();
+  const storedHosts = new Set(stored);
   const views: HostView[] = [];
+  await inBatches(names, HOST_CONCURRENCY, async (host) => {
+    const listed: HostCatalog | null = storedHosts.has(host)
+      ? await readHostCatalog(store, host, { history: options.history })
+      : null;
+    views.push({
+      host,
+      inFleet: store.fleet ? fleet.has(host) : null,
+      enabled: fleet.get(host)?.enabled ?? true,
+      volumeGroups: fleet.get(host)?.volumeGroups.filter((vg) => vg !== 'rootvg') ?? null,
+      records: listed?.images ?? [],
+      retired: listed
+        ? [...listed.retired, ...listed.historyRead.map((h) => retiredEntryOf(h))].sort(
+            (a, b) => Date.parse(b.date) - Date.parse(a.date),
+          )
+        : [],
+      index: listed?.index,
+      indexNote: listed?.indexNote ?? null,
+      problems: listed?.problems.map((p) => p.problem) ?? [],
+      missingImages: listed?.missingImages ?? [],
+      strays: listed?.strays.map((s) => s.problem) ?? [],
+    });
+  });
+  return { hosts: views.sort((a, b) => a.host.localeCompare(b.host)), strays };
+}
+
+/**
+ * The named hosts (or every host) with their full records, read one by one: for the commands that
+ * act on one host's images (diff, restore, restore-kit), which need what the index does not keep.
+ */
+export async function readFleetView(
+  store: OpenStore,
+  only?: readonly string[],
+): Promise<HostView<ImageRecord>[]> {
+  const stored = new Set((await listCatalogHosts(store)).hosts);
+  const fleet = new Map((store.fleet ?? []).map((h) => [h.host, h]));
+  const names = only ?? [...new Set([...stored, ...fleet.keys()])].sort();
+  const views: HostView<ImageRecord>[] = [];
   await inBatches(names, 8, async (host) => {
-    const listed = stored.includes(host)
+    const listed = stored.has(host)
       ? await listHostRecords(store, host)
       : { records: [], problems: [], missingImages: [], strays: [] };
     views.push({
@@ -55,22 +114,44 @@ export async function readFleet(store: OpenStore, only?: readonly string[]): Pro
       strays: listed.strays.map((s) => s.problem),
     });
   });
-  return { hosts: views.sort((a, b) => a.host.localeCompare(b.host)), strays };
+  return views.sort((a, b) => a.host.localeCompare(b.host));
 }
 
-export async function readFleetView(store: OpenStore, only?: readonly string[]): Promise<HostView[]> {
-  return (await readFleet(store, only)).hosts;
-}
-
-/** The records of the host's images whose objects are in the store (IMAGE_MISSING ones left out). */
-export function presentRecords(view: HostView): ImageRecord[] {
+/** The host's images whose objects are in the store (IMAGE_MISSING ones left out). */
+export function presentRecords<I extends CatalogImage>(view: HostView<I>): I[] {
   const missing = new Set(view.missingImages ?? []);
   return view.records.filter((r) => !missing.has(r.key));
 }
 
 /** The host's newest rootvg image record whose image is in the store. */
-export function latestMksysb(view: HostView): ImageRecord | undefined {
+export function latestMksysb<I extends CatalogImage>(view: HostView<I>): I | undefined {
   return presentRecords(view).find((r) => r.kind === 'mksysb');
+}
+
+/** Hosts named in full by indexNotes' summary line; the rest are counted. */
+const INDEX_HOSTS_NAMED = 10;
+
+/**
+ * The lines saying which hosts' catalog index was missing or unreadable, so their records were read
+ * instead: each unreadable index on its own line (something to look at), the missing ones in one line
+ * naming them (a store written before the index, or a host whose first writer stopped before it).
+ * Notes, not warnings: every image was still seen, and nothing is wrong with the hosts.
+ */
+export function indexNotes(views: readonly HostView[]): string[] {
+  const unreadable = views.filter((v) => v.index === 'unreadable' && v.indexNote);
+  const missing = views.filter((v) => v.index === 'absent' && v.indexNote);
+  const named = missing.slice(0, INDEX_HOSTS_NAMED).map((v) => v.host);
+  const more = missing.length - named.length;
+  return [
+    ...unreadable.map((v) => v.indexNote ?? ''),
+    ...(missing.length === 0
+      ? []
+      : missing.length === 1
+        ? [missing[0]?.indexNote ?? '']
+        : [
+            `no catalog index for ${missing.length} hosts (${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}): their records were read instead; "mksysb-vault catalog rebuild" writes the indexes`,
+          ]),
+  ];
 }
 
 /** Warning lines for what the catalog met reading a host: unreadable records, missing images, stray keys. */

@@ -3,6 +3,7 @@
 // the compliance evidence CSV an auditor asks for (lib/report/evidence-csv.ts), judged as status is.
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { inBatches, readRecords } from '../../lambdas/adapters/catalog.js';
 import { type EvidenceRow, evidenceRows, renderEvidenceCsv } from '../report/evidence-csv.js';
 import { type FleetReport, type ReportHost, renderHtmlReport } from '../report/html-report.js';
 import {
@@ -13,9 +14,17 @@ import {
   outputError,
   parseOptions,
 } from './command.js';
-import { type HostView, hostWarnings, lastRunOf, readFleet, readRecentRuns } from './fleet-view.js';
+import {
+  type HostView,
+  hostWarnings,
+  indexNotes,
+  lastRunOf,
+  latestMksysb,
+  readFleet,
+  readRecentRuns,
+} from './fleet-view.js';
 import { fleetForecast } from './forecast-view.js';
-import { STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
+import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault report [--out FILE] [--evidence FILE.csv] [options]
 
@@ -56,7 +65,7 @@ export function reportHost(view: HostView): ReportHost {
       verdict: r.verdict,
       anomalies: r.anomalies,
       osLevel: r.osLevel,
-      changes: r.changes,
+      changes: r.changes ?? null,
       evidence: {
         sha256: r.content?.sha256 ?? null,
         runId: r.runId,
@@ -70,6 +79,33 @@ export function reportHost(view: HostView): ReportHost {
     enabled: view.enabled,
     volumeGroups: view.volumeGroups ?? null,
   };
+}
+
+/**
+ * The views with the full record of each image whose changes the page shows: each host's newest
+ * mksysb image (what changed in it) and the images whose filesets changed (the fileset history).
+ * The catalog index keeps neither, so these, and only these, are read: one or a few GETs per host.
+ */
+export async function withChangesShown(store: OpenStore, views: readonly HostView[]): Promise<HostView[]> {
+  const out: HostView[] = [];
+  await inBatches([...views.entries()], 32, async ([i, view]) => {
+    const newest = latestMksysb(view)?.key;
+    const wanted = view.records
+      .filter((r) => r.changes === undefined && (r.key === newest || (r.filesetsChanged ?? 0) > 0))
+      .map((r) => r.key);
+    if (wanted.length === 0) {
+      out[i] = view;
+      return;
+    }
+    const { records, problems } = await readRecords(store, view.host, wanted);
+    const read = new Map(records.map((r) => [r.key, r]));
+    out[i] = {
+      ...view,
+      records: view.records.map((r) => read.get(r.key) ?? r),
+      problems: [...view.problems, ...problems.map((p) => p.problem)],
+    };
+  });
+  return out;
 }
 
 /**
@@ -108,7 +144,7 @@ export const reportCommand: Command = {
     if (evidence !== null) checkOutputDirectory('--evidence', evidence);
     return withStore(values, io, async (store) => {
       const fleet = await readFleet(store);
-      const views = fleet.hosts;
+      const views = await withChangesShown(store, fleet.hosts);
       const { reports } = await readRecentRuns(store);
       const forecast = fleetForecast(views, store.config, store.clock);
       const maxAgeDays = store.config?.schedule.maxImageAgeDays ?? 8;
@@ -127,6 +163,7 @@ export const reportCommand: Command = {
         strays: fleet.strays.map((s) => s.problem),
       };
       for (const w of [...views.flatMap(hostWarnings), ...(report.strays ?? [])]) io.err(`! ${w}`);
+      for (const n of indexNotes(views)) io.err(`note: ${n}`);
       try {
         writeFileSync(out, renderHtmlReport(report));
       } catch (error) {

@@ -90,6 +90,7 @@ export const retentionCommand: Command = {
         for (const s of result.strays) io.out(`stray ${s.key}: ${s.reason}`);
         for (const p of result.problems)
           io.err(`! ${p}${p.startsWith(STRAY_KEY) ? '' : ' (its image is left alone)'}`);
+        for (const n of result.notes) io.err(`note: ${n}`);
         io.out(
           `\n${store.description}: ${result.hosts} hosts, ${result.keep.length} images kept, ${result.delete.length} ${verb}${result.dryRun ? ' (dry run: nothing deleted; --apply to delete)' : ` (${result.deletedObjects} objects)`}`,
         );

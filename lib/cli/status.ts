@@ -17,6 +17,7 @@ import { type CliIo, type Command, EXIT, parseOptions, table, wholeNumberOption 
 import {
   type HostView,
   hostWarnings,
+  indexNotes,
   type LastRun,
   lastRunOf,
   latestMksysb,
@@ -49,7 +50,9 @@ ${STORE_HELP}
 
 Warnings go to standard error, each with its code: unreadable records, IMAGE_MISSING (a record
 whose image object is gone: never counted as the host's image), STRAY_KEY (a key under images/ no
-image owns). Acknowledged alert codes (mksysb-vault ack) are listed under the table.
+image owns). Acknowledged alert codes (mksysb-vault ack) are listed under the table. Each host is
+read from its catalog index (catalog/HOST/index.json: one listing and one read per host); a host
+whose index is missing or unreadable is read from its records instead, named in a "note:" line.
 
 Exit status: 0 every host has a fresh PASS image, 1 some WARN (or stray keys; with --forecast, a
 staging filesystem STAGING_FULL_SOON), 2 some FAIL, stale, never backed up or an unreadable record,
@@ -209,6 +212,9 @@ export const statusCommand: Command = {
       const next = nextRun(store, now);
       const forecast = values.forecast ? fleetForecast(fleet.hosts, store.config, now) : null;
       for (const w of warnings) io.err(`! ${w}`);
+      // Not warnings (the exit status stands): every image was seen, through the records.
+      const notes = indexNotes(fleet.hosts);
+      for (const n of notes) io.err(`note: ${n}`);
       for (const r of stored) if (r.problem) io.err(`! unreadable run report ${r.problem}`);
       if (values.json)
         io.out(
@@ -218,6 +224,7 @@ export const statusCommand: Command = {
               now: now.toISOString(),
               nextRun: next,
               runReports: stored.map((r) => ({ key: r.key, problem: r.problem ?? null })),
+              indexNotes: notes,
               hosts: rows,
               strays: fleet.strays,
               ...(forecast ? { forecast } : {}),

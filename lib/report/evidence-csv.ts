@@ -3,15 +3,16 @@
 // then each savevg volume group): its newest image with its checksum, content check, freshness and
 // lock. The state and the image of each row are judgeHost's (lambdas/core/host-state.ts), the one
 // judgement `status` uses, so the evidence can never be greener than status. Pure: records in, CSV out.
+
+import type { CatalogImage } from '../../lambdas/core/catalog-index.js';
 import { type HostJudgement, judgeHost, type StateRun } from '../../lambdas/core/host-state.js';
-import type { ImageRecord } from '../../lambdas/core/image-record.js';
 
 /** What the evidence needs of one host: its records and what status judges it by. */
 export interface EvidenceHost {
   readonly host: string;
   readonly enabled: boolean;
   /** Any order. */
-  readonly records: readonly ImageRecord[];
+  readonly records: readonly CatalogImage[];
   readonly missingImages: readonly string[];
   readonly lastRun: StateRun | null;
   /** The volume groups the fleet saves with savevg; null when the fleet does not list the host. */

@@ -26,7 +26,8 @@ export interface ReportImage {
   readonly date: string;
   readonly sizeBytes: number;
   readonly verdict: Verdict;
-  readonly anomalies: readonly Anomaly[];
+  /** Each anomaly's code, severity and message (what the page shows of it). */
+  readonly anomalies: readonly Pick<Anomaly, 'code' | 'severity' | 'message'>[];
   readonly osLevel: string | null;
   /** What changed since the previous image of the series; null for a first image or an older record. */
   readonly changes: ImageChanges | null;
@@ -38,7 +39,8 @@ export interface ReportImage {
 export interface ImageEvidence {
   /** SHA-256 of the stored bytes (the content check's); null when they were not all read. */
   readonly sha256: string | null;
-  readonly runId: string;
+  /** Null for an image known only from its history entry. */
+  readonly runId: string | null;
   readonly verifiedAt: string;
   /** When a restore of it was last tested; null: never (there is no restore testing yet). */
   readonly restoreTestedAt: string | null;
@@ -345,7 +347,7 @@ function evidenceTable(h: ReportHost): string {
     const series = img.kind === 'mksysb' ? 'mksysb' : `savevg ${img.volumeGroup}`;
     const sha = e.sha256 === null ? 'SHA-256 not read' : `SHA-256 <code>${esc(e.sha256)}</code>`;
     const restore = e.restoreTestedAt === null ? 'never' : esc(e.restoreTestedAt);
-    return `<li><b>${esc(img.date.slice(0, 10))}</b> ${esc(series)} <span class="${img.verdict}">${img.verdict}</span> · run ${esc(e.runId)} · verified ${esc(e.verifiedAt)} · restore tested: ${restore}<br>${sha}</li>`;
+    return `<li><b>${esc(img.date.slice(0, 10))}</b> ${esc(series)} <span class="${img.verdict}">${img.verdict}</span> · run ${esc(e.runId ?? 'unknown')} · verified ${esc(e.verifiedAt)} · restore tested: ${restore}<br>${sha}</li>`;
   });
   return `\n<details class="evidence"><summary>Evidence (${images.length} image${images.length === 1 ? '' : 's'})</summary>
 <ul>${items.join('\n')}</ul></details>`;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anomaly } from '../../lambdas/core/anomaly.js';
+import { rebuildHost } from '../../lib/cli/catalog.js';
 import { LOCAL_BUCKET, localPaths } from '../../lib/local/paths.js';
 import { startLocalS3 } from '../../lib/local/s3-server.js';
 import { afterConfigLine, runCliAsync } from '../support/cli.js';
@@ -51,6 +52,9 @@ beforeAll(async () => {
       anomalies: [anomaly('TINY_IMAGE', 'fail', 'image is 4.0 MB, expected about 4.0 GB', {})],
     }),
   );
+  // The store as verify leaves it: each host's catalog index beside its records (status reads it).
+  for (const host of ['aixprd01', 'dbqa09'])
+    await rebuildHost({ client, bucket: s3.bucket }, host, { dryRun: false, startedAt: new Date(NOW) });
   client.destroy();
   await s3.close();
   writeFileSync(
