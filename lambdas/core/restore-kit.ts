@@ -141,6 +141,95 @@ export function restvgKit(
   ];
 }
 
+/** A VIOS's viosbr archive beside its image, as its record names it. */
+export interface ViosbrSubject {
+  readonly key: string;
+  readonly sha256: string | null;
+}
+
+/**
+ * The kit of a VIOS's image: reinstall the VIOS from its backupios mksysb, from the HMC with
+ * `installios` (HMC manual page: `-d` takes the path of a backupios backup, or `host:/path` mountable
+ * by NFS) or from a NIM master (bos_inst of the mksysb), then restore its virtual device mappings
+ * with `viosbr -restore` as padmin (IBM viosbr command: `-validate` first reports what the restore
+ * would do). Without the viosbr archive (null) the mappings are re-made by hand, and the kit says so.
+ */
+export function viosKit(
+  image: RestoreSubject,
+  viosbr: ViosbrSubject | null,
+  options: RestoreKitOptions & {
+    /** The archive's own presigned GET URL, when one could be made. */
+    readonly viosbrUrl?: string | null;
+  },
+): RestoreStep[] {
+  const dir = options.nimDirectory ?? '/export/mksysb';
+  const file = image.key.split('/').pop() ?? image.key;
+  const local = `${dir}/${file}`;
+  const [download, verify, define, reinstall] = restoreKit(image, options);
+  const archive = viosbr ? (viosbr.key.split('/').pop() ?? viosbr.key) : null;
+  const archiveLocal = archive ? `${dir}/${archive}` : null;
+  const cfg = archive ? `/home/padmin/cfgbackups/${archive}` : null;
+  const steps: RestoreStep[] = [
+    {
+      ...(download as RestoreStep),
+      title: 'Download the image and its viosbr archive to the NIM master (or the HMC)',
+      commands: [
+        ...(download as RestoreStep).commands,
+        ...(viosbr && archiveLocal
+          ? [
+              options.viosbrUrl
+                ? `curl --fail -o ${shellQuote(archiveLocal)} ${shellQuote(options.viosbrUrl)}`
+                : `aws s3 cp ${shellQuote(`s3://${image.bucket}/${viosbr.key}`)} ${shellQuote(archiveLocal)}`,
+            ]
+          : ['# this image has no viosbr archive: the virtual device mappings are re-made by hand']),
+      ],
+    },
+    {
+      ...(verify as RestoreStep),
+      commands: [
+        ...(verify as RestoreStep).commands,
+        ...(viosbr?.sha256 && archiveLocal
+          ? [`openssl dgst -sha256 ${shellQuote(archiveLocal)}`, `# expect: ${viosbr.sha256}`]
+          : []),
+      ],
+    },
+    {
+      title: `Reinstall the VIOS ${image.host} from the HMC`,
+      where: 'HMC',
+      commands: [
+        `installios -s <managed system> -p ${image.host} -r <profile> -i <VIOS ip> -S <netmask> -g <gateway> -d <nim master>:${local} -m <mac of its install adapter>`,
+      ],
+      note: 'or from the NIM master with the next two steps instead; either overwrites the VIOS rootvg, and its client LPARs lose their virtual devices until the mappings are back',
+    },
+    { ...(define as RestoreStep), title: 'Or with NIM: define the mksysb and a SPOT made from it' },
+    { ...(reinstall as RestoreStep), title: `Or with NIM: reinstall the VIOS ${image.host} from the image` },
+  ];
+  if (archive && archiveLocal && cfg)
+    steps.push({
+      title: 'Restore the virtual device mappings',
+      where: `${image.host} as padmin, once it is back and its physical adapters are seen`,
+      commands: [
+        `scp ${shellQuote(archiveLocal)} padmin@${image.host}:${cfg}`,
+        `viosbr -view -file ${cfg}`,
+        `viosbr -restore -file ${cfg} -validate`,
+        `viosbr -restore -file ${cfg}`,
+        'lsmap -all   # every client adapter mapped again',
+      ],
+      note: '-validate only reports what the restore would do; run it first',
+    });
+  else
+    steps.push({
+      title: 'Re-make the virtual device mappings by hand',
+      where: `${image.host} as padmin`,
+      commands: [
+        'lsmap -all',
+        '# mkvdev -vdev <disk> -vadapter <vhostN> for each client disk; mkvdev -sea … for each SEA',
+      ],
+      note: 'no viosbr archive was stored with this image',
+    });
+  return steps;
+}
+
 export function renderRestoreKit(image: RestoreSubject, steps: readonly RestoreStep[]): string {
   const lines = [
     `Restore kit for ${image.host}: ${image.key}`,

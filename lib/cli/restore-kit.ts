@@ -1,10 +1,19 @@
 // `mksysb-vault restore-kit HOST`: the steps to rebuild a host from its newest good image (or the one
 // of --date): a presigned download URL, the checksum to verify, the NIM define and bos_inst lines,
-// and alt_disk_mksysb for a test restore.
+// and alt_disk_mksysb for a test restore; for a VIOS, installios or NIM and then viosbr -restore.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { readText } from '../../lambdas/adapters/catalog.js';
+import { recordKey } from '../../lambdas/core/catalog-keys.js';
 import { IMAGE_MISSING } from '../../lambdas/core/host-state.js';
-import { renderRestoreKit, restoreKit, restvgKit } from '../../lambdas/core/restore-kit.js';
+import { parseImageRecord } from '../../lambdas/core/image-record.js';
+import {
+  renderRestoreKit,
+  restoreKit,
+  restvgKit,
+  type ViosbrSubject,
+  viosKit,
+} from '../../lambdas/core/restore-kit.js';
 import {
   type CliIo,
   type Command,
@@ -23,6 +32,8 @@ Prints how to rebuild HOST: download its image (a presigned URL), verify the SHA
 backup time, define it on a NIM master and reinstall with bos_inst — or test it with
 alt_disk_mksysb on a spare disk. Without --date: the newest PASS mksysb image (else the newest WARN).
 With --vg VG: the same for the volume group's savevg image, restored with restvg on the host.
+A VIOS (kind vios): reinstall with installios from the HMC or with NIM, then restore its virtual
+device mappings with viosbr -restore from the viosbr archive stored beside the image.
 
 Options:
   --date DAY         the image of this day
@@ -133,9 +144,34 @@ export const restoreKitCommand: Command = {
         nimServer: values['nim-server'],
         spareDisk: values['spare-disk'],
       };
-      const steps = vg ? restvgKit(subject, vg, kitOptions) : restoreKit(subject, kitOptions);
+      const vios = vg ? null : await viosbrOf(store, host, image.key);
+      const viosbrUrl =
+        vios?.viosbr && !store.local
+          ? await getSignedUrl(
+              store.presignClient,
+              new GetObjectCommand({ Bucket: store.bucket, Key: vios.viosbr.key }),
+              { expiresIn: expires },
+            )
+          : null;
+      const steps = vg
+        ? restvgKit(subject, vg, kitOptions)
+        : vios
+          ? viosKit(subject, vios.viosbr, { ...kitOptions, viosbrUrl })
+          : restoreKit(subject, kitOptions);
       if (values.json)
-        io.out(JSON.stringify({ image: subject, downloadUrl, expiresInSeconds: expires, steps }, null, 2));
+        io.out(
+          JSON.stringify(
+            {
+              image: subject,
+              downloadUrl,
+              expiresInSeconds: expires,
+              ...(vios ? { hostKind: 'vios', viosbr: vios.viosbr, viosbrUrl } : {}),
+              steps,
+            },
+            null,
+            2,
+          ),
+        );
       else {
         io.out(renderRestoreKit(subject, steps));
         if (store.local)
@@ -151,3 +187,20 @@ export const restoreKitCommand: Command = {
     });
   },
 };
+
+/**
+ * Whether the image is a VIOS's, from its record (`hostKind`), and its viosbr archive when the record
+ * says one was stored and checked whole; null for an LPAR's image or a record that cannot be read.
+ */
+async function viosbrOf(
+  store: Parameters<typeof readText>[0],
+  host: string,
+  image: string,
+): Promise<{ viosbr: ViosbrSubject | null } | null> {
+  const key = recordKey(image);
+  const text = await readText(store, key, { action: 'reading the image record', host, optional: true });
+  const parsed = text === null ? null : parseImageRecord(text, key);
+  if (!parsed?.ok || !('hostKind' in parsed.record) || parsed.record.hostKind !== 'vios') return null;
+  const v = parsed.record.viosbr;
+  return { viosbr: v && v.codes.length === 0 && v.sha256 ? { key: v.key, sha256: v.sha256 } : null };
+}
