@@ -11,6 +11,7 @@ import { LogOutcomeSchema } from './mksysb-log.js';
 import { RestoreTestResultSchema } from './restore-test.js';
 import type { HistoryEntry } from './size-history.js';
 import { storedJson, storedValue } from './stored-json.js';
+import { ViosbrCheckSchema } from './viosbr.js';
 
 /**
  * The version verify writes. 2 added `content` (the check of the stored bytes), 3 added `changes`
@@ -186,6 +187,10 @@ export const ImageRecordSchema = z
      * written after verify, by the restore-test run's conditional update of the record. Absent: never tested.
      */
     restoreTests: z.array(RestoreTestResultSchema).optional(),
+    /** `vios` for a Virtual I/O Server's image (backupios -mksysb); absent for an LPAR's. */
+    hostKind: z.literal('vios').optional(),
+    /** A VIOS's viosbr archive beside the image (lambdas/core/viosbr.ts): key, SHA-256, XML files; absent for an LPAR. */
+    viosbr: ViosbrCheckSchema.optional(),
   })
   .strict();
 

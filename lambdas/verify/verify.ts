@@ -5,11 +5,11 @@
 // the series' previous image (changes.ts: the two content indexes and fileset listings), and the size
 // and OS level findings quote it. It reads only small objects itself — sidecars, records, indexes of
 // a bounded size — never the image: its S3 calls and time do not grow with the image.
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listObjects, readRecords, readText, type StoreLocation, writeRecord } from '../adapters/catalog.js';
 import { indexRecord } from '../adapters/catalog-index.js';
 import { readHostCatalog } from '../adapters/host-catalog.js';
-import { storeCall } from '../adapters/store-error.js';
+import { StoreError, storeCall } from '../adapters/store-error.js';
 import { parseTransferReport } from '../adapters/transfer-report.js';
 import { parseWith } from '../adapters/validation.js';
 import { type Anomaly, anomaly, formatBytes, verdictOf } from '../core/anomaly.js';
@@ -34,6 +34,7 @@ import {
 } from '../core/image-record.js';
 import type { VerificationPolicy } from '../core/policy.js';
 import { explainAnomalies, judgeImage } from '../core/verdict.js';
+import { judgeViosbr, VIOSBR_MAX_BYTES, type ViosbrJudgement } from '../core/viosbr.js';
 import type { InspectImageOutput } from '../inspect-image/schema.js';
 import { compareWithEarlier, imageToCompareWith } from './changes.js';
 import { type VerifyInput, VerifyInputSchema, type VerifyOutput, VerifyOutputSchema } from './schema.js';
@@ -151,8 +152,10 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   );
   // An exclude list that changed since the image compared with explains a change of size too.
   const earlier = changes && earlierRecord;
+  // A VIOS's image is whole only with its viosbr archive beside it, read and checked here.
+  const viosbr = input.viosbr ? await checkViosbr(deps, input.host, key, input.viosbr) : null;
   const anomalies = explainByExcludeList(
-    explainAnomalies([...judgement.anomalies, ...stored.anomalies], changes),
+    explainAnomalies([...judgement.anomalies, ...stored.anomalies, ...(viosbr?.anomalies ?? [])], changes),
     earlier ? excludeListOf(earlier) : undefined,
     input.excludeList,
   );
@@ -195,6 +198,7 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     changes,
     staging: input.staging,
     ...(input.excludeList === undefined ? {} : { excludeList: input.excludeList }),
+    ...(viosbr ? { hostKind: 'vios' as const, viosbr: viosbr.check } : {}),
   };
   const recordKey = await writeRecord(store, record);
   // The record made the image; the host's index is a cache of it, brought up to date after it. A
@@ -206,6 +210,30 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   });
   if (indexProblem !== null) (deps.warn ?? console.warn)(indexProblem);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');
+}
+
+/** Reads a VIOS's viosbr sidecar (at most VIOSBR_MAX_BYTES) and judges it against the backup's claim. */
+async function checkViosbr(
+  deps: VerifyDeps,
+  host: string,
+  image: string,
+  claim: NonNullable<VerifyInput['viosbr']>,
+): Promise<ViosbrJudgement> {
+  const key = sidecarKey(image, 'viosbr');
+  if (claim.status !== 'ok') return judgeViosbr(claim, null, key);
+  let bytes: Uint8Array | null;
+  try {
+    const object = await storeCall({ action: 'reading the viosbr archive', key, host }, () =>
+      deps.s3.send(
+        new GetObjectCommand({ Bucket: deps.bucket, Key: key, Range: `bytes=0-${VIOSBR_MAX_BYTES - 1}` }),
+      ),
+    );
+    bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+  } catch (error) {
+    if (!(error instanceof StoreError && error.kind === 'not-found')) throw error;
+    bytes = null;
+  }
+  return judgeViosbr(claim, bytes, key);
 }
 
 /** The record of `image`: the one already read, else one GET; null when there is none or it is gone. */

@@ -38,12 +38,13 @@ const GiB = 1024 * MiB;
  * lost without an error, e.g. a soft-mounted staging filesystem): only the archive itself can tell.
  * `forged_listing`: lsmksysb's BACKUP OSLEVEL line goes on after carriage returns with protocol
  * lines of a savevg of /etc/hosts (a hostile host). `unicode_oslevel`: the level ends in non-ASCII text.
+ * `viosbr_error` (a VIOS): viosbr -backup fails and writes no archive, while backupios succeeds.
  */
 export const SimFaultSchema = z
   .string()
   .regex(
-    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short|forged_listing|unicode_oslevel)$/,
-    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short, forged_listing, unicode_oslevel',
+    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short|forged_listing|unicode_oslevel|viosbr_error)$/,
+    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short, forged_listing, unicode_oslevel, viosbr_error',
   );
 export type SimFault = z.infer<typeof SimFaultSchema>;
 
@@ -53,6 +54,14 @@ export const HostProfileSchema = z.object({
   host: z.string().regex(NAME, 'a host name: letters, digits, . _ -'),
   /** What `hostname` prints; a different value makes preflight refuse (wrong machine). */
   hostname: z.string().regex(NAME).optional(),
+  /**
+   * `vios`: a Virtual I/O Server. ssh as padmin lands in its restricted shell, which runs only
+   * `ioscli …` (the stand-ins of backupios and viosbr) and, where `viosShell` allows it,
+   * `oem_setup_env`, the root shell that reads its commands from stdin. @default 'lpar'
+   */
+  kind: z.enum(['lpar', 'vios']).default('lpar'),
+  /** A VIOS: whether the site lets padmin open the root shell (`oem_setup_env`) or only ioscli. */
+  viosShell: z.enum(['oem_setup_env', 'ioscli']).default('oem_setup_env'),
   /** The address ssh uses; defaults to the host name. */
   address: z.string().regex(NAME).optional(),
   sizeBytes: z
@@ -196,6 +205,8 @@ function profileEnv(dir: string, p: HostProfile): string {
     SIM_TMP_FREE_BYTES: p.tmpFreeBytes,
     SIM_TMP_TOTAL_BYTES: p.tmpTotalBytes,
     SIM_FAULTS: p.faults.join(' '),
+    SIM_KIND: p.kind,
+    SIM_VIOS_SHELL: p.viosShell,
     SIM_SPARE_DISKS: p.spareDisks,
   };
   return `${Object.entries(lines)
@@ -275,6 +286,12 @@ function writeHost(dir: string, profile: HostProfile): void {
   linkTool(root, 'openssl', profile.tools.openssl, '/usr/bin/openssl');
   linkTool(root, 'csum', profile.tools.csum, 'csum');
   linkTool(root, 'gzip', profile.tools.gzip, '/usr/bin/gzip');
+  if (profile.kind === 'vios') {
+    mkdirSync(join(root, 'usr/ios/cli'), { recursive: true });
+    mkdirSync(join(root, 'home/padmin/cfgbackups'), { recursive: true });
+    installCommand('ioscli', join(root, 'usr/ios/cli/ioscli'));
+    for (const name of ['backupios', 'viosbr']) installCommand(name, join(root, 'usr/ios', name));
+  } else rmSync(join(root, 'usr/ios'), { recursive: true, force: true });
   replaceFile(join(dir, 'addresses', profile.address ?? profile.host), join('..', 'hosts', profile.host), {
     link: true,
   });
