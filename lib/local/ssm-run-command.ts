@@ -3,8 +3,8 @@
 // values, allowedPattern), substitutes {{ name }} textually, runs the runCommand lines with a POSIX
 // shell and returns what GetCommandInvocation would: status, response code, stdout cut to SSM's
 // 24,000 characters, stderr, duration.
-import { spawn } from 'node:child_process';
 import type { CommandDocumentContent } from '../host-scripts/index.js';
+import { spawnCollected } from './spawner.js';
 
 /** SSM returns at most this many characters of a command's stdout (and of its stderr). */
 export const SSM_OUTPUT_LIMIT = 24_000;
@@ -70,44 +70,22 @@ export async function runCommandLocally(input: RunCommandInput): Promise<RunComm
     docTimeout || Number.POSITIVE_INFINITY,
   );
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout ends the whole tree (ssh, dd, curl), as SSM does.
-    const child = spawn(input.shell ?? 'sh', ['-c', script], {
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...input.env },
-      cwd: input.cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      if (stdout.length < SSM_OUTPUT_LIMIT) stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < SSM_OUTPUT_LIMIT) stderr += d;
-    });
-    const timer = Number.isFinite(timeoutMs)
-      ? setTimeout(() => {
-          timedOut = true;
-          try {
-            process.kill(-(child.pid as number), 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }, timeoutMs)
-      : undefined;
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (timer) clearTimeout(timer);
-      const responseCode = timedOut ? -1 : (code ?? -1);
-      resolve({
-        status: timedOut ? 'TimedOut' : responseCode === 0 ? 'Success' : 'Failed',
-        responseCode,
-        stdout: stdout.slice(0, SSM_OUTPUT_LIMIT),
-        stderr: stderr.slice(0, SSM_OUTPUT_LIMIT),
-        durationMs: Date.now() - started,
-      });
-    });
+  // Started by the helper process (spawner.ts), in a process group of its own so a timeout ends the
+  // whole tree (ssh, dd, curl), as SSM does.
+  const ran = await spawnCollected({
+    shell: input.shell ?? 'sh',
+    script,
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...input.env },
+    cwd: input.cwd,
+    timeoutMs,
+    outputLimit: SSM_OUTPUT_LIMIT,
   });
+  const responseCode = ran.timedOut ? -1 : (ran.code ?? -1);
+  return {
+    status: ran.timedOut ? 'TimedOut' : responseCode === 0 ? 'Success' : 'Failed',
+    responseCode,
+    stdout: ran.stdout,
+    stderr: ran.stderr,
+    durationMs: Date.now() - started,
+  };
 }
