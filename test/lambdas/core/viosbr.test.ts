@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { imageObjectKeys, owningImage } from '../../../lambdas/core/catalog-keys.js';
 import { FleetHostSchema } from '../../../lambdas/core/fleet.js';
 import { judgeViosbr, readViosbrArchive, type ViosbrClaim } from '../../../lambdas/core/viosbr.js';
 
@@ -130,5 +131,13 @@ describe('a VIOS in the fleet', () => {
       FleetHostSchema.safeParse({ host: 'lpar1', managedNodeId: vios.managedNodeId, viosShell: 'ioscli' })
         .success,
     ).toBe(false);
+  });
+});
+
+describe('the viosbr archive in the store', () => {
+  it('belongs to its image: retention deletes it with the image, before the record', () => {
+    const image = 'images/vios1/vios1_mksysb_2025-01-06';
+    expect(imageObjectKeys(image).rest).toContain(`${image}.viosbr.tar.gz`);
+    expect(owningImage(`${image}.viosbr.tar.gz`)?.key).toBe(image);
   });
 });
