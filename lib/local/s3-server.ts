@@ -218,7 +218,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     resetOnClose: false,
   });
   const upstream = (await server.run()) as AddressInfo;
-  completeAsS3Does((server as unknown as { store: S3rverStore }).store);
+  const store = (server as unknown as { store: S3rverStore }).store;
+  completeAsS3Does(store);
+  keepBucketConfigs(store);
   const uploadsDir = join(options.directory, bucket, '._S3rver_uploads');
   let injector = options.injectFailures;
   let injected = 0;
@@ -464,6 +466,42 @@ interface S3rverStore {
     uploadId: string,
     parts: readonly { number: number; etag: string }[],
   ): Promise<{ md5: string; size: number }>;
+  getSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
+  putSubresource(bucket: string, key: string | undefined, resource: { type: string }): Promise<void>;
+  deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<void>;
+}
+
+/**
+ * s3rver reads the bucket's CORS and website configuration files on every request (its cors and
+ * website middleware: two failed file opens each, as the local bucket has neither): a bucket's
+ * configuration is kept in memory once read, and forgotten when it is put or deleted.
+ */
+function keepBucketConfigs(store: S3rverStore): void {
+  const held = new Map<string, Promise<unknown>>();
+  const read = store.getSubresource.bind(store);
+  const put = store.putSubresource.bind(store);
+  const remove = store.deleteSubresource.bind(store);
+  store.getSubresource = (bucket, key, type) => {
+    if (key !== undefined) return read(bucket, key, type);
+    const name = `${bucket}?${type}`;
+    let config = held.get(name);
+    if (config === undefined) {
+      config = read(bucket, key, type);
+      config.catch(() => held.delete(name));
+      held.set(name, config);
+    }
+    return config;
+  };
+  store.putSubresource = async (bucket, key, resource) => {
+    held.delete(`${bucket}?${resource.type}`);
+    await put(bucket, key, resource);
+    held.delete(`${bucket}?${resource.type}`);
+  };
+  store.deleteSubresource = async (bucket, key, type) => {
+    held.delete(`${bucket}?${type}`);
+    await remove(bucket, key, type);
+    held.delete(`${bucket}?${type}`);
+  };
 }
 
 /**

@@ -8,8 +8,11 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCorsCommand,
+  GetBucketCorsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  PutBucketCorsCommand,
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
@@ -48,6 +51,25 @@ describe('the local store', () => {
       token = page.NextContinuationToken;
     } while (token);
     expect(seen).toEqual(keys);
+  });
+
+  it('answers a bucket configuration as last put or deleted (it keeps them in memory, not re-read per request)', async () => {
+    const client = store.client();
+    const cors = (origin: string) => ({
+      Bucket: store.bucket,
+      CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: [origin] }] },
+    });
+    const origins = async () =>
+      (await client.send(new GetBucketCorsCommand({ Bucket: store.bucket }))).CORSRules?.flatMap(
+        (r) => r.AllowedOrigins ?? [],
+      );
+    await expect(origins()).rejects.toThrow(/CORS/);
+    await client.send(new PutBucketCorsCommand(cors('https://one.example')));
+    expect(await origins()).toEqual(['https://one.example']);
+    await client.send(new PutBucketCorsCommand(cors('https://two.example')));
+    expect(await origins()).toEqual(['https://two.example']);
+    await client.send(new DeleteBucketCorsCommand({ Bucket: store.bucket }));
+    await expect(origins()).rejects.toThrow(/CORS/);
   });
 
   it('aborts a multipart upload and then answers NoSuchUpload for it', async () => {
