@@ -108,6 +108,8 @@ export function scenarioFleet(scenario: Scenario, knownHostsPath: string): Fleet
     FleetHostSchema.parse({
       host: h.host,
       address: h.address,
+      // A simulated VIOS is reached as padmin through the root shell its profile allows.
+      ...(h.kind === 'vios' ? { kind: 'vios', viosShell: h.viosShell } : {}),
       managedNodeId: 'mi-00000000000000000',
       knownHostsPath,
       volumeGroups: h.volumeGroups.filter((vg) => vg !== 'rootvg'),

@@ -14,8 +14,9 @@ import {
 describe('the local scenario', () => {
   const scenario = loadScenario(DEFAULT_SCENARIO_PATH);
 
-  it('bundles ten hosts and an event in weeks 3 to 7', () => {
-    expect(scenario.hosts).toHaveLength(10);
+  it('bundles ten LPARs, a VIOS and an event in weeks 3 to 7', () => {
+    expect(scenario.hosts).toHaveLength(11);
+    expect(scenario.hosts.filter((h) => h.kind === 'vios').map((h) => h.host)).toEqual(['vios1']);
     expect([3, 4, 5, 6, 7].map((week) => eventsOfWeek(scenario, week).length > 0)).toEqual([
       true,
       true,
@@ -39,6 +40,16 @@ describe('the local scenario', () => {
       '^./var/adm/ras/livedump/',
     ]);
     expect(fleet.find((h) => h.host === 'aixprd01')?.exclude).toEqual([]);
+  });
+
+  it('reaches its VIOS as padmin through oem_setup_env', () => {
+    const vios = scenarioFleet(scenario, '/tmp/known_hosts').find((h) => h.host === 'vios1');
+    expect([vios?.kind, vios?.sshUser, vios?.viosShell, vios?.volumeGroups]).toEqual([
+      'vios',
+      'padmin',
+      'oem_setup_env',
+      [],
+    ]);
   });
 
   it('names the host and the field of a bad exclude pattern', () => {
