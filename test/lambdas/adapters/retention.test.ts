@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyRetention } from '../../../lambdas/adapters/retention.js';
-import { indexEntryOf } from '../../../lambdas/core/catalog-index.js';
-import { renderImageRecord } from '../../../lambdas/core/image-record.js';
+import { indexEntryOf, rebuildIndex, renderCatalogIndex } from '../../../lambdas/core/catalog-index.js';
+import { type ImageRecord, renderImageRecord } from '../../../lambdas/core/image-record.js';
 import { RetentionPolicySchema } from '../../../lambdas/core/retention-plan.js';
 import { makeRecord } from '../../support/local-store.js';
 import {
@@ -127,6 +127,35 @@ describe('retention', () => {
       'DeleteObjectCommand',
       // the host's catalog index, once the record is gone (below)
       'PutObjectCommand',
+    ]);
+  });
+
+  it('plans from the catalog index, and keeps an image the index lacks, read from its record', async () => {
+    // The newest verify wrote its record and stopped before its index update: the index lacks it.
+    const [first, second, newest] = RECENT as [ImageRecord, ImageRecord, ImageRecord];
+    records.set(
+      'catalog/lpar01/index.json',
+      renderCatalogIndex(rebuildIndex('lpar01', [first, second, OLD])),
+    );
+    const out = await run(true);
+    expect(out.keep.map((d) => d.key)).toContain(newest.key);
+    expect(out.delete.map((d) => d.key)).toEqual([OLD.key]);
+    expect(out.strays).toEqual([]);
+    expect({ notes: out.notes, problems: out.problems }).toEqual({ notes: [], problems: [] });
+    // The index stands for the images it knows; only the record it lacks is read.
+    const recordReads = s3
+      .commandCalls(GetObjectCommand)
+      .map((c) => c.args[0].input.Key)
+      .filter((key) => key?.endsWith('.record.json'));
+    expect(recordReads).toEqual([`${newest.key}.record.json`]);
+  });
+
+  it('names the host whose index is missing in its notes, not its problems, and plans from the records', async () => {
+    const out = await run(true);
+    expect(out.delete.map((d) => d.key)).toEqual([OLD.key]);
+    expect(out.problems).toEqual([]);
+    expect(out.notes).toEqual([
+      expect.stringContaining('lpar01: no catalog index (catalog/lpar01/index.json)'),
     ]);
   });
 

@@ -8,6 +8,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { type CatalogIndex, rebuildIndex, renderCatalogIndex } from '../../../lambdas/core/catalog-index.js';
 import { catalogIndexKey } from '../../../lambdas/core/catalog-keys.js';
 import { imageExcludeList } from '../../../lambdas/core/exclude-list.js';
 import { type ImageRecord, renderImageRecord } from '../../../lambdas/core/image-record.js';
@@ -277,6 +278,26 @@ describe('verify', () => {
       expect.stringContaining(`the catalog index of ${event.host} (${index}) was not updated with ${KEY}`),
     ]);
     expect(warnings[0]).toContain(`"mksysb-vault catalog rebuild --host ${event.host}" repairs the index`);
+  });
+
+  it('sees an earlier PASS image its catalog index lacks: compares with it and puts it in the index', async () => {
+    // The index knows the image of 11-09 only: the verify of 11-16 stopped before its index update.
+    const [older, lacking] = EARLIER as [ImageRecord, ImageRecord];
+    objects[catalogIndexKey(event.host)] = renderCatalogIndex(rebuildIndex(event.host, [older]));
+    try {
+      const out = await verifyImage(event, deps);
+      expect(out.verdict).toBe('PASS');
+      const record = written(s3);
+      expect(record.changes?.comparedWith.key).toBe(lacking.key);
+      // The index's entry stands for the older image: its record is not read.
+      expect(s3.commandCalls(GetObjectCommand, { Key: `${older.key}.record.json` })).toHaveLength(0);
+      const index = s3.commandCalls(PutObjectCommand, { Key: catalogIndexKey(event.host) })[0]?.args[0].input;
+      expect((JSON.parse(String(index?.Body)) as CatalogIndex).entries.map((e) => e.key).sort()).toEqual(
+        [older.key, lacking.key, KEY].sort(),
+      );
+    } finally {
+      delete objects[catalogIndexKey(event.host)];
+    }
   });
 
   it('names the record key when the record cannot be written', async () => {
