@@ -32,8 +32,10 @@ export interface ImageStoreProps {
    */
   readonly accessLogRetentionDays?: number;
   /**
-   * What happens to the buckets and key when the stack is deleted. Images are the point of the
-   * system: never destroyed with the stack. Not used with `existingBucket`.
+   * What happens to the buckets when the stack is deleted (a test stack's teardown). Images are the
+   * point of the system: never destroyed with the stack. The KMS key is retained whatever this says:
+   * CloudFormation cannot delete a bucket that still holds objects, and a key scheduled for deletion
+   * would leave every image left in it unreadable. Not used with `existingBucket`.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -216,7 +218,8 @@ export class ImageStore extends Construct {
       new kms.Key(this, 'Key', {
         description: 'mksysb-vault: encrypts the AIX images, their records and the run reports',
         enableKeyRotation: true,
-        removalPolicy,
+        // Never with the stack (see removalPolicy): images may outlive it.
+        removalPolicy: RemovalPolicy.RETAIN,
       });
 
     const accessLogBucket = new s3.Bucket(this, 'AccessLogs', {

@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeployConfigInput } from '../../../lib/config.js';
@@ -159,6 +160,15 @@ describe('ImageStore with the default storage settings', () => {
 });
 
 describe('ImageStore with configured storage settings', () => {
+  it('keeps the key even when told to destroy the buckets with the stack: images left in a bucket would be unreadable', () => {
+    const stack = testStack();
+    new ImageStore(stack, 'Store', { storage: testConfig().storage, removalPolicy: RemovalPolicy.DESTROY });
+    const template = Template.fromStack(stack);
+    for (const key of Object.values(template.findResources('AWS::KMS::Key')))
+      expect(key).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket')))
+      expect(bucket).toMatchObject({ DeletionPolicy: 'Delete' });
+  });
   it('turns Object Lock on with the configured default retention', () => {
     const template = synth({ objectLock: { mode: 'GOVERNANCE', days: 14 } });
     const bucket = imageBucket(template);
