@@ -48,6 +48,7 @@ describe('npm start -- --weeks 8 --reset', () => {
     ['the full staging filesystem', /FAIL aixapp03 PREFLIGHT_REFUSED/],
     ['the image that shrinks by 45%', /WARN aixprd02 SIZE_DROP/],
     ['the OS upgrade', /INFO aixtst01 OSLEVEL_CHANGED .*7\.2\.5\.3 to 7\.3\.2\.1/],
+    ['the VIOS whose viosbr fails while backupios succeeds', /FAIL vios1 VIOSBR_MISSING/],
   ])('alerts on %s', (_what, pattern) => {
     expect(alerts().some((line) => pattern.test(line))).toBe(true);
   });
