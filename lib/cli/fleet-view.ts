@@ -21,6 +21,8 @@ export interface HostView<I extends CatalogImage = CatalogImage> {
   /** Listed in the configured fleet (null: the fleet is not known). */
   readonly inFleet: boolean | null;
   readonly enabled: boolean;
+  /** `vios` for a Virtual I/O Server in the fleet, `lpar` for an LPAR; null or absent when the fleet does not list the host. */
+  readonly kind?: 'lpar' | 'vios' | null;
   /** The volume groups the fleet saves with savevg; null or absent when the fleet does not list the host. */
   readonly volumeGroups?: readonly string[] | null;
   /** Newest first: index entries, or records where the index lacked the image (a record fits too). */
@@ -70,6 +72,7 @@ export async function readFleet(
       host,
       inFleet: store.fleet ? fleet.has(host) : null,
       enabled: fleet.get(host)?.enabled ?? true,
+      kind: fleet.get(host)?.kind ?? null,
       volumeGroups: fleet.get(host)?.volumeGroups.filter((vg) => vg !== 'rootvg') ?? null,
       records: listed?.images ?? [],
       retired: listed
@@ -107,6 +110,7 @@ export async function readFleetView(
       host,
       inFleet: store.fleet ? fleet.has(host) : null,
       enabled: fleet.get(host)?.enabled ?? true,
+      kind: fleet.get(host)?.kind ?? null,
       volumeGroups: fleet.get(host)?.volumeGroups.filter((vg) => vg !== 'rootvg') ?? null,
       records: listed.records,
       problems: listed.problems.map((p) => p.problem),

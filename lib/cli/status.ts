@@ -32,7 +32,8 @@ const HELP = `Usage: mksysb-vault status [options]
 
 One row per host: the date and age of its newest mksysb image, its size, verdict and size trend,
 each savevg volume group's newest image (SAVEVG: verdict and age, or none), and when the next
-scheduled run is. Hosts in the fleet without any image show as "never". A volume group the fleet
+scheduled run is. A Virtual I/O Server shows as "HOST (vios)" (its image is backupios's mksysb,
+checked with its viosbr archive). Hosts in the fleet without any image show as "never". A volume group the fleet
 saves whose newest savevg image is missing or FAIL makes the host FAIL; a stale one, STALE.
 
 Options:
@@ -60,6 +61,8 @@ staging filesystem STAGING_FULL_SOON), 2 some FAIL, stale, never backed up or an
 
 export interface HostStatus {
   readonly host: string;
+  /** `vios` for a Virtual I/O Server, `lpar` for an LPAR, null when the fleet does not list the host. */
+  readonly kind: 'lpar' | 'vios' | null;
   readonly lastImage: string | null;
   readonly ageDays: number | null;
   readonly sizeBytes: number | null;
@@ -123,6 +126,7 @@ export function hostStatus(
     : null;
   return {
     host: view.host,
+    kind: view.kind ?? null,
     lastImage: last?.date ?? null,
     ageDays: judged.ageDays,
     sizeBytes: last?.sizeBytes ?? null,
@@ -250,7 +254,7 @@ export const statusCommand: Command = {
               'ANOMALIES',
             ],
             rows.map((r) => [
-              r.host,
+              r.kind === 'vios' ? `${r.host} (vios)` : r.host,
               r.lastImage?.slice(0, 10) ?? 'never',
               r.ageDays === null ? '-' : `${r.ageDays}d`,
               r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes),

@@ -52,4 +52,10 @@ describe('status of one host', () => {
     const notStarted = [report('2026-11-23T02:01:00.000Z', [], [{ host: 'aixapp01', reason: 'disabled' }])];
     expect(lastRunOf('aixapp01', notStarted)).toMatchObject({ outcome: 'not_started', codes: ['disabled'] });
   });
+
+  it("carries the host's kind from the fleet: a VIOS is shown as one", () => {
+    const now = new Date('2026-11-17T08:00:00Z');
+    expect(hostStatus({ ...view('2026-11-16T02:01:00.000Z'), kind: 'vios' }, now, 8).kind).toBe('vios');
+    expect(hostStatus(view('2026-11-16T02:01:00.000Z'), now, 8).kind).toBeNull();
+  });
 });
