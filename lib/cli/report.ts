@@ -154,6 +154,7 @@ export const reportCommand: Command = {
         store: store.description,
         hosts: views.map((v, i) => ({
           ...reportHost(v),
+          kind: v.kind ?? null,
           lastRun: lastRunOf(v.host, reports),
           staging: forecast.staging[i] ?? null,
         })),

@@ -48,6 +48,8 @@ export interface ImageEvidence {
 
 export interface ReportHost {
   readonly host: string;
+  /** `vios` for a Virtual I/O Server (its image is backupios's mksysb, checked with its viosbr archive). */
+  readonly kind?: 'lpar' | 'vios' | null;
   /** Oldest first. */
   readonly images: readonly ReportImage[];
   /** Problems the catalog met reading this host (unreadable records), shown, never hidden. */
@@ -67,6 +69,11 @@ export interface ReportHost {
   } | null;
   /** When its staging filesystem becomes too small for preflight (lambdas/core/forecast.ts), when forecast. */
   readonly staging?: StagingForecast | null;
+}
+
+/** A host's name, with a VIOS marked as one. */
+function hostName(h: ReportHost): string {
+  return `${esc(h.host)}${h.kind === 'vios' ? ' <span class="kind">VIOS</span>' : ''}`;
 }
 
 export interface FleetReport {
@@ -163,6 +170,7 @@ export function renderHtmlReport(report: FleetReport): string {
   .host code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
   .evidence { margin-top: 8px; font-size: 12px; } .evidence summary { cursor: pointer; font-weight: 600; }
   .note { color: #666; font-size: 12px; font-style: italic; }
+  .kind { font-size: 11px; border: 1px solid #999; border-radius: 3px; padding: 0 3px; color: #444; }
   .down { color: ${COLOURS.FAIL}; font-weight: 600; } li.downgrade { border-left: 3px solid ${COLOURS.FAIL}; padding-left: 4px; }
 </style>
 </head>
@@ -221,8 +229,8 @@ function stateCell(j: HostJudgement): string {
 function hostRow(h: ReportHost, j: HostJudgement): string {
   const last = lastRootvg(h);
   if (!last)
-    return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td colspan="5">no mksysb image${h.problems?.length ? ` · <span class="problem">${esc(h.problems[0] ?? '')}</span>` : ''}</td>${stagingCell(h)}</tr>`;
-  return `<tr><td>${esc(h.host)}</td>${stateCell(j)}<td>${esc(last.date.slice(0, 10))}</td><td>${esc(formatBytes(last.sizeBytes))}</td><td class="${last.verdict}">${last.verdict}</td><td>${esc(last.osLevel ?? '–')}</td><td>${h.images.length}</td>${stagingCell(h)}</tr>`;
+    return `<tr><td>${hostName(h)}</td>${stateCell(j)}<td colspan="5">no mksysb image${h.problems?.length ? ` · <span class="problem">${esc(h.problems[0] ?? '')}</span>` : ''}</td>${stagingCell(h)}</tr>`;
+  return `<tr><td>${hostName(h)}</td>${stateCell(j)}<td>${esc(last.date.slice(0, 10))}</td><td>${esc(formatBytes(last.sizeBytes))}</td><td class="${last.verdict}">${last.verdict}</td><td>${esc(last.osLevel ?? '–')}</td><td>${h.images.length}</td>${stagingCell(h)}</tr>`;
 }
 
 /** The staging forecast's cell: the weeks left (STAGING_FULL_SOON in its colour), its numbers on hover. */
@@ -327,7 +335,7 @@ function hostChart(h: ReportHost, j: HostJudgement): string {
     (key) =>
       `<div class="problem">${IMAGE_MISSING} ${esc(key)}: its record is there, the image object is not</div>`,
   );
-  return `<div class="host"><h3>${esc(h.host)}${last ? ` <span class="${last.verdict}">${last.verdict}</span>` : ''}${state}</h3>
+  return `<div class="host"><h3>${hostName(h)}${last ? ` <span class="${last.verdict}">${last.verdict}</span>` : ''}${state}</h3>
 <div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}${savevgLine(j)}</div>
 ${sizeChart(h.images)}
 ${lastRunLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}${evidenceTable(h)}
