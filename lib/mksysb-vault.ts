@@ -66,6 +66,7 @@ export class MksysbVault extends Construct {
       config,
       bucket: this.store.bucket,
       fleetParameterPath: this.fleetParameters.path,
+      fleetObject: this.fleetParameters.fleetObject,
       documentNames: this.hostDocuments.documentNames,
       documentArns: this.hostDocuments.documentArns,
       topic: this.alerts.topic,
@@ -75,6 +76,8 @@ export class MksysbVault extends Construct {
       schedule: config.schedule,
       weeklyStateMachine: this.workflow.weeklyStateMachine,
       freshnessStateMachine: this.workflow.freshnessStateMachine,
+      restoreTests: config.restoreTests,
+      restoreTestStateMachine: this.workflow.restoreTestStateMachine,
     });
 
     this.dashboard = new Dashboard(this, 'Monitoring', {
@@ -104,6 +107,7 @@ export class MksysbVault extends Construct {
       this.workflow.weeklyStateMachine,
       this.workflow.hostStateMachine,
       this.workflow.freshnessStateMachine,
+      this.workflow.restoreTestStateMachine,
     ])
       Validations.of(machine).acknowledge(
         {
@@ -123,6 +127,28 @@ export class MksysbVault extends Construct {
             'startExecution.sync:2 must describe and stop the per-host child executions, whose names (<host>-<week>) are only known at run time; the wildcard is limited to executions of the per-host state machine.',
         },
       );
+    // The weekly Distributed Map (lib/constructs/workflow/weekly-definition.ts): its own map-run
+    // children, and the run's objects in the store, whose keys are per run.
+    const weeklyMachine = stack.getLogicalId(
+      this.workflow.weeklyStateMachine.node.defaultChild as CfnElement,
+    );
+    const executions = `arn:<AWS::Partition>:states:${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${weeklyMachine}"}]}]}`;
+    Validations.of(this.workflow.weeklyStateMachine).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${executions}:*]`,
+        reason:
+          'The Distributed Map describes and stops the child executions of its map run, named by Step Functions at run time; the CDK grants it on executions of the weekly state machine only.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${executions}/Hosts:*]`,
+        reason:
+          'Redriving the map run of the Distributed Map labelled Hosts: its child executions only, named by Step Functions at run time.',
+      },
+      ...[STORE_KEYS.runFleet, STORE_KEYS.mapResults].map((pattern) => ({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(stack, this.store.bucket.arnForObjects(pattern))}]`,
+        reason: `The Distributed Map's ${pattern === STORE_KEYS.runFleet ? 'ItemReader reads the fleet snapshot of each run' : 'ResultWriter writes the results of each run'} (${pattern}, one per run id, lambdas/core/map-run.ts); no other object of the store.`,
+      })),
+    );
     // Object keys are per host and date: each function's S3 access is a set of key patterns
     // (lib/constructs/store-access.ts), so IAM5 sees a wildcard in each resource.
     const patterns = Object.values(STORE_KEYS).flat();

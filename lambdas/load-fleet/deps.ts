@@ -16,6 +16,9 @@ export function loadFleetDeps(
     s3: io.s3,
     bucket: e.BUCKET,
     fleetParameterPath: e.FLEET_PARAMETER_PATH,
+    ...(e.FLEET_OBJECT_BUCKET && e.FLEET_OBJECT_KEY
+      ? { fleetObject: { bucket: e.FLEET_OBJECT_BUCKET, key: e.FLEET_OBJECT_KEY } }
+      : {}),
     timeZone: e.TIME_ZONE,
     now: io.now,
     claimTtlSeconds: e.CLAIM_TTL_SECONDS,

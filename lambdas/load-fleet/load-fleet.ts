@@ -1,14 +1,17 @@
-// load-fleet: reads the fleet from Parameter Store (every parameter under the fleet path, validated by
-// parseFleetParameters) at each run. For the weekly run it returns enabled host names only, the run id
-// and the week that makes each host's execution name (idempotent per host and week). For one host it
+// load-fleet: reads the fleet at each run: the deploy config's fleet object (one S3 object, a CDK asset)
+// and every parameter under the fleet path in Parameter Store, validated by readFleetParameters. For the
+// weekly run it writes the enabled hosts to the run's fleet snapshot in the store (the Distributed Map's
+// items) and returns its key, the run id and the week that makes each host's execution name
+// (idempotent per host and week); for the freshness check, the enabled host names. For one host it
 // returns the document parameters and, from the host's newest mksysb record, the size to plan space for
 // and how long the backup and transfer should take, which seed the poll waits; first it claims the
 // host-day for the run (one writer at a time) and refuses a day whose mksysb is already verified.
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
-import { listHostRecords } from '../adapters/catalog.js';
+import { listHostRecords, readText } from '../adapters/catalog.js';
 import { claimHostDay, refuseIfVerified } from '../adapters/host-claim.js';
+import { writeRunFleet } from '../adapters/map-run.js';
 import { parseWith } from '../adapters/validation.js';
 import { AnomalyCodeSchema } from '../core/anomaly.js';
 import { dayOf, imageKey, zonedIsoTime } from '../core/catalog-keys.js';
@@ -21,6 +24,7 @@ import {
 } from '../core/command-poll.js';
 import { encodeExcludeList } from '../core/exclude-list.js';
 import { type FleetHost, type FleetParameters, readFleetParameters } from '../core/fleet.js';
+import { mapResultsPrefix, notStartedKey, runFleetKey } from '../core/map-run.js';
 import {
   LoadFleetInputSchema,
   type LoadFleetOutput,
@@ -28,6 +32,8 @@ import {
   LoadHostInputSchema,
   type LoadHostOutput,
   LoadHostOutputSchema,
+  type LoadWeeklyOutput,
+  LoadWeeklyOutputSchema,
 } from './schema.js';
 
 export interface LoadFleetDeps {
@@ -35,6 +41,11 @@ export interface LoadFleetDeps {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly fleetParameterPath: string;
+  /**
+   * The deploy config's fleet as one S3 object (a JSON array of hosts), read before the parameters:
+   * the template holds its key, not the hosts. @default none: the parameters alone
+   */
+  readonly fleetObject?: { readonly bucket: string; readonly key: string };
   readonly timeZone: string;
   readonly now: () => Date;
   /** How long a host's claim on its day holds if its run dies: the host run's longest honest duration. */
@@ -55,9 +66,44 @@ export const EXECUTION_NAME_LIMIT = 80;
 export async function loadFleet(
   event: unknown,
   deps: LoadFleetDeps,
-): Promise<LoadFleetOutput | LoadHostOutput> {
+): Promise<LoadFleetOutput | LoadWeeklyOutput | LoadHostOutput> {
   const action = (event as { action?: unknown } | null)?.action;
-  return action === 'host' ? loadHost(event, deps) : loadRun(event, deps);
+  if (action === 'host') return loadHost(event, deps);
+  if (action === 'weekly') return loadWeekly(event, deps);
+  return loadRun(event, deps);
+}
+
+/**
+ * The weekly run's fleet, kept out of the state: the hosts to start go to the run's fleet snapshot
+ * (the Distributed Map's ItemReader reads it), the hosts not started beside it (the run report reads
+ * them); the state carries their keys and counts, so 10,000 hosts cost what 10 do.
+ */
+async function loadWeekly(event: unknown, deps: LoadFleetDeps): Promise<LoadWeeklyOutput> {
+  const { action: _weekly, ...rest } = event as Record<string, unknown>;
+  const run = await loadRun({ ...rest, action: 'fleet' }, deps);
+  const keys = { fleet: runFleetKey(run.date, run.runId), notStarted: notStartedKey(run.date, run.runId) };
+  await writeRunFleet(
+    { client: deps.s3, bucket: deps.bucket },
+    keys,
+    run.hosts.map((host) => ({ host })),
+    run.notStarted,
+  );
+  return parseWith(
+    LoadWeeklyOutputSchema,
+    {
+      runId: run.runId,
+      date: run.date,
+      week: run.week,
+      nameSuffix: run.nameSuffix,
+      bucket: deps.bucket,
+      fleetKey: keys.fleet,
+      notStartedKey: keys.notStarted,
+      resultsPrefix: mapResultsPrefix(run.date, run.runId),
+      hostCount: run.hosts.length,
+      notStartedCount: run.notStarted.length,
+    },
+    'load-fleet weekly output',
+  );
 }
 
 /**
@@ -65,9 +111,15 @@ export async function loadFleet(
  * parameter costs that entry alone, and is reported as FLEET_PARAMETER_INVALID).
  */
 export async function readFleet(
-  deps: Pick<LoadFleetDeps, 'ssm' | 'fleetParameterPath'>,
+  deps: Pick<LoadFleetDeps, 'ssm' | 'fleetParameterPath' | 'fleetObject' | 's3'>,
 ): Promise<FleetParameters> {
   const parameters: { name: string; value: string }[] = [];
+  // The fleet object is read as one more "parameter", named by its S3 URL in any problem it has.
+  if (deps.fleetObject) {
+    const { bucket, key } = deps.fleetObject;
+    const value = await readText({ client: deps.s3, bucket }, key, { action: 'reading the fleet object' });
+    parameters.push({ name: `s3://${bucket}/${key}`, value: value ?? '' });
+  }
   const listing = { Path: deps.fleetParameterPath, Recursive: false, WithDecryption: true };
   for await (const page of paginateGetParametersByPath({ client: deps.ssm }, listing))
     for (const p of page.Parameters ?? [])

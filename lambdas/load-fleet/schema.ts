@@ -45,6 +45,28 @@ export const LoadFleetOutputSchema = z.object({
 });
 export type LoadFleetOutput = z.infer<typeof LoadFleetOutputSchema>;
 
+/**
+ * `weekly` (the weekly workflow): what `fleet` returns, with the hosts written to the store instead
+ * of the state (lambdas/core/map-run.ts): the Distributed Map reads its items from `fleetKey`.
+ */
+export const LoadWeeklyOutputSchema = z.object({
+  runId: RunIdSchema,
+  date: z.string(),
+  week: z.string(),
+  nameSuffix: z.string(),
+  /** The store: the Map reads the snapshot from it and writes its results there. */
+  bucket: z.string(),
+  /** The run's fleet snapshot: a JSON array of `{ host }`, one per host to start. */
+  fleetKey: z.string(),
+  /** The hosts asked for or inventoried that will not be started, with why (a JSON array). */
+  notStartedKey: z.string(),
+  /** Where the Map's ResultWriter writes its manifest and result files. */
+  resultsPrefix: z.string(),
+  hostCount: z.number().int().nonnegative(),
+  notStartedCount: z.number().int().nonnegative(),
+});
+export type LoadWeeklyOutput = z.infer<typeof LoadWeeklyOutputSchema>;
+
 export const LoadHostInputSchema = z.object({
   action: z.literal('host'),
   host: HostNameSchema,
@@ -96,6 +118,9 @@ export const LoadFleetEnvSchema = z.object({
     .regex(/^(\/[A-Za-z0-9_.-]+)+\/$/, 'a parameter path like /mksysb-vault/fleet/'),
   BUCKET: z.string().min(3),
   /** The schedule's time zone: the week is the Monday of the run's local date. */
+  /** The deploy config's fleet as one S3 object (a CDK file asset), read with the parameters. */
+  FLEET_OBJECT_BUCKET: z.string().min(3).optional(),
+  FLEET_OBJECT_KEY: z.string().min(1).optional(),
   TIME_ZONE: z.string().default('UTC'),
   /** Seconds a host's claim on its day holds if its run dies without giving it up. */
   CLAIM_TTL_SECONDS: z.coerce

@@ -1,8 +1,10 @@
-// run-report: the end of a weekly run. Builds the run report from the hosts' result lines
-// (lambdas/core/run-summary.ts), writes it to runs/<day>/<runId>.json, emits the run's CloudWatch
+// run-report: the end of a weekly run, its reducer. Builds the run report from the hosts' result lines
+// (lambdas/core/run-summary.ts), read from the weekly Distributed Map's ResultWriter manifest and
+// result files (lambdas/adapters/map-run.ts) or given inline, writes it to runs/<day>/<runId>.json, emits the run's CloudWatch
 // metrics as EMF lines (no PutMetricData call or permission), and publishes the digest to SNS.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { readMapRunLines, readNotStarted } from '../adapters/map-run.js';
 import { publishAlert } from '../adapters/publish-alert.js';
 import { storeCall } from '../adapters/store-error.js';
 import { parseWith } from '../adapters/validation.js';
@@ -56,11 +58,17 @@ export async function writeRunReport(event: unknown, deps: RunReportDeps): Promi
       : 'Error' in input.retention
         ? { error: `${input.retention.Error}: ${String(input.retention.Cause ?? '').slice(0, 500)}` }
         : input.retention;
-  const report = buildRunReport(input.results, {
+  const store = { client: deps.s3, bucket: deps.bucket };
+  // The weekly run's results are in the store, not the state (lambdas/core/map-run.ts): read back here.
+  const results = input.results ?? (input.mapResults ? await readMapRunLines(deps.s3, input.mapResults) : []);
+  const notStarted = input.notStartedKey
+    ? await readNotStarted(store, input.notStartedKey)
+    : input.notStarted;
+  const report = buildRunReport(results, {
     runId: input.runId,
     date: input.date,
     week: input.week,
-    notStarted: input.notStarted,
+    notStarted,
     retention,
     writtenAt: now.toISOString(),
   });

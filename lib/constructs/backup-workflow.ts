@@ -2,14 +2,16 @@
 // lib/constructs/workflow/: the functions (functions.ts: one row per handler, its environment, limits
 // and grants), the task shapes the definitions are written in (tasks.ts), and one definition per state
 // machine, each in the order its states run:
-// - weekly (weekly-definition.ts): load-fleet → one child execution per host, `<host>-<week>` so a
-//   host-week runs once → retention → run report.
+// - weekly (weekly-definition.ts): load-fleet (the fleet snapshot to S3) → a Distributed Map reading it,
+//   one child execution per host, `<host>-<week>` so a host-week runs once, results to S3 → retention →
+//   run report (reads the results back).
 // - per host (host-definition.ts): load-fleet → preflight → backup → for each image: prepare-upload →
 //   transfer → complete-upload → inspect-image → verify; then notify. Every failure is caught:
 //   record-failure → notify, and the execution still succeeds with the host's FAIL line.
 // - freshness (freshness-definition.ts): load-fleet → freshness → notify.
-// Every state's payload stays small: host names through the weekly Map, one result line per host back
-// (lambdas/core/run-summary.ts), trimmed SDK results (ResultSelector), never command output.
+// Every state's payload stays small: the weekly run's hosts and results live in S3 (lambdas/core/map-run.ts),
+// a host's line is one result line (lambdas/core/run-summary.ts), SDK results are trimmed
+// (ResultSelector), never command output.
 import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,9 +22,11 @@ import { Construct } from 'constructs';
 import type { DeployConfig } from '../config.js';
 import { HOST_STEPS, type HostStep } from '../host-scripts/index.js';
 import { HandlerFunction, type HandlerName } from './handler-function.js';
+import { STORE_KEYS } from './store-access.js';
 import { freshnessDefinition } from './workflow/freshness-definition.js';
 import { functionTable, grantFunction } from './workflow/functions.js';
 import { hostDefinition, hostTimeout } from './workflow/host-definition.js';
+import { restoreTestDefinition } from './workflow/restore-test-definition.js';
 import { pascal, WorkflowTasks } from './workflow/tasks.js';
 import { weeklyDefinition } from './workflow/weekly-definition.js';
 
@@ -44,7 +48,7 @@ export { DELIVERY_TIMEOUT_SECONDS, STORE_THROTTLED_RETRY } from './workflow/task
 /** CloudFormation metadata keys the local runner (lib/local/workflow-runner.ts) reads. */
 export const HANDLER_METADATA = 'mksysb-vault:handler';
 export const WORKFLOW_METADATA = 'mksysb-vault:workflow';
-export type WorkflowKind = 'weekly' | 'host' | 'freshness';
+export type WorkflowKind = 'weekly' | 'host' | 'freshness' | 'restore-test';
 
 export interface BackupWorkflowProps {
   /**
@@ -59,6 +63,11 @@ export interface BackupWorkflowProps {
   readonly bucket: s3.IBucket;
   /** The Parameter Store path the fleet lives under (trailing slash). */
   readonly fleetParameterPath: string;
+  /**
+   * The deploy config's fleet as one S3 object (FleetParameters.fleetObject), which load-fleet reads
+   * with the parameters under the path. @default none: the parameters under the path are the fleet
+   */
+  readonly fleetObject?: { readonly bucketName: string; readonly objectKey: string };
   /** The SSM Command document of each host step, by name, as SendCommand takes it (HostDocuments). */
   readonly documentNames: Readonly<Record<HostStep, string>>;
   /** The same documents by ARN, for the SendCommand grant (HostDocuments). */
@@ -82,6 +91,8 @@ export class BackupWorkflow extends Construct {
   public readonly weeklyStateMachine: sfn.StateMachine;
   public readonly hostStateMachine: sfn.StateMachine;
   public readonly freshnessStateMachine: sfn.StateMachine;
+  /** The scheduled restore tests (restore-test-definition.ts); deployed even while restoreTests is off. */
+  public readonly restoreTestStateMachine: sfn.StateMachine;
   public readonly functions: HandlerFunction[];
 
   private readonly props: BackupWorkflowProps;
@@ -97,6 +108,7 @@ export class BackupWorkflow extends Construct {
       bucket,
       topic,
       fleetParameterPath: props.fleetParameterPath,
+      ...(props.fleetObject ? { fleetObject: props.fleetObject } : {}),
       claimTtl: timeout,
       stack: Stack.of(this),
     });
@@ -144,7 +156,59 @@ export class BackupWorkflow extends Construct {
         comment: 'mksysb-vault: daily check that every host has a fresh image',
       },
     );
+    this.restoreTestStateMachine = this.stateMachine(
+      'RestoreTestStateMachine',
+      'restore-test',
+      restoreTestDefinition(t),
+      {
+        timeout: Duration.days(6),
+        comment: 'mksysb-vault: restore tests of the due hosts on the test LPARs, one at a time',
+      },
+    );
     this.grantSendCommand();
+    this.grantRestoreTestCommand();
+    this.grantDistributedMap();
+  }
+
+  /**
+   * What the weekly Distributed Map reads and writes in the store, and nothing else of it: its
+   * ItemReader gets the run's fleet snapshot, its ResultWriter puts (multipart for large results) under
+   * the run's map/ prefix; with the store key's use for both. Starting, describing and stopping its own
+   * map-run children (and redriving them) is granted by the CDK with the DistributedMap (label Hosts).
+   */
+  private grantDistributedMap(): void {
+    const { bucket } = this.props;
+    this.weeklyStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(STORE_KEYS.runFleet)],
+      }),
+    );
+    this.weeklyStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [bucket.arnForObjects(STORE_KEYS.mapResults)],
+      }),
+    );
+    bucket.encryptionKey?.grant(this.weeklyStateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+
+  /** The restore-test document only, only on the managed nodes of the configured test LPARs. */
+  private grantRestoreTestCommand(): void {
+    const stack = Stack.of(this);
+    const nodes = [...new Set(this.props.config.restoreTests.targets.map((t) => t.managedNodeId))]
+      .sort()
+      .map((id) =>
+        id.startsWith('mi-')
+          ? stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: id })
+          : stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: id }),
+      );
+    this.restoreTestStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:SendCommand'],
+        resources: [this.props.documentArns['restore-test'], ...nodes],
+      }),
+    );
   }
 
   /** SendCommand only with the three documents, only on the fleet's managed nodes. */
@@ -168,7 +232,11 @@ export class BackupWorkflow extends Construct {
     this.hostStateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ssm:SendCommand'],
-        resources: [...HOST_STEPS.map((s) => this.props.documentArns[s]), ...nodes],
+        // The restore-test document is the restore-test machine's alone (grantRestoreTestCommand).
+        resources: [
+          ...HOST_STEPS.filter((s) => s !== 'restore-test').map((s) => this.props.documentArns[s]),
+          ...nodes,
+        ],
       }),
     );
   }

@@ -1,10 +1,15 @@
-// The fleet of the deploy config, written to SSM Parameter Store as a few compact JSON parameters
-// (`<path>part-0001`, …, each ≤ 4 KB, the Standard tier's limit) under one path. The workflow's
-// load-fleet step reads every parameter under the path at each run, so an operator adds a host with
-// one `aws ssm put-parameter --name <path><host>` and no redeploy.
+// The fleet of the deploy config, deployed as one S3 object (a CDK file asset: `cdk deploy` uploads it to
+// the bootstrap bucket, the template holds only its key), and the SSM Parameter Store path that
+// operators add hosts under. The workflow's load-fleet step reads the object and every parameter under
+// the path at each run, so an operator adds a host with one `aws ssm put-parameter --name <path><host>`
+// and no redeploy. The template stays the same size whatever the fleet's (at 10,000 hosts the fleet as
+// parameters was 745 KB of it, over CloudFormation's 1 MB with the rest of the stack).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { type FleetHostInput, fleetParameterValues } from '../../lambdas/core/fleet.js';
 
@@ -15,17 +20,27 @@ export interface FleetParametersProps {
   readonly path?: string;
 }
 
-/** The name of the `index`th (0-based) fleet parameter under `path`. */
+/** The name of the `index`th (0-based) fleet parameter under `path` (`part-0001`, as deploys before the fleet object wrote them). */
 export function fleetPartName(path: string, index: number): string {
   return `${path}part-${String(index + 1).padStart(4, '0')}`;
 }
 
+/** The deploy config's fleet as the fleet object holds it: one compact JSON array, defaults left out. */
+export function fleetObjectBody(fleet: readonly FleetHostInput[]): string {
+  // Host by host: one chunk of every host would re-join the growing chunk for each host added.
+  const compact = fleet.map((host) => fleetParameterValues([host], Number.MAX_SAFE_INTEGER)[0]?.slice(1, -1));
+  return `[${compact.join(',')}]`;
+}
+
 export class FleetParameters extends Construct {
-  /** The path every fleet parameter lives under (trailing slash). */
+  /** The path operators' fleet parameters live under (trailing slash). */
   public readonly path: string;
   /** The ARN of the path itself, which ssm:GetParametersByPath is authorised on. */
   public readonly pathArn: string;
-  public readonly parameters: readonly ssm.StringParameter[];
+  /** The deploy config's fleet, one JSON array, in the CDK's file asset bucket. */
+  public readonly fleetObject: { readonly bucketName: string; readonly objectKey: string };
+
+  private readonly asset: s3assets.Asset;
 
   constructor(scope: Construct, id: string, props: FleetParametersProps) {
     super(scope, id);
@@ -37,22 +52,32 @@ export class FleetParameters extends Construct {
       resource: 'parameter',
       resourceName: this.path.slice(1, -1),
     });
-    this.parameters = fleetParameterValues(props.fleet).map(
-      (value, index) =>
-        new ssm.StringParameter(this, `Part${index + 1}`, {
-          parameterName: fleetPartName(this.path, index),
-          stringValue: value,
-          tier: ssm.ParameterTier.STANDARD,
-          description: `mksysb-vault fleet, part ${index + 1} (JSON array of hosts; defaults omitted)`,
-        }),
-    );
+    // The asset is staged (copied, hashed by content) at synthesis: a directory of its own per
+    // construct, so two stacks in one app never share a file.
+    const file = join(mkdtempSync(join(tmpdir(), 'mksysb-vault-fleet-')), 'fleet.json');
+    writeFileSync(file, fleetObjectBody(props.fleet));
+    this.asset = new s3assets.Asset(this, 'Fleet', { path: file });
+    this.fleetObject = { bucketName: this.asset.s3BucketName, objectKey: this.asset.s3ObjectKey };
   }
 
   /**
-   * Let `grantee` read the whole fleet with ssm:GetParametersByPath (non-recursive) on the path,
-   * including hosts an operator adds later.
+   * Let `grantee` read the whole fleet: the fleet object (s3:GetObject on that one key) and, with
+   * ssm:GetParametersByPath (non-recursive) on the path, the hosts an operator adds later.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [
+        Stack.of(this).formatArn({
+          service: 's3',
+          region: '',
+          account: '',
+          resource: this.asset.s3BucketName,
+          resourceName: this.asset.s3ObjectKey,
+        }),
+      ],
+    });
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['ssm:GetParametersByPath'],

@@ -25,7 +25,8 @@ export type HandlerName =
   | 'notify'
   | 'retention'
   | 'run-report'
-  | 'freshness';
+  | 'freshness'
+  | 'restore-test';
 
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 

@@ -15,6 +15,10 @@ export interface SchedulesProps {
   readonly weeklyStateMachine: sfn.IStateMachine;
   /** Started daily with `{"trigger":"schedule"}`. */
   readonly freshnessStateMachine: sfn.IStateMachine;
+  /** `restoreTests` of the deploy config: its cron, and whether restore tests run at all. */
+  readonly restoreTests?: Pick<DeployConfig['restoreTests'], 'cron' | 'enabled'>;
+  /** Started at restoreTests.cron with `{"trigger":"schedule"}`. */
+  readonly restoreTestStateMachine?: sfn.IStateMachine;
 }
 
 /** The input a scheduled execution gets; a run started by hand says `"trigger":"manual"`. */
@@ -23,6 +27,7 @@ export const SCHEDULED_INPUT = { trigger: 'schedule' } as const;
 export class Schedules extends Construct {
   public readonly weekly: scheduler.Schedule;
   public readonly freshness: scheduler.Schedule;
+  public readonly restoreTests?: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
@@ -50,5 +55,13 @@ export class Schedules extends Construct {
       enabled: schedule.enabled,
       timeWindow: scheduler.TimeWindow.off(),
     });
+    if (props.restoreTestStateMachine && props.restoreTests)
+      this.restoreTests = new scheduler.Schedule(this, 'RestoreTests', {
+        description: 'mksysb-vault: restore tests of the due hosts on the test LPARs',
+        schedule: scheduler.ScheduleExpression.expression(props.restoreTests.cron, timeZone),
+        target: target(props.restoreTestStateMachine),
+        enabled: schedule.enabled && props.restoreTests.enabled,
+        timeWindow: scheduler.TimeWindow.off(),
+      });
   }
 }

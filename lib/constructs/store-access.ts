@@ -37,6 +37,12 @@ export const STORE_KEYS = {
   quarantine: `${QUARANTINE_PREFIX}*`,
   locks: `${LOCKS_PREFIX}*`,
   runs: `${RUNS_PREFIX}*`,
+  /** The weekly run's fleet snapshot, the Distributed Map's items: `runs/<day>/<run>/fleet.json`. */
+  runFleet: `${RUNS_PREFIX}*/fleet.json`,
+  /** The hosts the weekly run will not start, with why: `runs/<day>/<run>/not-started.json`. */
+  runNotStarted: `${RUNS_PREFIX}*/not-started.json`,
+  /** The weekly Distributed Map's ResultWriter output: `runs/<day>/<run>/map/<map run>/…`. */
+  mapResults: `${RUNS_PREFIX}*/map/*`,
   /** record-failure's records: `runs/<day>/<run>/failures/<host>….json`. */
   failureRecords: `${RUNS_PREFIX}*/failures/*`,
   /** A host's history entries, kept after retention deletes the image. */
@@ -72,8 +78,9 @@ const K = STORE_KEYS;
 /** Each function's access, from what its handler does (see the comment on each). */
 export function storeAccess(options: { objectLock: boolean }): Readonly<Record<HandlerName, StoreAccess>> {
   return {
-    // The fleet's history (records) and the host-day claim it takes.
-    'load-fleet': { get: [K.images, K.locks], put: [K.locks] },
+    // The fleet's history (records) and the host-day claim it takes; the weekly run's fleet snapshot and
+    // the hosts it will not start (runs/<day>/<run>/…).
+    'load-fleet': { get: [K.images, K.locks], put: [K.locks, K.runFleet, K.runNotStarted] },
     'await-command': {},
     // Creates the multipart upload and signs the host's URLs: the parts and sidecars (images/), the
     // manifest, the transfer report and the resume record (uploads/); aborts or resumes the upload.
@@ -105,8 +112,12 @@ export function storeAccess(options: { objectLock: boolean }): Readonly<Record<H
       delete: [K.images],
       ...(options.objectLock ? { getRetention: [K.images], extendRetention: [K.images] } : {}),
     },
-    'run-report': { put: [K.runs] },
+    // Reads the Distributed Map's results and the hosts not started back, writes the report.
+    'run-report': { get: [K.mapResults, K.runNotStarted], put: [K.runs] },
     freshness: { get: [K.images] },
+    // Reads records (each host's newest PASS image, its last tests) and signs the image's GET URL for
+    // the test LPAR; writes a record only to add a restore test to it (a conditional update).
+    'restore-test': { get: [K.images], put: [K.record] },
   };
 }
 

@@ -51,6 +51,8 @@ export function defaultStepSeconds(simFleetDir: string): StepSeconds {
     const bytes = p.sizeBytes + (p.volumeGroups.length - 1) * p.savevgSizeBytes;
     if (step === 'preflight') return 15;
     if (step === 'backup') return Math.max(20, Math.round(bytes / (2.5 * MiB)));
+    // A download, alt_disk_mksysb and the checks: twenty minutes on the simulated clock.
+    if (step === 'restore-test') return 1200;
     return Math.max(20, Math.round(p.sizeBytes / (20 * MiB)));
   };
 }

@@ -190,11 +190,14 @@ export function resolveWorkflow(template: TemplateJson, options: ResolveOptions)
     } else if (resource.Type === 'AWS::SSM::Document') {
       const content = resource.Properties?.Content as unknown as CommandDocumentContent | undefined;
       const step = content?.mainSteps?.[0]?.name;
-      if (content && (step === 'preflight' || step === 'backup' || step === 'transfer'))
+      if (
+        content &&
+        (step === 'preflight' || step === 'backup' || step === 'transfer' || step === 'restore-test')
+      )
         documents.set(refOf(template, id, o), { step, content });
     }
   }
-  for (const kind of ['weekly', 'host', 'freshness'] as const)
+  for (const kind of ['weekly', 'host', 'freshness', 'restore-test'] as const)
     if (!machines[kind])
       throw new TemplateResolutionError(
         `the template has no state machine with metadata ${WORKFLOW_METADATA}=${kind} (is BackupWorkflow in the stack?)`,

@@ -9,6 +9,7 @@
 // (lambdas/core/aws-limits.ts): an execution that exceeds one fails as it would on AWS, and the run
 // with it, naming the quota and the figure.
 import './polyfills.js';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   type RunOptions as SfnRunOptions,
   StateMachine,
@@ -28,6 +29,7 @@ import {
   STATE_PAYLOAD_LIMIT,
 } from '../../lambdas/core/aws-limits.js';
 import { type FleetHostInput, fleetParameterValues } from '../../lambdas/core/fleet.js';
+import { encodeHostResult, RunReportSchema } from '../../lambdas/core/run-summary.js';
 import { freshnessDeps } from '../../lambdas/freshness/deps.js';
 import { checkFreshness } from '../../lambdas/freshness/freshness.js';
 import { inspectImageDeps } from '../../lambdas/inspect-image/deps.js';
@@ -40,6 +42,8 @@ import { prepareUploadDeps } from '../../lambdas/prepare-upload/deps.js';
 import { prepareUpload } from '../../lambdas/prepare-upload/prepare-upload.js';
 import { recordFailureDeps } from '../../lambdas/record-failure/deps.js';
 import { recordFailure } from '../../lambdas/record-failure/record-failure.js';
+import { restoreTestDeps } from '../../lambdas/restore-test/deps.js';
+import { restoreTest } from '../../lambdas/restore-test/restore-test.js';
 import { retentionDeps } from '../../lambdas/retention/deps.js';
 import { applyRetention } from '../../lambdas/retention/retention.js';
 import { runReportDeps } from '../../lambdas/run-report/deps.js';
@@ -47,7 +51,15 @@ import { writeRunReport } from '../../lambdas/run-report/run-report.js';
 import { verifyDeps } from '../../lambdas/verify/deps.js';
 import { verifyImage } from '../../lambdas/verify/verify.js';
 import type { WorkflowKind } from '../constructs/backup-workflow.js';
-import { fleetPartName } from '../constructs/fleet-parameters.js';
+import { fleetObjectBody, fleetPartName } from '../constructs/fleet-parameters.js';
+import {
+  DISTRIBUTED_MAP_EVENTS,
+  type DistributedMapState,
+  LOCAL_DISTRIBUTED_MAP_RESOURCE,
+  type MapRunChild,
+  runDistributedMap,
+  withLocalDistributedMaps,
+} from './distributed-map.js';
 import { LocalSns } from './local-sns.js';
 import { LocalSsm, type StepSeconds, VirtualClock } from './local-ssm.js';
 import {
@@ -59,9 +71,12 @@ import {
 } from './resolve-template.js';
 import { localPresignClient, localS3Client, type StoreClock } from './s3-server.js';
 
+/** A state machine of the template, or the ItemProcessor of a Distributed Map (its map-run children). */
+export type ExecutionKind = WorkflowKind | 'map-run';
+
 /** What one execution cost, from its event log. */
 export interface ExecutionStats {
-  readonly machine: WorkflowKind;
+  readonly machine: ExecutionKind;
   readonly name: string;
   readonly status: 'SUCCEEDED' | 'FAILED';
   /** States entered plus retries: what Step Functions bills. */
@@ -80,11 +95,11 @@ export interface ExecutionStats {
 }
 
 export type LocalWorkflowEvent =
-  | { readonly type: 'execution-started'; readonly machine: WorkflowKind; readonly name: string }
+  | { readonly type: 'execution-started'; readonly machine: ExecutionKind; readonly name: string }
   | { readonly type: 'execution-finished'; readonly stats: ExecutionStats }
   | {
       readonly type: 'state-entered';
-      readonly machine: WorkflowKind;
+      readonly machine: ExecutionKind;
       readonly name: string;
       readonly state: string;
     };
@@ -140,8 +155,13 @@ export interface WeeklyOutput {
   readonly runId: string;
   readonly date: string;
   readonly week: string;
-  /** One `host|verdict|outcome|sizeBytes|codes` line per host started (lambdas/core/run-summary.ts). */
+  /**
+   * One `host|verdict|outcome|sizeBytes|codes` line per host started (lambdas/core/run-summary.ts).
+   * Not in the execution's output (the weekly state carries no per-host data): read back from the run
+   * report it wrote, for the callers of runWeekly.
+   */
   readonly results: string[];
+  /** The hosts not started, from the run report too. */
   readonly notStarted: { host: string; reason: string }[];
   readonly report: { reportKey: string; counts: Record<string, number> };
 }
@@ -159,6 +179,8 @@ export interface LocalRunResult<O = unknown> {
   readonly execution: ExecutionStats;
   /** Per-host child executions of a weekly run, by host name. */
   readonly hosts: Readonly<Record<string, ExecutionStats>>;
+  /** The map-run children of its Distributed Map (each starts one host's execution). */
+  readonly mapRunChildren: readonly ExecutionStats[];
   readonly peaks: RunPeaks;
   /** SNS messages published during this run. */
   readonly alerts: LocalSns['messages'];
@@ -190,6 +212,12 @@ type LocalHandlers = NonNullable<Overrides['taskResourceLocalHandlers']>;
 type Payload = Parameters<LocalHandlers[string]>[0];
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
+/** The executions one top-level run started, below it. */
+interface RunRecord {
+  readonly hosts: Record<string, ExecutionStats>;
+  readonly mapRunChildren: ExecutionStats[];
+}
+
 /** The peaks of a run's executions (each counted by LocalWorkflow.count). */
 export function runPeaks(executions: readonly ExecutionStats[]): RunPeaks {
   const payload = { bytes: 0, state: '', execution: '' };
@@ -212,23 +240,36 @@ export class LocalWorkflow {
   public readonly executionNames = new Map<string, Set<string>>();
   private readonly s3;
   private readonly presign;
-  private readonly stateMachines = new Map<WorkflowKind, StateMachine>();
+  private readonly stateMachines = new Map<string, StateMachine>();
+  /** Each machine's definition as it runs here: its Distributed Maps stand-in Tasks (distributed-map.ts). */
+  private readonly local = new Map<
+    WorkflowKind,
+    { definition: StateMachineDefinition; maps: ReadonlyMap<string, DistributedMapState> }
+  >();
   /** The clocks of the executions running now (top-level and per-host children). */
   private readonly running = new Set<VirtualClock>();
   private lastEnded: Date | undefined;
+  /** Where the stack's fleet object is (the CDK asset bucket and key load-fleet's environment names). */
+  private readonly fleetObject: { bucket: string; key: string } | undefined;
+  private fleetDeployed: Promise<void> | undefined;
 
   constructor(private readonly options: LocalWorkflowOptions) {
     this.resolved = resolveWorkflow(options.template, { bucket: options.store.bucket });
+    for (const kind of Object.keys(this.resolved.machines) as WorkflowKind[])
+      this.local.set(kind, withLocalDistributedMaps(this.resolved.machines[kind].definition));
     options.store.stampWith?.(() => this.now());
     const loadFleetFn = [...this.resolved.functions.values()].find((f) => f.handler === 'load-fleet');
     const path = loadFleetFn?.environment.FLEET_PARAMETER_PATH ?? '/mksysb-vault/fleet/';
+    const { FLEET_OBJECT_BUCKET: bucket, FLEET_OBJECT_KEY: key } = loadFleetFn?.environment ?? {};
+    this.fleetObject = bucket && key ? { bucket, key } : undefined;
     this.ssm = new LocalSsm({
       simFleetDir: options.simFleetDir,
       documents: this.resolved.documents,
-      parameters: fleetParameterValues(options.fleet).map((value, i) => ({
-        name: fleetPartName(path, i),
-        value,
-      })),
+      // The deploy config's fleet is the fleet object (deployFleet) when the stack has one, as the
+      // deployed stack does; else (a template of before it) the part-NNNN parameters it wrote.
+      parameters: this.fleetObject
+        ? []
+        : fleetParameterValues(options.fleet).map((value, i) => ({ name: fleetPartName(path, i), value })),
       stepSeconds: options.stepSeconds,
       lparShell: options.lparShell,
     });
@@ -250,22 +291,66 @@ export class LocalWorkflow {
   }
 
   async runWeekly(run: RunOptions): Promise<LocalRunResult<WeeklyOutput>> {
-    return this.runTop<WeeklyOutput>('weekly', run);
+    const result = await this.runTop<WeeklyOutput>('weekly', run);
+    // The execution's output holds the report's key, not the hosts: their lines are in the report.
+    const key = (result.output as { report?: { reportKey?: unknown } } | null)?.report?.reportKey;
+    if (typeof key !== 'string') return result;
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.options.store.bucket, Key: key }));
+    const report = RunReportSchema.parse(JSON.parse((await object.Body?.transformToString('utf8')) ?? ''));
+    return {
+      ...result,
+      output: {
+        ...result.output,
+        results: report.results.map(encodeHostResult),
+        notStarted: report.notStarted,
+      },
+    };
   }
 
   async runFreshness(run: RunOptions): Promise<LocalRunResult> {
     return this.runTop('freshness', run);
   }
 
+  /** One run of the restore tests (restore-test-definition.ts): its output is one result per test. */
+  async runRestoreTests(run: RunOptions): Promise<LocalRunResult> {
+    return this.runTop('restore-test', run);
+  }
+
+  /**
+   * What `cdk deploy` does with the fleet asset: its bucket (the bootstrap's, created here in the local
+   * S3) and the object, written once per LocalWorkflow from the fleet it was given.
+   */
+  private deployFleet(): Promise<void> {
+    const target = this.fleetObject;
+    if (!target) return Promise.resolve();
+    this.fleetDeployed ??= (async () => {
+      await this.s3.send(new CreateBucketCommand({ Bucket: target.bucket })).catch((error: Error) => {
+        if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(error.name)) throw error;
+      });
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: target.key,
+          Body: fleetObjectBody(this.options.fleet),
+          ContentType: 'application/json',
+        }),
+      );
+    })();
+    return this.fleetDeployed;
+  }
+
   private async runTop<O>(machine: WorkflowKind, run: RunOptions): Promise<LocalRunResult<O>> {
+    await this.deployFleet();
     const before = this.sns.messages.length;
-    const hosts: Record<string, ExecutionStats> = {};
+    const record: RunRecord = { hosts: {}, mapRunChildren: [] };
+    const { hosts } = record;
     const clock = new VirtualClock(run.date);
     const name = run.executionName ?? `${machine}-${run.date.replace(/[:.]/g, '-')}`;
-    const execution = await this.execute(machine, name, run.input ?? {}, clock, hosts);
+    const execution = await this.execute(machine, name, run.input ?? {}, clock, record);
+    const all = [execution, ...record.mapRunChildren, ...Object.values(hosts)];
     // A child over a quota fails on AWS too, and the parent's Catch would take it for a failed host:
     // locally the run stops there, so a design past a quota is never reported as a success.
-    const overLimit = [execution, ...Object.values(hosts)].find((e) => e.limitError)?.limitError;
+    const overLimit = all.find((e) => e.limitError)?.limitError;
     if (overLimit) throw overLimit;
     if (execution.status !== 'SUCCEEDED')
       throw new Error(`local ${machine} execution ${name} failed: ${JSON.stringify(execution.output)}`);
@@ -273,7 +358,8 @@ export class LocalWorkflow {
       output: execution.output as O,
       execution,
       hosts,
-      peaks: runPeaks([execution, ...Object.values(hosts)]),
+      mapRunChildren: record.mapRunChildren,
+      peaks: runPeaks(all),
       alerts: this.sns.messages.slice(before),
     };
   }
@@ -283,9 +369,11 @@ export class LocalWorkflow {
     name: string,
     input: Record<string, unknown>,
     clock: VirtualClock,
-    hosts: Record<string, ExecutionStats>,
+    record: RunRecord,
   ): Promise<ExecutionStats> {
-    const { arn, definition } = this.resolved.machines[machine];
+    const { arn } = this.resolved.machines[machine];
+    const local = this.local.get(machine);
+    if (!local) throw new Error(`local workflow: no state machine ${machine}`);
     const used = this.executionNames.get(arn) ?? new Set<string>();
     this.executionNames.set(arn, used);
     if (used.has(name))
@@ -294,41 +382,60 @@ export class LocalWorkflow {
         `Execution Already Exists: 'arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}'`,
       );
     used.add(name);
+    return this.executeRunning(clock, () =>
+      this.executeOn({
+        machine,
+        name,
+        executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`,
+        stateMachineArn: arn,
+        input,
+        clock,
+        record,
+        definition: local.definition,
+        maps: local.maps,
+        stateMachine: this.stateMachine(machine, local.definition),
+      }),
+    );
+  }
+
+  /** `run` with `clock` among the running executions' clocks (what now() reads). */
+  private async executeRunning<T>(clock: VirtualClock, run: () => Promise<T>): Promise<T> {
     this.running.add(clock);
     try {
-      return await this.executeOn(machine, name, input, clock, hosts, arn, definition);
+      return await run();
     } finally {
       this.running.delete(clock);
       if (!this.lastEnded || clock.now() > this.lastEnded) this.lastEnded = clock.now();
     }
   }
 
-  private async executeOn(
-    machine: WorkflowKind,
-    name: string,
-    input: Record<string, unknown>,
-    clock: VirtualClock,
-    hosts: Record<string, ExecutionStats>,
-    arn: string,
-    definition: StateMachineDefinition,
-  ): Promise<ExecutionStats> {
+  private async executeOn(e: {
+    machine: ExecutionKind;
+    name: string;
+    executionArn: string;
+    stateMachineArn: string;
+    input: unknown;
+    clock: VirtualClock;
+    record: RunRecord;
+    definition: StateMachineDefinition;
+    maps: ReadonlyMap<string, DistributedMapState>;
+    stateMachine: StateMachine;
+  }): Promise<ExecutionStats> {
+    const { machine, name, input, clock } = e;
     const startedAt = clock.now().toISOString();
     this.options.onEvent?.({ type: 'execution-started', machine, name });
-    const stateMachine = this.stateMachine(machine, definition);
-    const overrides = this.overrides(definition, clock, hosts);
-    const execution = stateMachine.run(input as Payload, {
-      overrides,
-      context: {
-        Execution: {
-          Id: `${arn.replace(':stateMachine:', ':execution:')}:${name}`,
-          Name: name,
-          StartTime: startedAt,
-          Input: input as Payload,
-        },
-        StateMachine: { Id: arn, Name: arn.split(':').pop() },
-      },
+    const context = {
+      Execution: { Id: e.executionArn, Name: name, StartTime: startedAt, Input: input as Payload },
+      StateMachine: { Id: e.stateMachineArn, Name: e.stateMachineArn.split(':').pop() },
+    };
+    const overrides = this.overrides(e.definition, clock, e.record, {
+      maps: e.maps,
+      context,
+      stateMachineArn: e.stateMachineArn,
+      executionName: name,
     });
-    const counting = this.count(machine, name, execution.eventLogs, execution.abort);
+    const execution = e.stateMachine.run(input as Payload, { overrides, context });
+    const counting = this.count(machine, name, execution.eventLogs, execution.abort, e.maps);
     let output: unknown;
     let status: ExecutionStats['status'] = 'SUCCEEDED';
     try {
@@ -364,11 +471,11 @@ export class LocalWorkflow {
    * One StateMachine per kind, built (and its definition validated, which compiles JSON schemas)
    * once: every execution of the kind runs on it.
    */
-  private stateMachine(machine: WorkflowKind, definition: StateMachineDefinition): StateMachine {
-    let built = this.stateMachines.get(machine);
+  private stateMachine(key: string, definition: StateMachineDefinition): StateMachine {
+    let built = this.stateMachines.get(key);
     if (!built) {
       built = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
-      this.stateMachines.set(machine, built);
+      this.stateMachines.set(key, built);
     }
     return built;
   }
@@ -379,10 +486,11 @@ export class LocalWorkflow {
    * execution is aborted there, as AWS fails it there.
    */
   private async count(
-    machine: WorkflowKind,
+    machine: ExecutionKind,
     name: string,
     events: AsyncGenerator<EventLog>,
     abort: () => void,
+    distributedMaps: ReadonlyMap<string, unknown>,
   ): Promise<
     Pick<
       ExecutionStats,
@@ -421,8 +529,13 @@ export class LocalWorkflow {
           break;
         case 'StateEntered':
           transitions += 1;
-          // <Type>StateEntered + <Type>StateExited; a task adds Scheduled, Started, Succeeded; a Map adds Started, Succeeded.
-          history(2 + (event.state.type === 'Task' ? 3 : event.state.type === 'Map' ? 2 : 0));
+          // <Type>StateEntered + <Type>StateExited; a task adds Scheduled, Started, Succeeded; a Map adds
+          // Started, Succeeded; a Distributed Map (run by a stand-in Task) MapRunStarted, MapRunSucceeded.
+          history(
+            distributedMaps.has(event.state.name)
+              ? DISTRIBUTED_MAP_EVENTS
+              : 2 + (event.state.type === 'Task' ? 3 : event.state.type === 'Map' ? 2 : 0),
+          );
           payload(event.state.name, `the state ${event.state.name} input`, event.state.input);
           this.options.onEvent?.({ type: 'state-entered', machine, name, state: event.state.name });
           break;
@@ -446,7 +559,13 @@ export class LocalWorkflow {
   private overrides(
     definition: StateMachineDefinition,
     clock: VirtualClock,
-    hosts: Record<string, ExecutionStats>,
+    record: RunRecord,
+    parent: {
+      maps: ReadonlyMap<string, DistributedMapState>;
+      context: Record<string, unknown>;
+      stateMachineArn: string;
+      executionName: string;
+    },
   ): Overrides {
     const taskResourceLocalHandlers: LocalHandlers = {};
     const waitTimeOverrides: Record<string, number> = {};
@@ -456,7 +575,11 @@ export class LocalWorkflow {
       if (state.Type === 'Wait') waitTimeOverrides[stateName] = 0;
       if (state.Type !== 'Task') return;
       const resource = String(state.Resource);
-      const handler = this.taskHandler(stateName, resource, clock, hosts);
+      const map = parent.maps.get(stateName);
+      const handler =
+        resource === LOCAL_DISTRIBUTED_MAP_RESOURCE && map
+          ? (input: unknown) => this.distributedMap(map, input, clock, record, parent)
+          : this.taskHandler(stateName, resource, clock, record.hosts);
       taskResourceLocalHandlers[stateName] = async (input) => (await handler(input)) as Payload;
     });
     return { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides };
@@ -500,7 +623,7 @@ export class LocalWorkflow {
               stub(request.Input as { host: string; runId: string; date: string }),
               child,
             )
-          : await this.execute(kind, request.Name, request.Input, child, hosts);
+          : await this.execute(kind, request.Name, request.Input, child, { hosts, mapRunChildren: [] });
         clock.advanceTo(child.now());
         const host = typeof request.Input.host === 'string' ? request.Input.host : request.Name;
         hosts[host] = stats;
@@ -515,6 +638,59 @@ export class LocalWorkflow {
         };
       };
     throw new Error(`local workflow: no local stand-in for state ${stateName} (resource ${resource})`);
+  }
+
+  /**
+   * A Distributed Map run here (lib/local/distributed-map.ts): each item a map-run child execution of
+   * the ItemProcessor on a clock of its own, counted and held to the quotas like any execution; the
+   * parent's clock moves on to the last child's end.
+   */
+  private async distributedMap(
+    map: DistributedMapState,
+    input: unknown,
+    clock: VirtualClock,
+    record: RunRecord,
+    parent: { context: Record<string, unknown>; stateMachineArn: string; executionName: string },
+  ): Promise<unknown> {
+    const key = `${parent.stateMachineArn}/${map.name}`;
+    const processor = withLocalDistributedMaps(map.processor);
+    const stateMachine = this.stateMachine(key, processor.definition);
+    return runDistributedMap({
+      state: map,
+      input,
+      context: parent.context,
+      stateMachineArn: parent.stateMachineArn,
+      executionName: parent.executionName,
+      s3: this.s3,
+      runChild: async (child): Promise<MapRunChild> => {
+        const childClock = new VirtualClock(clock.now());
+        const stats = await this.executeRunning(childClock, () =>
+          this.executeOn({
+            machine: 'map-run',
+            name: child.name,
+            executionArn: child.arn,
+            stateMachineArn: `${parent.stateMachineArn}/${map.label}`,
+            input: child.input,
+            clock: childClock,
+            record,
+            definition: processor.definition,
+            maps: processor.maps,
+            stateMachine,
+          }),
+        );
+        clock.advanceTo(childClock.now());
+        record.mapRunChildren.push(stats);
+        return {
+          name: child.name,
+          executionArn: child.arn,
+          status: stats.status,
+          input: child.input,
+          output: stats.output,
+          startedAt: stats.startedAt,
+          endedAt: stats.endedAt,
+        };
+      },
+    });
   }
 
   private stubbed(machine: WorkflowKind, name: string, output: unknown, clock: VirtualClock): ExecutionStats {
@@ -633,6 +809,10 @@ export class LocalWorkflow {
       case 'freshness': {
         const deps = freshnessDeps(env, io, where);
         return (event) => checkFreshness(event, deps);
+      }
+      case 'restore-test': {
+        const deps = restoreTestDeps(env, io, where);
+        return (event) => restoreTest(event, deps);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -80,11 +80,13 @@ describe('cdk-nag', () => {
 
 describe('the assembled stack', () => {
   it('holds the store, the three host documents, the fleet, the topic, both schedules and the dashboard', () => {
-    template.resourceCountIs('AWS::SSM::Document', 3);
-    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    template.resourceCountIs('AWS::SSM::Document', 4);
+    // weekly, freshness and the restore tests (deployed disabled while restoreTests is off)
+    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::SSM::Parameter', 1);
+    // The fleet is a file asset (lib/constructs/fleet-parameters.ts): no parameter, whatever its size.
+    template.resourceCountIs('AWS::SSM::Parameter', 0);
     expect(bucketId()).toBeDefined();
   });
 
@@ -120,8 +122,11 @@ describe('the assembled stack', () => {
 describe('least privilege', () => {
   const objectAccess = /^(s3:\*|s3:(Get|Put|Delete)Object.*|s3:(Get|Put|Delete)\*)$/;
 
-  it('gives object access to the image bucket to Lambda function roles only', () => {
+  it('gives object access to the image bucket to Lambda function roles, and to the weekly Distributed Map its run objects only', () => {
     const lambdas = new Set(lambdaRoleIds());
+    const weeklyRole = stack.getLogicalId(
+      stack.vault.workflow.weeklyStateMachine.role.node.defaultChild as CfnElement,
+    );
     const holders = roleStatements().filter(
       ({ statement }) =>
         statement.Effect === 'Allow' &&
@@ -130,8 +135,18 @@ describe('least privilege', () => {
     );
     expect(holders.length).toBeGreaterThan(0);
     for (const { roles, statement } of holders)
-      for (const role of roles)
-        expect(lambdas.has(role), `${role}: ${JSON.stringify(statement.Action)}`).toBe(true);
+      for (const role of roles) {
+        if (role !== weeklyRole) {
+          expect(lambdas.has(role), `${role}: ${JSON.stringify(statement.Action)}`).toBe(true);
+          continue;
+        }
+        // The ItemReader's fleet snapshot and the ResultWriter's prefix (lambdas/core/map-run.ts).
+        const keys = JSON.stringify(statement.Resource).match(/\/runs\/[^"]*/g);
+        expect(keys, JSON.stringify(statement.Resource)).toEqual(
+          expect.arrayContaining([expect.stringMatching(/^\/runs\/\*\/(fleet\.json|map\/\*)$/)]),
+        );
+        expect(keys?.every((k) => /^\/runs\/\*\/(fleet\.json|map\/\*)$/.test(k))).toBe(true);
+      }
   });
 
   it('has no IAM user, access key, instance profile or role that an instance or managed node could assume', () => {

@@ -43,6 +43,8 @@ const PINNED_IDS = [
   'VaultWorkflowHostStateMachineLogsAB5EE2F3',
   'VaultWorkflowWeeklyStateMachineLogsF589C931',
   'VaultWorkflowFreshnessStateMachineLogsCEA9D8D1',
+  'VaultWorkflowRestoreTestFunctionLogsA6E11E91',
+  'VaultWorkflowRestoreTestStateMachineLogsA8AF4199',
 ];
 
 /**

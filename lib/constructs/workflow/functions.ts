@@ -54,6 +54,8 @@ export const REPEATABLE_AFTER_THROTTLING: Readonly<Record<HandlerName, string | 
   'run-report':
     'writes the report before it publishes the digest: StoreThrottled means nothing was published',
   freshness: 'reads the store only',
+  'restore-test':
+    'plans and presigns from what the store holds; record writes the record (idempotent for the same test) before it publishes RESTORE_FAILED: StoreThrottled means nothing was published',
 };
 
 /** One function of the workflow. */
@@ -80,6 +82,8 @@ export interface FunctionTableProps {
   readonly topic: sns.ITopic;
   /** The Parameter Store path the fleet lives under (trailing slash). */
   readonly fleetParameterPath: string;
+  /** The deploy config's fleet as one S3 object (FleetParameters.fleetObject). @default none: the path only */
+  readonly fleetObject?: { readonly bucketName: string; readonly objectKey: string };
   /** How long load-fleet's host-day claim holds: the host execution's timeout. */
   readonly claimTtl: Duration;
   /** The stack the functions are in, for the ARN of the fleet's parameters. */
@@ -93,15 +97,39 @@ export function functionTable(props: FunctionTableProps): Readonly<Record<Handle
   const store = storeAccess({ objectLock: config.storage.objectLock.mode !== 'off' });
   return {
     'load-fleet': {
-      description: 'Reads and validates the fleet from Parameter Store; one host with its history',
+      description:
+        'Reads and validates the fleet (its S3 object and Parameter Store); one host with its history',
       environment: {
         FLEET_PARAMETER_PATH: props.fleetParameterPath,
+        ...(props.fleetObject
+          ? {
+              FLEET_OBJECT_BUCKET: props.fleetObject.bucketName,
+              FLEET_OBJECT_KEY: props.fleetObject.objectKey,
+            }
+          : {}),
         BUCKET,
         TIME_ZONE: config.schedule.timeZone,
         CLAIM_TTL_SECONDS: String(props.claimTtl.toSeconds()),
       },
       store: store['load-fleet'],
       statements: [
+        // The fleet object: that one key of the CDK's asset bucket.
+        ...(props.fleetObject
+          ? [
+              new iam.PolicyStatement({
+                actions: ['s3:GetObject'],
+                resources: [
+                  props.stack.formatArn({
+                    service: 's3',
+                    region: '',
+                    account: '',
+                    resource: props.fleetObject.bucketName,
+                    resourceName: props.fleetObject.objectKey,
+                  }),
+                ],
+              }),
+            ]
+          : []),
         new iam.PolicyStatement({
           actions: ['ssm:GetParametersByPath'],
           resources: [
@@ -195,6 +223,18 @@ export function functionTable(props: FunctionTableProps): Readonly<Record<Handle
       },
       timeout: Duration.minutes(5),
       store: store.freshness,
+    },
+    'restore-test': {
+      description: 'Plans restore tests, signs the image URL, writes each result into its image record',
+      environment: {
+        BUCKET,
+        TOPIC_ARN: topic.topicArn,
+        RESTORE_TESTS: JSON.stringify(config.restoreTests),
+        URL_EXPIRY_SECONDS: String(config.transfer.urlExpirySeconds),
+      },
+      timeout: Duration.minutes(5),
+      store: store['restore-test'],
+      publishes: true,
     },
   };
 }

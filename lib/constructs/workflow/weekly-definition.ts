@@ -1,10 +1,16 @@
-// The weekly state machine, in the order its states run: load-fleet (host names only) → an inline Map
-// (MaxConcurrency from the config) starting one child execution of the per-host machine per host, named
-// `<host>-<week>` so a host-week runs once → retention → run report. The Map carries host names in and
-// one result line per host back (lambdas/core/run-summary.ts), so the state stays small at 1,000 hosts.
+// The weekly state machine, in the order its states run: load-fleet (writes the run's fleet snapshot to
+// the store, returns its key) → a Distributed Map (MaxConcurrency from the config) whose ItemReader
+// reads that snapshot and whose map-run children each start one child execution of the per-host
+// machine, named `<host>-<week>` so a host-week runs once; its ResultWriter writes every child's result
+// to the store → retention → run report, which reads the results back (the reducer). No state carries
+// anything per host: at 10,000 hosts the weekly execution's history and payloads are what they are at
+// 10 (lambdas/core/map-run.ts has the keys and the ResultWriter layout).
 import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
 import { hostResultTemplate } from '../../../lambdas/core/run-summary.js';
 import type { DeployConfig } from '../../config.js';
 import { WORKFLOW_ERROR_LINE } from './host-definition.js';
@@ -26,6 +32,20 @@ export interface WeeklyDefinitionProps {
   readonly hostTimeout: Duration;
 }
 
+/** The Distributed Map's state name and label (the label names its map runs and their child executions). */
+export const HOSTS_MAP = 'Hosts';
+
+/**
+ * A ResultWriterV2 whose bucket comes by path and that grants nothing itself: given a path, the CDK's
+ * grants s3:PutObject, GetObject, ListMultipartUploadParts and AbortMultipartUpload on Resource "*";
+ * backup-workflow.ts grants those four on the run's map/ prefix only.
+ */
+class ScopedResultWriter extends sfn.ResultWriterV2 {
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [];
+  }
+}
+
 export function weeklyDefinition(t: WorkflowTasks, props: WeeklyDefinitionProps): sfn.IChainable {
   const { scope } = t;
   const str = sfn.JsonPath.stringAt;
@@ -34,26 +54,42 @@ export function weeklyDefinition(t: WorkflowTasks, props: WeeklyDefinitionProps)
     'LoadFleet',
     'load-fleet',
     {
-      action: 'fleet',
+      action: 'weekly',
       executionName: str('$$.Execution.Name'),
       startTime: str('$$.Execution.StartTime'),
       request: sfn.JsonPath.objectAt('$'),
     },
-    { comment: 'Enabled host names, the run id and the week' },
+    {
+      comment: 'The run id, the week and the key of the fleet snapshot it wrote (no host names in the state)',
+    },
   );
-  const hosts = new sfn.Map(scope, 'Hosts', {
-    comment: 'Each enabled host: a child execution, so each history stays small at 1,000 hosts',
-    itemsPath: '$.hosts',
+  // ResultWriterV2 (a bucket given by path) renders only under its feature flag: set on a scope of the
+  // Map's own, so the app's other constructs keep their flags. The state's name is its id, HOSTS_MAP.
+  const mapScope = new Construct(scope, 'HostsMapScope');
+  mapScope.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
+  const hosts = new sfn.DistributedMap(mapScope, HOSTS_MAP, {
+    comment: 'Each host in the snapshot: a map-run child that starts the host execution; results go to S3',
+    label: HOSTS_MAP,
+    mapExecutionType: sfn.StateMachineType.STANDARD,
     maxConcurrency: props.config.workflow.maxConcurrency,
+    // Every child catches its host's failure itself; one that still fails is the host's FAIL line in
+    // the report (lambdas/core/map-run.ts), never the end of the other hosts' run.
+    toleratedFailurePercentage: 100,
+    // The bucket by path, not as an IBucket: CDK would grant the state machine the whole bucket. The
+    // role gets the snapshot and the results prefix only (backup-workflow.ts grantDistributedMap).
+    itemReader: new sfn.S3JsonItemReader({ bucketNamePath: str('$.bucket'), key: str('$.fleetKey') }),
+    resultWriterV2: new ScopedResultWriter({
+      bucketNamePath: str('$.bucket'),
+      prefix: str('$.resultsPrefix'),
+    }),
     itemSelector: {
-      host: str('$$.Map.Item.Value'),
+      host: str('$$.Map.Item.Value.host'),
       runId: str('$.runId'),
       date: str('$.date'),
       nameSuffix: str('$.nameSuffix'),
     },
-    // The result lines replace the host names (each line starts with its host): at 1,000 hosts
-    // keeping both would make the state a third larger.
-    resultPath: '$.hosts',
+    resultSelector: { Bucket: str('$.ResultWriterDetails.Bucket'), Key: str('$.ResultWriterDetails.Key') },
+    resultPath: '$.mapResults',
   });
   const startHost = new tasks.StepFunctionsStartExecution(scope, 'StartHost', {
     comment: 'One child execution per host-week: its name makes a re-run of the week a no-op',
@@ -84,13 +120,13 @@ export function weeklyDefinition(t: WorkflowTasks, props: WeeklyDefinitionProps)
   hosts.itemProcessor(startHost);
 
   const collected = new sfn.Pass(scope, 'RunResults', {
-    comment: 'The run, one result line per host started, the hosts not started',
+    comment: "The run: where its hosts' results and the hosts not started are (the run report reads them)",
     parameters: {
       runId: str('$.runId'),
       date: str('$.date'),
       week: str('$.week'),
-      results: sfn.JsonPath.listAt('$.hosts'),
-      notStarted: sfn.JsonPath.listAt('$.notStarted'),
+      mapResults: sfn.JsonPath.objectAt('$.mapResults'),
+      notStartedKey: str('$.notStartedKey'),
     },
   });
   const retention = t.invoke(
@@ -114,8 +150,8 @@ export function weeklyDefinition(t: WorkflowTasks, props: WeeklyDefinitionProps)
       runId: str('$.runId'),
       date: str('$.date'),
       week: str('$.week'),
-      results: sfn.JsonPath.listAt('$.results'),
-      notStarted: sfn.JsonPath.listAt('$.notStarted'),
+      mapResults: sfn.JsonPath.objectAt('$.mapResults'),
+      notStartedKey: str('$.notStartedKey'),
       retention: sfn.JsonPath.objectAt('$.retention'),
     },
     { resultPath: '$.report' },

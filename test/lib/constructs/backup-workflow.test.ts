@@ -90,8 +90,8 @@ function statements(): { actions: string[]; resources: string[]; policy: string 
 }
 
 describe('BackupWorkflow', () => {
-  it('makes three Standard state machines with X-Ray tracing and ALL-level logs without execution data', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+  it('makes four Standard state machines with X-Ray tracing and ALL-level logs without execution data', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
     template.allResourcesProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
@@ -99,13 +99,66 @@ describe('BackupWorkflow', () => {
     });
   });
 
-  it('fans the weekly run out with a Map whose MaxConcurrency is the config value', () => {
+  it('fans the weekly run out with a Distributed Map whose MaxConcurrency is the config value', () => {
     const hosts = states('weekly').get('Hosts');
-    expect({ type: hosts?.Type, max: hosts?.MaxConcurrency, items: hosts?.ItemsPath }).toEqual({
-      type: 'Map',
-      max: 25,
-      items: '$.hosts',
+    expect(hosts).toMatchObject({
+      Type: 'Map',
+      MaxConcurrency: 25,
+      Label: 'Hosts',
+      ToleratedFailurePercentage: 100,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
     });
+    expect(hosts?.ItemsPath).toBeUndefined();
+  });
+
+  it("reads the weekly Map's items from the fleet snapshot load-fleet wrote and writes its results to S3, not to the state", () => {
+    const hosts = states('weekly').get('Hosts');
+    expect(hosts).toMatchObject({
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSON' },
+        Parameters: { 'Bucket.$': '$.bucket', 'Key.$': '$.fleetKey' },
+      },
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { 'Bucket.$': '$.bucket', 'Prefix.$': '$.resultsPrefix' },
+      },
+      ResultPath: '$.mapResults',
+    });
+    expect(states('weekly').get('LoadFleet')?.Parameters).toMatchObject({ action: 'weekly' });
+  });
+
+  it("lets the weekly machine read the run's fleet snapshot and write its map results, no other object, and start its own map-run children", () => {
+    const machine = Object.entries(json.Resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::StepFunctions::StateMachine' && r.Metadata?.['mksysb-vault:workflow'] === 'weekly',
+    );
+    if (!machine) throw new Error('no weekly state machine in the template');
+    const roleArn = machine[1].Properties?.RoleArn as { 'Fn::GetAtt': [string] } | undefined;
+    const roleId = roleArn?.['Fn::GetAtt'][0];
+    const own = statements().filter((s) =>
+      ((json.Resources[s.policy]?.Properties?.Roles ?? []) as { Ref: string }[]).some(
+        (r) => r.Ref === roleId,
+      ),
+    );
+    const s3 = own.filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+    expect(s3.flatMap((s) => s.resources).sort()).toEqual([
+      'arn:aws:s3:::store-bucket/runs/*/fleet.json',
+      'arn:aws:s3:::store-bucket/runs/*/map/*',
+    ]);
+    expect(s3.find((s) => s.resources[0]?.endsWith('map/*'))?.actions.sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListMultipartUploadParts',
+      's3:PutObject',
+    ]);
+    expect(
+      own.some(
+        (s) =>
+          s.actions.includes('states:StartExecution') && s.resources.includes(resolved.machines.weekly.arn),
+      ),
+    ).toBe(true);
+    expect(own.some((s) => s.actions.includes('kms:GenerateDataKey'))).toBe(true);
   });
 
   it('starts one child execution per host-week with startExecution.sync:2, named <host>-<week>', () => {
@@ -168,7 +221,7 @@ describe('BackupWorkflow', () => {
 
   it('retries StoreThrottled in every state whose handler is safe to repeat, never in notify (it would alert twice)', () => {
     const byHandler = new Map<string, { retried: string[]; not: string[] }>();
-    for (const kind of ['weekly', 'host', 'freshness'] as const)
+    for (const kind of ['weekly', 'host', 'freshness', 'restore-test'] as const)
       for (const [name, state] of states(kind)) {
         const fn = resolved.functions.get(String(state.Resource));
         if (state.Type !== 'Task' || !fn) continue;
@@ -190,6 +243,7 @@ describe('BackupWorkflow', () => {
       notify: 'no',
       'prepare-upload': 'yes',
       'record-failure': 'yes',
+      'restore-test': 'yes',
       retention: 'yes',
       'run-report': 'yes',
       verify: 'yes',
@@ -240,7 +294,7 @@ describe('BackupWorkflow', () => {
   });
 
   it('passes each definition through asl-validator once resolved', () => {
-    const results = (['weekly', 'host', 'freshness'] as const).map((kind) => {
+    const results = (['weekly', 'host', 'freshness', 'restore-test'] as const).map((kind) => {
       const { isValid, errorsText } = aslValidator(resolved.machines[kind].definition);
       return [kind, isValid ? 'valid' : errorsText('; ')];
     });
@@ -248,13 +302,15 @@ describe('BackupWorkflow', () => {
       ['weekly', 'valid'],
       ['host', 'valid'],
       ['freshness', 'valid'],
+      ['restore-test', 'valid'],
     ]);
   });
 
   it('lets the per-host machine send commands only with the three documents to the fleet managed nodes', () => {
     const send = statements().filter((s) => s.actions.includes('ssm:SendCommand'));
     const resources = [...new Set(send.flatMap((s) => s.resources))];
-    expect(resources.filter((r) => r.includes(':document/'))).toHaveLength(3);
+    // The three backup documents, and the restore-test document (the restore-test machine's alone).
+    expect(resources.filter((r) => r.includes(':document/'))).toHaveLength(4);
     expect(resources.filter((r) => !r.includes(':document/')).sort()).toEqual([
       'arn:aws:ec2:eu-west-3:111122223333:instance/i-0fedcba9876543210',
       'arn:aws:ssm:eu-west-3:111122223333:managed-instance/mi-0123456789abcdef0',
@@ -416,6 +472,7 @@ describe('BackupWorkflow', () => {
       'notify',
       'prepare-upload',
       'record-failure',
+      'restore-test',
       'retention',
       'run-report',
       'verify',

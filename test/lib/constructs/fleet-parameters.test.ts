@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FleetHostInput, parseFleetParameters } from '../../../lambdas/core/fleet.js';
-import { FleetParameters, fleetPartName } from '../../../lib/constructs/fleet-parameters.js';
+import { FleetParameters, fleetObjectBody } from '../../../lib/constructs/fleet-parameters.js';
 import { testStack } from '../harness.js';
 
 const FLEET: FleetHostInput[] = Array.from({ length: 1000 }, (_, i) => ({
@@ -14,48 +14,43 @@ const FLEET: FleetHostInput[] = Array.from({ length: 1000 }, (_, i) => ({
 
 describe('FleetParameters for 1,000 hosts', () => {
   let template: Template;
-  let stored: { name: string; value: string }[];
+  let fleet: FleetParameters;
+  let stack: ReturnType<typeof testStack>;
   beforeAll(() => {
-    const stack = testStack();
-    const fleet = new FleetParameters(stack, 'Fleet', { fleet: FLEET, path: '/acme/mksysb/fleet/' });
+    stack = testStack();
+    fleet = new FleetParameters(stack, 'Fleet', { fleet: FLEET, path: '/acme/mksysb/fleet/' });
     fleet.grantRead(
       new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
     );
     template = Template.fromStack(stack);
-    stored = Object.values(template.findResources('AWS::SSM::Parameter')).map((r) => {
-      const p = (r as { Properties: { Name: string; Value: string } }).Properties;
-      return { name: p.Name, value: p.Value };
-    });
   });
 
-  it('writes the fleet as a few Standard-tier String parameters, not one per host', () => {
-    expect(stored.length).toBeGreaterThan(1);
-    expect(stored.length).toBeLessThan(100);
-    template.allResourcesProperties('AWS::SSM::Parameter', { Type: 'String', Tier: 'Standard' });
+  it('puts no host in the template: no parameter, the fleet is one file asset', () => {
+    template.resourceCountIs('AWS::SSM::Parameter', 0);
+    expect(JSON.stringify(template.toJSON())).not.toContain('aixlpar0999');
+    expect(stack.resolve(fleet.fleetObject.objectKey)).toMatch(/^[0-9a-f]{64}\.json$/);
   });
 
-  it('names them part-0001, part-0002… under the configured path', () => {
-    expect(stored.map((p) => p.name).sort()).toEqual(
-      stored.map((_, i) => fleetPartName('/acme/mksysb/fleet/', i)),
-    );
-    expect(stored[0]?.name).toBe('/acme/mksysb/fleet/part-0001');
+  it('holds in the fleet object what load-fleet reads back as the same 1,000 hosts, defaults left out', () => {
+    const body = fleetObjectBody(FLEET);
+    const hosts = parseFleetParameters([{ name: 's3://assets/fleet.json', value: body }]);
+    expect(hosts.map((h) => h.host)).toEqual(FLEET.map((h) => h.host));
+    expect(hosts[3]?.volumeGroups).toEqual(['datavg', 'appvg']);
+    expect(hosts[1]?.sshUser).toBe('root');
+    expect(body).not.toContain('sshUser');
   });
 
-  it('keeps every value within the 4 KB Standard-tier limit', () => {
-    for (const p of stored) expect(Buffer.byteLength(p.value), p.name).toBeLessThanOrEqual(4096);
-  });
-
-  it('stores values that load-fleet reads back as the same 1,000 hosts', () => {
-    const fleet = parseFleetParameters(stored);
-    expect(fleet.map((h) => h.host)).toEqual(FLEET.map((h) => h.host));
-    expect(fleet[3]?.volumeGroups).toEqual(['datavg', 'appvg']);
-    expect(fleet[1]?.sshUser).toBe('root');
-  });
-
-  it('grants ssm:GetParametersByPath on the path only', () => {
+  it('grants s3:GetObject on the fleet object only and ssm:GetParametersByPath on the path only', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: [
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: {
+              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/[0-9a-f]{64}\\.json$')])],
+            },
+          }),
           {
             Effect: 'Allow',
             Action: 'ssm:GetParametersByPath',
@@ -63,7 +58,7 @@ describe('FleetParameters for 1,000 hosts', () => {
               'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':parameter/acme/mksysb/fleet$')])],
             },
           },
-        ],
+        ]),
       },
     });
   });

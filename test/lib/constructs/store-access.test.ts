@@ -157,7 +157,7 @@ describe('who may do what in the image store', () => {
       'load-fleet': {
         's3:GetObject': ['images/*', 'locks/*'],
         's3:ListBucket': ['(bucket)'],
-        's3:PutObject': ['locks/*'],
+        's3:PutObject': ['locks/*', 'runs/*/fleet.json', 'runs/*/not-started.json'],
       },
       'prepare-upload': {
         's3:AbortMultipartUpload': [image],
@@ -205,8 +205,17 @@ describe('who may do what in the image store', () => {
         's3:ListBucket': ['(bucket)'],
         's3:PutObject': ['catalog/*', 'history/*'],
       },
-      'run-report': { 's3:PutObject': ['runs/*'] },
+      'run-report': {
+        's3:GetObject': ['runs/*/map/*', 'runs/*/not-started.json'],
+        's3:ListBucket': ['(bucket)'],
+        's3:PutObject': ['runs/*'],
+      },
       freshness: { 's3:GetObject': ['images/*'], 's3:ListBucket': ['(bucket)'] },
+      'restore-test': {
+        's3:GetObject': ['images/*'],
+        's3:PutObject': ['images/*.record.json'],
+        's3:ListBucket': ['(bucket)'],
+      },
     });
   });
 
@@ -263,6 +272,14 @@ describe('who may do what in the image store', () => {
     expect(writers(IMAGE)).toEqual(['complete-upload', 'prepare-upload']);
     expect(writers(SAVEVG)).toEqual(['complete-upload', 'prepare-upload']);
     expect(writers('runs/2026-11-23/run-1.json')).toEqual(['run-report']);
+  });
+
+  it("lets load-fleet write the weekly run's fleet snapshot and hosts not started, and nothing else under runs/", () => {
+    const run = 'runs/2026-11-23/run-1';
+    expect(may('load-fleet', 's3:PutObject', `${run}/fleet.json`)).toBe(true);
+    expect(may('load-fleet', 's3:PutObject', `${run}/not-started.json`)).toBe(true);
+    expect(may('load-fleet', 's3:PutObject', `${run}.json`)).toBe(false);
+    expect(may('run-report', 's3:GetObject', `${run}/map/0b1c/manifest.json`)).toBe(true);
   });
 
   it('denies an object version delete to every principal, and any PUT that asks for another encryption', () => {
