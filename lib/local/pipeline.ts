@@ -7,8 +7,9 @@
 // the clock, the fleet, the scenario week and the execution names used) is kept in state.json, which
 // the other CLI commands read. The synthesized template is held to CloudFormation's and SSM's size
 // quotas (lambdas/core/aws-limits.ts) before anything runs: a stack AWS would refuse never runs here.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readRunReport } from '../../lambdas/adapters/catalog.js';
@@ -210,7 +211,26 @@ function resetDataDir(paths: LocalPaths): void {
     throw new LocalPipelineError(
       `--reset: ${paths.root} is not a mksysb-vault data directory (no state.json, no store/): not deleting it`,
     );
-  rmSync(paths.root, { recursive: true, force: true });
+  // Moved aside at once (a rename) and deleted by a detached `rm -rf` the run does not wait for: a
+  // store of many weeks is thousands of files, seconds of unlinking that held the run's start. A copy
+  // aside that an earlier rm did not finish (the machine stopped) goes with it.
+  const parent = dirname(paths.root);
+  const asidePrefix = `${basename(paths.root)}.deleting-`;
+  const aside = join(parent, `${asidePrefix}${process.pid}-${Date.now()}`);
+  try {
+    renameSync(paths.root, aside);
+  } catch {
+    rmSync(paths.root, { recursive: true, force: true });
+    return;
+  }
+  const leftovers = readdirSync(parent)
+    .filter((name) => name.startsWith(asidePrefix))
+    .map((name) => join(parent, name));
+  const rm = spawn('rm', ['-rf', '--', ...leftovers], { detached: true, stdio: 'ignore' });
+  rm.on('error', () => {
+    for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
+  });
+  rm.unref();
 }
 
 function scheduledAfter(config: DeployConfig, after: Date, what: string): Date {

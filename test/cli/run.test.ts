@@ -1,7 +1,7 @@
 // `mksysb-vault run --local` and `run-now` as a user runs them: spawned processes on a two-host
 // scenario (test/fixtures/scenarios/two-hosts.json), their real output, then `status` and `history`
 // reading the same store and agreeing with the run. Bad input gives one clear line and exit 64.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,23 @@ describe.concurrent('mksysb-vault run, bad input', () => {
       'is not a mksysb-vault data directory (no state.json, no store/): not deleting it',
     );
     expect(existsSync(join(precious, 'thesis.tex'))).toBe(true);
+  });
+
+  it('--reset moves the old store aside and deletes it, and any copy an earlier reset left, without waiting', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'mksysb-vault-reset-'));
+    const old = join(parent, 'data');
+    mkdirSync(join(old, 'store', 'bucket'), { recursive: true });
+    writeFileSync(join(old, 'state.json'), '{}');
+    writeFileSync(join(old, 'store', 'bucket', 'image'), 'old image');
+    mkdirSync(join(parent, 'data.deleting-1-2'));
+    writeFileSync(join(parent, 'data.deleting-1-2', 'left'), 'by a reset that was stopped');
+    // The scenario is read after the reset: a missing one ends the run there.
+    const r = await runCliAsync(['run', '--local', '--reset', '--data', old, '--scenario', 'nope.json']);
+    expect(r.status).toBe(64);
+    expect(existsSync(old)).toBe(false);
+    for (let waited = 0; readdirSync(parent).length > 0 && waited < 10_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it('names a damaged state.json and how to start afresh', async () => {
