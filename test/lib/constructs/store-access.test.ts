@@ -135,7 +135,7 @@ const IMAGE = 'images/aixprd01/aixprd01_mksysb_2026-11-23';
 const SAVEVG = 'images/aixprd01/aixprd01_savevg_datavg_2026-11-23';
 const RECORD = `${IMAGE}.record.json`;
 const INDEX = `${IMAGE}.index.gz`;
-const SIDECARS = ['.log', '.lsmksysb', '.filesets', '.toc.gz'].map((s) => `${IMAGE}${s}`);
+const SIDECARS = ['.log', '.lsmksysb', '.filesets', '.toc.gz', '.viosbr.tar.gz'].map((s) => `${IMAGE}${s}`);
 const HANDLERS = [
   'await-command',
   'complete-upload',
@@ -170,6 +170,7 @@ describe('who may do what in the image store', () => {
           `${image}.log`,
           `${image}.lsmksysb`,
           `${image}.toc.gz`,
+          `${image}.viosbr.tar.gz`,
           'uploads/*',
         ],
       },
