@@ -116,11 +116,11 @@ export const LoadFleetEnvSchema = z.object({
   FLEET_PARAMETER_PATH: z
     .string()
     .regex(/^(\/[A-Za-z0-9_.-]+)+\/$/, 'a parameter path like /mksysb-vault/fleet/'),
-  BUCKET: z.string().min(3),
-  /** The schedule's time zone: the week is the Monday of the run's local date. */
   /** The deploy config's fleet as one S3 object (a CDK file asset), read with the parameters. */
   FLEET_OBJECT_BUCKET: z.string().min(3).optional(),
   FLEET_OBJECT_KEY: z.string().min(1).optional(),
+  BUCKET: z.string().min(3),
+  /** The schedule's time zone: the week is the Monday of the run's local date. */
   TIME_ZONE: z.string().default('UTC'),
   /** Seconds a host's claim on its day holds if its run dies without giving it up. */
   CLAIM_TTL_SECONDS: z.coerce
