@@ -281,7 +281,9 @@ export function withRestoreTest(
 // ---------------------------------------------------------------------------------------------
 // What restore-test.sh prints (docs/host-protocol.md's key=value lines).
 
-const uint = z.string().regex(/^\d+$/).transform(Number);
+// A count as the script prints it (digits), or as it is after parsing (the facts pass through the
+// state machine and are read again by the record step).
+const uint = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
 const okFailed = z.enum(['ok', 'failed', 'skipped']);
 
 /** The facts the host script reports, each optional: a test cut short reports what it reached. */
