@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { AnomalyCodeSchema } from './anomaly.js';
 import type { StagingForecast } from './forecast.js';
+import type { RestoreOverdue } from './restore-test.js';
 
 export const FreshnessFindingSchema = z.object({
   /** The host; for FLEET_PARAMETER_INVALID without a valid host name, the parameter's name. */
@@ -15,6 +16,7 @@ export const FreshnessFindingSchema = z.object({
     'STALE',
     'FLEET_PARAMETER_INVALID',
     'STAGING_FULL_SOON',
+    'RESTORE_TEST_OVERDUE',
   ]),
   /** Date of the newest PASS image; null when there never was one. */
   lastPassDate: z.string().nullable(),
@@ -27,6 +29,9 @@ export const FreshnessFindingSchema = z.object({
   /** STAGING_FULL_SOON: whole weeks until preflight refuses (0: it would now), and the forecast's numbers. */
   weeksUntilFull: z.number().int().nonnegative().optional(),
   forecast: z.string().optional(),
+  /** RESTORE_TEST_OVERDUE: the newest PASS restore test (null: never passed one) and the window. */
+  lastRestorePassAt: z.string().nullable().optional(),
+  restoreWindowDays: z.number().int().positive().optional(),
 });
 export type FreshnessFinding = z.infer<typeof FreshnessFindingSchema>;
 
@@ -69,4 +74,22 @@ export function stagingFindings(forecasts: readonly StagingForecast[]): Freshnes
       forecast: f.summary,
     }))
     .sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+}
+
+/**
+ * RESTORE_TEST_OVERDUE for each host without a PASS restore test within the window
+ * (lambdas/core/restore-test.ts overdueRestoreTests): a warning, as no backup is missing.
+ */
+export function restoreTestFindings(
+  overdue: readonly RestoreOverdue[],
+  windowDays: number,
+): FreshnessFinding[] {
+  return overdue.map((o) => ({
+    host: o.host,
+    finding: 'RESTORE_TEST_OVERDUE' as const,
+    lastPassDate: null,
+    ageDays: o.ageDays,
+    lastRestorePassAt: o.lastPassAt,
+    restoreWindowDays: windowDays,
+  }));
 }

@@ -17,6 +17,7 @@ export function freshnessDeps(
     maxAgeDays: e.MAX_AGE_DAYS,
     stagingSizeFactor: e.STAGING_SIZE_FACTOR,
     stagingWarnWeeks: e.STAGING_WARN_WEEKS,
+    restoreWindowDays: e.RESTORE_WINDOW_DAYS > 0 ? e.RESTORE_WINDOW_DAYS : undefined,
     now: io.now,
   };
 }

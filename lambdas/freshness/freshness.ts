@@ -5,7 +5,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { inBatches, lastPassImage, listHostRecords } from '../adapters/catalog.js';
 import { parseWith } from '../adapters/validation.js';
 import { forecastStaging, type StagingForecast } from '../core/forecast.js';
-import { assessFreshness, stagingFindings } from '../core/freshness.js';
+import { assessFreshness, restoreTestFindings, stagingFindings } from '../core/freshness.js';
+import { lastPassingRestoreTest, overdueRestoreTests } from '../core/restore-test.js';
 import { FreshnessInputSchema, type FreshnessOutput, FreshnessOutputSchema } from './schema.js';
 
 export interface FreshnessDeps {
@@ -16,6 +17,8 @@ export interface FreshnessDeps {
   readonly stagingSizeFactor?: number;
   /** STAGING_FULL_SOON this many weeks (or fewer) before preflight would refuse. @default 4 */
   readonly stagingWarnWeeks?: number;
+  /** restoreTests.windowDays while restore tests are on: RESTORE_TEST_OVERDUE. @default off */
+  readonly restoreWindowDays?: number;
   readonly now: () => Date;
 }
 
@@ -29,12 +32,20 @@ export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promi
   const lastPass = new Map<string, string | null>();
   const lastPassKey = new Map<string, string>();
   const forecasts: StagingForecast[] = [];
+  const restore: { host: string; firstImageDate: string | null; lastPassAt: string | null }[] = [];
   const now = deps.now();
   await inBatches(hosts, 8, async (host) => {
     const image = await lastPassImage(store, host);
     lastPass.set(host, image?.date ?? null);
     if (image) lastPassKey.set(host, image.key);
     const { records } = await listHostRecords(store, host, { kind: 'mksysb', newest: FORECAST_RECORDS });
+    // The oldest record read stands for the first image: a host with more records than read is old
+    // enough to have needed a test anyway.
+    restore.push({
+      host,
+      firstImageDate: image ? (records.at(-1)?.date ?? image.date) : null,
+      lastPassAt: lastPassingRestoreTest(records)?.test.startedAt ?? null,
+    });
     forecasts.push(
       forecastStaging(host, records, {
         now,
@@ -63,6 +74,12 @@ export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promi
           lastPassKey: lastPassKey.get(f.host) ?? null,
         })),
         ...stagingFindings(forecasts),
+        ...(deps.restoreWindowDays === undefined
+          ? []
+          : restoreTestFindings(
+              overdueRestoreTests(restore, now, deps.restoreWindowDays),
+              deps.restoreWindowDays,
+            )),
       ],
     },
     'freshness output',

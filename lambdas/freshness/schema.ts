@@ -27,4 +27,6 @@ export const FreshnessEnvSchema = z.object({
   STAGING_SIZE_FACTOR: z.coerce.number().min(1).max(10).default(1.5),
   /** forecast.stagingWarnWeeks: STAGING_FULL_SOON this many weeks before preflight would refuse. */
   STAGING_WARN_WEEKS: z.coerce.number().int().min(1).max(52).default(4),
+  /** restoreTests.windowDays while restore tests are on: RESTORE_TEST_OVERDUE; 0: off. */
+  RESTORE_WINDOW_DAYS: z.coerce.number().int().min(0).max(3660).default(0),
 });

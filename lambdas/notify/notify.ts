@@ -49,23 +49,35 @@ export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOu
     for (const f of input.findings) {
       // A staging filesystem filling up is a warning weeks ahead, never a page: no backup failed yet.
       const found =
-        f.finding === 'STAGING_FULL_SOON'
+        f.finding === 'RESTORE_TEST_OVERDUE'
           ? anomaly(
               f.finding,
               'warn',
-              `staging ${f.forecast ?? 'too small soon'}; grow the filesystem (chfs -a size=+…) before preflight refuses the backup`,
-              { weeksUntilFull: f.weeksUntilFull ?? null, forecast: f.forecast ?? null },
+              f.lastRestorePassAt
+                ? `no passing restore test for ${f.ageDays} days (window ${f.restoreWindowDays}): last PASS ${f.lastRestorePassAt.slice(0, 10)}`
+                : `no passing restore test ever (window ${f.restoreWindowDays} days); check the restore-test runs and the test LPARs`,
+              {
+                lastRestorePassAt: f.lastRestorePassAt ?? null,
+                restoreWindowDays: f.restoreWindowDays ?? null,
+              },
             )
-          : anomaly(
-              f.finding,
-              'fail',
-              f.finding === 'FLEET_PARAMETER_INVALID'
-                ? `${f.problem ?? 'a fleet parameter is not valid'}: this entry is skipped (not backed up, not checked) until it is fixed`
-                : f.finding === 'HOST_MISSED'
-                  ? `no PASS mksysb image ever: never backed up`
-                  : `newest PASS mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
-              { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
-            );
+          : f.finding === 'STAGING_FULL_SOON'
+            ? anomaly(
+                f.finding,
+                'warn',
+                `staging ${f.forecast ?? 'too small soon'}; grow the filesystem (chfs -a size=+…) before preflight refuses the backup`,
+                { weeksUntilFull: f.weeksUntilFull ?? null, forecast: f.forecast ?? null },
+              )
+            : anomaly(
+                f.finding,
+                'fail',
+                f.finding === 'FLEET_PARAMETER_INVALID'
+                  ? `${f.problem ?? 'a fleet parameter is not valid'}: this entry is skipped (not backed up, not checked) until it is fixed`
+                  : f.finding === 'HOST_MISSED'
+                    ? `no PASS mksysb image ever: never backed up`
+                    : `newest PASS mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
+                { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
+              );
       if (!atLeast(found.severity, deps.minSeverity)) continue;
       const ack = acknowledgementOf(acks, f.host, f.finding, now);
       if (ack) {
@@ -77,9 +89,11 @@ export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOu
           ? 'none (fleet parameter)'
           : f.finding === 'STAGING_FULL_SOON'
             ? 'next mksysb'
-            : f.lastPassDate
-              ? `last PASS ${f.lastPassDate.slice(0, 10)}`
-              : 'none ever';
+            : f.finding === 'RESTORE_TEST_OVERDUE'
+              ? 'newest PASS mksysb'
+              : f.lastPassDate
+                ? `last PASS ${f.lastPassDate.slice(0, 10)}`
+                : 'none ever';
       await publish(
         deps,
         anomalyAlert(found, {

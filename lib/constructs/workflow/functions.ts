@@ -220,6 +220,8 @@ export function functionTable(props: FunctionTableProps): Readonly<Record<Handle
         // The forecast tests the staging space as preflight does (STAGING_FULL_SOON).
         STAGING_SIZE_FACTOR: String(config.workflow.stagingSizeFactor),
         STAGING_WARN_WEEKS: String(config.forecast.stagingWarnWeeks),
+        // RESTORE_TEST_OVERDUE while restore tests are on (0: off).
+        RESTORE_WINDOW_DAYS: String(config.restoreTests.enabled ? config.restoreTests.windowDays : 0),
       },
       timeout: Duration.minutes(5),
       store: store.freshness,

@@ -147,3 +147,22 @@ describe('freshness', () => {
     );
   });
 });
+
+describe('freshness: restore tests', () => {
+  it('raises RESTORE_TEST_OVERDUE for a host without a passing restore test within the window, only while they are on', async () => {
+    // 'filling' was first backed up on 2026-10-05 and never restore-tested: 49 days on 2026-11-23.
+    const on = await checkFreshness({ hosts: ['fresh', 'filling'] }, { ...deps, restoreWindowDays: 45 });
+    expect(on.findings.filter((f) => f.finding === 'RESTORE_TEST_OVERDUE')).toEqual([
+      {
+        host: 'filling',
+        finding: 'RESTORE_TEST_OVERDUE',
+        lastPassDate: null,
+        ageDays: null,
+        lastRestorePassAt: null,
+        restoreWindowDays: 45,
+      },
+    ]);
+    const off = await checkFreshness({ hosts: ['fresh', 'filling'] }, deps);
+    expect(off.findings.filter((f) => f.finding === 'RESTORE_TEST_OVERDUE')).toEqual([]);
+  });
+});
