@@ -262,6 +262,7 @@ export function hostPlan(host: FleetHost, day: string, last: StepHistory | null)
     mode: host.mode,
     address: host.address ?? '',
     sshUser: host.sshUser,
+    viosShell: host.viosShell ?? '',
     sshKeyPath: host.sshKeyPath,
     knownHostsPath: host.knownHostsPath,
     staging: host.staging,

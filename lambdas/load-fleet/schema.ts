@@ -81,6 +81,8 @@ export const HostPlanSchema = z.object({
   mode: z.enum(['relay', 'direct']),
   address: z.string(),
   sshUser: z.string(),
+  /** A VIOS's shell for padmin (`oem_setup_env`, `ioscli`); '' for an LPAR. */
+  viosShell: z.enum(['', 'ioscli', 'oem_setup_env']),
   sshKeyPath: z.string(),
   knownHostsPath: z.string(),
   staging: z.string(),
