@@ -46,7 +46,14 @@ import {
 } from './paths.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './resolve-template.js';
 import { type FailureInjector, type LocalS3, startLocalS3 } from './s3-server.js';
-import { eventsOfWeek, loadScenario, type Scenario, type ScenarioEvent, scenarioFleet } from './scenario.js';
+import {
+  eventsOfWeek,
+  loadScenario,
+  type Scenario,
+  type ScenarioEvent,
+  scenarioFleet,
+  scenarioRestoreTargets,
+} from './scenario.js';
 import { LocalWorkflow } from './workflow-runner.js';
 
 export class LocalPipelineError extends Error {
@@ -87,11 +94,21 @@ export interface WeekResult {
   readonly retention: RunReport['retention'];
   /** Hosts the freshness check found without a recent verified image. */
   readonly stale: readonly string[];
+  /** The restore tests run after this week's run (restoreTests.cron, before the next weekly run). */
+  readonly restoreTests: readonly RestoreTestOutcome[];
   readonly alerts: readonly SnsMessage[];
   /** Bytes of the mksysb images verified this run. */
   readonly imageBytes: number;
   /** Wall-clock seconds the run took on this machine. */
   readonly seconds: number;
+}
+
+/** One restore test of a local run: the image's host, PASS or FAIL, why, the RTO. */
+export interface RestoreTestOutcome {
+  readonly host: string;
+  readonly result: string;
+  readonly reason: string | null;
+  readonly rtoSeconds: number | null;
 }
 
 export interface LocalPipelineOptions {
@@ -131,8 +148,25 @@ export function localDeployConfig(
   scenarioPath: string,
   knownHostsPath: string,
 ): DeployConfig {
+  // The scenario's test LPARs are the restore tests' targets: restore tests are on when it has any.
+  const targets = scenarioRestoreTargets(scenario, knownHostsPath);
+  const restoreTests =
+    targets.length === 0
+      ? {}
+      : {
+          restoreTests: {
+            enabled: true,
+            ...(scenario.config.restoreTests as Record<string, unknown> | undefined),
+            targets,
+          },
+        };
   return parseDeployConfig(
-    { stackName: 'MksysbVaultLocal', ...scenario.config, fleet: scenarioFleet(scenario, knownHostsPath) },
+    {
+      stackName: 'MksysbVaultLocal',
+      ...scenario.config,
+      ...restoreTests,
+      fleet: scenarioFleet(scenario, knownHostsPath),
+    },
     `${scenarioPath} (config)`,
   );
 }
@@ -424,6 +458,25 @@ async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise
     for (const message of sns.messages.slice(alertsBeforeFreshness)) emit({ type: 'alert', message });
     const stale = staleHosts(fresh.output);
 
+    // The restore tests, at their schedule's next run after the freshness check, when that comes
+    // before the next weekly run (a run-now has none).
+    let restoreTests: RestoreTestOutcome[] = [];
+    let restoreEndedAt = 0;
+    const restoreDate =
+      config.restoreTests.enabled && config.restoreTests.targets.length > 0 && !options.now
+        ? nextCronRun(config.restoreTests.cron, config.schedule.timeZone, new Date(fresh.execution.endedAt))
+        : null;
+    if (restoreDate && restoreDate < scheduledAfter(config, new Date(next.getTime() + 60_000), 'next run')) {
+      const alertsBeforeRestore = sns.messages.length;
+      const restore = await workflow.runRestoreTests({
+        date: restoreDate.toISOString(),
+        executionName: `restore-tests-${restoreDate.toISOString().slice(0, 10)}`,
+      });
+      for (const message of sns.messages.slice(alertsBeforeRestore)) emit({ type: 'alert', message });
+      restoreTests = Array.isArray(restore.output) ? (restore.output as RestoreTestOutcome[]) : [];
+      restoreEndedAt = Date.parse(restore.execution.endedAt);
+    }
+
     const { output } = weekly;
     const report = await readReport(ctx.s3, output.report.reportKey);
     const week: WeekResult = {
@@ -437,6 +490,7 @@ async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise
       reportKey: output.report.reportKey,
       retention: report?.retention ?? null,
       stale,
+      restoreTests,
       alerts: sns.messages.slice(alertsBefore),
       imageBytes: bytesSoFar,
       seconds: (performance.now() - started) / 1000,
@@ -444,7 +498,7 @@ async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise
     results.push(week);
     emit({ type: 'week-done', week });
 
-    clock = new Date(Math.max(endedAt.getTime(), Date.parse(fresh.execution.endedAt)));
+    clock = new Date(Math.max(endedAt.getTime(), Date.parse(fresh.execution.endedAt), restoreEndedAt));
     if (!options.now) {
       scenarioWeeks = scenarioWeek;
       next = scheduledAfter(config, new Date(next.getTime() + 60_000), 'next run');

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ExcludeListSchema } from '../../lambdas/core/exclude-list.js';
 import { describeIssues, type FleetHost, FleetHostSchema } from '../../lambdas/core/fleet.js';
+import { type RestoreTestTarget, RestoreTestTargetSchema } from '../../lambdas/core/restore-test.js';
 import { packagePath } from '../package-root.js';
 import { HostProfileSchema, treesBytes } from '../sim-lpar/index.js';
 
@@ -33,7 +34,14 @@ export type ScenarioEvent = z.infer<typeof ScenarioEventSchema>;
  * the simulated mksysb -e honours it). In the hosts rather than the scenario's `config`: a group
  * there names hosts, and a CLI reading a local store parses that config with the store's own fleet.
  */
-const ScenarioHostSchema = HostProfileSchema.extend({ exclude: ExcludeListSchema.default([]) });
+const ScenarioHostSchema = HostProfileSchema.extend({
+  exclude: ExcludeListSchema.default([]),
+  /**
+   * A test LPAR for restore tests: not backed up; its spare disks (`spareDisks`) are the restore
+   * tests' targets (restoreTests.targets of the local config). @default false
+   */
+  testLpar: z.boolean().default(false),
+});
 
 export const ScenarioSchema = z
   .object({
@@ -104,7 +112,7 @@ export function eventsOfWeek(scenario: Scenario, week: number): ScenarioEvent[] 
 
 /** The fleet the workflow sees for the simulated hosts: relay mode through the simulated ssh. */
 export function scenarioFleet(scenario: Scenario, knownHostsPath: string): FleetHost[] {
-  return scenario.hosts.map((h) =>
+  return scenario.hosts.filter((h) => !h.testLpar).map((h) =>
     FleetHostSchema.parse({
       host: h.host,
       address: h.address,
@@ -120,4 +128,22 @@ export function scenarioFleet(scenario: Scenario, knownHostsPath: string): Fleet
       exclude: h.exclude,
     }),
   );
+}
+
+/**
+ * The scenario's test LPARs as restore-test targets, reached like the fleet (relay mode, the simulated
+ * ssh): their spare disks are the hdisks lspv lists after one disk per volume group.
+ */
+export function scenarioRestoreTargets(scenario: Scenario, knownHostsPath: string): RestoreTestTarget[] {
+  return scenario.hosts
+    .filter((h) => h.testLpar)
+    .map((h) =>
+      RestoreTestTargetSchema.parse({
+        host: h.host,
+        address: h.address,
+        managedNodeId: 'mi-00000000000000000',
+        knownHostsPath,
+        disks: Array.from({ length: h.spareDisks }, (_, i) => `hdisk${h.volumeGroups.length + i}`),
+      }),
+    );
 }
