@@ -97,6 +97,62 @@ describe('load-fleet for the weekly run', () => {
   });
 });
 
+describe('load-fleet for the weekly Distributed Map', () => {
+  const weekly = (request: Record<string, unknown> = {}) =>
+    loadFleet(
+      {
+        action: 'weekly',
+        executionName: 'weekly-schedule-1',
+        startTime: '2026-11-23T01:01:00.000Z',
+        request,
+      },
+      deps,
+    );
+  const written = (key: string) => {
+    const call = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key === key);
+    return call ? JSON.parse(String(call.args[0].input.Body)) : undefined;
+  };
+
+  it('writes the hosts to start to the run fleet snapshot and returns its key and counts, no host name', async () => {
+    const out = await weekly({ hosts: ['dbqa09', 'aixold01'] });
+    const run = 'runs/2026-11-23/20261123T010100Z-weekly-schedule-1';
+    expect(out).toEqual({
+      runId: '20261123T010100Z-weekly-schedule-1',
+      date: '2026-11-23T02:01:00.000+01:00',
+      week: '2026-11-23',
+      nameSuffix: '2026-11-23',
+      bucket: 'vault',
+      fleetKey: `${run}/fleet.json`,
+      notStartedKey: `${run}/not-started.json`,
+      resultsPrefix: `${run}/map`,
+      hostCount: 1,
+      notStartedCount: 1,
+    });
+    expect(written(`${run}/fleet.json`)).toEqual([{ host: 'dbqa09' }]);
+    expect(written(`${run}/not-started.json`)).toEqual([
+      { host: 'aixold01', reason: 'disabled in the fleet' },
+    ]);
+  });
+
+  it("reads the deploy config's fleet object with the parameters under the path", async () => {
+    s3.on(GetObjectCommand, { Bucket: 'cdk-assets', Key: 'abc.json' }).resolves({
+      Body: body(JSON.stringify([{ host: 'aixcfg01', managedNodeId: 'mi-0123456789abcdef0' }])),
+    });
+    await loadFleet(
+      { action: 'weekly', executionName: 'weekly-schedule-1', startTime: '2026-11-23T01:01:00.000Z' },
+      { ...deps, fleetObject: { bucket: 'cdk-assets', key: 'abc.json' } },
+    );
+    const withObject = s3
+      .commandCalls(PutObjectCommand)
+      .find((c) => String(c.args[0].input.Key).endsWith('/fleet.json'));
+    expect(
+      JSON.parse(String(withObject?.args[0].input.Body))
+        .map((h: { host: string }) => h.host)
+        .sort(),
+    ).toEqual(['aixcfg01', 'aixprd01', 'dbqa09']);
+  });
+});
+
 describe('the run day in the schedule time zone', () => {
   // The run's date carries the schedule's offset, so its day (images, claims, run report) is the
   // local day the schedule fired on, never the UTC day.
