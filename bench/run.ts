@@ -13,6 +13,7 @@ const MODULES = [
   './diff.js',
   './restore-file.js',
   './retention.js',
+  './catalog.js',
   './transfer.js',
   './orchestration.js',
   './pipeline.js',

@@ -47,6 +47,7 @@ import {
   type StoreClientOptions,
   storeClient,
 } from '../../lambdas/adapters/s3-client.js';
+import { type ListingStore, listFromThePrefix } from './s3rver-listing.js';
 
 /** A request as the failure injector sees it. */
 export interface S3Request {
@@ -221,6 +222,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const store = (server as unknown as { store: S3rverStore }).store;
   completeAsS3Does(store);
   keepBucketConfigs(store);
+  // Listings from the prefix's folder, as S3 answers them, not a walk of the whole bucket each time.
+  listFromThePrefix(store as unknown as ListingStore);
   const uploadsDir = join(options.directory, bucket, '._S3rver_uploads');
   let injector = options.injectFailures;
   let injected = 0;
