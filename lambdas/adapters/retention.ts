@@ -17,7 +17,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { HostNameSchema, parseRecordKey, recordKey } from '../core/catalog-keys.js';
+import { HostNameSchema, parseRecordKey, recordKey, sidecarKey } from '../core/catalog-keys.js';
 import { historyEntryOfRecord } from '../core/image-history.js';
 import type { ImageRecord } from '../core/image-record.js';
 import {
@@ -188,7 +188,7 @@ async function retainHost(
   // to its months, not left at the bucket's default days. Before the deletes, so a failed delete never
   // costs a keeper its lock.
   const locks = deps.objectLock
-    ? await extendLocks(deps, host, plan.keep, now)
+    ? await extendLocks(deps, host, plan.keep, now, new Set(objects.map((o) => o.key)))
     : { extended: [], problems: [] };
   const byKey = new Map(records.map((r) => [r.key, r]));
   const deleted = await settledBatches(plan.delete, DELETE_CONCURRENCY, (decision) =>
@@ -230,10 +230,16 @@ async function extendLocks(
   host: string,
   keep: readonly RetentionDecision[],
   now: Date,
+  listed: ReadonlySet<string>,
 ): Promise<{ extended: { key: string; until: string }[]; problems: string[] }> {
+  // A VIOS's viosbr archive is what its image is restored with: it is kept as long, and as locked.
   const targets = keep
     .filter((d) => d.keepUntil !== null && Date.parse(d.keepUntil) > now.getTime())
-    .flatMap((d) => [d.key, recordKey(d.key)].map((key) => ({ key, until: d.keepUntil as string })));
+    .flatMap((d) =>
+      [d.key, recordKey(d.key), sidecarKey(d.key, 'viosbr')]
+        .filter((key, i) => i < 2 || listed.has(key))
+        .map((key) => ({ key, until: d.keepUntil as string })),
+    );
   const extended: { key: string; until: string }[] = [];
   const problems: string[] = [];
   await inBatches(targets, 8, async ({ key, until }) => {

@@ -38,6 +38,7 @@ const OLD_OBJECTS = [
   `${OLD.key}.lsmksysb`,
   `${OLD.key}.filesets`,
   `${OLD.key}.toc.gz`,
+  `${OLD.key}.viosbr.tar.gz`,
   `${OLD.key}.index.gz`,
   OLD_RECORD,
 ];
@@ -285,6 +286,16 @@ describe('retention', () => {
           Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2027-04-01T00:00:00.000Z') },
         });
       expect(out.locksExtended.map((l) => l.key)).toEqual([OCTOBER.key, `${OCTOBER.key}.record.json`]);
+    });
+
+    it("extends a VIOS keeper's viosbr archive with it (an LPAR's image has none to extend)", async () => {
+      listed.push(`${OCTOBER.key}.viosbr.tar.gz`);
+      const out = await lockRun();
+      expect(out.locksExtended.map((l) => l.key)).toEqual([
+        OCTOBER.key,
+        `${OCTOBER.key}.record.json`,
+        `${OCTOBER.key}.viosbr.tar.gz`,
+      ]);
     });
 
     it('never shortens a lock: a weekly image already locked past its weeks is left alone', async () => {

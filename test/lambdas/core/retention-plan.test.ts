@@ -96,6 +96,7 @@ describe('retention planning', () => {
       `${old.key}.lsmksysb`,
       `${old.key}.filesets`,
       `${old.key}.toc.gz`,
+      `${old.key}.viosbr.tar.gz`,
       `${old.key}.index.gz`,
       `${old.key}.record.json`,
     ]);
