@@ -19,13 +19,14 @@ const machine = (kind: string, StartAt: string, States: States) => ({
 });
 const done: States = { Done: { Type: 'Succeed' } };
 
-/** A template with the three machines local mode expects: the weekly and host ones given, and one document. */
+/** A template with the machines local mode expects: the weekly and host ones given, and one document. */
 function template(weekly: States, host: States = done): TemplateJson {
   return {
     Resources: {
       WeeklyMachine: machine('weekly', Object.keys(weekly)[0] as string, weekly),
       HostMachine: machine('host', Object.keys(host)[0] as string, host),
       FreshnessMachine: machine('freshness', 'Done', done),
+      RestoreTestMachine: machine('restore-test', 'Done', done),
       Preflight: {
         Type: 'AWS::SSM::Document',
         Properties: { Content: { mainSteps: [{ name: 'preflight' }] } },
