@@ -100,7 +100,13 @@ export const FleetHostSchema = z
     if (h.exclude.length > 0)
       issue('exclude', 'a VIOS takes no exclude list: backupios -mksysb is run as it is');
   })
-  .transform(({ sshUser, ...h }) => ({ ...h, sshUser: sshUser ?? (h.kind === 'vios' ? 'padmin' : 'root') }));
+  // A VIOS runs backupios, which takes none of mksysb's flags: without -X nothing grows /tmp for the
+  // boot image, so preflight checks /tmp has room for it, as for an LPAR without -X.
+  .transform(({ sshUser, ...h }) => ({
+    ...h,
+    sshUser: sshUser ?? (h.kind === 'vios' ? 'padmin' : 'root'),
+    mksysbFlags: h.kind === 'vios' ? '' : h.mksysbFlags,
+  }));
 export type FleetHost = z.infer<typeof FleetHostSchema>;
 export type FleetHostInput = z.input<typeof FleetHostSchema>;
 

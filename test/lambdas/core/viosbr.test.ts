@@ -109,7 +109,13 @@ describe('a VIOS in the fleet', () => {
 
   it('is padmin through the relay, with the shell the site allows', () => {
     const h = FleetHostSchema.parse({ ...vios, viosShell: 'oem_setup_env' });
-    expect([h.kind, h.sshUser, h.viosShell, h.mode]).toEqual(['vios', 'padmin', 'oem_setup_env', 'relay']);
+    expect([h.kind, h.sshUser, h.viosShell, h.mode, h.mksysbFlags]).toEqual([
+      'vios',
+      'padmin',
+      'oem_setup_env',
+      'relay',
+      '',
+    ]);
     expect(FleetHostSchema.parse({ host: 'lpar1', managedNodeId: vios.managedNodeId }).sshUser).toBe('root');
   });
 

@@ -14,8 +14,8 @@ import {
 describe('the local scenario', () => {
   const scenario = loadScenario(DEFAULT_SCENARIO_PATH);
 
-  it('bundles ten LPARs, a VIOS and an event in weeks 3 to 7', () => {
-    expect(scenario.hosts).toHaveLength(11);
+  it('bundles ten LPARs, a VIOS, a restore-test LPAR and an event in weeks 3 to 7', () => {
+    expect(scenario.hosts).toHaveLength(12);
     expect(scenario.hosts.filter((h) => h.kind === 'vios').map((h) => h.host)).toEqual(['vios1']);
     expect([3, 4, 5, 6, 7].map((week) => eventsOfWeek(scenario, week).length > 0)).toEqual([
       true,
