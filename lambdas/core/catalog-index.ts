@@ -16,6 +16,7 @@ import {
   StagingSpaceSchema,
 } from './image-record.js';
 import { IsoDateSchema } from './iso-date.js';
+import { type RestoreTestSummary, RestoreTestSummarySchema, restoreTestSummaryOf } from './restore-test.js';
 import { storedJson, storedValue } from './stored-json.js';
 
 export const CATALOG_INDEX_SCHEMA_VERSION = 1;
@@ -76,6 +77,8 @@ export const IndexEntrySchema = z
      * fileset history reads the record only when this is above 0); null when not compared.
      */
     filesetsChanged: z.number().int().nonnegative().nullable().optional(),
+    /** The image's newest restore test (lambdas/core/restore-test.ts); absent: never tested. */
+    restoreTest: RestoreTestSummarySchema.optional(),
   })
   .strict();
 export type IndexEntry = z.infer<typeof IndexEntrySchema>;
@@ -123,7 +126,15 @@ export function indexEntryOf(record: ImageRecord): IndexEntry {
     },
     staging: record.staging,
     filesetsChanged: filesetsChangedOf(record.changes),
+    // Only a tested image's entry has the field: an untested one stays as it always was.
+    ...restoreTestField(record),
   };
+}
+
+function restoreTestField(record: ImageRecord): { restoreTest?: RestoreTestSummary } {
+  const tests = 'restoreTests' in record ? record.restoreTests : undefined;
+  const summary = restoreTestSummaryOf(tests);
+  return summary ? { restoreTest: summary } : {};
 }
 
 /**
@@ -155,6 +166,8 @@ export interface CatalogImage {
   readonly changes?: ImageChanges | null;
   /** Fileset changes since the previous image, when known without `changes`; null: not compared. */
   readonly filesetsChanged?: number | null;
+  /** The image's newest restore test and its newest PASS; absent: never tested (or not read). */
+  readonly restoreTest?: RestoreTestSummary;
 }
 
 /**
@@ -181,6 +194,7 @@ export function catalogImageOf(entry: IndexEntry, host: string): CatalogImage | 
     content: content && { ...content, sha256: entry.storedSha256, indexKey: content.indexKey ?? null },
     staging,
     filesetsChanged: entry.filesetsChanged ?? null,
+    ...(entry.restoreTest ? { restoreTest: entry.restoreTest } : {}),
   };
 }
 

@@ -150,6 +150,49 @@ export const RestoreTestResultSchema = z
   .strict();
 export type RestoreTestResult = z.infer<typeof RestoreTestResultSchema>;
 
+/**
+ * What status, the report and the evidence show of an image's restore tests: the newest test, and
+ * when it last passed (the catalog index keeps this; the record keeps every test).
+ */
+export const RestoreTestSummarySchema = z
+  .object({
+    result: z.enum(['PASS', 'FAIL']),
+    reason: z.string().nullable(),
+    finishedAt: IsoDateSchema,
+    rtoSeconds: z.number().int().nonnegative().nullable(),
+    target: z.object({ host: HostNameSchema, disk: DiskNameSchema }).strict(),
+    /** The newest PASS test's end; null: never passed. */
+    lastPassAt: IsoDateSchema.nullable(),
+  })
+  .strict();
+export type RestoreTestSummary = z.infer<typeof RestoreTestSummarySchema>;
+
+/** The summary of a record's tests; null when it has none. */
+export function restoreTestSummaryOf(
+  tests: readonly RestoreTestResult[] | undefined,
+): RestoreTestSummary | null {
+  if (!tests || tests.length === 0) return null;
+  const byStart = [...tests].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+  const last = byStart.at(-1) as RestoreTestResult;
+  const pass = byStart.filter((t) => t.result === 'PASS').at(-1);
+  return {
+    result: last.result,
+    reason: last.reason,
+    finishedAt: last.finishedAt,
+    rtoSeconds: last.rtoSeconds,
+    target: last.target,
+    lastPassAt: pass?.finishedAt ?? null,
+  };
+}
+
+/** The summary of an image as the fleet-wide readers hold it: an index entry's, or a record's tests. */
+export function restoreTestOfImage(image: object): RestoreTestSummary | null {
+  if ('restoreTest' in image) return (image as { restoreTest?: RestoreTestSummary }).restoreTest ?? null;
+  if ('restoreTests' in image)
+    return restoreTestSummaryOf((image as { restoreTests?: RestoreTestResult[] }).restoreTests);
+  return null;
+}
+
 /** Tests kept in one record: the newest ones (a host tested monthly keeps a year). */
 export const RESTORE_TESTS_KEPT = 12;
 

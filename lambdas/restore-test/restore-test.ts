@@ -9,6 +9,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { inBatches, listHostRecords } from '../adapters/catalog.js';
+import { indexRecord } from '../adapters/catalog-index.js';
 import { publishAlert } from '../adapters/publish-alert.js';
 import { updateRecord } from '../adapters/record-update.js';
 import { parseWith } from '../adapters/validation.js';
@@ -181,6 +182,10 @@ async function record(
     ...r,
     restoreTests: withRestoreTest(r.restoreTests, result),
   }));
+  // The host's catalog index carries each image's newest test (status, the report, the evidence read
+  // it): updated after the record; a failure is only logged, the next writer or a rebuild repairs it.
+  const indexProblem = update.written ? await indexRecord(store, update.record) : null;
+  if (indexProblem) console.warn(indexProblem);
   if (result.result === 'FAIL')
     await publishAlert(
       deps.sns,

@@ -4,6 +4,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { inBatches, readRecords } from '../../lambdas/adapters/catalog.js';
+import { restoreTestOfImage } from '../../lambdas/core/restore-test.js';
 import { type EvidenceRow, evidenceRows, renderEvidenceCsv } from '../report/evidence-csv.js';
 import { type FleetReport, type ReportHost, renderHtmlReport } from '../report/html-report.js';
 import {
@@ -42,7 +43,7 @@ Options:
                      status judges it, its newest image (key, date, age in days, verdict), whether
                      retention is met (an image, not FAIL, within the STALE limit), the SHA-256 of
                      the stored bytes and whether it matches the host's, the content check,
-                     restore_tested_at (empty: there is no restore testing yet), the Object Lock
+                     restore_tested_at (when the image last passed a restore test), the Object Lock
                      mode (config) and retain-until ("not recorded": S3 holds it), run id and
                      verified at. A field starting with = + - @ (tab, CR) gets a leading ' (no
                      spreadsheet formula runs from a host's text; plain numbers stay numbers).
@@ -70,8 +71,8 @@ export function reportHost(view: HostView): ReportHost {
         sha256: r.content?.sha256 ?? null,
         runId: r.runId,
         verifiedAt: r.verifiedAt,
-        // There is no restore testing yet (issue 17): no image has a restore test to show.
-        restoreTestedAt: null,
+        // When the image last passed a restore test (null: never).
+        restoreTestedAt: restoreTestOfImage(r)?.lastPassAt ?? null,
       },
     })),
     problems: [...view.problems, ...(view.strays ?? [])],

@@ -11,6 +11,7 @@ import { type HostState, IMAGE_MISSING, judgeHost } from '../../lambdas/core/hos
 import { historyEntryOf } from '../../lambdas/core/image-record.js';
 import { nextCronRun } from '../../lambdas/core/next-run.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/core/policy.js';
+import { type RestoreTestSummary, restoreTestOfImage } from '../../lambdas/core/restore-test.js';
 import { computeBaseline } from '../../lambdas/core/size-history.js';
 import type { Verdict } from '../../lambdas/core/vocabulary.js';
 import { type CliIo, type Command, EXIT, parseOptions, table, wholeNumberOption } from './command.js';
@@ -35,6 +36,9 @@ each savevg volume group's newest image (SAVEVG: verdict and age, or none), and 
 scheduled run is. A Virtual I/O Server shows as "HOST (vios)" (its image is backupios's mksysb,
 checked with its viosbr archive). Hosts in the fleet without any image show as "never". A volume group the fleet
 saves whose newest savevg image is missing or FAIL makes the host FAIL; a stale one, STALE.
+Below the table, each host's last restore test (restoreTests: its newest PASS mksysb put on a test
+LPAR's spare disk with alt_disk_mksysb): PASS or FAIL, when, on which LPAR and disk, the RTO, why it
+failed ("restoreTest" of each host in --json).
 
 Options:
   --max-age DAYS     an image older than this many days (8 or 8d) is STALE (default: the
@@ -82,6 +86,8 @@ export interface HostStatus {
   readonly acknowledged: readonly Acknowledgement[];
   /** Each volume group saved with savevg: its newest image there, and its state in the host's. */
   readonly savevg: readonly SavevgStatus[];
+  /** The host's newest restore test (of any of its mksysb images) and the image; null: never tested. */
+  readonly restoreTest: (RestoreTestSummary & { readonly image: string }) | null;
 }
 
 export interface SavevgStatus {
@@ -151,7 +157,29 @@ export function hostStatus(
         state: vg.state,
       };
     }),
+    restoreTest: newestRestoreTest(view),
   };
+}
+
+/** The newest restore test among the host's mksysb images. */
+function newestRestoreTest(view: HostView): HostStatus['restoreTest'] {
+  let newest: HostStatus['restoreTest'] = null;
+  for (const r of view.records) {
+    const test = r.kind === 'mksysb' ? restoreTestOfImage(r) : null;
+    if (test && (!newest || Date.parse(test.finishedAt) > Date.parse(newest.finishedAt)))
+      newest = { ...test, image: r.key };
+  }
+  return newest;
+}
+
+/** A line of the restore-test section: `aixprd01  PASS 2026-10-17 on aixtlp01 hdisk1, RTO 25m`. */
+function restoreTestLine(r: HostStatus): string | null {
+  const t = r.restoreTest;
+  if (!t) return null;
+  const rto = t.rtoSeconds === null ? '' : `, RTO ${Math.max(1, Math.round(t.rtoSeconds / 60))}m`;
+  const why = t.result === 'FAIL' && t.reason ? ` (${t.reason})` : '';
+  const lastPass = t.result === 'FAIL' ? `; last PASS ${t.lastPassAt?.slice(0, 10) ?? 'never'}` : '';
+  return `  ${r.host}  ${t.result} ${t.finishedAt.slice(0, 10)} on ${t.target.host} ${t.target.disk}${rto}${why}${lastPass}`;
 }
 
 /** The SAVEVG cell: each volume group's newest image, `datavg PASS 0d`, or `datavg none`. */
@@ -278,6 +306,9 @@ export const statusCommand: Command = {
         );
         if (acked.length > 0)
           io.out(['\nacknowledged (not alerted until then; the state above stands):', ...acked].join('\n'));
+        const restored = rows.map(restoreTestLine).filter((l): l is string => l !== null);
+        if (restored.length > 0)
+          io.out(['\nlast restore test (alt_disk_mksysb on a test LPAR):', ...restored].join('\n'));
         io.out(
           `\n${rows.length} hosts in ${store.description}; next run: ${next ?? 'unknown (give --config)'}`,
         );

@@ -116,8 +116,9 @@ export function storeAccess(options: { objectLock: boolean }): Readonly<Record<H
     'run-report': { get: [K.mapResults, K.runNotStarted], put: [K.runs] },
     freshness: { get: [K.images] },
     // Reads records (each host's newest PASS image, its last tests) and signs the image's GET URL for
-    // the test LPAR; writes a record only to add a restore test to it (a conditional update).
-    'restore-test': { get: [K.images], put: [K.record] },
+    // the test LPAR; writes a record only to add a restore test to it (a conditional update), then
+    // the image's entry in its host's catalog index.
+    'restore-test': { get: [K.images, K.catalog], put: [K.record, K.catalog] },
   };
 }
 

@@ -6,6 +6,7 @@
 
 import type { CatalogImage } from '../../lambdas/core/catalog-index.js';
 import { type HostJudgement, judgeHost, type StateRun } from '../../lambdas/core/host-state.js';
+import { restoreTestOfImage } from '../../lambdas/core/restore-test.js';
 
 /** What the evidence needs of one host: its records and what status judges it by. */
 export interface EvidenceHost {
@@ -54,7 +55,8 @@ export type EvidenceRow = Readonly<Record<EvidenceColumn, string>>;
  * each with the newest image whose object is in the store (judgeHost's `last`). `state` is the
  * series' state as status shows it (the host's STATE on the mksysb row, the SAVEVG cell's on a
  * volume group's). `retention_met`: the series has an image that is not FAIL and no older than
- * `maxAgeDays` (status's STALE limit). There is no restore testing yet: `restore_tested_at` is empty.
+ * `maxAgeDays` (status's STALE limit). `restore_tested_at`: when the image last passed a restore test
+ * (lambdas/core/restore-test.ts), empty when it never did.
  * Object Lock's retain-until date is not in the record (S3 holds it per object version): "not
  * recorded" whenever a lock is on.
  */
@@ -110,7 +112,7 @@ export function evidenceRows(
             ? 'complete'
             : 'incomplete',
       content_codes: content?.codes.join(' ') ?? '',
-      restore_tested_at: '',
+      restore_tested_at: (record && restoreTestOfImage(record)?.lastPassAt) ?? '',
       lock_mode: lock?.mode ?? 'unknown (no config)',
       lock_retain_until: !record || lock?.mode === 'off' ? '' : 'not recorded',
       run_id: record?.runId ?? '',

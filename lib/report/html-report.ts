@@ -42,7 +42,7 @@ export interface ImageEvidence {
   /** Null for an image known only from its history entry. */
   readonly runId: string | null;
   readonly verifiedAt: string;
-  /** When a restore of it was last tested; null: never (there is no restore testing yet). */
+  /** When it last passed a restore test (lambdas/core/restore-test.ts); null: never. */
   readonly restoreTestedAt: string | null;
 }
 

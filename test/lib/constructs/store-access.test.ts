@@ -213,8 +213,8 @@ describe('who may do what in the image store', () => {
       },
       freshness: { 's3:GetObject': ['images/*'], 's3:ListBucket': ['(bucket)'] },
       'restore-test': {
-        's3:GetObject': ['images/*'],
-        's3:PutObject': ['images/*.record.json'],
+        's3:GetObject': ['catalog/*', 'images/*'],
+        's3:PutObject': ['catalog/*', 'images/*.record.json'],
         's3:ListBucket': ['(bucket)'],
       },
     });

@@ -177,3 +177,34 @@ describe('the HTML report', () => {
     expect(evidence).toContain('restore tested: never');
   });
 });
+
+describe('restore tests in the evidence and in status', () => {
+  const tested = (result: 'PASS' | 'FAIL', finishedAt: string) => ({
+    result,
+    reason: result === 'PASS' ? null : 'sha256: mismatch',
+    startedAt: finishedAt,
+    finishedAt,
+    rtoSeconds: result === 'PASS' ? 1500 : null,
+    target: { host: 'aixtlp01', disk: 'hdisk1' },
+    runId: `restore-${finishedAt}`,
+    checks: [],
+  });
+
+  it('fills restore_tested_at with when the image last passed its restore test, and status shows the newest test', () => {
+    const record = {
+      ...makeRecord({ host: 'aixprd01', date: '2026-11-23T02:00:00.000Z' }),
+      restoreTests: [tested('PASS', '2026-11-28T10:30:00.000Z'), tested('FAIL', '2026-12-05T10:30:00.000Z')],
+    } as ImageRecord;
+    const [row] = evidenceRows(host('aixprd01', [record]), NOW, 8, LOCK);
+    expect(row?.restore_tested_at).toBe('2026-11-28T10:30:00.000Z');
+    const status = hostStatus({ ...host('aixprd01', [record]), problems: [], inFleet: true }, NOW, 8);
+    expect(status.restoreTest).toMatchObject({
+      result: 'FAIL',
+      reason: 'sha256: mismatch',
+      lastPassAt: '2026-11-28T10:30:00.000Z',
+      image: record.key,
+    });
+    const images = reportHost({ ...host('aixprd01', [record]), problems: [], inFleet: true }).images;
+    expect(images.map((i) => i.evidence?.restoreTestedAt)).toEqual(['2026-11-28T10:30:00.000Z']);
+  });
+});
