@@ -6,6 +6,8 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { readMapRunLines } from '../../../lambdas/adapters/map-run.js';
+import { AwsLimitError, STATE_PAYLOAD_LIMIT } from '../../../lambdas/core/aws-limits.js';
+import { WORKFLOW_METADATA } from '../../../lib/constructs/backup-workflow.js';
 import {
   DISTRIBUTED_MAP_EVENTS,
   LOCAL_DISTRIBUTED_MAP_RESOURCE,
@@ -13,6 +15,8 @@ import {
   runDistributedMap,
   withLocalDistributedMaps,
 } from '../../../lib/local/distributed-map.js';
+import type { TemplateJson } from '../../../lib/local/resolve-template.js';
+import { LocalWorkflow } from '../../../lib/local/workflow-runner.js';
 import { useTestStore } from '../../support/local-store.js';
 
 const local = useTestStore();
@@ -206,5 +210,79 @@ describe('a Distributed Map run locally', () => {
       runChild: answering(['aixa']),
     });
     await expect(run).rejects.toMatchObject({ name: 'States.ExceedToleratedFailureThreshold' });
+  });
+});
+
+/** A template whose weekly machine is one Distributed Map of `processor`'s states (the others: Succeed). */
+function weeklyTemplate(processor: Record<string, unknown>): TemplateJson {
+  const machine = (kind: string, definition: unknown) => ({
+    Type: 'AWS::StepFunctions::StateMachine',
+    Metadata: { [WORKFLOW_METADATA]: kind },
+    Properties: { DefinitionString: JSON.stringify(definition) },
+  });
+  const done = { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } };
+  const map = mapState({
+    ItemProcessor: { ...mapState().ItemProcessor, ...processor },
+    Next: undefined,
+    End: true,
+  });
+  return {
+    Resources: {
+      WeeklyMachine: machine('weekly', { StartAt: 'Hosts', States: { Hosts: map } }),
+      HostMachine: machine('host', done),
+      FreshnessMachine: machine('freshness', done),
+      RestoreTestMachine: machine('restore-test', done),
+      Preflight: {
+        Type: 'AWS::SSM::Document',
+        Properties: { Content: { mainSteps: [{ name: 'preflight' }] } },
+      },
+    },
+  } as unknown as TemplateJson;
+}
+
+describe('a Distributed Map in a local run', () => {
+  const input = (run: string) => ({
+    bucket: local.store.bucket,
+    key: `runs/2026-11-23/${run}/fleet.json`,
+    runId: run,
+    prefix: `runs/2026-11-23/${run}/map`,
+  });
+  const workflow = (template: TemplateJson, limits?: { payload?: typeof STATE_PAYLOAD_LIMIT }) =>
+    new LocalWorkflow({
+      template,
+      store: { endpoint: local.store.endpoint, bucket: local.store.bucket },
+      simFleetDir: '/nonexistent',
+      fleet: [],
+      ...(limits ? { limits } : {}),
+    });
+
+  it("counts the Map as four events of the parent's history whatever its items, and each map-run child's own", async () => {
+    await putItems('runs/2026-11-23/run-4/fleet.json', ['aixa', 'aixb', 'aixc', 'aixd', 'aixe']);
+    const result = await workflow(weeklyTemplate({})).runWeekly({
+      date: '2026-11-23T02:01:00Z',
+      executionName: 'map-4',
+      input: input('run-4'),
+    });
+    // ExecutionStarted, the Map's four, ExecutionSucceeded.
+    expect(result.execution.historyEvents).toBe(6);
+    expect(result.mapRunChildren).toHaveLength(5);
+    // Each child: ExecutionStarted, PassStateEntered, PassStateExited, ExecutionSucceeded.
+    expect(result.mapRunChildren.map((c) => [c.machine, c.historyEvents])).toEqual(
+      Array.from({ length: 5 }, () => ['map-run', 4]),
+    );
+  });
+
+  it('fails the run when a map-run child is over a quota, naming the child', async () => {
+    await putItems('runs/2026-11-23/run-5/fleet.json', ['aixa']);
+    const big = { StartAt: 'Item', States: { Item: { Type: 'Pass', Result: 'x'.repeat(2000), End: true } } };
+    const run = workflow(weeklyTemplate(big), { payload: { ...STATE_PAYLOAD_LIMIT, max: 1000 } }).runWeekly({
+      date: '2026-11-23T02:01:00Z',
+      executionName: 'map-5',
+      input: input('run-5'),
+    });
+    await expect(run).rejects.toThrow(AwsLimitError);
+    await expect(run).rejects.toThrow(
+      /^States\.DataLimitExceeded: the state Item output of execution [0-9a-f-]{36} is 2,002 bytes/,
+    );
   });
 });
