@@ -1,6 +1,6 @@
 // The AWS quotas the workflow and the stack must stay within, in one place: local mode enforces them
-// (lib/local/workflow-runner.ts for a run, lib/local/pipeline.ts at synthesis), the tests pin each
-// margin and the bench prints it. All four are hard quotas: no support case raises them, so a design
+// (lib/local/workflow-runner.ts for a run, lib/local/pipeline.ts at synthesis, lib/local/local-sns.ts
+// for a message), the tests pin each margin and the bench prints it. All five are hard quotas: no support case raises them, so a design
 // that exceeds one fails on AWS however it is configured.
 //
 // Where a page gives "MB" or "KB" without a byte count, the smaller reading (10^6, 10^3) is taken:
@@ -68,6 +68,19 @@ export const SSM_DOCUMENT_LIMIT: AwsLimit = {
   unit: 'bytes',
   awsError: 'MaxDocumentSizeExceeded',
   source: 'https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateDocument.html',
+};
+
+/**
+ * An SNS message: "at most 256 KB in size (262,144 bytes, not 262,144 characters)" (SNS API reference,
+ * Publish `Message`); a larger one is refused with InvalidParameter. The run digest lists hosts, so a
+ * large fleet reaches it (lambdas/core/run-summary.ts runDigest keeps under DIGEST_BODY_BYTES).
+ */
+export const SNS_MESSAGE_LIMIT: AwsLimit = {
+  name: 'SNS message size',
+  max: 262_144,
+  unit: 'bytes',
+  awsError: 'InvalidParameter',
+  source: 'https://docs.aws.amazon.com/sns/latest/api/API_Publish.html',
 };
 
 /** The UTF-8 bytes of a value as compact JSON: what Step Functions and SSM measure (0 for undefined). */

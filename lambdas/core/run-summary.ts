@@ -170,7 +170,14 @@ export function worstSeverity(report: RunReport): Severity {
 }
 
 /** Subject detail and body of the run's digest. */
-export function runDigest(report: RunReport): { detail: string; body: string } {
+/**
+ * The most bytes of a digest's body: SNS takes 262,144 (lambdas/core/aws-limits.ts SNS_MESSAGE_LIMIT),
+ * and the report's key is added after it. A fleet whose host lines pass it keeps the lines that fit
+ * (FAIL, WARN, SKIP first, then PASS) and says how many more the run report holds.
+ */
+export const DIGEST_BODY_BYTES = 200_000;
+
+export function runDigest(report: RunReport, maxBytes = DIGEST_BODY_BYTES): { detail: string; body: string } {
   const c = report.counts;
   const detail = `${report.week}: ${c.PASS} PASS, ${c.WARN} WARN, ${c.FAIL} FAIL${c.SKIP ? `, ${c.SKIP} SKIP` : ''} of ${c.hosts} hosts`;
   const line = (r: HostResult) =>
@@ -185,11 +192,13 @@ export function runDigest(report: RunReport): { detail: string; body: string } {
       : 'error' in report.retention
         ? `FAILED: ${report.retention.error}`
         : `${report.retention.delete} image(s) deleted (${report.retention.deletedObjects} objects), ${report.retention.keep} kept${report.retention.problems ? `, ${report.retention.problems} problem(s) left alone (unreadable records, stray keys, Object Locks not extended; the retention step's output names each)` : ''}`;
-  const body = [
+  const head = [
     `mksysb-vault weekly run ${report.runId}`,
     `week ${report.week}, started ${report.date}`,
     '',
     detail,
+  ];
+  const rows = [
     ...sections,
     ...(report.notStarted.length
       ? [
@@ -198,10 +207,24 @@ export function runDigest(report: RunReport): { detail: string; body: string } {
           ...report.notStarted.map((n) => `  ${n.host}: ${n.reason}`),
         ]
       : []),
-    '',
-    `retention: ${retention}`,
-  ].join('\n');
-  return { detail, body };
+  ];
+  const tail = ['', `retention: ${retention}`];
+  const bytes = (lines: readonly string[]) => Buffer.byteLength(lines.join('\n'), 'utf8') + 1;
+  let budget = maxBytes - bytes(head) - bytes(tail) - 100;
+  let kept = 0;
+  for (const row of rows) {
+    budget -= bytes([row]);
+    if (budget < 0) break;
+    kept += 1;
+  }
+  const cut =
+    kept < rows.length
+      ? [
+          '',
+          `… ${rows.length - kept} more line(s) left out to stay within an SNS message: the run report lists every host`,
+        ]
+      : [];
+  return { detail, body: [...head, ...rows.slice(0, kept), ...cut, ...tail].join('\n') };
 }
 
 /** The codes a failed host's result carries for its outcome. */

@@ -4,6 +4,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { limitExceeded, SNS_MESSAGE_LIMIT } from '../../lambdas/core/aws-limits.js';
 import { answerLocally } from './resolve-template.js';
 
 export interface SnsMessage {
@@ -42,6 +43,13 @@ export class LocalSns {
       attributes,
       at: now.toISOString(),
     };
+    // SNS refuses a message over 256 KB: local mode too, so a digest that grows with the fleet fails here.
+    const over = limitExceeded(
+      SNS_MESSAGE_LIMIT,
+      Buffer.byteLength(message.message, 'utf8'),
+      `the SNS message "${message.subject}"`,
+    );
+    if (over) throw over;
     if (message.subject.length > 100)
       throw Object.assign(new Error(`SNS subject longer than 100 characters: ${message.subject}`), {
         name: 'InvalidParameter',

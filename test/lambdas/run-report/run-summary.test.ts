@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildRunReport,
+  DIGEST_BODY_BYTES,
   decodeHostResult,
   encodeHostResult,
   hostResultTemplate,
@@ -53,5 +54,31 @@ describe('the host-result line the state machine writes itself', () => {
     const line = template.replace('{}', 'aixprd01');
     expect(line).toBe(encodeHostResult({ host: 'aixprd01', ...fields }));
     expect(decodeHostResult(line)).toMatchObject({ host: 'aixprd01', verdict: 'FAIL', outcome: 'error' });
+  });
+});
+
+describe('the run digest of a large fleet', () => {
+  it('stays within an SNS message at 10,000 hosts, keeping the FAIL lines and saying the rest are in the report', () => {
+    const lines = Array.from({ length: 10_000 }, (_, i) =>
+      i % 20 === 0
+        ? `aixlpar${String(i).padStart(5, '0')}|FAIL|verified|4194304|TINY_IMAGE`
+        : `aixlpar${String(i).padStart(5, '0')}|PASS|verified|8589934592|`,
+    );
+    const { body } = runDigest(buildRunReport(lines, meta));
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(DIGEST_BODY_BYTES);
+    expect(body).toContain('FAIL (500)');
+    expect(body).toContain('aixlpar09980');
+    expect(body).toMatch(
+      /… \d+ more line\(s\) left out to stay within an SNS message: the run report lists every host/,
+    );
+    expect(body.endsWith('retention: not run')).toBe(true);
+  });
+
+  it('lists every host of a fleet that fits', () => {
+    const { body } = runDigest(
+      buildRunReport(['aixa|PASS|verified|1|', 'aixb|FAIL|error|0|BACKUP_FAILED'], meta),
+    );
+    expect(body).toContain('aixa');
+    expect(body).not.toContain('left out');
   });
 });
