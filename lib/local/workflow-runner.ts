@@ -2,7 +2,10 @@
 // resolved ASL (lib/local/resolve-template.ts); every Lambda task runs its real logic module against the
 // local S3 store; SSM tasks run the real host documents against simulated LPARs (lib/local/local-ssm.ts);
 // SNS goes to a LocalSns; `startExecution.sync:2` runs the per-host machine as a child execution and
-// answers like the service (its Output, or ExecutionAlreadyExists for a name used before). Each
+// answers like the service (its Output, or ExecutionAlreadyExists for a name used before); a
+// Distributed Map (the weekly run's hosts) is run by lib/local/distributed-map.ts, each item a map-run
+// child execution counted like any other; the stack's fleet object is put in the local S3 as
+// `cdk deploy` puts its file asset. Each
 // execution has a virtual clock that the Wait states advance, so a one-hour mksysb costs the polls and
 // transitions it would on AWS without waiting an hour. Transitions, history events and the largest
 // state payload are counted from each execution's event log, and held to Step Functions' quotas
