@@ -5,9 +5,8 @@
 // answers like the service (its Output, or ExecutionAlreadyExists for a name used before); a
 // Distributed Map (the weekly run's hosts) is run by lib/local/distributed-map.ts, each item a map-run
 // child execution counted like any other; the stack's fleet object is put in the local S3 as
-// `cdk deploy` puts its file asset. Each
-// execution has a virtual clock that the Wait states advance, so a one-hour mksysb costs the polls and
-// transitions it would on AWS without waiting an hour. Transitions, history events and the largest
+// `cdk deploy` puts its file asset. Each execution has a virtual clock that the Wait states advance, so
+// a one-hour mksysb costs the polls and transitions it would on AWS without waiting an hour. Transitions, history events and the largest
 // state payload are counted from each execution's event log, and held to Step Functions' quotas
 // (lambdas/core/aws-limits.ts): an execution that exceeds one fails as it would on AWS, and the run
 // with it, naming the quota and the figure.
