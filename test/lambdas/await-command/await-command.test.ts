@@ -233,3 +233,45 @@ describe('await-command', () => {
     });
   });
 });
+
+describe('await-command: restore-test', () => {
+  const input = { ...poll, host: 'tlpar01', step: 'restore-test', waitedSeconds: 60, expectedSeconds: 1800 };
+
+  it('returns a failed restore test as done, with its facts for the record step to judge', async () => {
+    finished(
+      [
+        'mksysb-vault.step=restore-test',
+        'disk=hdisk1',
+        'disk_vg=None',
+        'download=ok',
+        'alt_disk_mksysb_exit=1',
+        'alt_disk_mksysb_message=0505-158 alt_disk_mksysb: restore failed',
+        'cleanup=ok',
+        'reason=alt_disk_mksysb_failed',
+        'status=failed',
+      ].join('\n'),
+      'Failed',
+    );
+    const out = await awaitCommand(input, { ssm: client, now: at(3700) });
+    expect(out).toMatchObject({
+      done: true,
+      status: 'failed',
+      restore: { altDiskMksysbExit: 1, cleanup: 'ok' },
+    });
+  });
+
+  it('throws HostUnreachable when the test LPAR never ran the script', async () => {
+    finished(
+      [
+        'mksysb-vault.step=restore-test',
+        'relay_ssh_exit=255',
+        'reason=ssh:Connection_timed_out',
+        'status=unreachable',
+      ].join('\n'),
+      'Failed',
+    );
+    await expect(awaitCommand(input, { ssm: client, now: at(60) })).rejects.toMatchObject({
+      name: 'HostUnreachable',
+    });
+  });
+});
