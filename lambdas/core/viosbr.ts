@@ -159,6 +159,19 @@ export function judgeViosbr(claim: ViosbrClaim, stored: Uint8Array | null, key: 
     return missing(`the viosbr archive the VIOS reported is not in the store at ${key}`, {
       reportedBytes: claim.sizeBytes,
     });
+  // Only the first VIOSBR_MAX_BYTES are read: a larger archive would fail its checksum for that alone.
+  if (claim.sizeBytes !== null && claim.sizeBytes > VIOSBR_MAX_BYTES)
+    return {
+      anomalies: [
+        anomaly(
+          'VIOSBR_INVALID',
+          'fail',
+          `the viosbr archive ${key} is ${claim.sizeBytes} bytes, more than the ${VIOSBR_MAX_BYTES} a viosbr archive is checked up to`,
+          { key, reportedBytes: claim.sizeBytes, maxBytes: VIOSBR_MAX_BYTES },
+        ),
+      ],
+      check: { key, sizeBytes: claim.sizeBytes, sha256: null, xmlFiles: [], codes: ['VIOSBR_INVALID'] },
+    };
   const sha256 = createHash('sha256').update(stored).digest('hex');
   const base = { key, sizeBytes: stored.length, sha256 };
   const invalid = (message: string, evidence: Anomaly['evidence'], xmlFiles: string[] = []) => ({

@@ -98,6 +98,11 @@ describe('judgeViosbr', () => {
     expect(j.check.sha256).toBe(sha(good));
   });
 
+  it('is VIOSBR_INVALID, saying why, when the archive is larger than the check reads', () => {
+    const j = judgeViosbr(claim({ sizeBytes: 65 * 1024 * 1024 }), good, KEY);
+    expect(j.anomalies[0]?.message).toContain('more than the 67108864 a viosbr archive is checked up to');
+  });
+
   it('is VIOSBR_INVALID when the stored archive cannot be read', () => {
     const bad = Buffer.from('PK broken');
     expect(judgeViosbr(claim({ sha256: sha(bad) }), bad, KEY).anomalies[0]?.code).toBe('VIOSBR_INVALID');
