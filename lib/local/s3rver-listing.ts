@@ -7,7 +7,7 @@
 // common prefixes, the same truncation (its filesystem layout: `<key>._S3rver_object`), except that a
 // folder whose objects are all two or more levels down is a common prefix, as in S3 (s3rver's walk
 // does not look that deep and leaves it out).
-import { readdirSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object.js') as new (
@@ -39,15 +39,18 @@ export interface ListingStore {
   listObjects(bucket: string, options: ListOptions): Promise<Listing>;
 }
 
-function entries(dir: string): string[] {
+/** A folder's entries with their types (no stat per entry: the listing of a host's folder is hundreds). */
+function entries(dir: string): Dirent[] {
   try {
-    return readdirSync(dir);
+    return readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
 }
 
-const isDirectory = (path: string) => statSync(path).isDirectory();
+/** A directory (through a symbolic link too, as the stat s3rver makes would say). */
+const isDirectory = (entry: Dirent, path: string) =>
+  entry.isDirectory() || (entry.isSymbolicLink() && statSync(path).isDirectory());
 
 /** Replaces the store's listObjects (on Windows, whose key encoding s3rver handles, it stays as is). */
 export function listFromThePrefix(store: ListingStore): void {
@@ -64,16 +67,17 @@ export function listFromThePrefix(store: ListingStore): void {
 
     /** Whether any object under `dir` has a key after startAfter (what makes it a common prefix). */
     const holdsObject = (dir: string): boolean =>
-      entries(dir).some((name) => {
-        const path = `${dir}/${name}`;
-        if (name.endsWith(OBJECT_SUFFIX) && !isDirectory(path)) return keyOf(path) > startAfter;
-        return !name.includes('._S3rver_') && isDirectory(path) && holdsObject(path);
+      entries(dir).some((entry) => {
+        const path = `${dir}/${entry.name}`;
+        const folder = isDirectory(entry, path);
+        if (entry.name.endsWith(OBJECT_SUFFIX) && !folder) return keyOf(path) > startAfter;
+        return folder && holdsObject(path);
       });
 
     function* walk(dir: string): Generator<string> {
-      for (const name of entries(dir)) {
-        const path = `${dir}/${name}`;
-        if (!isDirectory(path)) {
+      for (const entry of entries(dir)) {
+        const path = `${dir}/${entry.name}`;
+        if (!isDirectory(entry, path)) {
           yield path;
           continue;
         }
