@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readRunReport } from '../../lambdas/adapters/catalog.js';
@@ -45,7 +46,7 @@ import {
   readLocalState,
 } from './paths.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateJson } from './resolve-template.js';
-import { type FailureInjector, type LocalS3, startLocalS3 } from './s3-server.js';
+import { type FailureInjector, type LocalS3, localS3Client, startLocalS3 } from './s3-server.js';
 import {
   eventsOfWeek,
   loadScenario,
@@ -458,6 +459,9 @@ async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise
     for (const message of sns.messages.slice(alertsBeforeFreshness)) emit({ type: 'alert', message });
     const stale = staleHosts(fresh.output);
 
+    for (const event of events.filter((e) => e.damageStoredImage))
+      await damageNewestImage(ctx.s3, event.host);
+
     // The restore tests, at their schedule's next run after the freshness check, when that comes
     // before the next weekly run (a run-now has none).
     let restoreTests: RestoreTestOutcome[] = [];
@@ -516,6 +520,28 @@ async function runWeeks(options: LocalPipelineOptions, ctx: RunContext): Promise
     });
   }
   return { paths, config, weeks: results, nextRunDate: next.toISOString() };
+}
+
+/**
+ * A scenario's damageStoredImage: 64 KiB in the middle of the host's newest mksysb image in the store
+ * zeroed (a new object version, as a bad copy or bit rot leaves it); its record still says PASS.
+ */
+async function damageNewestImage(s3: LocalS3, host: string): Promise<void> {
+  const client = localS3Client(s3.endpoint);
+  const listed = await client.send(
+    new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `images/${host}/` }),
+  );
+  const key = (listed.Contents ?? [])
+    .map((o) => o.Key ?? '')
+    .filter((k) => /_mksysb_\d{4}-\d{2}-\d{2}$/.test(k))
+    .sort()
+    .at(-1);
+  if (!key) return;
+  const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
+  const middle = Math.floor(bytes.length / 2);
+  bytes.fill(0, middle, Math.min(bytes.length, middle + 65_536));
+  await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: bytes }));
 }
 
 function staleHosts(output: unknown): string[] {

@@ -25,6 +25,12 @@ const ScenarioEventSchema = z
     /** Shown in the run's output: what the scenario does to the host this week. */
     what: z.string().min(1),
     profile: HostProfileSchema.omit({ host: true }).partial(),
+    /**
+     * After this week's run, the store's copy of the host's new mksysb image is damaged (64 KiB
+     * zeroed mid-image, as bit rot or a bad copy would): verified PASS before, its next restore
+     * test fails on the checksum. @default false
+     */
+    damageStoredImage: z.boolean().default(false),
   })
   .strict();
 export type ScenarioEvent = z.infer<typeof ScenarioEventSchema>;
@@ -112,22 +118,24 @@ export function eventsOfWeek(scenario: Scenario, week: number): ScenarioEvent[] 
 
 /** The fleet the workflow sees for the simulated hosts: relay mode through the simulated ssh. */
 export function scenarioFleet(scenario: Scenario, knownHostsPath: string): FleetHost[] {
-  return scenario.hosts.filter((h) => !h.testLpar).map((h) =>
-    FleetHostSchema.parse({
-      host: h.host,
-      address: h.address,
-      // A simulated VIOS is reached as padmin through the root shell its profile allows.
-      ...(h.kind === 'vios' ? { kind: 'vios', viosShell: h.viosShell } : {}),
-      managedNodeId: 'mi-00000000000000000',
-      knownHostsPath,
-      volumeGroups: h.volumeGroups.filter((vg) => vg !== 'rootvg'),
-      mksysbFlags: '-X',
-      staging: '/mksysb',
-      keepLocal: 2,
-      expectedSizeBytes: h.sizeBytes + treesBytes(h),
-      exclude: h.exclude,
-    }),
-  );
+  return scenario.hosts
+    .filter((h) => !h.testLpar)
+    .map((h) =>
+      FleetHostSchema.parse({
+        host: h.host,
+        address: h.address,
+        // A simulated VIOS is reached as padmin through the root shell its profile allows.
+        ...(h.kind === 'vios' ? { kind: 'vios', viosShell: h.viosShell } : {}),
+        managedNodeId: 'mi-00000000000000000',
+        knownHostsPath,
+        volumeGroups: h.volumeGroups.filter((vg) => vg !== 'rootvg'),
+        mksysbFlags: '-X',
+        staging: '/mksysb',
+        keepLocal: 2,
+        expectedSizeBytes: h.sizeBytes + treesBytes(h),
+        exclude: h.exclude,
+      }),
+    );
 }
 
 /**
