@@ -12,7 +12,7 @@
 // Every state's payload stays small: the weekly run's hosts and results live in S3 (lambdas/core/map-run.ts),
 // a host's line is one result line (lambdas/core/run-summary.ts), SDK results are trimmed
 // (ResultSelector), never command output.
-import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -28,7 +28,7 @@ import { functionTable, grantFunction } from './workflow/functions.js';
 import { hostDefinition, hostTimeout } from './workflow/host-definition.js';
 import { restoreTestDefinition } from './workflow/restore-test-definition.js';
 import { pascal, WorkflowTasks } from './workflow/tasks.js';
-import { weeklyDefinition } from './workflow/weekly-definition.js';
+import { HOSTS_MAP, weeklyDefinition } from './workflow/weekly-definition.js';
 
 // The workflow's pieces that tests, the local runner and comments name here.
 export {
@@ -191,6 +191,31 @@ export class BackupWorkflow extends Construct {
       }),
     );
     bucket.encryptionKey?.grant(this.weeklyStateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // The map-run children are `execution:<weekly>/Hosts:<id>` ("IAM policies for using Distributed Map
+    // states": DescribeExecution and StopExecution on them); the CDK's own grant names
+    // `execution:<weekly>:*`, which they do not match. A policy of its own, as the CDK's
+    // DistributedMapPolicy: in the role's default policy, the machine's ARN would make a cycle.
+    const weeklyName = Arn.split(
+      this.weeklyStateMachine.stateMachineArn,
+      ArnFormat.COLON_RESOURCE_NAME,
+    ).resourceName;
+    this.weeklyStateMachine.role.attachInlinePolicy(
+      new iam.Policy(this.weeklyStateMachine, 'MapChildrenPolicy', {
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['states:DescribeExecution', 'states:StopExecution'],
+            resources: [
+              Stack.of(this).formatArn({
+                service: 'states',
+                resource: 'execution',
+                resourceName: `${weeklyName}/${HOSTS_MAP}:*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ],
+          }),
+        ],
+      }),
+    );
   }
 
   /** The restore-test document only, only on the managed nodes of the configured test LPARs. */

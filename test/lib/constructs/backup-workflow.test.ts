@@ -159,6 +159,15 @@ describe('BackupWorkflow', () => {
       ),
     ).toBe(true);
     expect(own.some((s) => s.actions.includes('kms:GenerateDataKey'))).toBe(true);
+    // Its map-run children, `execution:<weekly>/Hosts:<id>`: described and stopped by the Map.
+    const weeklyName = resolved.machines.weekly.arn.split(':').pop();
+    expect(
+      own.some(
+        (s) =>
+          s.actions.includes('states:DescribeExecution') &&
+          s.resources.some((r) => r.endsWith(`:execution:${weeklyName}/Hosts:*`)),
+      ),
+    ).toBe(true);
   });
 
   it('starts one child execution per host-week with startExecution.sync:2, named <host>-<week>', () => {
