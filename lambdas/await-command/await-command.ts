@@ -194,7 +194,7 @@ function checkReportedImages(
 
 /** The images a backup made (mksysb first, then each good savevg) and anomalies of the ones that failed. */
 export function backupImages(
-  input: Pick<AwaitCommandInput, 'host' | 'transferBytesPerSecond' | 'volumeGroups'>,
+  input: Pick<AwaitCommandInput, 'host' | 'transferBytesPerSecond' | 'volumeGroups' | 'viosShell'>,
   backup: BackupOutput,
   seconds: number,
 ): { images: BackupImage[]; anomalies: Anomaly[] } {
@@ -235,7 +235,7 @@ export function backupImages(
               lineCount: backup.excludeListLines ?? backup.excludeListPatterns.length,
             })
           : null,
-      viosbr: kind === 'mksysb' ? viosbrClaimOf(backup) : null,
+      viosbr: kind === 'mksysb' ? viosbrClaimOf(backup, Boolean(input.viosShell)) : null,
       backupSeconds: seconds,
       transferExpectedSeconds: Math.round(transfer),
       transferWaitSeconds: firstWaitSeconds(transfer),
@@ -259,11 +259,12 @@ export function backupImages(
 
 /**
  * What a VIOS's backup said of its viosbr archive, for verify (null: an LPAR). A status the step did
- * not print is a failure: verify then raises VIOSBR_MISSING rather than trust an archive nobody vouched for.
+ * not print, or no viosbr lines at all from a host the fleet says is a VIOS (`vios`), is a failure:
+ * verify then raises VIOSBR_MISSING rather than trust an archive nobody vouched for.
  */
-export function viosbrClaimOf(backup: BackupOutput): ViosbrClaim | null {
+export function viosbrClaimOf(backup: BackupOutput, vios = false): ViosbrClaim | null {
   const v = backup.viosbr;
-  if (v === undefined) return null;
+  if (v === undefined) return vios ? { status: 'failed', exit: null, sizeBytes: null, sha256: null } : null;
   return {
     status: v.status === 'ok' ? 'ok' : 'failed',
     exit: v.exit ?? null,

@@ -28,6 +28,8 @@ export const AwaitCommandInputSchema = z.object({
    * SSM parameter value). A savevg result of any other volume group is refused, naming it.
    */
   volumeGroups: z.string().optional(),
+  /** Backup only: the host's viosShell ('' for an LPAR): a VIOS's backup always has a viosbr archive to account for. */
+  viosShell: z.string().optional(),
 });
 export type AwaitCommandInput = z.infer<typeof AwaitCommandInputSchema>;
 

@@ -106,6 +106,8 @@ export function hostDefinition(t: WorkflowTasks, config: DeployConfig): sfn.ICha
       transferBytesPerSecond: num('$.plan.transferBytesPerSecond'),
       // Only these volume groups' savevg images are accepted, whatever the host prints.
       volumeGroups: str('$.plan.volumeGroups'),
+      // A VIOS's backup must say what became of its viosbr archive: silence is VIOSBR_MISSING.
+      viosShell: str('$.plan.viosShell'),
     },
   );
   const images = new sfn.Map(scope, 'UploadImages', {

@@ -1,0 +1,34 @@
+// What await-command hands verify about a VIOS's viosbr archive, from the backup's output: the
+// archive's facts, a failure, or (a VIOS whose backup printed nothing of it) a failure too.
+import { describe, expect, it } from 'vitest';
+import { viosbrClaimOf } from '../../../lambdas/await-command/await-command.js';
+import { parseHostOutput } from '../../../lambdas/core/host-output.js';
+
+const backup = (...lines: string[]) =>
+  parseHostOutput(['mksysb-vault.step=backup', ...lines, 'status=ok'].join('\n'), 'backup');
+
+describe('viosbrClaimOf', () => {
+  it("passes on the archive's size and SHA-256 when viosbr made one", () => {
+    const out = backup(
+      'viosbr.exit=0',
+      'viosbr.size_bytes=325',
+      `viosbr.sha256=${'a'.repeat(64)}`,
+      'viosbr.status=ok',
+    );
+    expect(viosbrClaimOf(out, true)).toEqual({
+      status: 'ok',
+      exit: 0,
+      sizeBytes: 325,
+      sha256: 'a'.repeat(64),
+    });
+  });
+
+  it('is a failure when viosbr failed, or when a VIOS said nothing of it; nothing for an LPAR', () => {
+    expect(viosbrClaimOf(backup('viosbr.exit=1', 'viosbr.status=failed'), true)).toMatchObject({
+      status: 'failed',
+      exit: 1,
+    });
+    expect(viosbrClaimOf(backup(), true)).toMatchObject({ status: 'failed', exit: null });
+    expect(viosbrClaimOf(backup(), false)).toBeNull();
+  });
+});
