@@ -310,6 +310,56 @@ export function lastPassingRestoreTest(
   );
 }
 
+/**
+ * What a host's catalog index entries remember of restore tests (lambdas/core/catalog-index.ts keeps
+ * each tested image's newest test, and keeps it when retention retires the image): with the records'
+ * full tests this is the host's restore-test history even after the tested images are gone.
+ */
+export interface IndexedRestoreTests {
+  readonly key: string;
+  readonly date: string;
+  readonly restoreTest?: RestoreTestSummary | undefined;
+}
+
+/** The newer of the records' last test and the index entries' (a summary stands in for the test). */
+export function lastRestoreTestWithIndex(
+  fromRecords: LastRestoreTest | null,
+  entries: readonly IndexedRestoreTests[],
+): LastRestoreTest | null {
+  let last = fromRecords;
+  for (const e of entries) {
+    const t = e.restoreTest;
+    if (!t || (last && Date.parse(last.test.startedAt) >= Date.parse(t.finishedAt))) continue;
+    last = {
+      key: e.key,
+      test: {
+        result: t.result,
+        reason: t.reason,
+        startedAt: t.finishedAt,
+        finishedAt: t.finishedAt,
+        rtoSeconds: t.rtoSeconds,
+        target: t.target,
+        runId: '(catalog index)',
+        checks: [],
+      },
+    };
+  }
+  return last;
+}
+
+/** The newest PASS of the records and the index entries (ISO), or null. */
+export function lastRestorePassWithIndex(
+  fromRecords: string | null,
+  entries: readonly IndexedRestoreTests[],
+): string | null {
+  let last = fromRecords;
+  for (const e of entries) {
+    const pass = e.restoreTest?.lastPassAt ?? null;
+    if (pass && (!last || Date.parse(pass) > Date.parse(last))) last = pass;
+  }
+  return last;
+}
+
 /** A record's tests with `test` added, newest last, at most RESTORE_TESTS_KEPT (a repeat replaces its twin). */
 export function withRestoreTest(
   tests: readonly RestoreTestResult[] | undefined,

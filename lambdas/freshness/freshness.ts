@@ -3,10 +3,15 @@
 // mksysb records (STAGING_FULL_SOON). Hosts are read a few at a time.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { inBatches, lastPassImage, listHostRecords } from '../adapters/catalog.js';
+import { readIndex } from '../adapters/catalog-index.js';
 import { parseWith } from '../adapters/validation.js';
 import { forecastStaging, type StagingForecast } from '../core/forecast.js';
 import { assessFreshness, restoreTestFindings, stagingFindings } from '../core/freshness.js';
-import { lastPassingRestoreTest, overdueRestoreTests } from '../core/restore-test.js';
+import {
+  lastPassingRestoreTest,
+  lastRestorePassWithIndex,
+  overdueRestoreTests,
+} from '../core/restore-test.js';
 import { FreshnessInputSchema, type FreshnessOutput, FreshnessOutputSchema } from './schema.js';
 
 export interface FreshnessDeps {
@@ -39,13 +44,24 @@ export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promi
     lastPass.set(host, image?.date ?? null);
     if (image) lastPassKey.set(host, image.key);
     const { records } = await listHostRecords(store, host, { kind: 'mksysb', newest: FORECAST_RECORDS });
-    // The oldest record read stands for the first image: a host with more records than read is old
-    // enough to have needed a test anyway.
-    restore.push({
-      host,
-      firstImageDate: image ? (records.at(-1)?.date ?? image.date) : null,
-      lastPassAt: lastPassingRestoreTest(records)?.test.startedAt ?? null,
-    });
+    if (deps.restoreWindowDays !== undefined) {
+      // The catalog index remembers the tests of images retention deleted since, and the host's first
+      // image; without it, the oldest record read stands for the first image (a host with more
+      // records than read is old enough to have needed a test anyway).
+      const index = await readIndex(store, host);
+      const entries = index.state === 'ok' ? index.index.entries : [];
+      const dates = [...entries.map((e) => e.date), ...records.map((r) => r.date)].sort(
+        (a, b) => Date.parse(a) - Date.parse(b),
+      );
+      restore.push({
+        host,
+        firstImageDate: image ? (dates[0] ?? image.date) : null,
+        lastPassAt: lastRestorePassWithIndex(
+          lastPassingRestoreTest(records)?.test.startedAt ?? null,
+          entries,
+        ),
+      });
+    }
     forecasts.push(
       forecastStaging(host, records, {
         now,

@@ -9,7 +9,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { inBatches, listHostRecords } from '../adapters/catalog.js';
-import { indexRecord } from '../adapters/catalog-index.js';
+import { indexRecord, readIndex } from '../adapters/catalog-index.js';
 import { publishAlert } from '../adapters/publish-alert.js';
 import { updateRecord } from '../adapters/record-update.js';
 import { parseWith } from '../adapters/validation.js';
@@ -19,6 +19,7 @@ import { recordKey } from '../core/catalog-keys.js';
 import {
   judgeRestoreTest,
   lastRestoreTest,
+  lastRestoreTestWithIndex,
   planRestoreTests,
   type RestoreTestHost,
   type RestoreTestResult,
@@ -64,6 +65,10 @@ async function plan(hosts: readonly string[], executionName: string, deps: Resto
       newest: RECORDS_READ,
     });
     const missing = new Set(missingImages);
+    // The index remembers the tests of images retention has deleted since (an absent or unreadable
+    // index: the records alone).
+    const index = await readIndex(store, host);
+    const entries = index.state === 'ok' ? index.index.entries : [];
     const pass = records.find((r) => r.verdict === 'PASS' && !missing.has(r.key));
     tested.push({
       host,
@@ -77,7 +82,10 @@ async function plan(hosts: readonly string[], executionName: string, deps: Resto
             sizeBytes: pass.sizeBytes,
           }
         : null,
-      last: lastRestoreTest(records.map((r) => ({ key: r.key, restoreTests: restoreTestsOf(r) }))),
+      last: lastRestoreTestWithIndex(
+        lastRestoreTest(records.map((r) => ({ key: r.key, restoreTests: restoreTestsOf(r) }))),
+        entries,
+      ),
     });
   });
   tested.sort((a, b) => (a.host < b.host ? -1 : 1));

@@ -114,7 +114,8 @@ export function storeAccess(options: { objectLock: boolean }): Readonly<Record<H
     },
     // Reads the Distributed Map's results and the hosts not started back, writes the report.
     'run-report': { get: [K.mapResults, K.runNotStarted], put: [K.runs] },
-    freshness: { get: [K.images] },
+    // Records, and each host's catalog index (the restore tests of images retention deleted since).
+    freshness: { get: [K.images, K.catalog] },
     // Reads records (each host's newest PASS image, its last tests) and signs the image's GET URL for
     // the test LPAR; writes a record only to add a restore test to it (a conditional update), then
     // the image's entry in its host's catalog index.

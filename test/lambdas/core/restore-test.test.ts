@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   judgeRestoreTest,
   lastPassingRestoreTest,
+  lastRestorePassWithIndex,
   lastRestoreTest,
+  lastRestoreTestWithIndex,
   osLevelsAgree,
   overdueRestoreTests,
   parseRestoreTestOutput,
@@ -234,5 +236,34 @@ describe("a host's restore tests", () => {
       { host: 'never', lastPassAt: null, ageDays: null },
       { host: 'old', lastPassAt: '2026-10-01T00:00:00Z', ageDays: 65 },
     ]);
+  });
+});
+
+describe('restore tests remembered by the catalog index', () => {
+  const summary = (result: 'PASS' | 'FAIL', finishedAt: string, lastPassAt: string | null) => ({
+    result,
+    reason: null,
+    finishedAt,
+    rtoSeconds: 1500,
+    target: { host: 'tlpar01', disk: 'hdisk1' },
+    lastPassAt,
+  });
+
+  it("takes the index entry of an image retention deleted when its test is newer than the records'", () => {
+    const fromRecords = { key: 'images/a/a_mksysb_2026-11-30', test: test('2026-09-01T00:00:00Z') };
+    const entries = [
+      {
+        key: 'images/a/a_mksysb_2026-10-05',
+        date: '2026-10-05',
+        restoreTest: summary('PASS', '2026-10-10T00:00:00Z', '2026-10-10T00:00:00Z'),
+      },
+      { key: 'images/a/a_mksysb_2026-08-03', date: '2026-08-03' },
+    ];
+    expect(lastRestoreTestWithIndex(fromRecords, entries)).toMatchObject({
+      key: 'images/a/a_mksysb_2026-10-05',
+      test: { result: 'PASS', startedAt: '2026-10-10T00:00:00Z' },
+    });
+    expect(lastRestoreTestWithIndex(null, [])).toBeNull();
+    expect(lastRestorePassWithIndex('2026-09-01T00:00:00Z', entries)).toBe('2026-10-10T00:00:00Z');
   });
 });

@@ -211,7 +211,7 @@ describe('who may do what in the image store', () => {
         's3:ListBucket': ['(bucket)'],
         's3:PutObject': ['runs/*'],
       },
-      freshness: { 's3:GetObject': ['images/*'], 's3:ListBucket': ['(bucket)'] },
+      freshness: { 's3:GetObject': ['catalog/*', 'images/*'], 's3:ListBucket': ['(bucket)'] },
       'restore-test': {
         's3:GetObject': ['catalog/*', 'images/*'],
         's3:PutObject': ['catalog/*', 'images/*.record.json'],
