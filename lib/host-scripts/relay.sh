@@ -110,6 +110,11 @@ pass_through() {
   if [ "$_pt_rc" -eq 255 ]; then
     ssh_failed "$out/stderr"
   fi
+  # A VIOS whose padmin may not open the root shell: its restricted shell knows no oem_setup_env.
+  # Nothing ran there; the fleet entry (viosShell) says more than the site allows.
+  if [ -n "$VIOS_SHELL" ] && [ "$_pt_rc" -eq 127 ] && grep -q oem_setup_env "$out/stderr" 2>/dev/null; then
+    finish refused "vios_oem_setup_env_unavailable:padmin_may_not_open_the_root_shell"
+  fi
   finish failed "remote_exit_$_pt_rc"
 }
 

@@ -71,6 +71,22 @@ describe.each(SHELLS)('a VIOS under %s', (shell) => {
     expect(existsSync(`${fleet.stagingDir('vios1')}/vios1_mksysb_${DATE}`)).toBe(true);
   });
 
+  it('refuses a VIOS whose site does not let padmin open oem_setup_env, saying so', () => {
+    const fleet = fleetOf([{ ...VIOS, viosShell: 'ioscli' }]);
+    const run = runOnRelay(
+      shell,
+      scripts.relay,
+      fleet,
+      'vios1',
+      relayArgs(fleet, 'preflight', 'oem_setup_env'),
+    );
+    const out = parseHostOutput(run.stdout, 'preflight');
+    expect([out.status, out.reason]).toEqual([
+      'refused',
+      'vios_oem_setup_env_unavailable:padmin_may_not_open_the_root_shell',
+    ]);
+  });
+
   it('refuses a VIOS whose padmin may only use ioscli, before anything is sent', () => {
     const fleet = fleetOf([{ ...VIOS, viosShell: 'ioscli' }]);
     const run = runOnRelay(shell, scripts.relay, fleet, 'vios1', relayArgs(fleet, 'preflight', 'ioscli'));
