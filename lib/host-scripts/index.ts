@@ -1,4 +1,4 @@
-// The SSM Command documents that run the host steps (preflight, backup, transfer), built from the
+// The SSM Command documents that run the host steps (preflight, backup, transfer, restore-test), built from the
 // shell scripts in this folder at synth time. The CDK stack registers them; the local SSM stand-in
 // (lib/local/ssm-run-command.ts) runs the very same content offline. Each document writes the step
 // script and the relay wrapper to a private temp dir and runs them: in relay mode through ssh to

@@ -1,5 +1,5 @@
 #!/bin/sh
-# mksysb-vault relay wrapper: runs a host step (preflight, backup) on an LPAR over ssh. The step
+# mksysb-vault relay wrapper: runs a host step (preflight, backup, restore-test) on an LPAR over ssh. The step
 # script comes on stdin to the LPAR's /usr/bin/ksh; its key=value arguments are quoted for the
 # remote shell (and validated again by the step itself). ssh's own failures become distinct
 # outcomes: unreachable (exit 13) and auth_failed (exit 14); the step's exit codes pass through.
