@@ -83,3 +83,38 @@ describe('Schedules', () => {
     for (const s of schedules) expect(s).toMatchObject({ Properties: { State: 'DISABLED' } });
   });
 });
+
+describe('Schedules: restore tests', () => {
+  function synthRestore(restoreTests: { cron: string; enabled: boolean }, enabled = true): Template {
+    const stack = testStack();
+    new Schedules(stack, 'Schedules', {
+      schedule: testConfig({ schedule: { enabled } }).schedule,
+      weeklyStateMachine: stateMachine(stack, 'Weekly'),
+      freshnessStateMachine: stateMachine(stack, 'Freshness'),
+      restoreTests,
+      restoreTestStateMachine: stateMachine(stack, 'RestoreTests'),
+    });
+    return Template.fromStack(stack);
+  }
+  const restoreSchedule = (template: Template) =>
+    Object.values(template.findResources('AWS::Scheduler::Schedule')).find((r) =>
+      JSON.stringify(r).includes('RestoreTests'),
+    ) as { Properties: { ScheduleExpression: string; State: string } } | undefined;
+
+  it('starts the restore-test state machine at restoreTests.cron while restore tests are on', () => {
+    const schedule = restoreSchedule(synthRestore({ cron: 'cron(0 10 ? * SAT *)', enabled: true }));
+    expect(schedule?.Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 10 ? * SAT *)',
+      State: 'ENABLED',
+    });
+  });
+
+  it('keeps the schedule deployed but disabled while restore tests are off, or all schedules are', () => {
+    expect(
+      restoreSchedule(synthRestore({ cron: 'cron(0 10 ? * SAT *)', enabled: false }))?.Properties.State,
+    ).toBe('DISABLED');
+    expect(
+      restoreSchedule(synthRestore({ cron: 'cron(0 10 ? * SAT *)', enabled: true }, false))?.Properties.State,
+    ).toBe('DISABLED');
+  });
+});
