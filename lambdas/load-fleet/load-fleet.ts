@@ -114,17 +114,46 @@ export async function readFleet(
   deps: Pick<LoadFleetDeps, 'ssm' | 'fleetParameterPath' | 'fleetObject' | 's3'>,
 ): Promise<FleetParameters> {
   const parameters: { name: string; value: string }[] = [];
-  // The fleet object is read as one more "parameter", named by its S3 URL in any problem it has.
-  if (deps.fleetObject) {
-    const { bucket, key } = deps.fleetObject;
-    const value = await readText({ client: deps.s3, bucket }, key, { action: 'reading the fleet object' });
-    parameters.push({ name: `s3://${bucket}/${key}`, value: value ?? '' });
-  }
   const listing = { Path: deps.fleetParameterPath, Recursive: false, WithDecryption: true };
   for await (const page of paginateGetParametersByPath({ client: deps.ssm }, listing))
     for (const p of page.Parameters ?? [])
       if (p.Name && p.Value !== undefined) parameters.push({ name: p.Name, value: p.Value });
+  // The fleet object is read as one more "parameter", named by its S3 URL in any problem it has.
+  if (deps.fleetObject) {
+    const { bucket, key } = deps.fleetObject;
+    const value = await readText({ client: deps.s3, bucket }, key, { action: 'reading the fleet object' });
+    parameters.push({ name: `s3://${bucket}/${key}`, value: withoutOverridden(value ?? '', parameters) });
+  }
   return readFleetParameters(parameters);
+}
+
+/**
+ * The fleet object's JSON without the hosts a parameter names: a parameter for a host of the deploy
+ * config overrides its entry (`"enabled": false` disables it until the parameter is deleted), as
+ * editing a `part-NNNN` parameter did before the fleet object, without a redeploy. Pure.
+ */
+export function withoutOverridden(objectValue: string, parameters: readonly { value: string }[]): string {
+  const named = new Set<string>();
+  for (const p of parameters) {
+    try {
+      const value: unknown = JSON.parse(p.value);
+      for (const entry of Array.isArray(value) ? value : [value]) {
+        const host = (entry as { host?: unknown } | null)?.host;
+        if (typeof host === 'string') named.add(host);
+      }
+    } catch {
+      // A parameter that is not JSON overrides nothing; readFleetParameters reports it.
+    }
+  }
+  if (named.size === 0) return objectValue;
+  let hosts: unknown;
+  try {
+    hosts = JSON.parse(objectValue);
+  } catch {
+    return objectValue;
+  }
+  if (!Array.isArray(hosts)) return objectValue;
+  return JSON.stringify(hosts.filter((h) => !named.has((h as { host?: unknown } | null)?.host as string)));
 }
 
 /** YYYY-MM-DD of `instant` in `timeZone`. */

@@ -151,6 +151,31 @@ describe('load-fleet for the weekly Distributed Map', () => {
         .sort(),
     ).toEqual(['aixcfg01', 'aixprd01', 'dbqa09']);
   });
+
+  it('lets a parameter override a host of the fleet object: enabled false disables it without a redeploy', async () => {
+    s3.on(GetObjectCommand, { Bucket: 'cdk-assets', Key: 'abc.json' }).resolves({
+      Body: body(
+        JSON.stringify([
+          { host: 'aixprd01', managedNodeId: 'mi-0123456789abcdef0' },
+          { host: 'aixcfg01', managedNodeId: 'mi-0123456789abcdef0' },
+        ]),
+      ),
+    });
+    ssm.reset();
+    ssm.on(GetParametersByPathCommand).resolves({
+      Parameters: [
+        {
+          Name: `${PATH}aixprd01`,
+          Value: JSON.stringify({ host: 'aixprd01', managedNodeId: 'mi-0123456789abcdef0', enabled: false }),
+        },
+      ],
+    });
+    const out = await loadFleet(
+      { action: 'fleet', executionName: 'fresh-1', startTime: '2026-11-23T01:01:00.000Z' },
+      { ...deps, fleetObject: { bucket: 'cdk-assets', key: 'abc.json' } },
+    );
+    expect(out).toMatchObject({ hosts: ['aixcfg01'], fleetProblems: [] });
+  });
 });
 
 describe('the run day in the schedule time zone', () => {
