@@ -274,6 +274,13 @@ export const DeployConfigSchema = z
         path: ['storage', 'objectLock', 'days'],
         message: `${lock.days} days outlives the ${config.retention.weekly * 7} days retention keeps weekly images (retention.weekly = ${config.retention.weekly})`,
       });
+    // The restore tests' cron, read in the schedule's zone, checked as the schedule's own are.
+    const restoreCron = config.restoreTests.cron;
+    const restoreProblem = isTimeZone(config.schedule.timeZone)
+      ? schedulerCronProblem(restoreCron, config.schedule.timeZone)
+      : null;
+    if (restoreProblem)
+      ctx.addIssue({ code: 'custom', path: ['restoreTests', 'cron'], message: restoreProblem });
     const hosts = new Set(config.fleet.map((h) => h.host));
     const names = new Map<string, number>();
     config.excludeGroups.forEach((group, g) => {

@@ -267,3 +267,18 @@ describe('restore tests remembered by the catalog index', () => {
     expect(lastRestorePassWithIndex('2026-09-01T00:00:00Z', entries)).toBe('2026-10-10T00:00:00Z');
   });
 });
+
+describe('restoreTests in the deploy config', () => {
+  it('refuses a restore-test cron that never fires, naming the field', async () => {
+    const { parseDeployConfig } = await import('../../../lib/config.js');
+    expect(() =>
+      parseDeployConfig(
+        {
+          fleet: [{ host: 'a', managedNodeId: 'mi-0123456789abcdef0' }],
+          restoreTests: { cron: 'cron(0 10 31 2 ? *)' },
+        },
+        'test',
+      ),
+    ).toThrow(/restoreTests\.cron: cron\(0 10 31 2 \? \*\) never fires/);
+  });
+});
