@@ -1,35 +1,47 @@
 // The local runner validates each state machine definition once per process (asl-validator compiles
 // its JSON schemas on every call): the fault rig and the tests build a LocalWorkflow per case on the
 // same synthesized definitions. A definition never seen is still validated, and a bad one refused.
-import { describe, expect, it, vi } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { StateMachine, type StateMachineDefinition, type StateMachineOptions } from 'aws-local-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import { buildStateMachine } from '../../../lib/local/workflow-runner.js';
 
-const built: { validationOptions?: { noValidate?: boolean } }[] = [];
-vi.mock('aws-local-stepfunctions', async (importOriginal) => {
-  const original = await importOriginal<typeof import('aws-local-stepfunctions')>();
-  class Recording extends original.StateMachine {
-    constructor(...args: ConstructorParameters<typeof original.StateMachine>) {
-      built.push(args[1] ?? {});
-      super(...args);
-    }
-  }
-  return { ...original, StateMachine: Recording };
-});
+// Names no other test file (sharing this worker: vitest runs without isolation) has built.
+function pass(name: string): StateMachineDefinition {
+  const state = `${name}-${randomUUID()}`;
+  return { StartAt: state, States: { [state]: { Type: 'Pass', End: true } } };
+}
 
-const { buildStateMachine } = await import('../../../lib/local/workflow-runner.js');
-
-const pass = (name: string) => ({ StartAt: name, States: { [name]: { Type: 'Pass' as const, End: true } } });
+function recording() {
+  const validated: boolean[] = [];
+  const construct = (definition: StateMachineDefinition, options: StateMachineOptions) => {
+    validated.push(options.validationOptions?.noValidate !== true);
+    return new StateMachine(definition, options);
+  };
+  return { validated, construct };
+}
 
 describe('buildStateMachine', () => {
   it('validates a definition the first time only', () => {
-    buildStateMachine(pass('First'));
-    buildStateMachine(pass('First'));
-    buildStateMachine(pass('Second'));
-    expect(built.map((o) => o.validationOptions?.noValidate === true)).toEqual([false, true, false]);
+    const { validated, construct } = recording();
+    const first = pass('First');
+    const second = pass('Second');
+    buildStateMachine(first, construct);
+    // The same definition again, and a copy of it (a second synthesis of the same template).
+    buildStateMachine(first, construct);
+    buildStateMachine(structuredClone(first), construct);
+    buildStateMachine(second, construct);
+    expect(validated).toEqual([true, false, false, true]);
   });
 
   it('refuses an invalid definition every time it is given', () => {
-    const bad = { StartAt: 'Missing', States: { Other: { Type: 'Pass' as const, End: true } } };
-    expect(() => buildStateMachine(bad)).toThrow(/Missing/);
-    expect(() => buildStateMachine(bad)).toThrow(/Missing/);
+    const { validated, construct } = recording();
+    const bad: StateMachineDefinition = {
+      StartAt: `Missing-${randomUUID()}`,
+      States: { Other: { Type: 'Pass', End: true } },
+    };
+    expect(() => buildStateMachine(bad, construct)).toThrow(/Missing/);
+    expect(() => buildStateMachine(bad, construct)).toThrow(/Missing/);
+    expect(validated).toEqual([true, true]);
   });
 });
