@@ -43,7 +43,7 @@ Options:
                      status judges it, its newest image (key, date, age in days, verdict), whether
                      retention is met (an image, not FAIL, within the STALE limit), the SHA-256 of
                      the stored bytes and whether it matches the host's, the content check,
-                     restore_tested_at (when the image last passed a restore test), the Object Lock
+                     restore_tested_at (when the host last passed a restore test), the Object Lock
                      mode (config) and retain-until ("not recorded": S3 holds it), run id and
                      verified at. A field starting with = + - @ (tab, CR) gets a leading ' (no
                      spreadsheet formula runs from a host's text; plain numbers stay numbers).
@@ -184,6 +184,7 @@ export const reportCommand: Command = {
               missingImages: v.missingImages ?? [],
               lastRun: lastRunOf(v.host, reports),
               volumeGroups: v.volumeGroups ?? null,
+              retiredImages: v.retired ?? [],
             },
             store.clock,
             maxAgeDays,

@@ -231,7 +231,9 @@ export function progressPrinter(print: (line: string) => void): (event: Pipeline
   return (event) => {
     switch (event.type) {
       case 'started':
-        print(`mksysb-vault: ${event.hosts} simulated LPARs (${event.scenario}), store ${event.store}`);
+        print(
+          `mksysb-vault: ${simulatedHosts(event.hosts, event.vios)} (${event.scenario}), store ${event.store}`,
+        );
         break;
       case 'synthesized':
         print(`synthesized the stack: ${event.resources} resources in ${event.seconds.toFixed(1)} s`);
@@ -275,6 +277,16 @@ function weekTally(week: WeekResult): string {
   return [
     `  ${week.results.length + week.notStarted.length} hosts: ${count('PASS')} PASS, ${count('WARN')} WARN, ${fail} FAIL${count('SKIP') ? `, ${count('SKIP')} SKIP` : ''} · ${formatBytes(week.imageBytes)} of images in ${week.seconds.toFixed(1)} s`,
     `  ${retention} · stale: ${week.stale.length ? week.stale.join(', ') : 'none'} · report ${week.reportKey}`,
+    ...(week.restoreTests.length > 0
+      ? [
+          `  restore tests: ${week.restoreTests
+            .map(
+              (t) =>
+                `${t.host} ${t.result}${t.result === 'FAIL' && t.reason ? ` (${t.reason.slice(0, 60)})` : ''}`,
+            )
+            .join(', ')}`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -335,9 +347,18 @@ function jsonResult(result: LocalPipelineResult) {
       notStarted: w.notStarted,
       retention: w.retention,
       stale: w.stale,
+      restoreTests: w.restoreTests,
       alerts: w.alerts.map((a) => ({ subject: a.subject, attributes: a.attributes, at: a.at })),
       imageBytes: w.imageBytes,
       reportKey: w.reportKey,
     })),
   };
+}
+
+/** "10 simulated LPARs", "11 simulated hosts (10 LPARs, 1 VIOS)". */
+export function simulatedHosts(hosts: number, vios: number): string {
+  const lpars = hosts - vios;
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  if (vios === 0) return `${plural(hosts, 'simulated LPAR', 'simulated LPARs')}`;
+  return `${plural(hosts, 'simulated host', 'simulated hosts')} (${plural(lpars, 'LPAR', 'LPARs')}, ${vios} VIOS)`;
 }

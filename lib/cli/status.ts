@@ -161,10 +161,10 @@ export function hostStatus(
   };
 }
 
-/** The newest restore test among the host's mksysb images. */
+/** The newest restore test among the host's mksysb images, retired ones too (the index keeps theirs). */
 function newestRestoreTest(view: HostView): HostStatus['restoreTest'] {
   let newest: HostStatus['restoreTest'] = null;
-  for (const r of view.records) {
+  for (const r of [...view.records, ...(view.retired ?? [])]) {
     const test = r.kind === 'mksysb' ? restoreTestOfImage(r) : null;
     if (test && (!newest || Date.parse(test.finishedAt) > Date.parse(newest.finishedAt)))
       newest = { ...test, image: r.key };

@@ -18,6 +18,11 @@ export interface EvidenceHost {
   readonly lastRun: StateRun | null;
   /** The volume groups the fleet saves with savevg; null when the fleet does not list the host. */
   readonly volumeGroups: readonly string[] | null;
+  /**
+   * Images retention deleted, as the catalog index keeps them: their restore tests still count for
+   * the host's `restore_tested_at`. @default none
+   */
+  readonly retiredImages?: readonly object[];
 }
 
 /** Object Lock as the deploy config sets it for new images; null when no config is known. */
@@ -55,8 +60,9 @@ export type EvidenceRow = Readonly<Record<EvidenceColumn, string>>;
  * each with the newest image whose object is in the store (judgeHost's `last`). `state` is the
  * series' state as status shows it (the host's STATE on the mksysb row, the SAVEVG cell's on a
  * volume group's). `retention_met`: the series has an image that is not FAIL and no older than
- * `maxAgeDays` (status's STALE limit). `restore_tested_at`: when the image last passed a restore test
- * (lambdas/core/restore-test.ts), empty when it never did.
+ * `maxAgeDays` (status's STALE limit). `restore_tested_at` (the mksysb row): when the host last passed
+ * a restore test (lambdas/core/restore-test.ts; of any of its mksysb images, retired ones too),
+ * empty when it never did; a savevg row has none (restore tests restore rootvg).
  * Object Lock's retain-until date is not in the record (S3 holds it per object version): "not
  * recorded" whenever a lock is on.
  */
@@ -78,6 +84,10 @@ export function evidenceRows(
     maxAgeDays,
   );
   const byKey = new Map(host.records.map((r) => [r.key, r]));
+  const lastPass = lastRestorePass([
+    ...host.records.filter((r) => r.kind === 'mksysb'),
+    ...(host.retiredImages ?? []),
+  ]);
   const row = (
     kind: 'mksysb' | 'savevg',
     volumeGroup: string,
@@ -112,7 +122,7 @@ export function evidenceRows(
             ? 'complete'
             : 'incomplete',
       content_codes: content?.codes.join(' ') ?? '',
-      restore_tested_at: (record && restoreTestOfImage(record)?.lastPassAt) ?? '',
+      restore_tested_at: kind === 'mksysb' ? (lastPass ?? '') : '',
       lock_mode: lock?.mode ?? 'unknown (no config)',
       lock_retain_until: !record || lock?.mode === 'off' ? '' : 'not recorded',
       run_id: record?.runId ?? '',
@@ -152,4 +162,14 @@ export function csvField(value: string): string {
 export function renderEvidenceCsv(rows: readonly EvidenceRow[]): string {
   const line = (cells: readonly string[]) => `${cells.map(csvField).join(',')}\r\n`;
   return line(EVIDENCE_COLUMNS) + rows.map((r) => line(EVIDENCE_COLUMNS.map((c) => r[c]))).join('');
+}
+
+/** The newest restore-test PASS among images (index entries or records), or null. */
+function lastRestorePass(images: readonly object[]): string | null {
+  let last: string | null = null;
+  for (const image of images) {
+    const pass = restoreTestOfImage(image)?.lastPassAt ?? null;
+    if (pass && (!last || Date.parse(pass) > Date.parse(last))) last = pass;
+  }
+  return last;
 }

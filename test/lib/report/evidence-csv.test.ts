@@ -190,13 +190,25 @@ describe('restore tests in the evidence and in status', () => {
     checks: [],
   });
 
-  it('fills restore_tested_at with when the image last passed its restore test, and status shows the newest test', () => {
+  it('fills restore_tested_at with when the host last passed a restore test, and status shows the newest test', () => {
     const record = {
       ...makeRecord({ host: 'aixprd01', date: '2026-11-23T02:00:00.000Z' }),
       restoreTests: [tested('PASS', '2026-11-28T10:30:00.000Z'), tested('FAIL', '2026-12-05T10:30:00.000Z')],
     } as ImageRecord;
     const [row] = evidenceRows(host('aixprd01', [record]), NOW, 8, LOCK);
     expect(row?.restore_tested_at).toBe('2026-11-28T10:30:00.000Z');
+    // A newer PASS of an image retention has deleted since still counts (the index keeps it).
+    const retired = {
+      key: 'images/aixprd01/aixprd01_mksysb_2026-11-16',
+      restoreTest: { lastPassAt: '2026-12-01T10:30:00.000Z' },
+    };
+    const [withRetired] = evidenceRows(
+      host('aixprd01', [record], { retiredImages: [retired] }),
+      NOW,
+      8,
+      LOCK,
+    );
+    expect(withRetired?.restore_tested_at).toBe('2026-12-01T10:30:00.000Z');
     const status = hostStatus({ ...host('aixprd01', [record]), problems: [], inFleet: true }, NOW, 8);
     expect(status.restoreTest).toMatchObject({
       result: 'FAIL',
