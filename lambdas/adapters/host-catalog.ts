@@ -8,7 +8,7 @@
 // read, and `indexNote` says so, naming the host.
 import type { CatalogImage, IndexEntry } from '../core/catalog-index.js';
 import { catalogImageOf } from '../core/catalog-index.js';
-import { hostPrefix, validateHostName } from '../core/catalog-keys.js';
+import { catalogIndexKey, hostPrefix, validateHostName } from '../core/catalog-keys.js';
 import type { ImageHistoryEntry } from '../core/image-history.js';
 import type { ImageRecord } from '../core/image-record.js';
 import {
@@ -24,6 +24,7 @@ import {
 } from './catalog.js';
 import { readIndex, type StoredIndex } from './catalog-index.js';
 import { listHostHistory } from './image-history.js';
+import { StoreError } from './store-error.js';
 
 export interface HostCatalog {
   readonly host: string;
@@ -82,7 +83,12 @@ export async function readHostCatalog(
   const filter = options.filter ?? {};
   const [objects, stored] = await Promise.all([
     options.objects ?? listObjects(store, hostPrefix(host), host),
-    readIndex(store, host),
+    readIndex(store, host).catch((error: unknown): StoredIndex => {
+      // A reader whose role may not read catalog/* still sees every image, from the records.
+      if (error instanceof StoreError && error.kind === 'access-denied')
+        return { state: 'unreadable', key: catalogIndexKey(host), problem: error.message, etag: '' };
+      throw error;
+    }),
   ]);
   const entries = new Map(stored.state === 'ok' ? stored.index.entries.map((e) => [e.key, e]) : []);
   const wanted = matchingRecordKeys(

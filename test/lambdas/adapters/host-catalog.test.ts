@@ -84,6 +84,22 @@ describe('readHostCatalog', () => {
     );
   });
 
+  it('reads the records of a host whose index it may not read, saying so', async () => {
+    const records = await seedHost('aixidx10', 2);
+    await writeIndex('aixidx10', rebuildIndex('aixidx10', records));
+    local.store.injectFailures((r) =>
+      r.method === 'GET' && r.path.endsWith('/catalog/aixidx10/index.json') ? 403 : undefined,
+    );
+    try {
+      const catalog = await readHostCatalog(store(), 'aixidx10');
+      expect(catalog.index).toBe('unreadable');
+      expect(catalog.images).toHaveLength(2);
+      expect(catalog.indexNote).toContain('aixidx10: unreadable catalog index');
+    } finally {
+      local.store.injectFailures(undefined);
+    }
+  });
+
   it('says nothing of a missing index for a host with no records yet', async () => {
     await local.client.send(
       new PutObjectCommand({
