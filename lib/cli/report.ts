@@ -25,6 +25,7 @@ import {
   readRecentRuns,
 } from './fleet-view.js';
 import { fleetForecast } from './forecast-view.js';
+import { newestRestoreTest } from './status.js';
 import { type OpenStore, STORE_HELP, STORE_OPTIONS, withStore } from './store.js';
 
 const HELP = `Usage: mksysb-vault report [--out FILE] [--evidence FILE.csv] [options]
@@ -76,6 +77,7 @@ export function reportHost(view: HostView): ReportHost {
       },
     })),
     problems: [...view.problems, ...(view.strays ?? [])],
+    restoreTest: newestRestoreTest(view),
     missingImages: view.missingImages ?? [],
     enabled: view.enabled,
     volumeGroups: view.volumeGroups ?? null,

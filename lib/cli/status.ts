@@ -162,7 +162,7 @@ export function hostStatus(
 }
 
 /** The newest restore test among the host's mksysb images, retired ones too (the index keeps theirs). */
-function newestRestoreTest(view: HostView): HostStatus['restoreTest'] {
+export function newestRestoreTest(view: HostView): HostStatus['restoreTest'] {
   let newest: HostStatus['restoreTest'] = null;
   for (const r of [...view.records, ...(view.retired ?? [])]) {
     const test = r.kind === 'mksysb' ? restoreTestOfImage(r) : null;

@@ -69,6 +69,15 @@ export interface ReportHost {
   } | null;
   /** When its staging filesystem becomes too small for preflight (lambdas/core/forecast.ts), when forecast. */
   readonly staging?: StagingForecast | null;
+  /** Its newest restore test (lambdas/core/restore-test.ts); absent or null: never tested. */
+  readonly restoreTest?: {
+    readonly result: 'PASS' | 'FAIL';
+    readonly reason: string | null;
+    readonly finishedAt: string;
+    readonly rtoSeconds: number | null;
+    readonly target: { readonly host: string; readonly disk: string };
+    readonly lastPassAt: string | null;
+  } | null;
 }
 
 /** A host's name, with a VIOS marked as one. */
@@ -338,7 +347,7 @@ function hostChart(h: ReportHost, j: HostJudgement): string {
   return `<div class="host"><h3>${hostName(h)}${last ? ` <span class="${last.verdict}">${last.verdict}</span>` : ''}${state}</h3>
 <div class="sub">${h.images.filter((i) => i.kind === 'mksysb').length} mksysb images${last ? ` · last ${esc(formatBytes(last.sizeBytes))}` : ''}${savevgLine(j)}</div>
 ${sizeChart(h.images)}
-${lastRunLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}${evidenceTable(h)}
+${lastRunLine(h)}${restoreTestLine(h)}${missing.join('')}${(h.problems ?? []).map((p) => `<div class="problem">${esc(p)}</div>`).join('')}${changesPanel(h)}${filesetHistory(h)}${evidenceTable(h)}
 </div>`;
 }
 
@@ -460,6 +469,19 @@ function count(n: number): string {
 }
 
 /** A run that failed without an image (unreachable, refused, backup failed) shows under the chart. */
+/** The host's last restore test: PASS with its RTO, or FAIL with why and when it last passed. */
+function restoreTestLine(h: ReportHost): string {
+  const t = h.restoreTest;
+  if (!t) return '';
+  const rto = t.rtoSeconds === null ? '' : ` · RTO ${Math.max(1, Math.round(t.rtoSeconds / 60))} min`;
+  const why =
+    t.result === 'FAIL'
+      ? ` · ${esc(t.reason ?? 'failed')} · last PASS ${esc(t.lastPassAt?.slice(0, 10) ?? 'never')}`
+      : '';
+  return `<div class="sub">restore test ${esc(t.finishedAt.slice(0, 10))} on ${esc(t.target.host)} ${esc(t.target.disk)}: <span class="${t.result}">${t.result}</span>${rto}${why}</div>
+`;
+}
+
 function lastRunLine(h: ReportHost): string {
   const run = h.lastRun;
   if (!run || run.outcome === 'verified' || run.verdict !== 'FAIL') return '';

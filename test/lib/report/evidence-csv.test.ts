@@ -216,7 +216,17 @@ describe('restore tests in the evidence and in status', () => {
       lastPassAt: '2026-11-28T10:30:00.000Z',
       image: record.key,
     });
-    const images = reportHost({ ...host('aixprd01', [record]), problems: [], inFleet: true }).images;
+    const hostOfReport = reportHost({ ...host('aixprd01', [record]), problems: [], inFleet: true });
+    const html = renderHtmlReport({
+      title: 't',
+      generatedAt: NOW.toISOString(),
+      store: 's',
+      hosts: [hostOfReport],
+    });
+    expect(html).toContain(
+      'restore test 2026-12-05 on aixtlp01 hdisk1: <span class="FAIL">FAIL</span> · sha256: mismatch · last PASS 2026-11-28',
+    );
+    const images = hostOfReport.images;
     expect(images.map((i) => i.evidence?.restoreTestedAt)).toEqual(['2026-11-28T10:30:00.000Z']);
   });
 });
