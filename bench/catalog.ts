@@ -5,8 +5,8 @@
 // same reads with the indexes removed (every record read, as before the index) on its first 100
 // hosts, scaled to the fleet.
 //
-// The store is seeded straight into the local server's directory (s3rver's files: the object and its
-// MD5 beside it), not through the pipeline or S3 PUTs: 10,000 × 52 images are 1,040,000 objects
+// The store is seeded straight into the local server's directory (s3rver's files: the object, its
+// MD5 and its metadata), not through the pipeline or S3 PUTs: 10,000 × 52 images are 1,040,000 objects
 // (image stand-in and record) plus an index per host, which PUTs would take hours to write. Each
 // command is what the CLI runs, minus printing: the same functions (readFleet, hostStatus,
 // applyRetention, withChangesShown, renderHtmlReport) on a store opened the way the CLI opens it.
@@ -62,11 +62,18 @@ function fleetsWanted(): Fleet[] {
   });
 }
 
-/** Writes one object the way s3rver's filesystem store keeps it: the bytes, and their MD5 beside them. */
-function putFile(bucketDir: string, key: string, body: string): void {
+/**
+ * Writes one object the way s3rver's filesystem store keeps what a PUT sent: the bytes, their MD5 and
+ * the object's metadata beside them (without it, every listing of the key costs s3rver a failed open).
+ */
+function putFile(bucketDir: string, key: string, body: string, contentType: string): void {
   const path = join(bucketDir, `${key}._S3rver_object`);
   writeFileSync(path, body);
   writeFileSync(`${path}.md5`, createHash('md5').update(body).digest('hex'));
+  writeFileSync(
+    join(bucketDir, `${key}._S3rver_metadata.json`),
+    JSON.stringify({ 'content-type': contentType }),
+  );
 }
 
 /** Each host's weekly records with their image stand-ins and, unless told not to, its catalog index. */
@@ -80,13 +87,13 @@ function seed(s3: LocalS3, fleet: Fleet): { objects: number; seconds: number } {
     mkdirSync(join(bucketDir, 'images', host), { recursive: true });
     const records = dates.map((date, w) => makeRecord({ host, date, verdict: verdictOf(h, w) }));
     for (const record of records) {
-      putFile(bucketDir, record.key, '');
+      putFile(bucketDir, record.key, '', 'application/octet-stream');
       // The record as verify writes it (renderImageRecord without its schema check, for speed).
-      putFile(bucketDir, recordKey(record.key), `${JSON.stringify(record, null, 2)}\n`);
+      putFile(bucketDir, recordKey(record.key), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
     }
     const indexKey = catalogIndexKey(host);
     mkdirSync(dirname(join(bucketDir, indexKey)), { recursive: true });
-    putFile(bucketDir, indexKey, `${JSON.stringify(rebuildIndex(host, records))}\n`);
+    putFile(bucketDir, indexKey, `${JSON.stringify(rebuildIndex(host, records))}\n`, 'application/json');
     objects += records.length * 2 + 1;
   }
   return { objects, seconds: (performance.now() - started) / 1000 };
