@@ -1,10 +1,15 @@
 // The weekly Distributed Map's objects in the store (lambdas/core/map-run.ts): load-fleet writes the
 // run's fleet snapshot and the hosts it will not start; run-report reads the ResultWriter's manifest
-// and result files back as one line per host. Each read or write names its key when it fails.
+// and result files back as one line per host. The daily freshness check keeps its inventory the same
+// way (the snapshot and the fleet's problems), and its findings beside them. Each read or write names
+// its key when it fails.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { type FleetParameterProblem, FleetParameterProblemSchema } from '../core/fleet.js';
+import { type FreshnessFindingsFile, FreshnessFindingsFileSchema } from '../core/freshness.js';
 import {
   hostLineOf,
   type MapItem,
+  MapItemSchema,
   MapRunError,
   MapRunManifestSchema,
   type MapRunOutput,
@@ -47,6 +52,55 @@ export async function writeRunFleet(
 ): Promise<void> {
   await putJson(store, keys.fleet, items, 'writing the run fleet snapshot');
   await putJson(store, keys.notStarted, notStarted, 'writing the hosts not started');
+}
+
+/** The run's fleet snapshot, as load-fleet wrote it: one item per host. */
+export async function readRunFleet(store: StoreLocation, key: string): Promise<MapItem[]> {
+  const parsed = MapItemSchema.array().safeParse(
+    await readJson(store, key, 'reading the run fleet snapshot'),
+  );
+  if (!parsed.success) throw new MapRunError(`${key}: not a fleet snapshot (a list of { host })`);
+  return parsed.data;
+}
+
+/** The fleet parameter entries skipped as invalid, beside the snapshot (lambdas/core/map-run.ts). */
+export async function writeFleetProblems(
+  store: StoreLocation,
+  key: string,
+  problems: readonly FleetParameterProblem[],
+): Promise<void> {
+  await putJson(store, key, problems, 'writing the fleet problems');
+}
+
+export async function readFleetProblems(store: StoreLocation, key: string): Promise<FleetParameterProblem[]> {
+  const parsed = FleetParameterProblemSchema.array().safeParse(
+    await readJson(store, key, 'reading the fleet problems'),
+  );
+  if (!parsed.success) throw new MapRunError(`${key}: not a list of fleet parameter problems`);
+  return parsed.data;
+}
+
+/** The freshness check's findings, beside its inventory snapshot. */
+export async function writeFreshnessFindings(
+  store: StoreLocation,
+  key: string,
+  file: FreshnessFindingsFile,
+): Promise<void> {
+  await putJson(store, key, file, 'writing the freshness findings');
+}
+
+export async function readFreshnessFindings(
+  store: StoreLocation,
+  key: string,
+): Promise<FreshnessFindingsFile> {
+  const parsed = FreshnessFindingsFileSchema.safeParse(
+    await readJson(store, key, 'reading the freshness findings'),
+  );
+  if (!parsed.success)
+    throw new MapRunError(
+      `${key}: not the freshness findings (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+    );
+  return parsed.data;
 }
 
 export async function readNotStarted(store: StoreLocation, key: string): Promise<NotStarted> {

@@ -3,7 +3,8 @@
 // STALE. Only mksysb images count: a savevg image cannot rebuild a host. The same daily look also
 // warns, STAGING_FULL_SOON, of a staging filesystem the forecast says preflight will soon refuse. Pure.
 import { z } from 'zod';
-import { AnomalyCodeSchema } from './anomaly.js';
+import { type AlertMessage, subjectLine } from './alert-message.js';
+import { AnomalyCodeSchema, type Severity } from './anomaly.js';
 import type { StagingForecast } from './forecast.js';
 import type { RestoreOverdue } from './restore-test.js';
 
@@ -92,4 +93,109 @@ export function restoreTestFindings(
     lastRestorePassAt: o.lastPassAt,
     restoreWindowDays: windowDays,
   }));
+}
+
+/**
+ * The check's findings as the store keeps them (`runs/<day>/<run>/findings.json`, beside the inventory
+ * snapshot): at 10,000 hosts they are a megabyte, four times what a state may carry, so the state
+ * holds their key and counts and notify reads them here.
+ */
+export const FreshnessFindingsFileSchema = z.object({
+  schemaVersion: z.literal(1),
+  checkedAt: z.string(),
+  maxAgeDays: z.number().int().positive(),
+  /** Hosts checked. */
+  hosts: z.number().int().nonnegative(),
+  findings: z.array(FreshnessFindingSchema),
+});
+export type FreshnessFindingsFile = z.infer<typeof FreshnessFindingsFileSchema>;
+
+export type FreshnessCode = FreshnessFinding['finding'];
+
+/** A missing or stale backup (or a fleet entry that is not backed up at all) pages; a forecast warns. */
+export function findingSeverity(code: FreshnessCode): Severity {
+  return code === 'STAGING_FULL_SOON' || code === 'RESTORE_TEST_OVERDUE' ? 'warn' : 'fail';
+}
+
+/** How many findings of each code, in the order codes first appear. Pure. */
+export function countByFinding(findings: readonly { finding: FreshnessCode }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of findings) counts[f.finding] = (counts[f.finding] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Alerts one by one of a day's findings: at most this many, the most severe first. A day the store is
+ * unreachable makes every host a finding: 10,000 messages nobody reads. Past the cap, one summary.
+ */
+export const FRESHNESS_ALERT_CAP = 50;
+
+/**
+ * The findings to alert one by one (fail before warn, each in the check's order) and the rest, which
+ * one summary message counts. Pure.
+ */
+export function capAlerts<T extends { finding: FreshnessCode }>(
+  findings: readonly T[],
+  cap = FRESHNESS_ALERT_CAP,
+): { alerted: T[]; summarized: T[] } {
+  const rank = (f: T) => (findingSeverity(f.finding) === 'fail' ? 0 : 1);
+  const ordered = findings.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i);
+  return {
+    alerted: ordered.slice(0, cap).map((o) => o.f),
+    summarized: ordered.slice(cap).map((o) => o.f),
+  };
+}
+
+/** Hosts named per code in the summary: enough to start on, the full list is in the findings object. */
+const SUMMARY_HOSTS_PER_CODE = 20;
+
+/**
+ * The one message for the findings past the cap: how many of each code were not alerted one by one
+ * (with the first hosts of each), and where the full list is. Within SNS's 256 KB whatever the
+ * fleet's size: counts and a bounded sample, the host names cut to fit. Pure.
+ */
+export function freshnessSummaryAlert(options: {
+  readonly checkedAt: string;
+  readonly hosts: number;
+  readonly total: number;
+  readonly alerted: number;
+  readonly summarized: readonly FreshnessFinding[];
+  /** Where the full list is: `s3://<bucket>/<key>`. */
+  readonly where: string;
+}): AlertMessage {
+  const { summarized } = options;
+  const counts = countByFinding(summarized);
+  const worst: Severity = summarized.some((f) => findingSeverity(f.finding) === 'fail') ? 'fail' : 'warn';
+  const codes = Object.keys(counts) as FreshnessCode[];
+  const countText = codes.map((c) => `${(counts[c] ?? 0).toLocaleString('en-US')} ${c}`).join(', ');
+  const lines = [
+    `The freshness check of ${options.checkedAt} found ${options.total.toLocaleString('en-US')} findings over ${options.hosts.toLocaleString('en-US')} hosts.`,
+    `The ${options.alerted} most severe were alerted one by one; these ${summarized.length.toLocaleString('en-US')} were not (one message instead of one each):`,
+    '',
+    ...codes.flatMap((code) => {
+      const hosts = summarized.filter((f) => f.finding === code).map((f) => f.host);
+      const shown = hosts.slice(0, SUMMARY_HOSTS_PER_CODE).map((h) => h.slice(0, 200));
+      const more = hosts.length - shown.length;
+      return [
+        `${code} (${findingSeverity(code)}): ${hosts.length.toLocaleString('en-US')}`,
+        `  ${shown.join(' ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}`,
+      ];
+    }),
+    '',
+    `Full list (every finding, JSON): ${options.where}`,
+    'Each host: mksysb-vault status; to hold back a known one: mksysb-vault ack.',
+  ];
+  // Bounded whatever the fleet: five codes × 20 names of at most 200 characters, under 25 KB.
+  const message = lines.join('\n');
+  return {
+    subject: subjectLine(
+      ['FRESHNESS', worst.toUpperCase()],
+      `${summarized.length.toLocaleString('en-US')} more findings: ${countText}`,
+    ),
+    message,
+    attributes: {
+      severity: { DataType: 'String', StringValue: worst },
+      kind: { DataType: 'String', StringValue: 'summary' },
+    },
+  };
 }

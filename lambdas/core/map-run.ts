@@ -118,3 +118,16 @@ export function hostLineOf(entry: MapRunResult, status: MapRunStatus, where: str
     codes: ['BACKUP_FAILED'],
   });
 }
+
+/**
+ * The fleet parameter entries load-fleet skipped as invalid (a JSON array of FleetParameterProblem),
+ * beside the snapshot: the daily freshness check alerts on each (FLEET_PARAMETER_INVALID).
+ */
+export function fleetProblemsKey(date: string, runId: string): string {
+  return `${runWorkPrefix(date, runId)}fleet-problems.json`;
+}
+
+/** The daily freshness check's findings, beside its inventory snapshot (lambdas/core/freshness.ts). */
+export function freshnessFindingsKey(date: string, runId: string): string {
+  return `${runWorkPrefix(date, runId)}findings.json`;
+}

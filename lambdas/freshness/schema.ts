@@ -1,21 +1,38 @@
-// freshness's contract: the inventory's hosts in, HOST_MISSED / STALE findings out, the env.
+// freshness's contract: the inventory in (load-fleet's snapshot in the store, or the hosts themselves for
+// a small caller), HOST_MISSED / STALE / … findings out (written beside the snapshot, the state carrying
+// their key and counts; inline for inline hosts), the env.
 import { z } from 'zod';
-import { HostNameSchema } from '../core/catalog-keys.js';
+import { HostNameSchema, RunIdSchema } from '../core/catalog-keys.js';
 import { FleetParameterProblemSchema } from '../core/fleet.js';
 import { FreshnessFindingSchema } from '../core/freshness.js';
 
-export const FreshnessInputSchema = z.object({
+export const InlineFreshnessInputSchema = z.object({
   hosts: z.array(HostNameSchema),
   /** Fleet parameter entries load-fleet skipped: each is a FLEET_PARAMETER_INVALID finding. */
   fleetProblems: z.array(FleetParameterProblemSchema).default([]),
 });
+
+/** load-fleet's `inventory` answer: the findings go to `runs/<day>/<runId>/findings.json`. */
+export const SnapshotFreshnessInputSchema = z.object({
+  runId: RunIdSchema,
+  date: z.string().min(10),
+  fleetKey: z.string().min(1),
+  fleetProblemsKey: z.string().min(1),
+});
+
+export const FreshnessInputSchema = z.union([SnapshotFreshnessInputSchema, InlineFreshnessInputSchema]);
 export type FreshnessInput = z.infer<typeof FreshnessInputSchema>;
 
 export const FreshnessOutputSchema = z.object({
   checkedAt: z.string(),
   maxAgeDays: z.number().int().positive(),
   hosts: z.number().int().nonnegative(),
-  findings: z.array(FreshnessFindingSchema),
+  /** Inline hosts in: the findings themselves. */
+  findings: z.array(FreshnessFindingSchema).optional(),
+  /** A snapshot in: where the findings are (FreshnessFindingsFile), how many, and of which codes. */
+  findingsKey: z.string().optional(),
+  findingCount: z.number().int().nonnegative(),
+  counts: z.record(z.string(), z.number().int().nonnegative()),
 });
 export type FreshnessOutput = z.infer<typeof FreshnessOutputSchema>;
 

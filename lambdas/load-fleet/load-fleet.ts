@@ -2,7 +2,8 @@
 // and every parameter under the fleet path in Parameter Store, validated by readFleetParameters. For the
 // weekly run it writes the enabled hosts to the run's fleet snapshot in the store (the Distributed Map's
 // items) and returns its key, the run id and the week that makes each host's execution name
-// (idempotent per host and week); for the freshness check, the enabled host names. For one host it
+// (idempotent per host and week); for the freshness check (`inventory`), the same snapshot and the
+// fleet's problems beside it, returning their keys and counts. For one host it
 // returns the document parameters and, from the host's newest mksysb record, the size to plan space for
 // and how long the backup and transfer should take, which seed the poll waits; first it claims the
 // host-day for the run (one writer at a time) and refuses a day whose mksysb is already verified.
@@ -11,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import { listHostRecords, readText } from '../adapters/catalog.js';
 import { claimHostDay, refuseIfVerified } from '../adapters/host-claim.js';
-import { writeRunFleet } from '../adapters/map-run.js';
+import { writeFleetProblems, writeRunFleet } from '../adapters/map-run.js';
 import { parseWith } from '../adapters/validation.js';
 import { AnomalyCodeSchema } from '../core/anomaly.js';
 import { dayOf, imageKey, zonedIsoTime } from '../core/catalog-keys.js';
@@ -24,7 +25,7 @@ import {
 } from '../core/command-poll.js';
 import { encodeExcludeList } from '../core/exclude-list.js';
 import { type FleetHost, type FleetParameters, readFleetParameters } from '../core/fleet.js';
-import { mapResultsPrefix, notStartedKey, runFleetKey } from '../core/map-run.js';
+import { fleetProblemsKey, mapResultsPrefix, notStartedKey, runFleetKey } from '../core/map-run.js';
 import {
   LoadFleetInputSchema,
   type LoadFleetOutput,
@@ -32,6 +33,8 @@ import {
   LoadHostInputSchema,
   type LoadHostOutput,
   LoadHostOutputSchema,
+  type LoadInventoryOutput,
+  LoadInventoryOutputSchema,
   type LoadWeeklyOutput,
   LoadWeeklyOutputSchema,
 } from './schema.js';
@@ -66,20 +69,23 @@ export const EXECUTION_NAME_LIMIT = 80;
 export async function loadFleet(
   event: unknown,
   deps: LoadFleetDeps,
-): Promise<LoadFleetOutput | LoadWeeklyOutput | LoadHostOutput> {
+): Promise<LoadFleetOutput | LoadWeeklyOutput | LoadInventoryOutput | LoadHostOutput> {
   const action = (event as { action?: unknown } | null)?.action;
   if (action === 'host') return loadHost(event, deps);
   if (action === 'weekly') return loadWeekly(event, deps);
+  if (action === 'inventory') return loadInventory(event, deps);
   return loadRun(event, deps);
 }
 
 /**
- * The weekly run's fleet, kept out of the state: the hosts to start go to the run's fleet snapshot
- * (the Distributed Map's ItemReader reads it), the hosts not started beside it (the run report reads
- * them); the state carries their keys and counts, so 10,000 hosts cost what 10 do.
+ * The run's fleet (the `fleet` action's answer) with its hosts written to the run's fleet snapshot
+ * and the hosts not started beside it: what the weekly and the freshness runs share.
  */
-async function loadWeekly(event: unknown, deps: LoadFleetDeps): Promise<LoadWeeklyOutput> {
-  const { action: _weekly, ...rest } = event as Record<string, unknown>;
+async function snapshotRun(
+  event: unknown,
+  deps: LoadFleetDeps,
+): Promise<{ run: LoadFleetOutput; keys: { fleet: string; notStarted: string } }> {
+  const { action: _action, ...rest } = event as Record<string, unknown>;
   const run = await loadRun({ ...rest, action: 'fleet' }, deps);
   const keys = { fleet: runFleetKey(run.date, run.runId), notStarted: notStartedKey(run.date, run.runId) };
   await writeRunFleet(
@@ -88,6 +94,16 @@ async function loadWeekly(event: unknown, deps: LoadFleetDeps): Promise<LoadWeek
     run.hosts.map((host) => ({ host })),
     run.notStarted,
   );
+  return { run, keys };
+}
+
+/**
+ * The weekly run's fleet, kept out of the state: the hosts to start go to the run's fleet snapshot
+ * (the Distributed Map's ItemReader reads it), the hosts not started beside it (the run report reads
+ * them); the state carries their keys and counts, so 10,000 hosts cost what 10 do.
+ */
+async function loadWeekly(event: unknown, deps: LoadFleetDeps): Promise<LoadWeeklyOutput> {
+  const { run, keys } = await snapshotRun(event, deps);
   return parseWith(
     LoadWeeklyOutputSchema,
     {
@@ -103,6 +119,29 @@ async function loadWeekly(event: unknown, deps: LoadFleetDeps): Promise<LoadWeek
       notStartedCount: run.notStarted.length,
     },
     'load-fleet weekly output',
+  );
+}
+
+/**
+ * The freshness check's inventory, kept out of the state as the weekly run's is: the snapshot of the
+ * enabled hosts and, beside it, the fleet entries skipped as invalid (each a FLEET_PARAMETER_INVALID
+ * finding). The state carries keys and counts: at 10,000 hosts the names alone were 140 KB of it.
+ */
+async function loadInventory(event: unknown, deps: LoadFleetDeps): Promise<LoadInventoryOutput> {
+  const { run, keys } = await snapshotRun(event, deps);
+  const problemsKey = fleetProblemsKey(run.date, run.runId);
+  await writeFleetProblems({ client: deps.s3, bucket: deps.bucket }, problemsKey, run.fleetProblems);
+  return parseWith(
+    LoadInventoryOutputSchema,
+    {
+      runId: run.runId,
+      date: run.date,
+      fleetKey: keys.fleet,
+      fleetProblemsKey: problemsKey,
+      hostCount: run.hosts.length,
+      fleetProblemCount: run.fleetProblems.length,
+    },
+    'load-fleet inventory output',
   );
 }
 

@@ -67,6 +67,22 @@ export const LoadWeeklyOutputSchema = z.object({
 });
 export type LoadWeeklyOutput = z.infer<typeof LoadWeeklyOutputSchema>;
 
+/**
+ * `inventory` (the daily freshness check): the enabled hosts in the run's fleet snapshot and the fleet's
+ * problems beside it, as keys and counts; freshness reads them and writes its findings by the run id.
+ */
+export const LoadInventoryOutputSchema = z.object({
+  runId: RunIdSchema,
+  date: z.string(),
+  /** The run's fleet snapshot: a JSON array of `{ host }`, one per enabled host. */
+  fleetKey: z.string(),
+  /** The fleet parameter entries skipped as invalid: a JSON array of FleetParameterProblem. */
+  fleetProblemsKey: z.string(),
+  hostCount: z.number().int().nonnegative(),
+  fleetProblemCount: z.number().int().nonnegative(),
+});
+export type LoadInventoryOutput = z.infer<typeof LoadInventoryOutputSchema>;
+
 export const LoadHostInputSchema = z.object({
   action: z.literal('host'),
   host: HostNameSchema,

@@ -1,19 +1,33 @@
 // notify: tells people. At the end of each host's workflow it publishes one SNS message per anomaly
 // at or above the configured severity (subject and attributes from lambdas/core/alert-message.ts)
 // and returns the host's one-line result for the weekly run; for the daily freshness check it
-// publishes one message per host without a fresh verified image.
+// publishes one message per finding up to a cap (most severe first) and one summary past it.
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { readAcknowledgements } from '../adapters/acknowledgements.js';
 import type { StoreLocation } from '../adapters/catalog.js';
 import { releaseHostDay } from '../adapters/host-claim.js';
+import { readFreshnessFindings } from '../adapters/map-run.js';
 import { publishAlert } from '../adapters/publish-alert.js';
 import { parseWith } from '../adapters/validation.js';
 import { type Acknowledgement, acknowledgementOf, describeAcknowledgement } from '../core/acknowledgement.js';
 import { type AlertMessage, anomalyAlert, atLeast } from '../core/alert-message.js';
 import { type Anomaly, anomaly, type Severity } from '../core/anomaly.js';
 import { dayOf, RECORD_SUFFIX } from '../core/catalog-keys.js';
+import {
+  capAlerts,
+  FRESHNESS_ALERT_CAP,
+  type FreshnessFinding,
+  findingSeverity,
+  freshnessSummaryAlert,
+} from '../core/freshness.js';
 import { encodeHostResult, type HostOutcome, hostVerdict } from '../core/run-summary.js';
-import { type HostNotifyInput, NotifyInputSchema, type NotifyOutput, NotifyOutputSchema } from './schema.js';
+import {
+  type FreshnessNotifyInput,
+  type HostNotifyInput,
+  NotifyInputSchema,
+  type NotifyOutput,
+  NotifyOutputSchema,
+} from './schema.js';
 
 export interface NotifyDeps {
   readonly sns: SNSClient;
@@ -41,74 +55,118 @@ const publish = (deps: NotifyDeps, message: AlertMessage) => publishAlert(deps.s
 
 export async function notify(event: unknown, deps: NotifyDeps): Promise<NotifyOutput> {
   const input = parseWith(NotifyInputSchema, event, 'notify input');
-  if (input.kind === 'freshness') {
-    let published = 0;
-    const now = (deps.now ?? (() => new Date()))();
-    const acks = await acknowledgements(deps);
-    const acknowledged: string[] = [];
-    for (const f of input.findings) {
-      // A staging filesystem filling up is a warning weeks ahead, never a page: no backup failed yet.
-      const found =
-        f.finding === 'RESTORE_TEST_OVERDUE'
-          ? anomaly(
-              f.finding,
-              'warn',
-              f.lastRestorePassAt
-                ? `no passing restore test for ${f.ageDays} days (window ${f.restoreWindowDays}): last PASS ${f.lastRestorePassAt.slice(0, 10)}`
-                : `no passing restore test ever (window ${f.restoreWindowDays} days); check the restore-test runs and the test LPARs`,
-              {
-                lastRestorePassAt: f.lastRestorePassAt ?? null,
-                restoreWindowDays: f.restoreWindowDays ?? null,
-              },
-            )
-          : f.finding === 'STAGING_FULL_SOON'
-            ? anomaly(
-                f.finding,
-                'warn',
-                `staging ${f.forecast ?? 'too small soon'}; grow the filesystem (chfs -a size=+…) before preflight refuses the backup`,
-                { weeksUntilFull: f.weeksUntilFull ?? null, forecast: f.forecast ?? null },
-              )
-            : anomaly(
-                f.finding,
-                'fail',
-                f.finding === 'FLEET_PARAMETER_INVALID'
-                  ? `${f.problem ?? 'a fleet parameter is not valid'}: this entry is skipped (not backed up, not checked) until it is fixed`
-                  : f.finding === 'HOST_MISSED'
-                    ? `no PASS mksysb image ever: never backed up`
-                    : `newest PASS mksysb is ${f.ageDays} days old (limit ${input.maxAgeDays}): since ${f.lastPassDate}`,
-                { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays: input.maxAgeDays },
-              );
-      if (!atLeast(found.severity, deps.minSeverity)) continue;
-      const ack = acknowledgementOf(acks, f.host, f.finding, now);
-      if (ack) {
-        acknowledged.push(`${f.host} ${describeAcknowledgement(ack)}`);
-        continue;
-      }
-      const image =
-        f.finding === 'FLEET_PARAMETER_INVALID'
-          ? 'none (fleet parameter)'
-          : f.finding === 'STAGING_FULL_SOON'
-            ? 'next mksysb'
-            : f.finding === 'RESTORE_TEST_OVERDUE'
-              ? 'newest PASS mksysb'
-              : f.lastPassDate
-                ? `last PASS ${f.lastPassDate.slice(0, 10)}`
-                : 'none ever';
-      await publish(
-        deps,
-        anomalyAlert(found, {
-          host: f.host,
-          runId: 'freshness',
-          date: input.checkedAt,
-          key: f.lastPassKey ?? undefined,
-          image,
-        }),
-      );
-      published += 1;
-    }
-    return parseWith(NotifyOutputSchema, { published, acknowledged }, 'notify output');
-  }
+  if (input.kind === 'freshness') return notifyFreshness(input, deps);
   return notifyHost(input, deps);
+}
+
+/** A freshness finding as the anomaly its alert carries. */
+function freshnessAnomaly(f: FreshnessFinding, maxAgeDays: number): Anomaly {
+  // A staging filesystem filling up is a warning weeks ahead, never a page: no backup failed yet.
+  if (f.finding === 'RESTORE_TEST_OVERDUE')
+    return anomaly(
+      f.finding,
+      findingSeverity(f.finding),
+      f.lastRestorePassAt
+        ? `no passing restore test for ${f.ageDays} days (window ${f.restoreWindowDays}): last PASS ${f.lastRestorePassAt.slice(0, 10)}`
+        : `no passing restore test ever (window ${f.restoreWindowDays} days); check the restore-test runs and the test LPARs`,
+      {
+        lastRestorePassAt: f.lastRestorePassAt ?? null,
+        restoreWindowDays: f.restoreWindowDays ?? null,
+      },
+    );
+  if (f.finding === 'STAGING_FULL_SOON')
+    return anomaly(
+      f.finding,
+      findingSeverity(f.finding),
+      `staging ${f.forecast ?? 'too small soon'}; grow the filesystem (chfs -a size=+…) before preflight refuses the backup`,
+      { weeksUntilFull: f.weeksUntilFull ?? null, forecast: f.forecast ?? null },
+    );
+  return anomaly(
+    f.finding,
+    findingSeverity(f.finding),
+    f.finding === 'FLEET_PARAMETER_INVALID'
+      ? `${f.problem ?? 'a fleet parameter is not valid'}: this entry is skipped (not backed up, not checked) until it is fixed`
+      : f.finding === 'HOST_MISSED'
+        ? `no PASS mksysb image ever: never backed up`
+        : `newest PASS mksysb is ${f.ageDays} days old (limit ${maxAgeDays}): since ${f.lastPassDate}`,
+    { lastPassDate: f.lastPassDate, ageDays: f.ageDays, maxAgeDays },
+  );
+}
+
+/** Which image a freshness alert is about, in a few words. */
+function freshnessImage(f: FreshnessFinding): string {
+  if (f.finding === 'FLEET_PARAMETER_INVALID') return 'none (fleet parameter)';
+  if (f.finding === 'STAGING_FULL_SOON') return 'next mksysb';
+  if (f.finding === 'RESTORE_TEST_OVERDUE') return 'newest PASS mksysb';
+  return f.lastPassDate ? `last PASS ${f.lastPassDate.slice(0, 10)}` : 'none ever';
+}
+
+/**
+ * The daily check's findings (from the findings object the check wrote, or inline): one alert per
+ * finding up to FRESHNESS_ALERT_CAP, most severe first, and past it one summary naming the count of
+ * each code and where the full list is, so a day the store is unreachable is one page, not 10,000.
+ * The result lists at most as many acknowledged findings as the cap, and counts them all.
+ */
+async function notifyFreshness(input: FreshnessNotifyInput, deps: NotifyDeps): Promise<NotifyOutput> {
+  const now = (deps.now ?? (() => new Date()))();
+  let findings = input.findings;
+  let hosts = input.hosts ?? 0;
+  if (input.findingsKey) {
+    if (!deps.store)
+      throw new Error(
+        `notify: the findings are in ${input.findingsKey} but notify has no BUCKET to read them from`,
+      );
+    const file = await readFreshnessFindings(deps.store, input.findingsKey);
+    findings = file.findings;
+    hosts = file.hosts;
+  }
+  const acks = await acknowledgements(deps);
+  const acknowledged: string[] = [];
+  const due: { finding: FreshnessFinding['finding']; f: FreshnessFinding; found: Anomaly }[] = [];
+  for (const f of findings) {
+    const found = freshnessAnomaly(f, input.maxAgeDays);
+    if (!atLeast(found.severity, deps.minSeverity)) continue;
+    const ack = acknowledgementOf(acks, f.host, f.finding, now);
+    if (ack) acknowledged.push(`${f.host} ${describeAcknowledgement(ack)}`);
+    else due.push({ finding: f.finding, f, found });
+  }
+  const { alerted, summarized } = capAlerts(due);
+  for (const { f, found } of alerted)
+    await publish(
+      deps,
+      anomalyAlert(found, {
+        host: f.host,
+        runId: 'freshness',
+        date: input.checkedAt,
+        key: f.lastPassKey ?? undefined,
+        image: freshnessImage(f),
+      }),
+    );
+  if (summarized.length > 0)
+    await publish(
+      deps,
+      freshnessSummaryAlert({
+        checkedAt: input.checkedAt,
+        hosts,
+        total: due.length,
+        alerted: alerted.length,
+        summarized: summarized.map((d) => d.f),
+        where:
+          input.findingsKey && deps.store
+            ? `s3://${deps.store.bucket}/${input.findingsKey}`
+            : "the freshness execution's output",
+      }),
+    );
+  return parseWith(
+    NotifyOutputSchema,
+    {
+      published: alerted.length + (summarized.length > 0 ? 1 : 0),
+      acknowledged: acknowledged.slice(0, FRESHNESS_ALERT_CAP),
+      ...(summarized.length > 0 ? { summarized: summarized.length } : {}),
+      ...(acknowledged.length > FRESHNESS_ALERT_CAP ? { acknowledgedCount: acknowledged.length } : {}),
+    },
+    'notify output',
+  );
 }
 
 /** The host's outcome: the failure that ended it, else the first image that did not get verified. */

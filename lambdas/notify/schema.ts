@@ -37,8 +37,14 @@ export const FreshnessNotifyInputSchema = z.object({
   kind: z.literal('freshness'),
   checkedAt: IsoDateSchema,
   maxAgeDays: z.number().int().positive(),
-  findings: z.array(FreshnessFindingSchema),
+  /** The findings object the check wrote (FreshnessFindingsFile), read from the store. */
+  findingsKey: z.string().min(1).optional(),
+  /** Or the findings themselves (a small caller). */
+  findings: z.array(FreshnessFindingSchema).default([]),
+  /** Hosts checked, for the summary (the findings object says it itself). */
+  hosts: z.number().int().nonnegative().optional(),
 });
+export type FreshnessNotifyInput = z.infer<typeof FreshnessNotifyInputSchema>;
 
 export const NotifyInputSchema = z.preprocess(
   (v) => (v && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'host' } : v),
@@ -55,6 +61,10 @@ export const NotifyOutputSchema = z.object({
    * the host's codes, or for freshness `<host> <CODE> acknowledged until <day> (reason)` lines.
    */
   acknowledged: z.array(z.string()).default([]),
+  /** Freshness: the findings past the alert cap, counted in one summary message instead. */
+  summarized: z.number().int().positive().optional(),
+  /** Freshness: every acknowledged finding, when more than `acknowledged` lists (it stops at the cap). */
+  acknowledgedCount: z.number().int().positive().optional(),
 });
 export type NotifyOutput = z.infer<typeof NotifyOutputSchema>;
 

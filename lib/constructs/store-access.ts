@@ -41,6 +41,10 @@ export const STORE_KEYS = {
   runFleet: `${RUNS_PREFIX}*/fleet.json`,
   /** The hosts the weekly run will not start, with why: `runs/<day>/<run>/not-started.json`. */
   runNotStarted: `${RUNS_PREFIX}*/not-started.json`,
+  /** The fleet entries load-fleet skipped as invalid, beside the snapshot: `runs/<day>/<run>/fleet-problems.json`. */
+  runFleetProblems: `${RUNS_PREFIX}*/fleet-problems.json`,
+  /** The daily freshness check's findings, beside its snapshot: `runs/<day>/<run>/findings.json`. */
+  freshnessFindings: `${RUNS_PREFIX}*/findings.json`,
   /** The weekly Distributed Map's ResultWriter output: `runs/<day>/<run>/map/<map run>/…`. */
   mapResults: `${RUNS_PREFIX}*/map/*`,
   /** record-failure's records: `runs/<day>/<run>/failures/<host>….json`. */
@@ -78,9 +82,12 @@ const K = STORE_KEYS;
 /** Each function's access, from what its handler does (see the comment on each). */
 export function storeAccess(options: { objectLock: boolean }): Readonly<Record<HandlerName, StoreAccess>> {
   return {
-    // The fleet's history (records) and the host-day claim it takes; the weekly run's fleet snapshot and
-    // the hosts it will not start (runs/<day>/<run>/…).
-    'load-fleet': { get: [K.images, K.locks], put: [K.locks, K.runFleet, K.runNotStarted] },
+    // The fleet's history (records) and the host-day claim it takes; the run's fleet snapshot, the hosts
+    // it will not start and (the freshness check's) the fleet's problems (runs/<day>/<run>/…).
+    'load-fleet': {
+      get: [K.images, K.locks],
+      put: [K.locks, K.runFleet, K.runNotStarted, K.runFleetProblems],
+    },
     'await-command': {},
     // Creates the multipart upload and signs the host's URLs: the parts and sidecars (images/), the
     // manifest, the transfer report and the resume record (uploads/); aborts or resumes the upload.
@@ -102,8 +109,8 @@ export function storeAccess(options: { objectLock: boolean }): Readonly<Record<H
     // Reads the image's objects, the transfer report and the host's history; writes the record only.
     verify: { get: [K.images, K.uploads, K.history, K.catalog], put: [K.record, K.catalog] },
     'record-failure': { put: [K.failureRecords], abortUpload: [K.image] },
-    // Acknowledgements, and giving up the host-day claim.
-    notify: { get: [K.locks, K.acks], delete: [K.locks] },
+    // Acknowledgements, the freshness check's findings, and giving up the host-day claim.
+    notify: { get: [K.locks, K.acks, K.freshnessFindings], delete: [K.locks] },
     // The one function that deletes images: the image, its sidecars and index, its record last, after
     // writing the image's history entry. Under Object Lock it reads locks and extends a kept image's.
     retention: {
@@ -114,8 +121,12 @@ export function storeAccess(options: { objectLock: boolean }): Readonly<Record<H
     },
     // Reads the Distributed Map's results and the hosts not started back, writes the report.
     'run-report': { get: [K.mapResults, K.runNotStarted], put: [K.runs] },
-    // Records, and each host's catalog index (the restore tests of images retention deleted since).
-    freshness: { get: [K.images, K.catalog] },
+    // Records, and each host's catalog index (the restore tests of images retention deleted since); the
+    // inventory load-fleet wrote, and its findings beside it.
+    freshness: {
+      get: [K.images, K.catalog, K.runFleet, K.runFleetProblems],
+      put: [K.freshnessFindings],
+    },
     // Reads records (each host's newest PASS image, its last tests) and signs the image's GET URL for
     // the test LPAR; writes a record only to add a restore test to it (a conditional update), then
     // the image's entry in its host's catalog index.

@@ -32,6 +32,7 @@ import {
   STATE_PAYLOAD_LIMIT,
 } from '../../lambdas/core/aws-limits.js';
 import { type FleetHostInput, fleetParameterValues } from '../../lambdas/core/fleet.js';
+import { FreshnessFindingsFileSchema } from '../../lambdas/core/freshness.js';
 import { encodeHostResult, RunReportSchema } from '../../lambdas/core/run-summary.js';
 import { freshnessDeps } from '../../lambdas/freshness/deps.js';
 import { checkFreshness } from '../../lambdas/freshness/freshness.js';
@@ -335,8 +336,21 @@ export class LocalWorkflow {
     };
   }
 
+  /**
+   * One freshness check. The execution's output holds the findings' key and counts, not the findings
+   * (at 10,000 hosts they are past the state quota): for the callers of runFreshness they are read
+   * back from the object the check wrote, into `freshness.findings`.
+   */
   async runFreshness(run: RunOptions): Promise<LocalRunResult> {
-    return this.runTop('freshness', run);
+    const result = await this.runTop('freshness', run);
+    const output = result.output as { freshness?: { findingsKey?: unknown } } | null;
+    const key = output?.freshness?.findingsKey;
+    if (typeof key !== 'string') return result;
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.options.store.bucket, Key: key }));
+    const file = FreshnessFindingsFileSchema.parse(
+      JSON.parse((await object.Body?.transformToString('utf8')) ?? ''),
+    );
+    return { ...result, output: { ...output, freshness: { ...output?.freshness, findings: file.findings } } };
   }
 
   /** One run of the restore tests (restore-test-definition.ts): its output is one result per test. */

@@ -1,5 +1,7 @@
 // The daily freshness state machine, in the order its states run: load-fleet (the enabled hosts and the
-// fleet's problems) → freshness (hosts without a recent verified image) → notify (one alert per finding).
+// fleet's problems, written to the run's inventory snapshot) → freshness (hosts without a recent
+// verified image, written beside it) → notify (one alert per finding up to a cap, then one summary).
+// The state carries keys and counts only: at 10,000 hosts it stays a few hundred bytes.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { WorkflowTasks } from './tasks.js';
 
@@ -10,24 +12,20 @@ export function freshnessDefinition(t: WorkflowTasks): sfn.IChainable {
     'LoadInventory',
     'load-fleet',
     {
-      action: 'fleet',
+      action: 'inventory',
       executionName: str('$$.Execution.Name'),
       startTime: str('$$.Execution.StartTime'),
     },
-    {
-      resultSelector: {
-        hosts: sfn.JsonPath.listAt('$.hosts'),
-        fleetProblems: sfn.JsonPath.listAt('$.fleetProblems'),
-      },
-      resultPath: '$.fleet',
-    },
+    { resultPath: '$.fleet' },
   );
   const freshness = t.invoke(
     'CheckFreshness',
     'freshness',
     {
-      hosts: sfn.JsonPath.listAt('$.fleet.hosts'),
-      fleetProblems: sfn.JsonPath.listAt('$.fleet.fleetProblems'),
+      runId: str('$.fleet.runId'),
+      date: str('$.fleet.date'),
+      fleetKey: str('$.fleet.fleetKey'),
+      fleetProblemsKey: str('$.fleet.fleetProblemsKey'),
     },
     { resultPath: '$.freshness' },
   );
@@ -38,7 +36,7 @@ export function freshnessDefinition(t: WorkflowTasks): sfn.IChainable {
       kind: 'freshness',
       checkedAt: str('$.freshness.checkedAt'),
       maxAgeDays: sfn.JsonPath.numberAt('$.freshness.maxAgeDays'),
-      findings: sfn.JsonPath.listAt('$.freshness.findings'),
+      findingsKey: str('$.freshness.findingsKey'),
     },
     { resultPath: '$.notified' },
   );

@@ -53,7 +53,7 @@ export const REPEATABLE_AFTER_THROTTLING: Readonly<Record<HandlerName, string | 
   retention: 'plans again from what the store holds: an image already deleted is no longer planned',
   'run-report':
     'writes the report before it publishes the digest: StoreThrottled means nothing was published',
-  freshness: 'reads the store only',
+  freshness: 'reads the store; the findings object it writes last is the same again',
   'restore-test':
     'plans and presigns from what the store holds; record writes the record (idempotent for the same test) before it publishes RESTORE_FAILED: StoreThrottled means nothing was published',
 };

@@ -102,6 +102,8 @@ describe('freshness', () => {
           lastPassKey: records[2]?.key,
         },
       ],
+      findingCount: 2,
+      counts: { HOST_MISSED: 1, STALE: 1 },
     });
   });
 
@@ -110,7 +112,7 @@ describe('freshness', () => {
     expect(out.findings).toEqual([
       expect.objectContaining({ host: 'filling', finding: 'STAGING_FULL_SOON', weeksUntilFull: 1 }),
     ]);
-    expect(out.findings[0]?.forecast).toMatch(/^too small in 1 week: from 2026-12-07; 46\.0 GB free/);
+    expect(out.findings?.[0]?.forecast).toMatch(/^too small in 1 week: from 2026-12-07; 46\.0 GB free/);
     // Tested with the config's factor: at 1 × the image, the margin lasts beyond the warning.
     const none = await checkFreshness({ hosts: ['filling'] }, { ...deps, stagingSizeFactor: 1 });
     expect(none.findings).toEqual([]);
@@ -152,7 +154,7 @@ describe('freshness: restore tests', () => {
   it('raises RESTORE_TEST_OVERDUE for a host without a passing restore test within the window, only while they are on', async () => {
     // 'filling' was first backed up on 2026-10-05 and never restore-tested: 49 days on 2026-11-23.
     const on = await checkFreshness({ hosts: ['fresh', 'filling'] }, { ...deps, restoreWindowDays: 45 });
-    expect(on.findings.filter((f) => f.finding === 'RESTORE_TEST_OVERDUE')).toEqual([
+    expect(on.findings?.filter((f) => f.finding === 'RESTORE_TEST_OVERDUE')).toEqual([
       {
         host: 'filling',
         finding: 'RESTORE_TEST_OVERDUE',
@@ -163,6 +165,6 @@ describe('freshness: restore tests', () => {
       },
     ]);
     const off = await checkFreshness({ hosts: ['fresh', 'filling'] }, deps);
-    expect(off.findings.filter((f) => f.finding === 'RESTORE_TEST_OVERDUE')).toEqual([]);
+    expect(off.findings?.filter((f) => f.finding === 'RESTORE_TEST_OVERDUE')).toEqual([]);
   });
 });

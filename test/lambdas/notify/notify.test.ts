@@ -3,7 +3,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeAcknowledgement } from '../../../lambdas/adapters/acknowledgements.js';
+import { writeFreshnessFindings } from '../../../lambdas/adapters/map-run.js';
 import { type AnomalyCode, anomaly } from '../../../lambdas/core/anomaly.js';
+import type { FreshnessFindingsFile } from '../../../lambdas/core/freshness.js';
 import { decodeHostResult } from '../../../lambdas/core/run-summary.js';
 import { notify } from '../../../lambdas/notify/notify.js';
 import { LocalSns } from '../../../lib/local/local-sns.js';
@@ -229,5 +231,83 @@ describe('notify with acknowledgements in the store', () => {
     expect(out.published).toBe(1);
     expect(out.acknowledged).toEqual(['aixdead1 STALE acknowledged until 2026-12-31 (being decommissioned)']);
     expect(sns.messages.map((m) => m.attributes.host)).toEqual(['aixold01']);
+  });
+});
+
+describe('notify for freshness from the findings object, capped', () => {
+  const local = useTestStore();
+  const KEY = 'runs/2026-12-04/20261204T080000Z-freshness/findings.json';
+  const NOW = new Date('2026-12-04T08:05:00.000Z');
+  const stale = (i: number) => ({
+    host: `aixlpar${String(i).padStart(5, '0')}`,
+    finding: 'STALE' as const,
+    lastPassDate: '2026-11-02T02:00:00.000Z',
+    ageDays: 32,
+  });
+  const withStore = () => ({
+    ...deps(),
+    store: { client: local.client, bucket: local.store.bucket },
+    now: () => NOW,
+  });
+  const input = { kind: 'freshness', checkedAt: '2026-12-04T08:00:00.000Z', maxAgeDays: 8, findingsKey: KEY };
+
+  beforeAll(async () => {
+    const findings = [
+      {
+        host: 'aixprd02',
+        finding: 'STAGING_FULL_SOON',
+        lastPassDate: null,
+        ageDays: null,
+        weeksUntilFull: 1,
+      },
+      ...Array.from({ length: 120 }, (_, i) => stale(i + 1)),
+    ];
+    await writeFreshnessFindings({ client: local.client, bucket: local.store.bucket }, KEY, {
+      schemaVersion: 1,
+      checkedAt: input.checkedAt,
+      maxAgeDays: 8,
+      hosts: 200,
+      findings: findings as FreshnessFindingsFile['findings'],
+    });
+    await writeAcknowledgement(
+      { client: local.client, bucket: local.store.bucket },
+      {
+        schemaVersion: 1,
+        host: 'aixlpar00001',
+        code: 'STALE',
+        until: '2026-12-31T23:59:59.999Z',
+        reason: 'being decommissioned',
+        acknowledgedAt: '2026-12-01T09:00:00.000Z',
+      },
+    );
+  });
+
+  it('alerts the 50 most severe one by one, then one summary naming the count by code and the object', async () => {
+    const out = await notify(input, withStore());
+    expect(out).toMatchObject({ published: 51, summarized: 70 });
+    expect(out.acknowledged).toEqual([
+      'aixlpar00001 STALE acknowledged until 2026-12-31 (being decommissioned)',
+    ]);
+    const single = sns.messages.slice(0, 50);
+    expect(single.every((m) => m.attributes.code === 'STALE')).toBe(true);
+    expect(single[0]?.attributes.host).toBe('aixlpar00002');
+    const summary = sns.messages[50];
+    expect(summary?.attributes.kind).toBe('summary');
+    expect(summary?.subject).toBe(
+      '[mksysb-vault] FRESHNESS FAIL 70 more findings: 69 STALE, 1 STAGING_FULL_SOON',
+    );
+    expect(summary?.message).toContain(`s3://${local.store.bucket}/${KEY}`);
+  });
+
+  it('publishes no summary when the findings fit under the cap', async () => {
+    const few = await notify({ ...input, findingsKey: undefined, findings: [stale(2)] }, withStore());
+    expect(few).toEqual({ published: 1, acknowledged: [] });
+    expect(sns.messages.map((m) => m.attributes.kind)).toEqual(['anomaly']);
+  });
+
+  it('names the key when the findings object cannot be read', async () => {
+    await expect(notify({ ...input, findingsKey: `${KEY}.gone` }, withStore())).rejects.toThrow(
+      /findings\.json\.gone/,
+    );
   });
 });

@@ -157,7 +157,12 @@ describe('who may do what in the image store', () => {
       'load-fleet': {
         's3:GetObject': ['images/*', 'locks/*'],
         's3:ListBucket': ['(bucket)'],
-        's3:PutObject': ['locks/*', 'runs/*/fleet.json', 'runs/*/not-started.json'],
+        's3:PutObject': [
+          'locks/*',
+          'runs/*/fleet-problems.json',
+          'runs/*/fleet.json',
+          'runs/*/not-started.json',
+        ],
       },
       'prepare-upload': {
         's3:AbortMultipartUpload': [image],
@@ -197,7 +202,7 @@ describe('who may do what in the image store', () => {
       },
       notify: {
         's3:DeleteObject': ['locks/*'],
-        's3:GetObject': ['acks/*', 'locks/*'],
+        's3:GetObject': ['acks/*', 'locks/*', 'runs/*/findings.json'],
         's3:ListBucket': ['(bucket)'],
       },
       retention: {
@@ -211,7 +216,11 @@ describe('who may do what in the image store', () => {
         's3:ListBucket': ['(bucket)'],
         's3:PutObject': ['runs/*'],
       },
-      freshness: { 's3:GetObject': ['catalog/*', 'images/*'], 's3:ListBucket': ['(bucket)'] },
+      freshness: {
+        's3:GetObject': ['catalog/*', 'images/*', 'runs/*/fleet-problems.json', 'runs/*/fleet.json'],
+        's3:ListBucket': ['(bucket)'],
+        's3:PutObject': ['runs/*/findings.json'],
+      },
       'restore-test': {
         's3:GetObject': ['catalog/*', 'images/*'],
         's3:PutObject': ['catalog/*', 'images/*.record.json'],
@@ -281,6 +290,18 @@ describe('who may do what in the image store', () => {
     expect(may('load-fleet', 's3:PutObject', `${run}/not-started.json`)).toBe(true);
     expect(may('load-fleet', 's3:PutObject', `${run}.json`)).toBe(false);
     expect(may('run-report', 's3:GetObject', `${run}/map/0b1c/manifest.json`)).toBe(true);
+  });
+
+  it('lets the freshness check read its inventory and write its findings, and notify read them, nothing more under runs/', () => {
+    const run = 'runs/2026-12-04/20261204T080000Z-freshness';
+    expect(may('load-fleet', 's3:PutObject', `${run}/fleet-problems.json`)).toBe(true);
+    expect(may('freshness', 's3:GetObject', `${run}/fleet.json`)).toBe(true);
+    expect(may('freshness', 's3:GetObject', `${run}/fleet-problems.json`)).toBe(true);
+    expect(may('freshness', 's3:PutObject', `${run}/findings.json`)).toBe(true);
+    expect(may('freshness', 's3:PutObject', `${run}/fleet.json`)).toBe(false);
+    expect(may('freshness', 's3:PutObject', `${run}.json`)).toBe(false);
+    expect(may('notify', 's3:GetObject', `${run}/findings.json`)).toBe(true);
+    expect(may('notify', 's3:GetObject', `${run}/fleet.json`)).toBe(false);
   });
 
   it('denies an object version delete to every principal, and any PUT that asks for another encryption', () => {
