@@ -96,8 +96,12 @@ export interface RetentionDeps {
   readonly now: () => Date;
 }
 
-/** Hosts handled at once, and deletes at once within a host: S3 round trips, not CPU, set the pace. */
-const HOST_CONCURRENCY = 8;
+/**
+ * Hosts handled at once, and deletes at once within a host: S3 round trips, not CPU, set the pace. A
+ * host's plan is two round trips (its listing and its catalog index, at once): 32 hosts at a time
+ * plan 10,000 hosts in about 10,000 / 32 × 50 ms ≈ 16 s of S3 latency, where 8 took a minute.
+ */
+const HOST_CONCURRENCY = 32;
 const DELETE_CONCURRENCY = 8;
 
 interface HostRetention {
