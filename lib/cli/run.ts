@@ -231,7 +231,9 @@ export function progressPrinter(print: (line: string) => void): (event: Pipeline
   return (event) => {
     switch (event.type) {
       case 'started':
-        print(`mksysb-vault: ${event.hosts} simulated LPARs (${event.scenario}), store ${event.store}`);
+        print(
+          `mksysb-vault: ${simulatedHosts(event.hosts, event.vios)} (${event.scenario}), store ${event.store}`,
+        );
         break;
       case 'synthesized':
         print(`synthesized the stack: ${event.resources} resources in ${event.seconds.toFixed(1)} s`);
@@ -351,4 +353,12 @@ function jsonResult(result: LocalPipelineResult) {
       reportKey: w.reportKey,
     })),
   };
+}
+
+/** "10 simulated LPARs", "11 simulated hosts (10 LPARs, 1 VIOS)". */
+export function simulatedHosts(hosts: number, vios: number): string {
+  const lpars = hosts - vios;
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  if (vios === 0) return `${plural(hosts, 'simulated LPAR', 'simulated LPARs')}`;
+  return `${plural(hosts, 'simulated host', 'simulated hosts')} (${plural(lpars, 'LPAR', 'LPARs')}, ${vios} VIOS)`;
 }

@@ -62,7 +62,14 @@ export class LocalPipelineError extends Error {
 }
 
 export type PipelineEvent =
-  | { readonly type: 'started'; readonly hosts: number; readonly scenario: string; readonly store: string }
+  | {
+      readonly type: 'started';
+      readonly hosts: number;
+      /** How many of the hosts are Virtual I/O Servers. */
+      readonly vios: number;
+      readonly scenario: string;
+      readonly store: string;
+    }
   | { readonly type: 'synthesized'; readonly resources: number; readonly seconds: number }
   | {
       readonly type: 'week-started';
@@ -352,6 +359,7 @@ async function runPipeline(
   emit({
     type: 'started',
     hosts: config.fleet.length,
+    vios: config.fleet.filter((h) => h.kind === 'vios').length,
     scenario: options.scenarioPath,
     store: paths.root,
   });

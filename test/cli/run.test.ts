@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { simulatedHosts } from '../../lib/cli/run.js';
 import { type CliResult, runCli, runCliAsync } from '../support/cli.js';
 
 const SCENARIO = 'test/fixtures/scenarios/two-hosts.json';
@@ -184,5 +185,14 @@ describe.concurrent('mksysb-vault run, bad input', () => {
     expect(r.status).toBe(0);
     for (const option of ['--local', '--weeks N', '--reset', '--start DATE', '--data DIR', '--scenario FILE'])
       expect(r.stdout).toContain(option);
+  });
+});
+
+describe('the local run names what it simulates', () => {
+  it('counts LPARs, and a VIOS apart from them', () => {
+    expect(simulatedHosts(10, 0)).toBe('10 simulated LPARs');
+    expect(simulatedHosts(1, 0)).toBe('1 simulated LPAR');
+    expect(simulatedHosts(11, 1)).toBe('11 simulated hosts (10 LPARs, 1 VIOS)');
+    expect(simulatedHosts(2, 1)).toBe('2 simulated hosts (1 LPAR, 1 VIOS)');
   });
 });
