@@ -2,6 +2,7 @@
 // missing images; savevg images do not count, and a host's unverified upload is not an image.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFreshnessFindings } from '../../lambdas/adapters/map-run.js';
 import { checkFreshness } from '../../lambdas/freshness/freshness.js';
 import type { FreshnessOutput } from '../../lambdas/freshness/schema.js';
 import {
@@ -77,5 +78,40 @@ describe('freshness over an inventory', () => {
 
   it('counts each inventoried host once', () => {
     expect(out.hosts).toBe(6);
+  });
+});
+
+describe('freshness over an inventory snapshot in the store', () => {
+  it('reads the snapshot and the fleet problems, writes the findings beside them, and returns counts and the key', async () => {
+    const run = 'runs/2026-11-23/20261123T120000Z-daily';
+    const put = (key: string, value: unknown) =>
+      client.send(new PutObjectCommand({ Bucket: store.bucket, Key: key, Body: JSON.stringify(value) }));
+    await put(`${run}/fleet.json`, [{ host: 'ok01' }, { host: 'stale01' }, { host: 'new01' }]);
+    await put(`${run}/fleet-problems.json`, [
+      { parameter: '/mksysb-vault/fleet/typo', host: null, field: null, message: 'not JSON' },
+    ]);
+    const snapshot = await checkFreshness(
+      {
+        runId: '20261123T120000Z-daily',
+        date: '2026-11-23T12:00:00.000Z',
+        fleetKey: `${run}/fleet.json`,
+        fleetProblemsKey: `${run}/fleet-problems.json`,
+      },
+      { s3: client, bucket: store.bucket, maxAgeDays: 8, now: () => NOW },
+    );
+    expect(snapshot).toEqual({
+      checkedAt: NOW.toISOString(),
+      maxAgeDays: 8,
+      hosts: 3,
+      findingsKey: `${run}/findings.json`,
+      findingCount: 3,
+      counts: { FLEET_PARAMETER_INVALID: 1, HOST_MISSED: 1, STALE: 1 },
+    });
+    const file = await readFreshnessFindings({ client, bucket: store.bucket }, `${run}/findings.json`);
+    expect(file.findings.map((f) => `${f.host} ${f.finding}`)).toEqual([
+      '/mksysb-vault/fleet/typo FLEET_PARAMETER_INVALID',
+      'new01 HOST_MISSED',
+      'stale01 STALE',
+    ]);
   });
 });

@@ -134,6 +134,30 @@ describe('load-fleet for the weekly Distributed Map', () => {
     ]);
   });
 
+  it("writes the freshness check's inventory and the fleet's problems beside it, returning keys and counts", async () => {
+    ssm.reset();
+    ssm.on(GetParametersByPathCommand).resolves({
+      Parameters: [...(fleetPages[0] ?? []), { Name: `${PATH}typo`, Value: '{' }],
+    });
+    const out = await loadFleet(
+      { action: 'inventory', executionName: 'daily-1', startTime: '2026-11-24T07:00:00.000Z' },
+      deps,
+    );
+    const run = 'runs/2026-11-24/20261124T070000Z-daily-1';
+    expect(out).toEqual({
+      runId: '20261124T070000Z-daily-1',
+      date: '2026-11-24T08:00:00.000+01:00',
+      fleetKey: `${run}/fleet.json`,
+      fleetProblemsKey: `${run}/fleet-problems.json`,
+      hostCount: 1,
+      fleetProblemCount: 1,
+    });
+    expect(written(`${run}/fleet.json`)).toEqual([{ host: 'aixprd01' }]);
+    expect(written(`${run}/fleet-problems.json`)).toEqual([
+      expect.objectContaining({ parameter: `${PATH}typo`, host: null }),
+    ]);
+  });
+
   it("reads the deploy config's fleet object with the parameters under the path", async () => {
     s3.on(GetObjectCommand, { Bucket: 'cdk-assets', Key: 'abc.json' }).resolves({
       Body: body(JSON.stringify([{ host: 'aixcfg01', managedNodeId: 'mi-0123456789abcdef0' }])),
