@@ -236,6 +236,26 @@ export function runPeaks(executions: readonly ExecutionStats[]): RunPeaks {
 }
 
 /** The local workflow: one per store and fleet; runs weekly and freshness executions, many times. */
+/** setTimeout's longest delay, in whole seconds (2,147,483 s, about 24.8 days). */
+const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * `definition` with each Task that sets no timeout given the longest one a timer can keep.
+ * aws-local-stepfunctions fails such a Task after 60 wall-clock seconds (the States Language spec's
+ * default); Step Functions sets none: a Task waits for its resource, and a Lambda ends at its own
+ * timeout, which this runner enforces. Here the weekly Distributed Map runs every host inside one Task,
+ * and on a loaded machine that took over a minute: the run failed States.Timeout where AWS would not.
+ */
+export function withServiceTaskTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
+  const copy = structuredClone(definition);
+  forEachState(copy as { States: Record<string, unknown> }, (_name, state) => {
+    const task = state as { Type?: unknown; TimeoutSeconds?: unknown; TimeoutSecondsPath?: unknown };
+    if (task.Type === 'Task' && task.TimeoutSeconds === undefined && task.TimeoutSecondsPath === undefined)
+      task.TimeoutSeconds = LONGEST_TIMER_SECONDS;
+  });
+  return copy;
+}
+
 /** The definitions (as JSON) this process has validated. */
 const VALIDATED_DEFINITIONS = new Set<string>();
 
@@ -285,7 +305,10 @@ export class LocalWorkflow {
   constructor(private readonly options: LocalWorkflowOptions) {
     this.resolved = resolveWorkflow(options.template, { bucket: options.store.bucket });
     for (const kind of Object.keys(this.resolved.machines) as WorkflowKind[])
-      this.local.set(kind, withLocalDistributedMaps(this.resolved.machines[kind].definition));
+      this.local.set(
+        kind,
+        withLocalDistributedMaps(withServiceTaskTimeouts(this.resolved.machines[kind].definition)),
+      );
     options.store.stampWith?.(() => this.now());
     const loadFleetFn = [...this.resolved.functions.values()].find((f) => f.handler === 'load-fleet');
     const path = loadFleetFn?.environment.FLEET_PARAMETER_PATH ?? '/mksysb-vault/fleet/';
