@@ -9,7 +9,9 @@
 // Distributed Map (its hosts and results in S3): its map-run children are counted as executions of
 // their own. Those figures, and the template's bytes at 2, 1,000 and 10,000 hosts, are set against
 // the AWS quotas that local mode enforces (lambdas/core/aws-limits.ts); issue 16's goal at 10,000 hosts
-// is half of each.
+// is half of each. The daily freshness machine too, at 10,000 hosts every one a finding: its largest
+// state and history (its inventory and findings are in S3), its alerts (capped), and how long the
+// check itself took locally (s3rver in this process, so CPU-bound: an upper bound, not AWS's figure).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import {
   shareOfLimit,
   TEMPLATE_BODY_LIMIT,
 } from '../lambdas/core/aws-limits.js';
+import { FRESHNESS_ALERT_CAP } from '../lambdas/core/freshness.js';
 import { parseDeployConfig } from '../lib/config.js';
 import type { HostStep } from '../lib/host-scripts/index.js';
 import { documentBytes, synthesizeLocalStack, templateBodyBytes } from '../lib/local/pipeline.js';
@@ -35,7 +38,7 @@ import {
 } from '../lib/local/workflow-runner.js';
 import { createSimulatedFleet } from '../lib/sim-lpar/index.js';
 import { startTestStore } from '../test/support/local-store.js';
-import { runStubWeekly } from '../test/support/stub-fleet.js';
+import { runStubFreshness, runStubWeekly } from '../test/support/stub-fleet.js';
 import { type BenchFigure, printFigures } from './figures.js';
 
 const MiB = 1024 * 1024;
@@ -81,6 +84,57 @@ async function weeklyUnbounded(
     limits: { payload: lifted(STATE_PAYLOAD_LIMIT), history: lifted(EXECUTION_HISTORY_LIMIT) },
   });
   return { template, peaks: run.peaks, children: run.mapRunChildren };
+}
+
+/**
+ * The freshness machine at `hosts` stub hosts, quotas lifted so its whole figure is measured: its peaks,
+ * the alerts it published and the wall-clock seconds of its CheckFreshness state.
+ */
+async function freshnessUnbounded(
+  hosts: number,
+  store: LocalWorkflowOptions['store'],
+  date: string,
+): Promise<{ peaks: RunPeaks; alerts: number; checkSeconds: number }> {
+  const entered: Record<string, number> = {};
+  const { run } = await runStubFreshness(hosts, store, {
+    date,
+    limits: { payload: lifted(STATE_PAYLOAD_LIMIT), history: lifted(EXECUTION_HISTORY_LIMIT) },
+    onEvent: (e) => {
+      if (e.type === 'state-entered') entered[e.state] = performance.now();
+    },
+  });
+  const checkMs = (entered.NotifyFindings ?? 0) - (entered.CheckFreshness ?? 0);
+  return { peaks: run.peaks, alerts: run.alerts.length, checkSeconds: checkMs / 1000 };
+}
+
+/** The freshness rows: largest state and history at half their quotas, the alerts, the check's time. */
+function freshnessFigures(fresh: Awaited<ReturnType<typeof freshnessUnbounded>>): BenchFigure[] {
+  return [
+    halfOfQuota(
+      `Largest state payload of the freshness execution at 10,000 hosts, all findings (quotas lifted; at ${fresh.peaks.payload.state})`,
+      STATE_PAYLOAD_LIMIT,
+      fresh.peaks.payload.bytes,
+      'local mode fails the run with States.DataLimitExceeded',
+    ),
+    halfOfQuota(
+      'History events of the freshness execution at 10,000 hosts (quotas lifted to measure)',
+      EXECUTION_HISTORY_LIMIT,
+      fresh.peaks.history.events,
+      'local mode fails the run',
+    ),
+    {
+      figure: 'Freshness alerts at 10,000 hosts, all findings',
+      target: `≤ ${FRESHNESS_ALERT_CAP + 1} (${FRESHNESS_ALERT_CAP} one by one and one summary)`,
+      measured: `${fresh.alerts}`,
+      pass: fresh.alerts <= FRESHNESS_ALERT_CAP + 1,
+    },
+    {
+      figure: 'CheckFreshness at 10,000 hosts, local store (s3rver in process: CPU-bound, an upper bound)',
+      target: '≤ 150 s (half its 5-minute Lambda timeout)',
+      measured: `${fresh.checkSeconds.toFixed(1)} s`,
+      pass: fresh.checkSeconds <= 150,
+    },
+  ];
 }
 
 /** A figure against half its quota (issue 16's goal), saying when it is over the quota itself. */
@@ -171,6 +225,7 @@ export async function main(): Promise<BenchFigure[]> {
     const big = await runStubWeekly(1000, store, { date: '2026-11-16T02:01:00Z' });
     const { template: bigTemplate, run: weekly } = big;
     const huge = await weeklyUnbounded(10_000, store, '2026-11-23T02:01:00Z');
+    const fresh = await freshnessUnbounded(10_000, store, '2026-11-24T08:00:00Z');
 
     // + the StartHost state of the host's map-run child (the weekly Distributed Map's item).
     const perHost1h = h(steady, 'lpar1h').transitions + 1;
@@ -233,6 +288,7 @@ export async function main(): Promise<BenchFigure[]> {
         pass: null,
       },
       ...quotaFigures(template, bigTemplate, huge),
+      ...freshnessFigures(fresh),
     ];
     printFigures('Orchestration (synthesized state machines, simulated clock)', figures);
     return figures;

@@ -4,10 +4,11 @@
 // findings go beside it and the state carries their key and counts (at 10,000 stale hosts they are
 // 1.1 MB, four times what a state may hold). Hosts are read HOST_CONCURRENCY at a time.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { lastPassImage, listHostRecords } from '../adapters/catalog.js';
+import { lastPassImage, listHostRecords, listObjects } from '../adapters/catalog.js';
 import { readIndex } from '../adapters/catalog-index.js';
 import { readFleetProblems, readRunFleet, writeFreshnessFindings } from '../adapters/map-run.js';
 import { parseWith } from '../adapters/validation.js';
+import { hostPrefix } from '../core/catalog-keys.js';
 import type { FleetParameterProblem } from '../core/fleet.js';
 import { forecastStaging, type StagingForecast } from '../core/forecast.js';
 import {
@@ -105,10 +106,21 @@ async function assessFleet(
   const restore: { host: string; firstImageDate: string | null; lastPassAt: string | null }[] = [];
   const now = deps.now();
   await inPool(hosts, HOST_CONCURRENCY, async (host) => {
-    const image = await lastPassImage(store, host);
+    // One listing of the host serves both reads: the newest PASS is almost always among the records
+    // the forecast reads (the first of them whose image is present is the newest there is); only a
+    // host without one there is looked up further back.
+    const listed = await listObjects(store, hostPrefix(host), host);
+    const { records, missingImages } = await listHostRecords(
+      store,
+      host,
+      { kind: 'mksysb', newest: FORECAST_RECORDS },
+      listed,
+    );
+    const gone = new Set(missingImages);
+    const recent = records.find((r) => r.verdict === 'PASS' && !gone.has(r.key));
+    const image = recent ? { date: recent.date, key: recent.key } : await lastPassImage(store, host);
     lastPass.set(host, image?.date ?? null);
     if (image) lastPassKey.set(host, image.key);
-    const { records } = await listHostRecords(store, host, { kind: 'mksysb', newest: FORECAST_RECORDS });
     if (deps.restoreWindowDays !== undefined) {
       // The catalog index remembers the tests of images retention deleted since, and the host's first
       // image; without it, the oldest record read stands for the first image (a host with more

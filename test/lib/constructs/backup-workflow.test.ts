@@ -414,6 +414,14 @@ describe('BackupWorkflow', () => {
     });
   });
 
+  it('sizes freshness for checking 10,000 hosts in one invocation: 1,024 MB and 15 minutes', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^mksysb-vault freshness: '),
+      MemorySize: 1024,
+      Timeout: 900,
+    });
+  });
+
   it('lets verify read the content indexes and fileset listings it compares, and decrypt them', () => {
     const reads = statementsOf('verify').filter((s) => s.actions.includes('s3:GetObject'));
     expect(reads.flatMap((s) => s.resources)).toContain('arn:aws:s3:::store-bucket/images/*');
