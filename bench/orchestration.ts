@@ -130,9 +130,9 @@ function freshnessFigures(fresh: Awaited<ReturnType<typeof freshnessUnbounded>>)
     },
     {
       figure: 'CheckFreshness at 10,000 hosts, local store (s3rver in process: CPU-bound, an upper bound)',
-      target: '≤ 150 s (half its 5-minute Lambda timeout)',
+      target: '≤ 450 s (half its 15-minute Lambda timeout)',
       measured: `${fresh.checkSeconds.toFixed(1)} s`,
-      pass: fresh.checkSeconds <= 150,
+      pass: fresh.checkSeconds <= 450,
     },
   ];
 }
