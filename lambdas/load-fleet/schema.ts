@@ -1,6 +1,7 @@
-// load-fleet's contract. `fleet` (the weekly and freshness workflows): which hosts this run backs up,
-// as names only, with the run id and the week. `host` (first step of each host's workflow): one host's
-// SSM document parameters and the waits its history suggests. Both read the fleet from Parameter Store.
+// load-fleet's contract. `fleet`: which hosts this run backs up, as names only, with the run id and the
+// week; `weekly` and `inventory` (the freshness check) write those hosts to the store and answer with
+// keys and counts. `host` (first step of each host's workflow): one host's SSM document parameters and
+// the waits its history suggests. All read the fleet from Parameter Store and the fleet object.
 import { z } from 'zod';
 import { HostNameSchema, RunIdSchema } from '../core/catalog-keys.js';
 import { FleetParameterProblemSchema } from '../core/fleet.js';
