@@ -49,8 +49,54 @@ describe('npm start -- --weeks 8 --reset', () => {
     ['the image that shrinks by 45%', /WARN aixprd02 SIZE_DROP/],
     ['the OS upgrade', /INFO aixtst01 OSLEVEL_CHANGED .*7\.2\.5\.3 to 7\.3\.2\.1/],
     ['the VIOS whose viosbr fails while backupios succeeds', /FAIL vios1 VIOSBR_MISSING/],
+    ['the staging filesystem that will soon be too small (the forecast)', /WARN aixapp03 STAGING_FULL_SOON/],
+    ['the restore test of an image damaged in the store', /FAIL aixapp02 RESTORE_FAILED/],
   ])('alerts on %s', (_what, pattern) => {
     expect(alerts().some((line) => pattern.test(line))).toBe(true);
+  });
+
+  it('runs restore tests on the test LPAR each week: they pass, but for the image damaged in the store', () => {
+    const tests = [...progress.matchAll(/^ {2}restore tests: (.*)$/gm)].flatMap((m) =>
+      (m[1] ?? '').split(', '),
+    );
+    expect(tests.filter((t) => / PASS$/.test(t)).length).toBeGreaterThan(2);
+    expect(tests.some((t) => t.startsWith('aixapp02 FAIL'))).toBe(true);
+  });
+
+  it('backs up and verifies the VIOS: PASS again once its viosbr works', () => {
+    const r = runCli(['status', '--data', data, '--json']);
+    const vios = (
+      JSON.parse(r.stdout) as { hosts: { host: string; kind: string; verdict: string }[] }
+    ).hosts.find((h) => h.host === 'vios1');
+    expect(vios).toMatchObject({ kind: 'vios', verdict: 'PASS' });
+  });
+
+  it('writes the evidence CSV in agreement with status: state, verdict, image date and last restore test', () => {
+    const csvFile = join(data, 'evidence.csv');
+    const r = runCli(['report', '--data', data, '--out', join(data, 'report.html'), '--evidence', csvFile]);
+    expect(r.status).toBe(0);
+    const [header, ...lines] = readFileSync(csvFile, 'utf8').trimEnd().split('\r\n');
+    const columns = (header ?? '').split(',');
+    // The columns checked here never hold a comma or a quote.
+    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v])));
+    const status = JSON.parse(runCli(['status', '--data', data, '--json']).stdout) as {
+      hosts: {
+        host: string;
+        state: string;
+        verdict: string;
+        lastImage: string | null;
+        restoreTest: { lastPassAt: string | null } | null;
+      }[];
+    };
+    expect(status.hosts.length).toBeGreaterThan(10);
+    for (const host of status.hosts) {
+      const row = rows.find((x) => x.host === host.host && x.volume_group === 'rootvg');
+      expect(row, host.host).toBeDefined();
+      expect(row?.state, host.host).toBe(host.state);
+      expect(row?.verdict, host.host).toBe(host.verdict ?? '');
+      expect(row?.image_date, host.host).toBe(host.lastImage ?? '');
+      expect(row?.restore_tested_at, host.host).toBe(host.restoreTest?.lastPassAt ?? '');
+    }
   });
 
   it('deletes old images with retention', () => {
