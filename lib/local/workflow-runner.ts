@@ -256,6 +256,18 @@ export function withServiceTaskTimeouts(definition: StateMachineDefinition): Sta
   return copy;
 }
 
+/**
+ * A definition as local mode runs it: its Distributed Maps replaced by stand-in Tasks (distributed-map.ts),
+ * and every Task, those stand-ins and the Maps' processors' included, waiting as on AWS.
+ */
+export function localDefinition(definition: StateMachineDefinition): {
+  definition: StateMachineDefinition;
+  maps: ReadonlyMap<string, DistributedMapState>;
+} {
+  const local = withLocalDistributedMaps(withServiceTaskTimeouts(definition));
+  return { definition: withServiceTaskTimeouts(local.definition), maps: local.maps };
+}
+
 /** The definitions (as JSON) this process has validated. */
 const VALIDATED_DEFINITIONS = new Set<string>();
 
@@ -305,10 +317,7 @@ export class LocalWorkflow {
   constructor(private readonly options: LocalWorkflowOptions) {
     this.resolved = resolveWorkflow(options.template, { bucket: options.store.bucket });
     for (const kind of Object.keys(this.resolved.machines) as WorkflowKind[])
-      this.local.set(
-        kind,
-        withLocalDistributedMaps(withServiceTaskTimeouts(this.resolved.machines[kind].definition)),
-      );
+      this.local.set(kind, localDefinition(this.resolved.machines[kind].definition));
     options.store.stampWith?.(() => this.now());
     const loadFleetFn = [...this.resolved.functions.values()].find((f) => f.handler === 'load-fleet');
     const path = loadFleetFn?.environment.FLEET_PARAMETER_PATH ?? '/mksysb-vault/fleet/';

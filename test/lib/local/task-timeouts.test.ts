@@ -4,7 +4,7 @@
 // weekly Distributed Map, run as one Task here — does not fail States.Timeout where AWS would not.
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { withServiceTaskTimeouts } from '../../../lib/local/workflow-runner.js';
+import { localDefinition, withServiceTaskTimeouts } from '../../../lib/local/workflow-runner.js';
 
 const definition = (): StateMachineDefinition => ({
   StartAt: 'Slow',
@@ -75,5 +75,23 @@ describe('withServiceTaskTimeouts', () => {
     });
     expect(withServiceTaskTimeouts(given).States.Hosts).not.toHaveProperty('TimeoutSeconds');
     expect(given).toEqual(definition());
+  });
+
+  it('reaches the stand-in Task of a Distributed Map and its processor (the weekly run of every host)', () => {
+    const distributed = definition();
+    Object.assign(distributed.States.Hosts as object, {
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+        StartAt: 'Each',
+        States: {
+          Each: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:each', End: true },
+        },
+      },
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' } },
+    });
+    const local = localDefinition(distributed);
+    expect(local.maps.size).toBe(1);
+    expect(local.definition.States.Hosts).toMatchObject({ Type: 'Task', TimeoutSeconds: 2_147_483 });
+    expect(local.maps.get('Hosts')?.processor.States.Each).toMatchObject({ TimeoutSeconds: 2_147_483 });
   });
 });
