@@ -392,7 +392,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       );
     }
     const uploadId = url.searchParams.get('uploadId');
-    if (checksumsRequired && req.method === 'PUT' && !hasChecksum(req.headers) && isUpload(req, url)) {
+    if (
+      checksumsRequired &&
+      req.method === 'PUT' &&
+      !hasChecksum(req.headers) &&
+      isUpload(req, url, bucket)
+    ) {
       req.resume();
       return s3Error(
         res,
@@ -587,8 +592,13 @@ function hasChecksum(headers: IncomingHttpHeaders): boolean {
 }
 
 /** A PutObject or UploadPart (a body stored as an object or part), not a copy. */
-function isUpload(req: IncomingMessage, url: URL): boolean {
-  return req.headers['x-amz-copy-source'] === undefined && url.pathname.split('/').length > 2;
+/**
+ * A PUT of an object's bytes into the store's bucket (the one Object Lock is about): not a copy, not a
+ * bucket's own PUT (`/bucket` or `/bucket/`), not another bucket (the CDK asset bucket holding the fleet).
+ */
+function isUpload(req: IncomingMessage, url: URL, bucket: string): boolean {
+  const [, name, ...key] = url.pathname.split('/');
+  return req.headers['x-amz-copy-source'] === undefined && name === bucket && key.join('/') !== '';
 }
 
 type RetryStrategy = NonNullable<StoreClientOptions['retryStrategy']>;

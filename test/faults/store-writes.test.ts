@@ -51,7 +51,10 @@ describe('store writes', () => {
     const puts: RecordedPut[] = [];
     rig.store.requireChecksums(true);
     rig.store.injectFailures((request) => {
-      if (request.method === 'PUT') puts.push({ path: request.path, checksum: checksumOf(request) });
+      // The objects of the locked bucket; not another bucket's (the CDK asset bucket local mode makes
+      // for the fleet object, as cdk deploy would, is no store of images and has no Object Lock).
+      if (request.method === 'PUT' && request.path.startsWith(`/${rig.store.bucket}/`))
+        puts.push({ path: request.path, checksum: checksumOf(request) });
       return undefined;
     });
     let run: LocalRunResult<WeeklyOutput>;
