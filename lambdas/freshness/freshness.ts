@@ -56,9 +56,10 @@ const FORECAST_RECORDS = 13;
 export const HOST_CONCURRENCY = 32;
 
 export async function checkFreshness(event: unknown, deps: FreshnessDeps): Promise<FreshnessOutput> {
-  const store = { client: deps.s3, bucket: deps.bucket };
   if (event && typeof event === 'object' && 'fleetKey' in event) {
+    // The input is checked before any client is touched: garbage in calls nothing.
     const input = parseWith(SnapshotFreshnessInputSchema, event, 'freshness input');
+    const store = { client: deps.s3, bucket: deps.bucket };
     const [items, problems] = [
       await readRunFleet(store, input.fleetKey),
       await readFleetProblems(store, input.fleetProblemsKey),
