@@ -6,7 +6,14 @@
 // and OS level findings quote it. It reads only small objects itself — sidecars, records, indexes of
 // a bounded size — never the image: its S3 calls and time do not grow with the image.
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { listObjects, readRecords, readText, type StoreLocation, writeRecord } from '../adapters/catalog.js';
+import {
+  listObjects,
+  type RecordProblem,
+  readRecords,
+  readText,
+  type StoreLocation,
+  writeRecord,
+} from '../adapters/catalog.js';
 import { indexRecord } from '../adapters/catalog-index.js';
 import { readHostCatalog } from '../adapters/host-catalog.js';
 import { StoreError, storeCall } from '../adapters/store-error.js';
@@ -105,6 +112,11 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     deps.historyLimit,
   );
 
+  // The image to compare with, chosen from the index's entries: only its record is read (it names
+  // the content index). A record that cannot be read is a history problem like any other.
+  const earlierRead = await recordOf(store, input.host, imageToCompareWith(catalog.images), catalog.records);
+  const earlierRecord = earlierRead.record;
+
   const judgement = judgeImage(
     {
       host: input.host,
@@ -119,7 +131,7 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     },
     baseline,
     deps.policy,
-    { historyProblems: catalog.problems.map((p) => p.problem) },
+    { historyProblems: [...catalog.problems, ...earlierRead.problems].map((p) => p.problem) },
   );
 
   // The claims above are judged against the evidence: what the stored bytes hold.
@@ -137,13 +149,6 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
     key,
   );
   // What changed since the previous image explains the findings; it never changes the verdict.
-  // Chosen from the index's entries; only that image's record is read (it names the content index).
-  const earlierRecord = await recordOf(
-    store,
-    input.host,
-    imageToCompareWith(catalog.images),
-    catalog.records,
-  );
   const changes = await compareWithEarlier(
     store,
     { host: input.host, key, content: input.content, osLevel: judgement.osLevel },
@@ -242,11 +247,12 @@ async function recordOf(
   host: string,
   image: CatalogImage | null,
   read: readonly ImageRecord[],
-): Promise<ImageRecord | null> {
-  if (image === null) return null;
+): Promise<{ record: ImageRecord | null; problems: readonly RecordProblem[] }> {
+  if (image === null) return { record: null, problems: [] };
   const known = read.find((r) => r.key === image.key);
-  if (known) return known;
-  return (await readRecords(store, host, [image.key])).records[0] ?? null;
+  if (known) return { record: known, problems: [] };
+  const { records, problems } = await readRecords(store, host, [image.key]);
+  return { record: records[0] ?? null, problems };
 }
 
 export interface StoredContentJudgement {
