@@ -7,7 +7,10 @@
 # -mksysb` (a mksysb of the VIOS's rootvg) and `ioscli viosbr -backup -file <image>.viosbr` writes
 # the virtual device mappings beside it as <image>.viosbr.tar.gz (viosbr adds .tar.gz; an absolute
 # name keeps it out of /home/padmin/cfgbackups); a viosbr that fails makes the run partial, the
-# image kept.
+# image kept. A VIOS with viosShell=ioscli: the step runs on the relay (ioscli.sh), in the host's
+# directory of the relay's NFS export; it has the VIOS mount it (`ioscli mount`), runs backupios and
+# viosbr there one ssh call each, unmounts it whatever happened, and describes the files itself (the
+# relay has no lsmksysb: the listing is `lsmksysb=none`, and verify relies on the content check).
 # Arguments are key=value words; output is the protocol in docs/host-protocol.md.
 # shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
 . ./protocol.sh
@@ -16,6 +19,8 @@
 . ./staging.sh
 . ./part-md5.sh
 . ./exclude.sh
+. ./ssh.sh
+. ./ioscli.sh
 
 # Clears the way for root to create each path in staging: a symlink there (left or planted) is
 # removed, so no write and no chmod ever follows a link to a file elsewhere.
@@ -95,7 +100,7 @@ for arg in "$@"; do
   run=*) RUN=${arg#run=} ;;
   excludeList=*) EXCLUDE_HEX=${arg#excludeList=} ;;
   viosShell=*) VIOS_SHELL=${arg#viosShell=} ;;
-  *) invalid_arg unknown_argument ;;
+  *) ioscli_arg "$arg" || invalid_arg unknown_argument ;;
   esac
 done
 valid_name "$HOST" || invalid_arg host
@@ -114,6 +119,14 @@ oem_setup_env | ioscli)
   ;;
 *) invalid_arg viosShell ;;
 esac
+if [ "$VIOS_SHELL" = ioscli ]; then
+  # (one ssh session holds backupios for its whole run: the restricted shell cannot detach it)
+  [ "$RUN" = foreground ] || invalid_arg run
+  ioscli_args_check
+  # The host's directory in the export: made here, root's and 750 like any staging directory.
+  [ -d "$EXPORT_DIR" ] || finish refused "nfs_export_missing:$EXPORT_DIR"
+  [ -e "$STAGING" ] || mkdir -m 750 "$STAGING" 2>/dev/null || finish refused "nfs_export_unwritable:$EXPORT_DIR"
+fi
 [ "$KEEP" -ge 1 ] || KEEP=1
 # The upload's part size (prepare-upload's, whole MiB, at most 5 GiB); 0: no part MD5s.
 if ! valid_uint "$PART_SIZE" || [ $((PART_SIZE % 1048576)) -ne 0 ] || [ "$PART_SIZE" -gt 5368709120 ]; then
@@ -139,11 +152,16 @@ describe_image() {
   _img=$2
   _lister=$3
   DESCRIBED_OK=yes
-  "$_lister" -lf "$_img" </dev/null >"$_img.lsmksysb" 2>&1
-  kv "${_p}lsmksysb_exit" $?
-  kv_opt "${_p}volume_group" "$(sed -n 's/^VOLUME GROUP: *//p' "$_img.lsmksysb" | sed -n 1p)"
-  kv_opt "${_p}backup_oslevel" "$(sed -n 's/^BACKUP OSLEVEL: *//p' "$_img.lsmksysb" | sed -n 1p)"
-  if [ "$_lister" = "$LSMKSYSB" ]; then
+  if [ -z "$_lister" ]; then
+    # The relay of an ioscli VIOS has no lsmksysb: said, so verify knows the listing is absent by design.
+    kv "${_p}lsmksysb" none
+  else
+    "$_lister" -lf "$_img" </dev/null >"$_img.lsmksysb" 2>&1
+    kv "${_p}lsmksysb_exit" $?
+    kv_opt "${_p}volume_group" "$(sed -n 's/^VOLUME GROUP: *//p' "$_img.lsmksysb" | sed -n 1p)"
+    kv_opt "${_p}backup_oslevel" "$(sed -n 's/^BACKUP OSLEVEL: *//p' "$_img.lsmksysb" | sed -n 1p)"
+  fi
+  if [ -n "$_lister" ] && [ "$_lister" = "$LSMKSYSB" ]; then
     "$_lister" -L -f "$_img" </dev/null >"$_img.filesets" 2>/dev/null || rm -f "$_img.filesets"
   fi
   _size=$(file_size "$_img")
@@ -219,7 +237,7 @@ vios_config_backup() {
   _vb="$IMAGE.viosbr"
   rm -f "$_vb.tar.gz"
   unlink_symlinks "$_vb.tar.gz" "$_vb.log"
-  "$IOSCLI" viosbr -backup -file "$_vb" </dev/null >"$_vb.log" 2>&1
+  "$IOSCLI" viosbr -backup -file "$IOS_IMAGE.viosbr" </dev/null >"$_vb.log" 2>&1
   _vb_rc=$?
   kv viosbr.exit "$_vb_rc"
   if [ "$_vb_rc" -ne 0 ] || [ ! -s "$_vb.tar.gz" ]; then
@@ -236,6 +254,26 @@ vios_config_backup() {
   *' '[0-9a-f]*) kv viosbr.sha256 "${_vb_sha#* }" ;;
   esac
   kv viosbr.status ok
+}
+
+# An ioscli VIOS: the VIOS mounts the host's directory of the relay's export at nfsMountPoint
+# (`ioscli mount <relay>:<dir> <mount point>`, as padmin may), for backupios and viosbr to write to.
+# A mount refused ends the step failed before anything is written.
+MOUNTED=
+nfs_mount() {
+  ioscli_run mount "$NFS_SOURCE" "$NFS_MOUNT_POINT" >"$STAGING/.mksysb-vault.mount.log" 2>&1
+  _nm_rc=$?
+  finish_if_ssh_failed "$_nm_rc" "$STAGING/.mksysb-vault.mount.log"
+  [ "$_nm_rc" -eq 0 ] || finish failed "nfs_mount_failed:exit_${_nm_rc}:$(first_words "$STAGING/.mksysb-vault.mount.log")"
+  MOUNTED=yes
+  kv nfs_mount "$NFS_SOURCE"
+}
+
+# Unmounts it, whatever happened since (on_exit too): a mount left behind would be reused by nobody
+# and refuse the next week's.
+nfs_unmount() {
+  MOUNTED=
+  if ioscli_run unmount "$NFS_MOUNT_POINT" >/dev/null 2>&1; then kv nfs_unmount ok; else kv nfs_unmount failed; fi
 }
 
 # Writes the config's exclude list to /etc/exclude.rootvg. The file it replaces is kept as
@@ -265,13 +303,20 @@ write_exclude_list() {
 
 # The backup itself: mksysb, savevg, the sidecars, the prune; ends with finish (exit).
 make_backup() {
-  if [ -n "$VIOS_SHELL" ]; then
-    IOSCLI=$(ioscmd) || finish failed "command_missing:ioscli"
+  if [ "$VIOS_SHELL" = ioscli ]; then
+    # On the relay: ioscli over ssh; no lsmksysb, and Linux's restore is not AIX's.
+    IOSCLI=ioscli_run
+    LSMKSYSB=
+    RESTORE=
   else
-    MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
+    if [ -n "$VIOS_SHELL" ]; then
+      IOSCLI=$(ioscmd) || finish failed "command_missing:ioscli"
+    else
+      MKSYSB=$(aixcmd mksysb) || finish failed "command_missing:mksysb"
+    fi
+    LSMKSYSB=$(aixcmd lsmksysb) || finish failed "command_missing:lsmksysb"
+    RESTORE=$(aixcmd restore) || RESTORE=
   fi
-  LSMKSYSB=$(aixcmd lsmksysb) || finish failed "command_missing:lsmksysb"
-  RESTORE=$(aixcmd restore) || RESTORE=
   GZIP=$(aixcmd gzip) || GZIP=
 
   LOCK="$STAGING/.mksysb-vault.lock"
@@ -291,6 +336,9 @@ make_backup() {
   STATUS=ok
   REASON=
   IMAGE="$STAGING/${HOST}_mksysb_$DATE"
+  # The image's name where ioscli writes it: on the VIOS, the export is mounted at nfsMountPoint.
+  IOS_IMAGE=$IMAGE
+  [ "$VIOS_SHELL" = ioscli ] && IOS_IMAGE="${NFS_MOUNT_POINT%/}/${IMAGE##*/}"
   kv image "$IMAGE"
   # The exclude list: the config's (written, and -e added), else the host's own file when its flags
   # already ask for -e; mksysb -e without a file would fail, so no file means no list.
@@ -318,8 +366,9 @@ make_backup() {
   rm -f "$IMAGE.partmd5"
   unlink_symlinks "$IMAGE" "$IMAGE.log" "$IMAGE.lsmksysb" "$IMAGE.filesets" "$IMAGE.toc.gz"
   status_write mksysb
+  [ "$VIOS_SHELL" = ioscli ] && nfs_mount
   if [ -n "$VIOS_SHELL" ]; then
-    "$IOSCLI" backupios -file "$IMAGE" -mksysb </dev/null >"$IMAGE.log" 2>&1
+    "$IOSCLI" backupios -file "$IOS_IMAGE" -mksysb </dev/null >"$IMAGE.log" 2>&1
   else
     # shellcheck disable=SC2086 # FLAGS is a validated list of single-letter options, split on purpose
     "$MKSYSB" -i $FLAGS "$IMAGE" </dev/null >"$IMAGE.log" 2>&1
@@ -328,7 +377,11 @@ make_backup() {
   kv exit "$rc"
   log_facts '' "$IMAGE.log"
   verdict=$(log_verdict "$IMAGE.log")
-  if [ "$rc" -ne 0 ] || [ ! -f "$IMAGE" ]; then
+  if [ "$rc" -eq 255 ] && [ "$VIOS_SHELL" = ioscli ]; then
+    # The one session backupios ran in was lost: the run cannot know how it ended.
+    STATUS=failed
+    REASON="ioscli_session_lost:$(ssh_failure_reason "$IMAGE.log")"
+  elif [ "$rc" -ne 0 ] || [ ! -f "$IMAGE" ]; then
     STATUS=failed
     REASON="mksysb_exit_$rc"
     [ -f "$IMAGE" ] && kv size_bytes "$(file_size "$IMAGE")"
@@ -382,7 +435,7 @@ make_backup() {
     REASON="savevg_failed:$SAVEVG_FAILED"
   fi
   [ "$STATUS" = ok ] && [ -n "$VIOS_SHELL" ] && vios_config_backup
-
+  [ "$MOUNTED" = yes ] && nfs_unmount
 
   # Prune only after a good rootvg image: a failed run must never cost the last good local copy.
   PRUNED=
@@ -437,6 +490,7 @@ status_write() {
 }
 
 on_exit() {
+  [ "$MOUNTED" = yes ] && nfs_unmount >&2
   [ "$LOCK_HELD" = yes ] && rm -rf "$LOCK"
   status_write 'done' "$1"
 }

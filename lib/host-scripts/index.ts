@@ -177,10 +177,16 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
     ),
     connectTimeout: p('ssh connect timeout in seconds.', '^[0-9]{1,3}$', '15'),
     viosShell: p(
-      'A VIOS: the shell padmin may use (oem_setup_env: the steps run in its root shell; ioscli: refused); empty: an LPAR.',
+      'A VIOS: the shell padmin may use (oem_setup_env: the steps run in its root shell; ioscli: preflight and backup run on the relay, one ioscli command per ssh call); empty: an LPAR.',
       '^$|^(ioscli|oem_setup_env)$',
       '',
     ),
+    nfsExport: p(
+      "An ioscli VIOS: the relay's NFS export backupios writes to, <relay>:<dir> (the image lands in <dir>/<host> on the relay); empty: none.",
+      '^$|^[A-Za-z0-9][A-Za-z0-9.-]{0,254}:/[A-Za-z0-9._/-]{0,1023}$',
+      '',
+    ),
+    nfsMountPoint: p('An ioscli VIOS: where it mounts the export.', `^${PATH}$`, '/mnt'),
     staging: p(
       'Staging directory on the LPAR (its own filesystem, never / or /tmp).',
       `^${PATH}$`,
@@ -298,7 +304,7 @@ function stepArguments(step: HostStep): string {
 }
 
 function runCommand(step: HostStep): string[] {
-  const sshArgs = `address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' viosShell='{{ viosShell }}'`;
+  const sshArgs = `address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' viosShell='{{ viosShell }}' nfsExport='{{ nfsExport }}' nfsMountPoint='{{ nfsMountPoint }}'`;
   const run =
     step === 'transfer'
       ? [`sh "$MV_DIR/step.sh" ${stepArguments(step)}`]

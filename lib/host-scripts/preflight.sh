@@ -5,12 +5,16 @@
 # writes, /tmp too small for the boot image, rootvg or a declared volume group not varied on,
 # another run holding the lock, staging inside rootvg without the exclude list leaving it out (every
 # image would carry the older images kept there). Arguments are key=value words; output is the protocol in docs/host-protocol.md.
+# A VIOS with viosShell=ioscli: it runs on the relay (ioscli.sh): the VIOS answers `ioscli ioslevel`
+# and `ioscli hostname`, and the relay's export directory for it is safe and has room.
 # shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
 . ./protocol.sh
 . ./validate.sh
 . ./aix.sh
 . ./staging.sh
 . ./exclude.sh
+. ./ssh.sh
+. ./ioscli.sh
 
 # Free bytes of the filesystem holding $1, from AIX `df -k` (field 3 is Free in 1024-byte blocks;
 # a long device name wraps the line, so read the fields of the last line).
@@ -23,11 +27,78 @@ df_mount_point() {
   "$DF" -k "$1" </dev/null 2>/dev/null | awk 'NR > 1 { line = $0 } END { n = split(line, f, " "); if (n >= 7) print f[n] }'
 }
 
+# The size of the newest local image named $1<date> in staging (0: none).
+newest_local_size() {
+  _nl_size=
+  for _nl in "$STAGING/$1"*; do
+    case ${_nl#"$STAGING/$1"} in
+    [12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]) [ -f "$_nl" ] && [ ! -L "$_nl" ] && _nl_size=$(file_size "$_nl") ;;
+    esac
+  done
+  printf '%s\n' "${_nl_size:-0}"
+}
+larger() {
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", (a > b ? a : b) }'
+}
+
 valid_factor() {
   case $1 in
   '' | .* | *. | *.*.* | *[!0-9.]*) return 1 ;;
   esac
   return 0
+}
+
+# On the relay, for a VIOS reached through ioscli alone: one ssh call per ioscli command, then the
+# relay's own export directory for the host, checked as staging is on an LPAR (it is where backupios
+# writes, through NFS). Ends the step.
+ioscli_preflight() {
+  _ip_err="${TMPDIR:-/tmp}/mksysb-vault-ioscli.$$"
+  _ip_out=$(ioscli_run ioslevel 2>"$_ip_err")
+  _ip_rc=$?
+  finish_if_ssh_failed "$_ip_rc" "$_ip_err"
+  if [ "$_ip_rc" -ne 0 ]; then
+    _ip_why=$(first_words "$_ip_err")
+    rm -f "$_ip_err"
+    finish refused "vios_ioscli_unavailable:exit_${_ip_rc}:$_ip_why"
+  fi
+  kv ioslevel "$_ip_out"
+  _ip_out=$(ioscli_run hostname 2>"$_ip_err")
+  finish_if_ssh_failed $? "$_ip_err"
+  rm -f "$_ip_err"
+  kv hostname "$_ip_out"
+  _ip_short=$(printf '%s\n' "${_ip_out%%.*}" | tr '[:upper:]' '[:lower:]')
+  [ "$_ip_short" = "$(printf '%s\n' "${HOST%%.*}" | tr '[:upper:]' '[:lower:]')" ] ||
+    finish refused "host_mismatch:expected_$HOST"
+  kv nfs_export "$NFS_EXPORT"
+  kv nfs_mount_point "$NFS_MOUNT_POINT"
+  kv staging "$STAGING"
+  staging_system_dir "$STAGING" && finish refused "staging_is_system_filesystem:$STAGING"
+  [ -d "$EXPORT_DIR" ] || finish refused "nfs_export_missing:$EXPORT_DIR"
+  for _ip_dir in "$EXPORT_DIR" "$STAGING"; do
+    [ -e "$_ip_dir" ] || continue
+    [ -d "$_ip_dir" ] || finish refused "staging_missing:$_ip_dir"
+    _ip_unsafe=$(staging_unsafe "$_ip_dir")
+    [ -z "$_ip_unsafe" ] || finish refused "$_ip_unsafe"
+  done
+  [ -w "$EXPORT_DIR" ] || finish refused "nfs_export_unwritable:$EXPORT_DIR"
+  _ip_df=$(relay_df "$EXPORT_DIR")
+  [ -n "$_ip_df" ] || finish refused "staging_df_unreadable:$EXPORT_DIR"
+  kv staging_mount "${_ip_df#* }"
+  _ip_expected=$(larger "$EXPECTED" "$(newest_local_size "${HOST}_mksysb_")")
+  kv mksysb_expected_bytes "$_ip_expected"
+  kv savevg_expected_bytes 0
+  kv staging_free_bytes "${_ip_df%% *}"
+  _ip_required=$(awk -v e="$_ip_expected" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", e * f }')
+  kv required_bytes "$_ip_required"
+  lock_inspect "$STAGING/.mksysb-vault.lock"
+  kv lock "$LOCK_STATE"
+  case $LOCK_STATE in
+  held:*) finish refused "locked_by_pid:${LOCK_STATE#held:}" ;;
+  esac
+  if awk -v f="${_ip_df%% *}" -v r="$_ip_required" 'BEGIN { exit !(f < r) }'; then
+    finish refused "staging_too_small:free_${_ip_df%% *}_required_$_ip_required"
+  fi
+  finish ok ''
 }
 
 kv mksysb-vault.step preflight
@@ -41,6 +112,7 @@ FLAGS=
 VGS=
 TMP_REQUIRED=67108864
 EXCLUDE_HEX=
+VIOS_SHELL=
 for arg in "$@"; do
   case $arg in
   host=*) HOST=${arg#host=} ;;
@@ -51,7 +123,8 @@ for arg in "$@"; do
   volumeGroups=*) VGS=${arg#volumeGroups=} ;;
   tmpRequiredBytes=*) TMP_REQUIRED=${arg#tmpRequiredBytes=} ;;
   excludeList=*) EXCLUDE_HEX=${arg#excludeList=} ;;
-  *) invalid_arg unknown_argument ;;
+  viosShell=*) VIOS_SHELL=${arg#viosShell=} ;;
+  *) ioscli_arg "$arg" || invalid_arg unknown_argument ;;
   esac
 done
 valid_name "$HOST" || invalid_arg host
@@ -62,6 +135,14 @@ valid_flags "$FLAGS" || invalid_arg mksysbFlags
 valid_vg_list "$VGS" || invalid_arg volumeGroups
 valid_uint "$TMP_REQUIRED" || invalid_arg tmpRequiredBytes
 valid_hex "$EXCLUDE_HEX" || invalid_arg excludeList
+case $VIOS_SHELL in
+'') ;;
+ioscli)
+  ioscli_args_check
+  ioscli_preflight
+  ;;
+*) invalid_arg viosShell ;;
+esac
 
 DF=$(aixcmd df) || finish failed "command_missing:df"
 HOSTNAME_CMD=$(aixcmd hostname) || finish failed "command_missing:hostname"
@@ -97,18 +178,6 @@ free=$(df_free_bytes "$STAGING")
 # volume group (backup prunes the kept local copies only after all of them are written). Each is
 # estimated by the larger of what history expects (expectedSizeBytes, rootvg only) and the newest
 # local copy of that kind; a volume group with neither is unknown and counts 0.
-newest_local_size() {
-  _nl_size=
-  for _nl in "$STAGING/$1"*; do
-    case ${_nl#"$STAGING/$1"} in
-    [12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]) [ -f "$_nl" ] && [ ! -L "$_nl" ] && _nl_size=$(file_size "$_nl") ;;
-    esac
-  done
-  printf '%s\n' "${_nl_size:-0}"
-}
-larger() {
-  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", (a > b ? a : b) }'
-}
 mksysb_expected=$(larger "$EXPECTED" "$(newest_local_size "${HOST}_mksysb_")")
 kv mksysb_expected_bytes "$mksysb_expected"
 savevg_expected=0

@@ -7,8 +7,11 @@
 # the one already running, then polls its status file over short ssh calls, each a poll's worth of
 # trouble at most: a dropped session, a relay restart or an LPAR unreachable for a while cost nothing.
 # A VIOS (viosShell=oem_setup_env) gets the same through padmin's root shell (ssh.sh host_script).
+# A VIOS with viosShell=ioscli runs no script: preflight and backup run here on the relay instead,
+# sending it one ioscli command per ssh call (ioscli.sh).
 # Usage: relay.sh step=<name> script=<file> address=<host> [sshUser= sshKeyPath= knownHostsPath=
-#        connectTimeout= viosShell= pollMaxSeconds= pollGiveUpSeconds=] -- <step arguments…>
+#        connectTimeout= viosShell= nfsExport= nfsMountPoint= pollMaxSeconds= pollGiveUpSeconds=]
+#        -- <step arguments…>
 # shellcheck shell=sh disable=SC2317 # helpers of its pieces a step does not call look unreachable
 . ./protocol.sh
 . ./validate.sh
@@ -22,6 +25,8 @@ SSH_KEY=
 SSH_KNOWN_HOSTS=
 SSH_CONNECT_TIMEOUT=15
 VIOS_SHELL=
+NFS_EXPORT=
+NFS_MOUNT_POINT=/mnt
 POLL_MAX=30
 POLL_GIVE_UP=900
 while [ $# -gt 0 ]; do
@@ -38,6 +43,9 @@ while [ $# -gt 0 ]; do
   knownHostsPath=*) SSH_KNOWN_HOSTS=${1#knownHostsPath=} ;;
   connectTimeout=*) SSH_CONNECT_TIMEOUT=${1#connectTimeout=} ;;
   viosShell=*) VIOS_SHELL=${1#viosShell=} ;;
+  # (an ioscli VIOS's; the step checks them)
+  nfsExport=*) NFS_EXPORT=${1#nfsExport=} ;;
+  nfsMountPoint=*) NFS_MOUNT_POINT=${1#nfsMountPoint=} ;;
   pollMaxSeconds=*) POLL_MAX=${1#pollMaxSeconds=} ;;
   pollGiveUpSeconds=*) POLL_GIVE_UP=${1#pollGiveUpSeconds=} ;;
   *)
@@ -67,12 +75,6 @@ valid_vios_shell "$VIOS_SHELL" || fail_early viosShell
 if ! valid_uint "$POLL_MAX" || [ "$POLL_MAX" -lt 1 ]; then fail_early pollMaxSeconds; fi
 valid_uint "$POLL_GIVE_UP" || fail_early pollGiveUpSeconds
 [ -r "$SCRIPT" ] || fail_early script
-# padmin's restricted shell alone runs ioscli commands, never a script: nothing a step needs (a lock,
-# a detached run, checksums, reading an image's parts) can run there. Said before anything is sent.
-if [ "$VIOS_SHELL" = ioscli ]; then
-  kv mksysb-vault.step "$STEP"
-  finish refused "vios_shell_ioscli:the_steps_need_oem_setup_env_set_viosShell_oem_setup_env_where_the_site_allows_it"
-fi
 
 remote=
 STAGING=
@@ -135,6 +137,16 @@ ssh_failed() {
   [ "$_sf_kind" = auth_failed ] && exit "$EX_AUTH_FAILED"
   exit "$EX_UNREACHABLE"
 }
+
+# padmin's restricted shell alone runs ioscli commands, never a script: the step runs here, on the
+# relay, with what it needs to reach the VIOS (a restore test is never aimed at a VIOS).
+if [ "$VIOS_SHELL" = ioscli ]; then
+  [ "$STEP" = restore-test ] && fail_early viosShell
+  sh "$SCRIPT" "$@" viosShell=ioscli address="$SSH_ADDRESS" sshUser="$SSH_USER" sshKeyPath="$SSH_KEY" \
+    knownHostsPath="$SSH_KNOWN_HOSTS" connectTimeout="$SSH_CONNECT_TIMEOUT" \
+    nfsExport="$NFS_EXPORT" nfsMountPoint="$NFS_MOUNT_POINT" >"$out/stdout" 2>"$out/stderr"
+  pass_through $?
+fi
 
 if [ "$STEP" != backup ]; then
   host_script "$SSH_ADDRESS" "$SCRIPT" "$remote" >"$out/stdout" 2>"$out/stderr"

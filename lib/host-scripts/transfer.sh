@@ -1,6 +1,7 @@
 #!/bin/sh
 # mksysb-vault transfer: uploads one image to S3 through presigned multipart URLs. Runs on the relay
-# (reading each part from the LPAR with dd over ssh) or, in direct mode, on the LPAR itself. Reads
+# (reading each part from the LPAR with dd over ssh; an ioscli VIOS's image from the relay's own
+# disk) or, in direct mode, on the LPAR itself. Reads
 # the manifest (lambdas/core/upload-manifest.ts), PUTs each part with curl --fail and
 # Content-MD5, several in flight, each retried with back-off on its own; PUTs the sidecars and
 # the transfer-report (part=<n> etag=<etag> md5=<hex>); prints a compact summary
@@ -83,7 +84,10 @@ if [ "$MODE" = relay ]; then
   [ -z "$SSH_USER" ] || valid_user "$SSH_USER" || invalid_arg sshUser
   [ -z "$SSH_KEY" ] || valid_path "$SSH_KEY" || invalid_arg sshKeyPath
   [ -z "$SSH_KNOWN_HOSTS" ] || valid_path "$SSH_KNOWN_HOSTS" || invalid_arg knownHostsPath
-  if ! valid_vios_shell "$VIOS_SHELL" || [ "$VIOS_SHELL" = ioscli ]; then invalid_arg viosShell; fi
+  valid_vios_shell "$VIOS_SHELL" || invalid_arg viosShell
+  # An ioscli VIOS's image is on the relay's own disk (its NFS export, where backupios wrote it):
+  # read here, as in direct mode.
+  [ "$VIOS_SHELL" = ioscli ] && MODE=direct
 fi
 kv image "$IMAGE"
 command -v curl >/dev/null 2>&1 || finish failed "command_missing:curl"

@@ -39,16 +39,24 @@ const GiB = 1024 * MiB;
  * `forged_listing`: lsmksysb's BACKUP OSLEVEL line goes on after carriage returns with protocol
  * lines of a savevg of /etc/hosts (a hostile host). `unicode_oslevel`: the level ends in non-ASCII text.
  * `viosbr_error` (a VIOS): viosbr -backup fails and writes no archive, while backupios succeeds.
+ * `nfs_mount_refused` (an ioscli VIOS): `ioscli mount` of the relay's export fails (not exported to it).
  */
 export const SimFaultSchema = z
   .string()
   .regex(
-    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short|forged_listing|unicode_oslevel|viosbr_error)$/,
-    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short, forged_listing, unicode_oslevel, viosbr_error',
+    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short|forged_listing|unicode_oslevel|viosbr_error|nfs_mount_refused)$/,
+    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short, forged_listing, unicode_oslevel, viosbr_error, nfs_mount_refused',
   );
 export type SimFault = z.infer<typeof SimFaultSchema>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * The simulated relay, as an ioscli VIOS sees it: the node name its `ioscli mount` accepts and the
+ * directory it exports (`nfsExport` `relay1:/export/mksysb-vault`), kept under the fleet's `relay/`
+ * (the relay's root: the steps that run on the relay for such a VIOS see it as AIXROOT).
+ */
+export const SIM_RELAY = { name: 'relay1', exportDir: '/export/mksysb-vault' } as const;
 
 export const HostProfileSchema = z.object({
   host: z.string().regex(NAME, 'a host name: letters, digits, . _ -'),
@@ -207,6 +215,9 @@ function profileEnv(dir: string, p: HostProfile): string {
     SIM_FAULTS: p.faults.join(' '),
     SIM_KIND: p.kind,
     SIM_VIOS_SHELL: p.viosShell,
+    SIM_IOSLEVEL: '3.1.4.10',
+    SIM_RELAY_NAME: SIM_RELAY.name,
+    SIM_RELAY_ROOT: join(dir, 'relay'),
     SIM_SPARE_DISKS: p.spareDisks,
   };
   return `${Object.entries(lines)
@@ -289,8 +300,11 @@ function writeHost(dir: string, profile: HostProfile): void {
   if (profile.kind === 'vios') {
     mkdirSync(join(root, 'usr/ios/cli'), { recursive: true });
     mkdirSync(join(root, 'home/padmin/cfgbackups'), { recursive: true });
+    mkdirSync(join(root, 'mnt'), { recursive: true });
     installCommand('ioscli', join(root, 'usr/ios/cli/ioscli'));
     for (const name of ['backupios', 'viosbr']) installCommand(name, join(root, 'usr/ios', name));
+    for (const name of ['ioslevel', 'mount', 'unmount'])
+      installCommand('ios-commands', join(root, 'usr/ios', name));
   } else rmSync(join(root, 'usr/ios'), { recursive: true, force: true });
   replaceFile(join(dir, 'addresses', profile.address ?? profile.host), join('..', 'hosts', profile.host), {
     link: true,
@@ -342,6 +356,11 @@ export function createSimulatedFleet(dir: string, hosts: readonly HostProfileInp
   });
   mkdirSync(join(dir, 'bin'), { recursive: true });
   mkdirSync(join(dir, 'addresses'), { recursive: true });
+  // The relay's NFS export (SIM_RELAY), root's and 750 as its prerequisites say.
+  mkdirSync(join(dir, 'relay', SIM_RELAY.exportDir), { recursive: true, mode: 0o750 });
+  mkdirSync(join(dir, 'relay/usr/bin'), { recursive: true });
+  for (const tool of ['openssl', 'gzip'])
+    replaceFile(join(dir, 'relay/usr/bin', tool), `/usr/bin/${tool}`, { link: true });
   installArchiver(dir);
   installCommand('ssh', join(dir, 'bin/ssh'));
   installCommand('curl', join(dir, 'bin/curl'));
@@ -392,6 +411,10 @@ export function simEnv(dir: string, host: string, options: SimEnvOptions): Recor
     env.AIXROOT = fleet.hostRoot(host);
     env.TMPDIR = join(fleet.hostRoot(host), 'tmp');
   }
+  // An ioscli VIOS's steps run on the relay itself, in its NFS export: the simulated relay's root.
+  const profile = fleet.hosts.includes(host) ? fleet.profile(host) : null;
+  if (options.mode === 'relay' && profile?.kind === 'vios' && profile.viosShell === 'ioscli')
+    env.AIXROOT = join(dir, 'relay');
   if (options.lparShell) env.SIM_LPAR_SHELL = options.lparShell;
   return env;
 }

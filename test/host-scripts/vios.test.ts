@@ -86,14 +86,6 @@ describe.each(SHELLS)('a VIOS under %s', (shell) => {
       'vios_oem_setup_env_unavailable:padmin_may_not_open_the_root_shell',
     ]);
   });
-
-  it('refuses a VIOS whose padmin may only use ioscli, before anything is sent', () => {
-    const fleet = fleetOf([{ ...VIOS, viosShell: 'ioscli' }]);
-    const run = runOnRelay(shell, scripts.relay, fleet, 'vios1', relayArgs(fleet, 'preflight', 'ioscli'));
-    const out = parseHostOutput(run.stdout, 'preflight');
-    expect(out.status).toBe('refused');
-    expect(out.reason).toMatch(/^vios_shell_ioscli:/);
-  });
 });
 
 describe('the simulated VIOS restricted shell', () => {
