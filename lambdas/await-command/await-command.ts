@@ -236,6 +236,9 @@ export function backupImages(
             })
           : null,
       viosbr: kind === 'mksysb' ? viosbrClaimOf(backup, Boolean(input.viosShell)) : null,
+      // Only the fleet makes an image listing-less: what a host prints alone never does.
+      listing:
+        kind === 'mksysb' && input.viosShell === 'ioscli' && backup.listing === 'none' ? 'none' : 'host',
       backupSeconds: seconds,
       transferExpectedSeconds: Math.round(transfer),
       transferWaitSeconds: firstWaitSeconds(transfer),

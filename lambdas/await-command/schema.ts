@@ -46,6 +46,11 @@ export const BackupImageSchema = z.object({
   excludeList: ImageExcludeListSchema.nullable().default(null),
   /** A VIOS's mksysb: what the backup said of its viosbr archive (null: an LPAR, and every savevg image). */
   viosbr: ViosbrClaimSchema.nullable().default(null),
+  /**
+   * `none`: an ioscli VIOS's mksysb, which its relay cannot list (no lsmksysb there): verify relies on
+   * the content check instead. `host` for every other image: a missing listing stays an anomaly.
+   */
+  listing: z.enum(['host', 'none']).default('host'),
   backupSeconds: z.number().nonnegative(),
   transferExpectedSeconds: z.number().nonnegative(),
   transferWaitSeconds: z.number().int().positive(),

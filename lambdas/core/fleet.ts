@@ -11,6 +11,8 @@ const ADDRESS = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,254}$/;
 const PATH = /^\/[A-Za-z0-9._/-]{0,1023}$/;
 const SSH_USER = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$/;
 const MKSYSB_FLAGS = /^-[A-Za-z]{1,3}( -[A-Za-z]{1,3}){0,7}$/;
+/** An NFS export as a VIOS's `mount` takes it: `<host>:<absolute directory>`. */
+const NFS_EXPORT = /^[A-Za-z0-9][A-Za-z0-9.-]{0,254}:\/[A-Za-z0-9._/-]{0,1023}$/;
 /** An SSM managed node: an EC2 instance (i-…) or a hybrid-activated server (mi-…). */
 const MANAGED_NODE = /^(i|mi)-[0-9a-f]{8,17}$/;
 
@@ -37,10 +39,25 @@ export const FleetHostSchema = z
      * A VIOS only, required there: which shell the site lets the relay's padmin session use.
      * `oem_setup_env`: padmin opens the root shell (`oem_setup_env`) and the steps run there as on an
      * LPAR, backupios and viosbr through /usr/ios/cli/ioscli. `ioscli`: padmin's restricted shell
-     * only, which runs ioscli commands and no script; the steps need a shell (lock, detached run,
-     * checksums, reading the image's parts), so preflight refuses such a host, naming the setting.
+     * only, which runs one ioscli command per ssh call and no script: preflight and backup run on
+     * the relay, and backupios writes the image into the relay's NFS export (`nfsExport`).
      */
     viosShell: z.enum(['ioscli', 'oem_setup_env']).optional(),
+    /**
+     * An ioscli VIOS only, required there: the relay's NFS export backupios writes to, as the VIOS
+     * mounts it, `<relay>:<dir>` (e.g. `relay1.example.com:/export/mksysb-vault`). `<dir>` is the
+     * directory on the relay too; the host's images land in `<dir>/<host>`, its staging.
+     */
+    nfsExport: z
+      .string()
+      .regex(
+        NFS_EXPORT,
+        'an NFS export <relay host>:<directory>, e.g. relay1.example.com:/export/mksysb-vault',
+      )
+      .refine((e) => !e.includes('..'), 'no ".." in the directory')
+      .optional(),
+    /** An ioscli VIOS only: where the VIOS mounts the export. @default '/mnt' */
+    nfsMountPoint: z.string().regex(PATH, 'not an absolute path').optional(),
     /** @default 'root' ('padmin' for a VIOS) */
     sshUser: z.string().regex(SSH_USER, 'not a user name').optional(),
     /** Private key on the relay. @default '/etc/mksysb-vault/id_ed25519' */
@@ -86,6 +103,22 @@ export const FleetHostSchema = z
   .strict()
   .superRefine((h, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const ioscli = h.kind === 'vios' && h.viosShell === 'ioscli';
+    if (!ioscli) {
+      const only = `host "${h.host}": only a VIOS with viosShell "ioscli" writes through the relay's NFS export`;
+      if (h.nfsExport !== undefined) issue('nfsExport', only);
+      if (h.nfsMountPoint !== undefined) issue('nfsMountPoint', only);
+    } else if (h.nfsExport === undefined)
+      issue(
+        'nfsExport',
+        `host "${h.host}": a VIOS with viosShell "ioscli" needs nfsExport: the relay's NFS export backupios writes to, <relay>:<directory> (e.g. relay1.example.com:/export/mksysb-vault)`,
+      );
+    else {
+      const problem = stagingProblem(ioscliStaging(h.nfsExport, h.host));
+      if (problem) issue('nfsExport', `host "${h.host}": its directory of the export: ${problem}`);
+    }
+    if (ioscli && h.nfsMountPoint === '/')
+      issue('nfsMountPoint', `host "${h.host}": not /, a directory the export is mounted on`);
     if (h.kind === 'lpar') {
       if (h.viosShell !== undefined) issue('viosShell', 'only a VIOS (kind "vios") has a viosShell');
       return;
@@ -102,11 +135,21 @@ export const FleetHostSchema = z
   })
   // A VIOS runs backupios, which takes none of mksysb's flags: without -X nothing grows /tmp for the
   // boot image, so preflight checks /tmp has room for it, as for an LPAR without -X.
+  // An ioscli VIOS's staging is its directory of the relay's export: where the relay finds its images.
   .transform(({ sshUser, ...h }) => ({
     ...h,
     sshUser: sshUser ?? (h.kind === 'vios' ? 'padmin' : 'root'),
     mksysbFlags: h.kind === 'vios' ? '' : h.mksysbFlags,
+    ...(h.viosShell === 'ioscli' && h.nfsExport !== undefined
+      ? { staging: ioscliStaging(h.nfsExport, h.host), nfsMountPoint: h.nfsMountPoint ?? '/mnt' }
+      : {}),
   }));
+
+/** An ioscli VIOS's directory of the relay's export (`<dir>/<host>`): its staging, on the relay. */
+export function ioscliStaging(nfsExport: string, host: string): string {
+  const dir = nfsExport.slice(nfsExport.indexOf(':') + 1).replace(/\/+$/, '');
+  return `${dir}/${host}`;
+}
 export type FleetHost = z.infer<typeof FleetHostSchema>;
 export type FleetHostInput = z.input<typeof FleetHostSchema>;
 

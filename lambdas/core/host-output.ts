@@ -57,6 +57,7 @@ const IMAGE_FIELDS: FieldMap = {
   files_to_back_up: ['filesToBackUp', uint],
   files_backed_up: ['filesBackedUp', uint],
   lsmksysb_exit: ['lsmksysbExit', uint],
+  lsmksysb: ['listing', z.literal('none')],
   volume_group: ['volumeGroup', text],
   backup_oslevel: ['backupOslevel', text],
   size_bytes: ['sizeBytes', uint],
@@ -134,6 +135,8 @@ const ImageFactsSchema = z.object({
   filesToBackUp: z.number().optional(),
   filesBackedUp: z.number().optional(),
   lsmksysbExit: z.number().optional(),
+  /** `none`: the step could not list the image (an ioscli VIOS's relay has no lsmksysb), and says so. */
+  listing: z.literal('none').optional(),
   volumeGroup: z.string().optional(),
   backupOslevel: z.string().optional(),
   sizeBytes: z.number().optional(),

@@ -29,6 +29,11 @@ export interface ImageEvidence {
   readonly tocFileCount?: number | null;
   /** `oslevel -s` on the host at backup time, when known. */
   readonly osLevel?: string | null;
+  /**
+   * `none`: nobody could list the image (an ioscli VIOS's relay has no lsmksysb): no listing is not
+   * an anomaly; the caller judges the stored archive's own image.data instead. @default 'host'
+   */
+  readonly listing?: 'host' | 'none';
 }
 
 export interface ImageJudgement {
@@ -98,6 +103,7 @@ function judgeListing(
   out: Anomaly[],
 ): LsmksysbReport | null {
   if (evidence.lsmksysbText === null) {
+    if (evidence.listing === 'none') return null;
     out.push(anomaly('LSMKSYSB_UNPARSABLE', 'fail', 'no lsmksysb output: the image was never listed', {}));
     return null;
   }

@@ -331,6 +331,8 @@ export function hostPlan(host: FleetHost, day: string, last: StepHistory | null)
     address: host.address ?? '',
     sshUser: host.sshUser,
     viosShell: host.viosShell ?? '',
+    nfsExport: host.nfsExport ?? '',
+    nfsMountPoint: host.nfsMountPoint ?? '/mnt',
     sshKeyPath: host.sshKeyPath,
     knownHostsPath: host.knownHostsPath,
     staging: host.staging,

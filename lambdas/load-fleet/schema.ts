@@ -100,6 +100,10 @@ export const HostPlanSchema = z.object({
   sshUser: z.string(),
   /** A VIOS's shell for padmin (`oem_setup_env`, `ioscli`); '' for an LPAR. */
   viosShell: z.enum(['', 'ioscli', 'oem_setup_env']),
+  /** An ioscli VIOS: the relay's NFS export backupios writes to (`<relay>:<dir>`); '' otherwise. */
+  nfsExport: z.string().default(''),
+  /** An ioscli VIOS: where it mounts the export. */
+  nfsMountPoint: z.string().default('/mnt'),
   sshKeyPath: z.string(),
   knownHostsPath: z.string(),
   staging: z.string(),

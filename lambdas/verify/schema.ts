@@ -29,6 +29,12 @@ export const VerifyInputSchema = UploadedImageSchema.extend({
   excludeList: ImageExcludeListSchema.nullable().optional(),
   /** A VIOS's mksysb: what the backup said of its viosbr archive (await-command); null or absent: an LPAR. */
   viosbr: ViosbrClaimSchema.nullable().optional(),
+  /**
+   * `none`: an ioscli VIOS's mksysb, listed by nobody (await-command, from the fleet): no listing is
+   * expected, and the content check's image.data stands in for it. Honoured only with a viosbr claim
+   * (a VIOS); for any other image a missing listing stays LSMKSYSB_UNPARSABLE. @default 'host'
+   */
+  listing: z.enum(['host', 'none']).default('host'),
 });
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;
 

@@ -117,6 +117,8 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   const earlierRead = await recordOf(store, input.host, imageToCompareWith(catalog.images), catalog.records);
   const earlierRecord = earlierRead.record;
 
+  // An ioscli VIOS's mksysb comes without a listing; any other image without one is an anomaly.
+  const unlisted = input.listing === 'none' && input.kind === 'mksysb' && Boolean(input.viosbr);
   const judgement = judgeImage(
     {
       host: input.host,
@@ -128,6 +130,7 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
       logText,
       tocFileCount: input.tocFileCount,
       osLevel: input.osLevel,
+      listing: unlisted ? 'none' : 'host',
     },
     baseline,
     deps.policy,
@@ -160,7 +163,15 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   // A VIOS's image is whole only with its viosbr archive beside it, read and checked here.
   const viosbr = input.viosbr ? await checkViosbr(deps, input.host, key, input.viosbr) : null;
   const anomalies = explainByExcludeList(
-    explainAnomalies([...judgement.anomalies, ...stored.anomalies, ...(viosbr?.anomalies ?? [])], changes),
+    explainAnomalies(
+      [
+        ...judgement.anomalies,
+        ...stored.anomalies,
+        ...(unlisted ? judgeUnlistedImage(input.content) : []),
+        ...(viosbr?.anomalies ?? []),
+      ],
+      changes,
+    ),
     earlier ? excludeListOf(earlier) : undefined,
     input.excludeList,
   );
@@ -265,6 +276,28 @@ export interface StoredContentJudgement {
  * The stored bytes against the claims (judgeContent). An image is PASS only once its bytes were read
  * to the end: no inspection, or one the deadline cut short, is CONTENT_UNVERIFIED (warn).
  */
+/**
+ * An image nobody listed (an ioscli VIOS's mksysb): the listing's boot check made on the stored
+ * archive's own image.data instead: rootvg's boot and root logical volumes (hd5, hd4) must be in it.
+ * A content check that did not finish is CONTENT_UNVERIFIED already (never PASS).
+ */
+export function judgeUnlistedImage(inspection: InspectImageOutput | undefined): Anomaly[] {
+  if (!inspection?.complete) return [];
+  const data = inspection.content.imageData;
+  const missing = ['hd5', 'hd4'].filter((lv) => !data?.logicalVolumes.includes(lv));
+  if (data && missing.length === 0) return [];
+  return [
+    anomaly(
+      'NOT_BOOTABLE',
+      'fail',
+      data
+        ? `no listing, and the image's ${data.source} lacks ${missing.join(', ')}: the image cannot boot`
+        : 'no listing, and no image.data in the stored archive: nothing shows it is a bootable rootvg',
+      { missing: missing.join(','), listing: 'none' },
+    ),
+  ];
+}
+
 export function judgeStoredContent(
   inspection: InspectImageOutput | undefined,
   claims: ContentClaims,

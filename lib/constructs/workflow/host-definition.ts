@@ -69,6 +69,9 @@ export function hostDefinition(t: WorkflowTasks, config: DeployConfig): sfn.ICha
         mksysbFlags: '$.plan.mksysbFlags',
         volumeGroups: '$.plan.volumeGroups',
         excludeList: '$.plan.excludeList',
+        // An ioscli VIOS's preflight and backup run on the relay, against its NFS export.
+        nfsExport: '$.plan.nfsExport',
+        nfsMountPoint: '$.plan.nfsMountPoint',
       },
       EXECUTION_TIMEOUT_SECONDS.preflight,
     ),
@@ -98,6 +101,8 @@ export function hostDefinition(t: WorkflowTasks, config: DeployConfig): sfn.ICha
         // The part size prepare-upload plans with: backup writes each part's MD5 beside the image,
         // so the transfer streams parts without hashing them (a different plan falls back to hashing).
         partSizeBytes: String(partSizeBytes(config)),
+        nfsExport: '$.plan.nfsExport',
+        nfsMountPoint: '$.plan.nfsMountPoint',
       },
       config.workflow.backupTimeoutSeconds,
     ),
@@ -300,6 +305,8 @@ function imageDefinition(
       tocFileCount: num('$.image.tocFileCount'),
       excludeList: sfn.JsonPath.objectAt('$.image.excludeList'),
       viosbr: sfn.JsonPath.objectAt('$.image.viosbr'),
+      // An ioscli VIOS's mksysb has no listing by design (await-command says so from the fleet).
+      listing: str('$.image.listing'),
       content: sfn.JsonPath.objectAt('$.content'),
       staging: sfn.JsonPath.objectAt('$.staging'),
       timings: {

@@ -1,7 +1,7 @@
 // What await-command hands verify about a VIOS's viosbr archive, from the backup's output: the
 // archive's facts, a failure, or (a VIOS whose backup printed nothing of it) a failure too.
 import { describe, expect, it } from 'vitest';
-import { viosbrClaimOf } from '../../../lambdas/await-command/await-command.js';
+import { backupImages, viosbrClaimOf } from '../../../lambdas/await-command/await-command.js';
 import { parseHostOutput } from '../../../lambdas/core/host-output.js';
 
 const backup = (...lines: string[]) =>
@@ -30,5 +30,23 @@ describe('viosbrClaimOf', () => {
     });
     expect(viosbrClaimOf(backup(), true)).toMatchObject({ status: 'failed', exit: null });
     expect(viosbrClaimOf(backup(), false)).toBeNull();
+  });
+});
+
+describe('the listing of a backup that has none', () => {
+  const out = backup(
+    'image=/export/mksysb-vault/vios2/vios2_mksysb_2026-11-23',
+    'size_bytes=1048576',
+    'lsmksysb=none',
+    'viosbr.exit=0',
+    'viosbr.status=ok',
+  );
+
+  it('is none only for a VIOS the fleet says is driven through ioscli', () => {
+    expect(out.listing).toBe('none');
+    const images = (viosShell: string) => backupImages({ host: 'vios2', viosShell }, out, 60).images;
+    expect(images('ioscli')[0]?.listing).toBe('none');
+    expect(images('oem_setup_env')[0]?.listing).toBe('host');
+    expect(images('')[0]?.listing).toBe('host');
   });
 });

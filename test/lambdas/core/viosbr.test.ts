@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { imageObjectKeys, owningImage } from '../../../lambdas/core/catalog-keys.js';
-import { FleetHostSchema } from '../../../lambdas/core/fleet.js';
+import { FleetHostSchema, parseFleet } from '../../../lambdas/core/fleet.js';
 import { judgeViosbr, readViosbrArchive, type ViosbrClaim } from '../../../lambdas/core/viosbr.js';
 
 const KEY = 'images/vios1/vios1_mksysb_2025-01-06.viosbr.tar.gz';
@@ -142,6 +142,53 @@ describe('a VIOS in the fleet', () => {
       FleetHostSchema.safeParse({ host: 'lpar1', managedNodeId: vios.managedNodeId, viosShell: 'ioscli' })
         .success,
     ).toBe(false);
+  });
+});
+
+describe('an ioscli-only VIOS in the fleet', () => {
+  const vios = {
+    host: 'vios2',
+    managedNodeId: 'mi-0123456789abcdef0',
+    kind: 'vios',
+    viosShell: 'ioscli',
+  } as const;
+
+  it("writes through the relay's NFS export: its staging is its directory there, mounted at /mnt", () => {
+    const h = FleetHostSchema.parse({ ...vios, nfsExport: 'relay1.example.com:/export/mksysb-vault/' });
+    expect([h.staging, h.nfsExport, h.nfsMountPoint]).toEqual([
+      '/export/mksysb-vault/vios2',
+      'relay1.example.com:/export/mksysb-vault/',
+      '/mnt',
+    ]);
+    expect(
+      FleetHostSchema.parse({ ...vios, nfsExport: 'relay1:/srv/nfs', nfsMountPoint: '/vault' }).nfsMountPoint,
+    ).toBe('/vault');
+  });
+
+  it('needs nfsExport, and the error names the host and the field', () => {
+    expect(() => parseFleet(JSON.stringify([vios]), 'fleet parameter')).toThrow(
+      /\[0\]\.nfsExport: host "vios2": a VIOS with viosShell "ioscli" needs nfsExport/,
+    );
+    const bad = FleetHostSchema.safeParse({ ...vios, nfsExport: '/export/mksysb-vault' });
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['nfsExport', 'an NFS export <relay host>:<directory>, e.g. relay1.example.com:/export/mksysb-vault'],
+    ]);
+    expect(
+      FleetHostSchema.safeParse({ ...vios, nfsExport: 'relay1:/usr' }).error?.issues[0]?.message,
+    ).toMatch(/^host "vios2": its directory of the export: /);
+  });
+
+  it('is the only host with an nfsExport or nfsMountPoint', () => {
+    const lpar = FleetHostSchema.safeParse({
+      host: 'lpar1',
+      managedNodeId: vios.managedNodeId,
+      nfsExport: 'r:/x',
+    });
+    expect(lpar.error?.issues.map((i) => i.path.join('.'))).toEqual(['nfsExport']);
+    const oem = FleetHostSchema.safeParse({ ...vios, viosShell: 'oem_setup_env', nfsMountPoint: '/mnt' });
+    expect(oem.error?.issues.map((i) => i.message)).toEqual([
+      `host "vios2": only a VIOS with viosShell "ioscli" writes through the relay's NFS export`,
+    ]);
   });
 });
 

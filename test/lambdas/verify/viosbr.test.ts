@@ -168,3 +168,66 @@ describe('verify of a VIOS image', () => {
     expect(out.anomalies.map((a) => a.code)).toContain('VIOSBR_INVALID');
   });
 });
+
+describe('verify of an ioscli VIOS image, which nobody could list', () => {
+  const imageData = {
+    source: './image.data',
+    volumeGroup: 'rootvg',
+    logicalVolumes: ['hd5', 'hd6', 'hd8', 'hd4', 'hd2', 'hd9var', 'hd3', 'hd1'],
+    fileSystems: ['/', '/usr', '/var', '/tmp', '/home'],
+    fileSystemsMissing: [],
+    problems: [],
+  };
+  const unlisted = {
+    ...event,
+    listing: 'none',
+    content: { ...INSPECTED, content: { ...INSPECTED.content, imageData } },
+  };
+  beforeEach(() => {
+    // The relay has no lsmksysb: no listing sidecar in the store.
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      const bytes = input.Key.endsWith('.lsmksysb') ? undefined : objects[input.Key];
+      if (bytes === undefined) throw noSuchKey();
+      return { Body: bytesBody(bytes) };
+    });
+  });
+
+  it("is judged as a listed image would be, on the stored archive's image.data: no LSMKSYSB_UNPARSABLE", async () => {
+    const out = await verifyImage(unlisted, deps);
+    expect(written(s3).lsmksysb).toBeNull();
+    // The same image with a listing (the oem_setup_env path) has every finding it has (and those of
+    // comparing the listing with image.data).
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      const bytes = objects[input.Key];
+      if (bytes === undefined) throw noSuchKey();
+      return { Body: bytesBody(bytes) };
+    });
+    const listed = await verifyImage({ ...unlisted, listing: 'host' }, deps);
+    const codes = out.anomalies.map((a) => a.code);
+    expect(listed.anomalies.map((a) => a.code)).toEqual(expect.arrayContaining(codes));
+    expect(codes.filter((c) => c === 'LSMKSYSB_UNPARSABLE' || c === 'NOT_BOOTABLE')).toEqual([]);
+  });
+
+  it('is NOT_BOOTABLE when its image.data lacks hd5, or the archive has no image.data', async () => {
+    const noBoot = { ...imageData, logicalVolumes: imageData.logicalVolumes.filter((lv) => lv !== 'hd5') };
+    const without = await verifyImage(
+      { ...unlisted, content: { ...INSPECTED, content: { ...INSPECTED.content, imageData: noBoot } } },
+      deps,
+    );
+    expect(without.verdict).toBe('FAIL');
+    expect(without.anomalies.filter((a) => a.code === 'NOT_BOOTABLE').map((a) => a.message)).toEqual([
+      "no listing, and the image's ./image.data lacks hd5: the image cannot boot",
+    ]);
+    const none = await verifyImage({ ...unlisted, content: INSPECTED }, deps);
+    expect(none.anomalies.filter((a) => a.code === 'NOT_BOOTABLE').map((a) => a.message)).toEqual([
+      'no listing, and no image.data in the stored archive: nothing shows it is a bootable rootvg',
+    ]);
+  });
+
+  it('still fails an LPAR image without a listing, whatever the input says (no viosbr claim: not a VIOS)', async () => {
+    const { viosbr: _, ...lpar } = unlisted;
+    const out = await verifyImage(lpar, deps);
+    expect(out.anomalies.map((a) => a.code)).toContain('LSMKSYSB_UNPARSABLE');
+    expect(out.verdict).toBe('FAIL');
+  });
+});
