@@ -2,11 +2,17 @@
 // scripts on a simulated VIOS reached as padmin through oem_setup_env, local S3): a baseline week,
 // then a week whose viosbr fails while backupios succeeds. The VIOS is FAIL (VIOSBR_MISSING, alerted
 // by name), its mksysb of that week is uploaded, verified and kept, no earlier image is lost, and the
-// LPAR beside it PASSes.
+// LPAR beside it PASSes. Beside it vios2, whose padmin may use ioscli alone: preflight and backup run
+// on the relay, backupios writes into the relay's NFS export, and the image, which nobody can list,
+// is judged on the stored archive; its mount refused or its viosbr failing lose nothing.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayOf } from '../../lambdas/core/catalog-keys.js';
 import type { LocalRunResult, WeeklyOutput } from '../../lib/local/workflow-runner.js';
+import { SIM_RELAY } from '../../lib/sim-lpar/index.js';
 import {
+  alertsOf,
   type FaultRig,
   judgeFault,
   listKeys,
@@ -29,9 +35,13 @@ beforeAll(async () => {
     [
       { host: 'aixprd01', sizeBytes: 16 * MiB },
       { host: 'vios1', kind: 'vios', sizeBytes: 16 * MiB },
+      { host: 'vios2', kind: 'vios', viosShell: 'ioscli', sizeBytes: 8 * MiB, files: 300 },
     ],
     {},
-    { vios1: { kind: 'vios', viosShell: 'oem_setup_env' } },
+    {
+      vios1: { kind: 'vios', viosShell: 'oem_setup_env' },
+      vios2: { kind: 'vios', viosShell: 'ioscli', nfsExport: `${SIM_RELAY.name}:${SIM_RELAY.exportDir}` },
+    },
   );
 }, 60_000);
 
@@ -43,6 +53,7 @@ describe('a VIOS through the local pipeline', () => {
     expect(run.output.results.map((l) => l.split('|').slice(0, 3).join('|')).sort()).toEqual([
       'aixprd01|PASS|verified',
       'vios1|PASS|verified',
+      'vios2|PASS|verified',
     ]);
     const image = `images/vios1/vios1_mksysb_${dayOf(week(0))}`;
     const record = JSON.parse((await readObject(rig, `${image}.record.json`)).toString('utf8'));
@@ -53,6 +64,24 @@ describe('a VIOS through the local pipeline', () => {
     expect((await listKeys(rig, `${image}.viosbr.tar.gz`)).map((o) => o.key)).toEqual([
       `${image}.viosbr.tar.gz`,
     ]);
+  });
+
+  it('the ioscli VIOS PASSes on the content check alone: no listing, its image.data and boot files stored whole', async () => {
+    const image = `images/vios2/vios2_mksysb_${dayOf(week(0))}`;
+    const record = JSON.parse((await readObject(rig, `${image}.record.json`)).toString('utf8'));
+    expect({
+      verdict: record.verdict,
+      lsmksysb: record.lsmksysb,
+      content: record.content?.complete,
+      codes: record.content?.codes,
+      viosbr: record.viosbr?.codes,
+    }).toEqual({ verdict: 'PASS', lsmksysb: null, content: true, codes: [], viosbr: [] });
+    const keys = (await listKeys(rig, image)).map((o) => o.key);
+    expect(keys).toContain(`${image}.viosbr.tar.gz`);
+    expect(keys).not.toContain(`${image}.lsmksysb`);
+    // The image stays in the relay's export (keepLocal), the VIOS's mount point is free again.
+    const local = join(rig.dir, 'relay', SIM_RELAY.exportDir, 'vios2');
+    expect(readdirSync(local)).toContain(`vios2_mksysb_${dayOf(week(0))}`);
   });
 
   describe('a week whose viosbr fails while backupios succeeds', () => {
@@ -81,6 +110,69 @@ describe('a VIOS through the local pipeline', () => {
           {
             ok: !keys.includes(`${image}.viosbr.tar.gz`),
             problem: 'a viosbr archive was stored although viosbr failed',
+          },
+        ],
+      });
+      expect({ ok: j.ok, observed: j.observed }).toEqual({ ok: true, observed: j.observed });
+      expect(j.lost).toEqual([]);
+    });
+  });
+
+  describe('a week whose ioscli VIOS cannot mount the relay export', () => {
+    let run: LocalRunResult<WeeklyOutput>;
+    beforeAll(async () => {
+      setFaults(rig, 'vios2', ['nfs_mount_refused']);
+      run = await runWeek(rig, { date: week(2) });
+      setFaults(rig, 'vios2', []);
+    }, 120_000);
+
+    it('vios2 is FAIL BACKUP_FAILED naming the refused mount; nothing uploaded, nothing lost', async () => {
+      const image = `images/vios2/vios2_mksysb_${dayOf(week(2))}`;
+      const keys = (await listKeys(rig, image)).map((o) => o.key);
+      const alert = alertsOf(run, 'vios2')[0];
+      const j = await judgeFault(rig, {
+        fault: 'ioscli VIOS: mount of the relay NFS export refused (vios2)',
+        expected:
+          'FAIL BACKUP_FAILED nfs_mount_failed, alert names the VIOS, nothing uploaded, earlier images kept',
+        run,
+        host: 'vios2',
+        line: /^FAIL backup_failed BACKUP_FAILED$/,
+        alert: /^\[mksysb-vault\] FAIL vios2 BACKUP_FAILED /,
+        extra: [
+          { ok: keys.length === 0, problem: `objects were stored for the week (${keys.join(', ')})` },
+          {
+            ok: /nfs_mount_failed/.test(alert?.message ?? ''),
+            problem: `the alert does not name the refused mount: ${alert?.message}`,
+          },
+        ],
+      });
+      expect({ ok: j.ok, observed: j.observed }).toEqual({ ok: true, observed: j.observed });
+      expect(j.lost).toEqual([]);
+    });
+  });
+
+  describe('a week whose ioscli VIOS viosbr fails while backupios succeeds', () => {
+    let run: LocalRunResult<WeeklyOutput>;
+    beforeAll(async () => {
+      setFaults(rig, 'vios2', ['viosbr_error']);
+      run = await runWeek(rig, { date: week(3) });
+      setFaults(rig, 'vios2', []);
+    }, 120_000);
+
+    it('vios2 is FAIL VIOSBR_MISSING, its mksysb uploaded and kept; nothing lost', async () => {
+      const image = `images/vios2/vios2_mksysb_${dayOf(week(3))}`;
+      const keys = (await listKeys(rig, image)).map((o) => o.key);
+      const j = await judgeFault(rig, {
+        fault: 'ioscli VIOS: viosbr fails while backupios succeeds (vios2)',
+        expected: 'FAIL VIOSBR_MISSING, alert names the VIOS, its mksysb uploaded and kept, others PASS',
+        run,
+        host: 'vios2',
+        line: /^FAIL verified VIOSBR_MISSING$/,
+        alert: /^\[mksysb-vault\] FAIL vios2 VIOSBR_MISSING /,
+        extra: [
+          {
+            ok: keys.includes(image) && keys.includes(`${image}.record.json`),
+            problem: `the week's mksysb or its record is not in the store (${keys.join(', ')})`,
           },
         ],
       });
