@@ -301,39 +301,6 @@ export async function writeRecord(store: StoreLocation, record: ImageRecord): Pr
   return key;
 }
 
-/** The newest PASS mksysb image of a host that is in the store: its record's date and its key. */
-export interface PassImage {
-  readonly date: string;
-  readonly key: string;
-}
-
-/**
- * The host's newest PASS mksysb image, reading records newest first until one passes. A record whose
- * image object is not listed is skipped: a PASS that cannot be restored is no backup.
- */
-export async function lastPassImage(store: StoreLocation, host: string): Promise<PassImage | null> {
-  const listed = await listObjects(store, hostPrefix(host), host);
-  const present = new Set(listed.map((o) => o.key));
-  const candidates = matchingRecordKeys(
-    listed.map((o) => o.key),
-    { kind: 'mksysb' },
-  ).filter((image) => present.has(image.key));
-  for (const image of candidates) {
-    const key = recordKey(image.key);
-    const text = await readText(store, key, { action: 'reading the record', host, optional: true });
-    if (text === null) continue;
-    const parsed = parseImageRecord(text, key);
-    if (parsed.ok && parsed.record.verdict === 'PASS')
-      return { date: parsed.record.date, key: parsed.record.key };
-  }
-  return null;
-}
-
-/** The date of the host's newest PASS mksysb image that is in the store (lastPassImage). */
-export async function lastPassDate(store: StoreLocation, host: string): Promise<string | null> {
-  return (await lastPassImage(store, host))?.date ?? null;
-}
-
 /** The sub-prefixes directly under `prefix` (one listing level, e.g. the days under runs/). */
 async function listPrefixes(store: StoreLocation, prefix: string): Promise<string[]> {
   const out: string[] = [];

@@ -1,14 +1,15 @@
 // freshness: for every inventoried host, the date of its newest PASS mksysb image from the catalog,
-// judged by the pure freshness check, and the forecast of its staging filesystem from its newest
-// mksysb records (STAGING_FULL_SOON). The inventory is load-fleet's snapshot in the store; the
-// findings go beside it and the state carries their key and counts (at 10,000 stale hosts they are
-// 1.1 MB, four times what a state may hold). Hosts are read HOST_CONCURRENCY at a time.
+// judged by the pure freshness check, the forecast of its staging filesystem from the preflight
+// readings its images carry (STAGING_FULL_SOON) and, while restore tests are on, its last passing
+// test (RESTORE_TEST_OVERDUE). Each host is read through its catalog index (readHostCatalog: its
+// listing and its index, 2 S3 calls whatever its history; a record only for an image the index
+// lacks). The inventory is load-fleet's snapshot in the store; the findings go beside it and the
+// state carries their key and counts (at 10,000 stale hosts they are 1.1 MB, four times what a state
+// may hold). Hosts are read HOST_CONCURRENCY at a time.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { lastPassImage, listHostRecords, listObjects } from '../adapters/catalog.js';
-import { readIndex } from '../adapters/catalog-index.js';
+import { readHostCatalog } from '../adapters/host-catalog.js';
 import { readFleetProblems, readRunFleet, writeFreshnessFindings } from '../adapters/map-run.js';
 import { parseWith } from '../adapters/validation.js';
-import { hostPrefix } from '../core/catalog-keys.js';
 import type { FleetParameterProblem } from '../core/fleet.js';
 import { forecastStaging, type StagingForecast } from '../core/forecast.js';
 import {
@@ -45,13 +46,10 @@ export interface FreshnessDeps {
   readonly now: () => Date;
 }
 
-/** The newest mksysb records a staging forecast is fitted to: a quarter of weekly runs. */
-const FORECAST_RECORDS = 13;
-
 /**
- * Hosts read at once. Each host is a few S3 round trips one after another (its listing, its newest
- * records, its catalog index); at 8 at a time 10,000 hosts took minutes, at 32 they stay well inside
- * the Lambda's timeout (README, Performance). The SDK's 50 sockets bound the calls in flight anyway.
+ * Hosts read at once. Each host is two S3 round trips at once (its listing and its catalog index); at
+ * 8 at a time 10,000 hosts took minutes, at 32 they stay well inside the Lambda's timeout (README,
+ * Performance). The SDK's 50 sockets bound the calls in flight anyway.
  */
 export const HOST_CONCURRENCY = 32;
 
@@ -107,41 +105,30 @@ async function assessFleet(
   const restore: { host: string; firstImageDate: string | null; lastPassAt: string | null }[] = [];
   const now = deps.now();
   await inPool(hosts, HOST_CONCURRENCY, async (host) => {
-    // One listing of the host serves both reads: the newest PASS is almost always among the records
-    // the forecast reads (the first of them whose image is present is the newest there is); only a
-    // host without one there is looked up further back.
-    const listed = await listObjects(store, hostPrefix(host), host);
-    const { records, missingImages } = await listHostRecords(
-      store,
-      host,
-      { kind: 'mksysb', newest: FORECAST_RECORDS },
-      listed,
-    );
-    const gone = new Set(missingImages);
-    const recent = records.find((r) => r.verdict === 'PASS' && !gone.has(r.key));
-    const image = recent ? { date: recent.date, key: recent.key } : await lastPassImage(store, host);
+    const catalog = await readHostCatalog(store, host, { filter: { kind: 'mksysb' } });
+    const gone = new Set(catalog.missingImages);
+    // Newest first; an image whose record is listed and whose object is not is no backup.
+    const present = catalog.images.filter((i) => !gone.has(i.key));
+    const image = present.find((i) => i.verdict === 'PASS');
     lastPass.set(host, image?.date ?? null);
     if (image) lastPassKey.set(host, image.key);
     if (deps.restoreWindowDays !== undefined) {
-      // The catalog index remembers the tests of images retention deleted since, and the host's first
-      // image; without it, the oldest record read stands for the first image (a host with more
-      // records than read is old enough to have needed a test anyway).
-      const index = await readIndex(store, host);
-      const entries = index.state === 'ok' ? index.index.entries : [];
-      const dates = [...entries.map((e) => e.date), ...records.map((r) => r.date)].sort(
-        (a, b) => Date.parse(a) - Date.parse(b),
-      );
+      // The index remembers the tests of images retention deleted since (retired entries) and so the
+      // host's first image; the records read for images it lacked carry their own tests.
+      const dates = [...catalog.images, ...catalog.retired]
+        .map((i) => i.date)
+        .sort((a, b) => Date.parse(a) - Date.parse(b));
       restore.push({
         host,
         firstImageDate: image ? (dates[0] ?? image.date) : null,
         lastPassAt: lastRestorePassWithIndex(
-          lastPassingRestoreTest(records)?.test.startedAt ?? null,
-          entries,
+          lastPassingRestoreTest(catalog.records)?.test.startedAt ?? null,
+          [...catalog.images, ...catalog.retired],
         ),
       });
     }
     forecasts.push(
-      forecastStaging(host, records, {
+      forecastStaging(host, present, {
         now,
         sizeFactor: deps.stagingSizeFactor,
         ...(deps.stagingWarnWeeks === undefined ? {} : { warnWeeks: deps.stagingWarnWeeks }),

@@ -223,10 +223,11 @@ export function functionTable(props: FunctionTableProps): Readonly<Record<Handle
         // RESTORE_TEST_OVERDUE while restore tests are on (0: off).
         RESTORE_WINDOW_DAYS: String(config.restoreTests.enabled ? config.restoreTests.windowDays : 0),
       },
-      // 14 S3 calls a host (its listing, its 13 newest records), 32 hosts at a time: 140,000 calls at
-      // 10,000 hosts. Measured locally at 54 ms of CPU a host (SDK and s3rver in one process), 9 minutes
-      // for 10,000: the 5 minutes this had were not enough. 15 minutes (the state's task timeout is 16)
-      // and twice the memory, for twice the CPU share: README, Performance.
+      // 2 S3 calls a host through its catalog index (its listing and its index), 32 hosts at a time:
+      // 20,000 calls at 10,000 hosts, 15 ms of CPU a host locally (SDK and s3rver in one process). A host
+      // without an index costs a GET per record (15 ms → 45 ms a host at 13 weeks), so the headroom
+      // stays: 15 minutes (the state's task timeout is 16) and twice the memory, for twice the CPU
+      // share: README, Performance.
       timeout: Duration.minutes(15),
       memorySize: 1024,
       store: store.freshness,

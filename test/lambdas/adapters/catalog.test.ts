@@ -4,7 +4,6 @@
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  lastPassDate,
   listCatalogHosts,
   listHostRecords,
   listHosts,
@@ -69,10 +68,6 @@ describe('a record whose image object is gone', () => {
     const { records, missingImages } = await listHostRecords(store(), 'aixprd01');
     expect(records.map((r) => r.key)).toEqual([NEWER.key, OLDER.key]);
     expect(missingImages).toEqual([NEWER.key]);
-  });
-
-  it("is never the host's last PASS: the newest image that is there is", async () => {
-    expect(await lastPassDate(store(), 'aixprd01')).toBe(OLDER.date);
   });
 });
 

@@ -1,7 +1,9 @@
-// freshness with a mocked S3: HOST_MISSED and STALE from the records, STAGING_FULL_SOON from the
-// forecast of the preflight readings they carry, and the errors it raises.
+// freshness with a mocked S3: HOST_MISSED and STALE from the records (or the catalog index),
+// STAGING_FULL_SOON from the forecast of the preflight readings they carry, and the errors it raises.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { rebuildIndex } from '../../../lambdas/core/catalog-index.js';
+import { catalogIndexKey } from '../../../lambdas/core/catalog-keys.js';
 import { renderImageRecord } from '../../../lambdas/core/image-record.js';
 import { checkFreshness } from '../../../lambdas/freshness/freshness.js';
 import { makeRecord } from '../../support/local-store.js';
@@ -166,5 +168,45 @@ describe('freshness: restore tests', () => {
     ]);
     const off = await checkFreshness({ hosts: ['fresh', 'filling'] }, deps);
     expect(off.findings?.filter((f) => f.finding === 'RESTORE_TEST_OVERDUE')).toEqual([]);
+  });
+});
+
+describe('freshness: through the catalog index', () => {
+  it('reads each host with an index in 2 calls (its listing and its index), no record, with the same findings', async () => {
+    const without = await checkFreshness({ hosts: ['stale', 'filling'] }, { ...deps, stagingWarnWeeks: 4 });
+    const indexes = new Map(
+      ['stale', 'filling'].map((host) => [
+        catalogIndexKey(host),
+        JSON.stringify(
+          rebuildIndex(
+            host,
+            records.filter((r) => r.host === host),
+          ),
+        ),
+      ]),
+    );
+    const texts = new Map(records.map((r) => [`${r.key}.record.json`, renderImageRecord(r)]));
+    s3.reset();
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+      Contents: [...texts.keys(), ...images]
+        .filter((k) => k.startsWith(input.Prefix))
+        .map((Key) => ({ Key, Size: 1 })),
+    }));
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      const text = indexes.get(input.Key) ?? texts.get(input.Key);
+      if (text === undefined) throw noSuchKey();
+      return { Body: body(text) };
+    });
+    const withIndex = await checkFreshness({ hosts: ['stale', 'filling'] }, { ...deps, stagingWarnWeeks: 4 });
+    expect(withIndex).toEqual(without);
+    expect(withIndex.findings?.map((f) => f.finding).sort()).toEqual(['STAGING_FULL_SOON', 'STALE']);
+    // 9 records between the two hosts were read before; now none is.
+    expect(
+      s3
+        .commandCalls(GetObjectCommand)
+        .map((c) => c.args[0].input.Key)
+        .sort(),
+    ).toEqual([...indexes.keys()].sort());
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
   });
 });
