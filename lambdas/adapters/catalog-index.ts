@@ -69,6 +69,12 @@ export interface UpdateIndexOptions {
   readonly attempts?: number;
   /** An index that does not parse is replaced (the rebuild) instead of refused (every other writer). */
   readonly replaceUnreadable?: boolean;
+  /**
+   * The index as the caller read it a moment ago (readHostCatalog's): the first attempt starts from it
+   * instead of reading it again. Safe however stale: its write is conditional on its ETag, so a change
+   * another writer made since fails it with a conflict, and the next attempt reads the index afresh.
+   */
+  readonly read?: StoredIndex;
 }
 
 export interface IndexUpdate {
@@ -94,7 +100,8 @@ export async function updateIndex(
   const attempts = options.attempts ?? 8;
   const key = catalogIndexKey(host);
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    const stored = await readIndex(store, host);
+    const stored =
+      attempt === 1 && options.read && options.read.key === key ? options.read : await readIndex(store, host);
     if (stored.state === 'unreadable' && !options.replaceUnreadable)
       throw new CatalogIndexError(
         key,
@@ -140,7 +147,12 @@ export async function updateIndex(
 export async function indexRecord(
   store: StoreLocation,
   record: ImageRecord,
-  known: { readonly records?: readonly ImageRecord[]; readonly history?: readonly ImageHistoryEntry[] } = {},
+  known: {
+    readonly records?: readonly ImageRecord[];
+    readonly history?: readonly ImageHistoryEntry[];
+    /** The host's index as the writer read it (one GET saved; see UpdateIndexOptions.read). */
+    readonly index?: StoredIndex;
+  } = {},
 ): Promise<string | null> {
   // What the writer read anyway (earlier records, history entries) fills in entries the index lacks.
   const earlier = [
@@ -148,8 +160,12 @@ export async function indexRecord(
     ...(known.history ?? []).map(retiredEntryOf),
   ].filter((e) => e.key !== record.key);
   try {
-    await updateIndex(store, record.host, (current) =>
-      upsertEntry(addMissingEntries(current ?? emptyIndex(record.host), earlier), indexEntryOf(record)),
+    await updateIndex(
+      store,
+      record.host,
+      (current) =>
+        upsertEntry(addMissingEntries(current ?? emptyIndex(record.host), earlier), indexEntryOf(record)),
+      known.index ? { read: known.index } : {},
     );
     return null;
   } catch (error) {

@@ -30,6 +30,8 @@ export interface HostCatalog {
   readonly host: string;
   /** How the host's index was found: read and used, absent, or unreadable (then the records were read). */
   readonly index: StoredIndex['state'];
+  /** The index as read (with its ETag), for a writer that updates it next (verify); null when denied. */
+  readonly stored: StoredIndex | null;
   /** For people, when the index was not used: which host, which key, what was read instead. */
   readonly indexNote: string | null;
   /** The host's images (those whose record is listed) that match the filter, newest first. */
@@ -81,12 +83,15 @@ export async function readHostCatalog(
 ): Promise<HostCatalog> {
   validateHostName(host);
   const filter = options.filter ?? {};
+  let denied = false;
   const [objects, stored] = await Promise.all([
     options.objects ?? listObjects(store, hostPrefix(host), host),
     readIndex(store, host).catch((error: unknown): StoredIndex => {
       // A reader whose role may not read catalog/* still sees every image, from the records.
-      if (error instanceof StoreError && error.kind === 'access-denied')
+      if (error instanceof StoreError && error.kind === 'access-denied') {
+        denied = true;
         return { state: 'unreadable', key: catalogIndexKey(host), problem: error.message, etag: '' };
+      }
       throw error;
     }),
   ]);
@@ -121,6 +126,7 @@ export async function readHostCatalog(
   return {
     host,
     index: stored.state,
+    stored: denied ? null : stored,
     indexNote:
       wanted.length === 0 && stored.state === 'absent' ? null : indexNote(stored, host, toRead.length),
     images,

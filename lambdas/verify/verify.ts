@@ -223,6 +223,7 @@ export async function verifyImage(event: unknown, deps: VerifyDeps): Promise<Ver
   const indexProblem = await indexRecord(store, record, {
     records: catalog.records,
     history: catalog.historyRead,
+    ...(catalog.stored ? { index: catalog.stored } : {}),
   });
   if (indexProblem !== null) (deps.warn ?? console.warn)(indexProblem);
   return parseWith(VerifyOutputSchema, { verdict, anomalies, recordKey }, 'verify output');

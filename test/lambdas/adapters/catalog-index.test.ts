@@ -87,6 +87,28 @@ describe('updateIndex', () => {
     expect(stored.state === 'ok' && stored.index).toEqual(rebuildIndex('aixidx04', [first, second, third]));
   });
 
+  it('starts from the index the caller read (no GET), and from a fresh read when that one went stale', async () => {
+    const [first, second, third] = recordsOf('aixidx07', 3);
+    if (!first || !second || !third) throw new Error('fixture');
+    await updateIndex(store(), 'aixidx07', upsert(first));
+    const read = await readIndex(store(), 'aixidx07');
+    const client = local.store.client();
+    const calls = countCalls(client);
+    const update = await updateIndex({ client, bucket: local.store.bucket }, 'aixidx07', upsert(second), {
+      read,
+    });
+    client.destroy();
+    expect(update).toMatchObject({ written: true, attempts: 1 });
+    expect(calls.filter((c) => c.key === catalogIndexKey('aixidx07')).map((c) => c.command)).toEqual([
+      'PutObjectCommand',
+    ]);
+    // `read` is now stale (second landed since): its If-Match fails, the next attempt reads afresh.
+    const late = await updateIndex(store(), 'aixidx07', upsert(third), { read });
+    expect(late).toMatchObject({ written: true, attempts: 2 });
+    const stored = await readIndex(store(), 'aixidx07');
+    expect(stored.state === 'ok' && stored.index).toEqual(rebuildIndex('aixidx07', [first, second, third]));
+  });
+
   it('refuses to change an index that does not parse, naming its key and the rebuild', async () => {
     const key = catalogIndexKey('aixidx05');
     await local.client.send(new PutObjectCommand({ Bucket: local.store.bucket, Key: key, Body: '{"schem' }));
