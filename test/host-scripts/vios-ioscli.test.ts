@@ -25,7 +25,12 @@ const NFS_EXPORT = `${SIM_RELAY.name}:${SIM_RELAY.exportDir}`;
 /** The host's directory in the simulated relay's export: where the image lands. */
 const exportDir = (fleet: SimulatedFleet) => join(fleet.dir, 'relay', SIM_RELAY.exportDir, 'vios2');
 
-function relayArgs(step: 'preflight' | 'backup', fleet: SimulatedFleet): string[] {
+function relayArgs(
+  step: 'preflight' | 'backup',
+  fleet: SimulatedFleet,
+  date = DATE,
+  keepLocal = 2,
+): string[] {
   return [
     `step=${step}`,
     `script=${scripts[step]}`,
@@ -40,7 +45,13 @@ function relayArgs(step: 'preflight' | 'backup', fleet: SimulatedFleet): string[
     // What the fleet gives an ioscli VIOS as staging (its directory of the export); the step derives it.
     `staging=${SIM_RELAY.exportDir}/vios2`,
     ...(step === 'backup'
-      ? [`date=${DATE}`, 'viosShell=ioscli', 'mksysbFlags=', 'keepLocal=2', 'partSizeBytes=1048576']
+      ? [
+          `date=${date}`,
+          'viosShell=ioscli',
+          'mksysbFlags=',
+          `keepLocal=${keepLocal}`,
+          'partSizeBytes=1048576',
+        ]
       : ['expectedSizeBytes=8388608', 'sizeFactor=1.5']),
   ];
 }
@@ -60,8 +71,8 @@ function preflight(shell: Shell, fleet: SimulatedFleet) {
   return { stderr: r.stderr, out: parseHostOutput(r.stdout, 'preflight') };
 }
 
-function backup(shell: Shell, fleet: SimulatedFleet) {
-  const r = runOnRelay(shell, scripts.relay, fleet, 'vios2', relayArgs('backup', fleet));
+function backup(shell: Shell, fleet: SimulatedFleet, date = DATE, keepLocal = 2) {
+  const r = runOnRelay(shell, scripts.relay, fleet, 'vios2', relayArgs('backup', fleet, date, keepLocal));
   return { stderr: r.stderr, out: parseHostOutput(r.stdout, 'backup') };
 }
 
@@ -172,6 +183,14 @@ describe('an ioscli-only VIOS, further', () => {
       'refused',
       `nfs_export_missing:${join(fleet.dir, 'relay')}/export/elsewhere`,
     ]);
+  });
+
+  it('keeps keepLocal images in the export, as in staging: an older one is pruned with its sidecars', () => {
+    const fleet = fleetOf([VIOS]);
+    expect(backup('ksh', fleet, '2025-01-06', 1).out.status).toBe('ok');
+    const second = backup('ksh', fleet, '2025-01-13', 1).out;
+    expect([second.status, second.pruned]).toEqual(['ok', ['vios2_mksysb_2025-01-06']]);
+    expect(readdirSync(exportDir(fleet)).filter((f) => f.includes('2025-01-06'))).toEqual([]);
   });
 
   // (The whole transfer, through the local S3 server, is test/faults/vios.test.ts's.)
