@@ -321,25 +321,44 @@ export type StoredRunReport = { readonly key: string } & (
 );
 
 /**
+ * Days listed at once while looking for run reports: six days of seven hold only a freshness check's
+ * folder, so eight reports are some sixty days back, which one listing after another made as many
+ * round trips in a row.
+ */
+const RUN_DAYS_AT_ONCE = 8;
+
+/** The run reports directly in a day's folder (not its runs' folders), newest first. */
+async function dayRunReportKeys(store: StoreLocation, day: string): Promise<string[]> {
+  const keys: string[] = [];
+  await listPages(
+    store,
+    { Prefix: day, Delimiter: '/' },
+    { action: 'listing run reports', key: day },
+    (page) => {
+      for (const o of page.Contents ?? [])
+        if (o.Key && /^[^/]+\.json$/.test(o.Key.slice(day.length))) keys.push(o.Key);
+    },
+  );
+  return keys.sort().reverse();
+}
+
+/**
  * The newest run reports (`runs/<day>/<runId>.json`), newest first: by day, then by run id, which
  * starts with the run's start time. A report that does not parse is returned as a problem, never
- * skipped.
+ * skipped. Days are listed RUN_DAYS_AT_ONCE at a time and the reports read together.
  */
 export async function recentRunReports(store: StoreLocation, limit: number): Promise<StoredRunReport[]> {
-  const days = (await listPrefixes(store, RUNS_PREFIX)).filter((p) => /^runs\/\d{4}-\d{2}-\d{2}\/$/.test(p));
-  const out: StoredRunReport[] = [];
-  for (const day of days.reverse()) {
-    const keys = (await listObjects(store, day))
-      .map((o) => o.key)
-      .filter((key) => /^[^/]+\.json$/.test(key.slice(day.length)))
-      .sort()
-      .reverse();
-    for (const key of keys) {
-      if (out.length >= limit) return out;
-      out.push(await readRunReport(store, key));
-    }
+  const days = (await listPrefixes(store, RUNS_PREFIX))
+    .filter((p) => /^runs\/\d{4}-\d{2}-\d{2}\/$/.test(p))
+    .reverse();
+  const keys: string[] = [];
+  for (let i = 0; i < days.length && keys.length < limit; i += RUN_DAYS_AT_ONCE) {
+    const listed = await Promise.all(
+      days.slice(i, i + RUN_DAYS_AT_ONCE).map((day) => dayRunReportKeys(store, day)),
+    );
+    keys.push(...listed.flat());
   }
-  return out;
+  return Promise.all(keys.slice(0, limit).map((key) => readRunReport(store, key)));
 }
 
 /** One run report, parsed; one that does not parse is returned as a problem naming the key. */

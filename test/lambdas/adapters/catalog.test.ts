@@ -1,18 +1,24 @@
 // The catalog over a damaged store (the local S3 store): a folder under images/ that no host can have
 // is a stray key, named and left alone, and the fleet's hosts are listed as usual; a record whose image
 // object is gone is named as a missing image and never counts as the host's last PASS.
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   listCatalogHosts,
   listHostRecords,
   listHosts,
   listObjects,
+  recentRunReports,
 } from '../../../lambdas/adapters/catalog.js';
 import { applyRetention } from '../../../lambdas/adapters/retention.js';
 import { RetentionPolicySchema } from '../../../lambdas/core/retention-plan.js';
 import { makeRecord, seedImage, useTestStore } from '../../support/local-store.js';
-import { mockedS3, slowDown } from '../s3-mock.js';
+import { body, mockedS3, slowDown } from '../s3-mock.js';
 
 const local = useTestStore();
 const store = () => ({ client: local.client, bucket: local.store.bucket });
@@ -94,5 +100,41 @@ describe('a listing of more than one page (mocked S3)', () => {
       name: 'StoreThrottled',
       message: expect.stringContaining('listing objects for host a (images/a/)'),
     });
+  });
+});
+
+describe('the recent run reports (mocked S3)', () => {
+  it('finds them back through days of freshness folders, several days listed at once, newest first', async () => {
+    const { client, s3 } = mockedS3();
+    // 30 days; a weekly run report every 7th day, a freshness check's folder every day.
+    const days = Array.from({ length: 30 }, (_, d) =>
+      new Date(Date.parse('2026-10-25T00:00:00Z') + d * 86_400_000).toISOString().slice(0, 10),
+    );
+    const reports = days.filter((_, d) => d % 7 === 0).map((day) => `runs/${day}/run-${day}.json`);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    s3.on(ListObjectsV2Command).callsFake(async (input: { Prefix: string; Delimiter?: string }) => {
+      if (input.Prefix === 'runs/')
+        return { CommonPrefixes: days.map((day) => ({ Prefix: `runs/${day}/` })) };
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      const day = input.Prefix.slice('runs/'.length, -1);
+      // With the delimiter, a run's folder is a common prefix, not its objects.
+      return {
+        Contents: reports.filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key, Size: 1 })),
+        CommonPrefixes: [{ Prefix: `${input.Prefix}freshness-${day}/` }],
+      };
+    });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({
+      Body: body(`not a report ${input.Key}`),
+    }));
+    const got = await recentRunReports({ client, bucket: 'vault' }, 3);
+    expect(got.map((r) => r.key)).toEqual([...reports].reverse().slice(0, 3));
+    expect(got.every((r) => r.problem !== undefined)).toBe(true);
+    expect(s3.commandCalls(ListObjectsV2Command).every((c) => c.args[0].input.Delimiter === '/')).toBe(true);
+    // One listing after another took a round trip a day: now eight days are listed at once.
+    expect(mostInFlight).toBeGreaterThan(1);
   });
 });
