@@ -9,7 +9,7 @@ import { ExcludeListSchema } from '../../lambdas/core/exclude-list.js';
 import { describeIssues, type FleetHost, FleetHostSchema } from '../../lambdas/core/fleet.js';
 import { type RestoreTestTarget, RestoreTestTargetSchema } from '../../lambdas/core/restore-test.js';
 import { packagePath } from '../package-root.js';
-import { HostProfileSchema, treesBytes } from '../sim-lpar/index.js';
+import { HostProfileSchema, SIM_RELAY, treesBytes } from '../sim-lpar/index.js';
 
 export const DEFAULT_SCENARIO_PATH = 'config/local-scenario.json';
 
@@ -124,8 +124,12 @@ export function scenarioFleet(scenario: Scenario, knownHostsPath: string): Fleet
       FleetHostSchema.parse({
         host: h.host,
         address: h.address,
-        // A simulated VIOS is reached as padmin through the root shell its profile allows.
+        // A simulated VIOS is reached as padmin through the shell its profile allows; one that may use
+        // ioscli alone writes through the simulated relay's NFS export.
         ...(h.kind === 'vios' ? { kind: 'vios', viosShell: h.viosShell } : {}),
+        ...(h.kind === 'vios' && h.viosShell === 'ioscli'
+          ? { nfsExport: `${SIM_RELAY.name}:${SIM_RELAY.exportDir}` }
+          : {}),
         managedNodeId: 'mi-00000000000000000',
         knownHostsPath,
         volumeGroups: h.volumeGroups.filter((vg) => vg !== 'rootvg'),

@@ -63,12 +63,14 @@ describe('npm start -- --weeks 8 --reset', () => {
     expect(tests.some((t) => t.startsWith('aixapp02 FAIL'))).toBe(true);
   });
 
-  it('backs up and verifies the VIOS: PASS again once its viosbr works', () => {
+  it('backs up and verifies the VIOS: PASS again once its viosbr works; the ioscli-only VIOS PASS too', () => {
     const r = runCli(['status', '--data', data, '--json']);
-    const vios = (
-      JSON.parse(r.stdout) as { hosts: { host: string; kind: string; verdict: string }[] }
-    ).hosts.find((h) => h.host === 'vios1');
-    expect(vios).toMatchObject({ kind: 'vios', verdict: 'PASS' });
+    const hosts = (JSON.parse(r.stdout) as { hosts: { host: string; kind: string; verdict: string }[] })
+      .hosts;
+    expect(hosts.find((h) => h.host === 'vios1')).toMatchObject({ kind: 'vios', verdict: 'PASS' });
+    expect(hosts.find((h) => h.host === 'vios2')).toMatchObject({ kind: 'vios', verdict: 'PASS' });
+    // Every week's run: vios2 through ioscli alone, PASS on the content check (it has no listing).
+    expect([...progress.matchAll(/\] vios2 +(\S+)/g)].map((m) => m[1])).toEqual(Array(8).fill('PASS'));
   });
 
   it('writes the evidence CSV in agreement with status: state, verdict, image date and last restore test', () => {

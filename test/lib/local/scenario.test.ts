@@ -14,9 +14,9 @@ import {
 describe('the local scenario', () => {
   const scenario = loadScenario(DEFAULT_SCENARIO_PATH);
 
-  it('bundles ten LPARs, a VIOS, a restore-test LPAR and an event in weeks 3 to 7', () => {
-    expect(scenario.hosts).toHaveLength(12);
-    expect(scenario.hosts.filter((h) => h.kind === 'vios').map((h) => h.host)).toEqual(['vios1']);
+  it('bundles ten LPARs, two VIOS, a restore-test LPAR and an event in weeks 3 to 7', () => {
+    expect(scenario.hosts).toHaveLength(13);
+    expect(scenario.hosts.filter((h) => h.kind === 'vios').map((h) => h.host)).toEqual(['vios1', 'vios2']);
     expect([3, 4, 5, 6, 7].map((week) => eventsOfWeek(scenario, week).length > 0)).toEqual([
       true,
       true,
@@ -49,6 +49,16 @@ describe('the local scenario', () => {
       'padmin',
       'oem_setup_env',
       [],
+    ]);
+  });
+
+  it("reaches vios2 through ioscli alone, writing into the simulated relay's NFS export", () => {
+    const vios = scenarioFleet(scenario, '/tmp/known_hosts').find((h) => h.host === 'vios2');
+    expect([vios?.viosShell, vios?.nfsExport, vios?.nfsMountPoint, vios?.staging]).toEqual([
+      'ioscli',
+      'relay1:/export/mksysb-vault',
+      '/mnt',
+      '/export/mksysb-vault/vios2',
     ]);
   });
 
