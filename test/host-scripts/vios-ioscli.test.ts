@@ -114,7 +114,7 @@ describe.each(SHELLS)('an ioscli-only VIOS under %s', (shell) => {
     expect(out.image).toBe(image);
     expect(out.logVerdict).toBe('success');
     expect(out.filesBackedUp).toBeGreaterThan(0);
-    expect(out.other.lsmksysb).toBe('none');
+    expect(out.listing).toBe('none');
     expect(out.lsmksysbExit).toBeUndefined();
     expect(out.other.nfs_mount).toBe(`${NFS_EXPORT}/vios2`);
     expect(out.other.nfs_unmount).toBe('ok');
