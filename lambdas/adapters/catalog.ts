@@ -301,18 +301,22 @@ export async function writeRecord(store: StoreLocation, record: ImageRecord): Pr
   return key;
 }
 
-/** The sub-prefixes directly under `prefix` (one listing level, e.g. the days under runs/). */
-async function listPrefixes(store: StoreLocation, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  await listPages(
-    store,
-    { Prefix: prefix, Delimiter: '/' },
-    { action: 'listing prefixes', key: prefix },
-    (page) => {
-      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
-    },
-  );
-  return out.sort();
+/**
+ * One level under `prefix` (a listing with the delimiter): the keys directly in it and its
+ * sub-prefixes (e.g. the days under runs/, or a day's run reports and its runs' folders), each sorted.
+ */
+async function listLevel(
+  store: StoreLocation,
+  prefix: string,
+  action: string,
+): Promise<{ keys: string[]; prefixes: string[] }> {
+  const keys: string[] = [];
+  const prefixes: string[] = [];
+  await listPages(store, { Prefix: prefix, Delimiter: '/' }, { action, key: prefix }, (page) => {
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
+  });
+  return { keys: keys.sort(), prefixes: prefixes.sort() };
 }
 
 export type StoredRunReport = { readonly key: string } & (
@@ -329,17 +333,8 @@ const RUN_DAYS_AT_ONCE = 8;
 
 /** The run reports directly in a day's folder (not its runs' folders), newest first. */
 async function dayRunReportKeys(store: StoreLocation, day: string): Promise<string[]> {
-  const keys: string[] = [];
-  await listPages(
-    store,
-    { Prefix: day, Delimiter: '/' },
-    { action: 'listing run reports', key: day },
-    (page) => {
-      for (const o of page.Contents ?? [])
-        if (o.Key && /^[^/]+\.json$/.test(o.Key.slice(day.length))) keys.push(o.Key);
-    },
-  );
-  return keys.sort().reverse();
+  const { keys } = await listLevel(store, day, 'listing run reports');
+  return keys.filter((key) => /^[^/]+\.json$/.test(key.slice(day.length))).reverse();
 }
 
 /**
@@ -348,7 +343,7 @@ async function dayRunReportKeys(store: StoreLocation, day: string): Promise<stri
  * skipped. Days are listed RUN_DAYS_AT_ONCE at a time and the reports read together.
  */
 export async function recentRunReports(store: StoreLocation, limit: number): Promise<StoredRunReport[]> {
-  const days = (await listPrefixes(store, RUNS_PREFIX))
+  const days = (await listLevel(store, RUNS_PREFIX, 'listing prefixes')).prefixes
     .filter((p) => /^runs\/\d{4}-\d{2}-\d{2}\/$/.test(p))
     .reverse();
   const keys: string[] = [];

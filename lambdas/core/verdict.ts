@@ -36,6 +36,9 @@ export interface ImageEvidence {
   readonly listing?: 'host' | 'none';
 }
 
+/** rootvg's boot and root logical volumes: a mksysb without either cannot boot (NOT_BOOTABLE). */
+export const ROOTVG_BOOT_LVS: readonly string[] = ['hd5', 'hd4'];
+
 export interface ImageJudgement {
   readonly verdict: Verdict;
   readonly anomalies: Anomaly[];
@@ -122,7 +125,7 @@ function judgeListing(
   }
   const report = parsed.report;
   if (evidence.kind === 'mksysb' && report.volumeGroup === 'rootvg') {
-    const missing = ['hd5', 'hd4'].filter((lv) => !report.logicalVolumes.some((l) => l.name === lv));
+    const missing = ROOTVG_BOOT_LVS.filter((lv) => !report.logicalVolumes.some((l) => l.name === lv));
     const boot = report.logicalVolumes.some((l) => l.type === 'boot');
     if (missing.length > 0 || !boot)
       out.push(

@@ -115,15 +115,14 @@ async function assessFleet(
     if (deps.restoreWindowDays !== undefined) {
       // The index remembers the tests of images retention deleted since (retired entries) and so the
       // host's first image; the records read for images it lacked carry their own tests.
-      const dates = [...catalog.images, ...catalog.retired]
-        .map((i) => i.date)
-        .sort((a, b) => Date.parse(a) - Date.parse(b));
+      const everImaged = [...catalog.images, ...catalog.retired];
+      const dates = everImaged.map((i) => i.date).sort((a, b) => Date.parse(a) - Date.parse(b));
       restore.push({
         host,
         firstImageDate: image ? (dates[0] ?? image.date) : null,
         lastPassAt: lastRestorePassWithIndex(
           lastPassingRestoreTest(catalog.records)?.test.startedAt ?? null,
-          [...catalog.images, ...catalog.retired],
+          everImaged,
         ),
       });
     }

@@ -40,7 +40,7 @@ import {
   type ImageRecord,
 } from '../core/image-record.js';
 import type { VerificationPolicy } from '../core/policy.js';
-import { explainAnomalies, judgeImage } from '../core/verdict.js';
+import { explainAnomalies, judgeImage, ROOTVG_BOOT_LVS } from '../core/verdict.js';
 import { judgeViosbr, VIOSBR_MAX_BYTES, type ViosbrJudgement } from '../core/viosbr.js';
 import type { InspectImageOutput } from '../inspect-image/schema.js';
 import { compareWithEarlier, imageToCompareWith } from './changes.js';
@@ -274,18 +274,14 @@ export interface StoredContentJudgement {
 }
 
 /**
- * The stored bytes against the claims (judgeContent). An image is PASS only once its bytes were read
- * to the end: no inspection, or one the deadline cut short, is CONTENT_UNVERIFIED (warn).
- */
-/**
  * An image nobody listed (an ioscli VIOS's mksysb): the listing's boot check made on the stored
- * archive's own image.data instead: rootvg's boot and root logical volumes (hd5, hd4) must be in it.
- * A content check that did not finish is CONTENT_UNVERIFIED already (never PASS).
+ * archive's own image.data instead: rootvg's boot and root logical volumes (ROOTVG_BOOT_LVS) must be
+ * in it. A content check that did not finish is CONTENT_UNVERIFIED already (never PASS).
  */
 export function judgeUnlistedImage(inspection: InspectImageOutput | undefined): Anomaly[] {
   if (!inspection?.complete) return [];
   const data = inspection.content.imageData;
-  const missing = ['hd5', 'hd4'].filter((lv) => !data?.logicalVolumes.includes(lv));
+  const missing = ROOTVG_BOOT_LVS.filter((lv) => !data?.logicalVolumes.includes(lv));
   if (data && missing.length === 0) return [];
   return [
     anomaly(
@@ -299,6 +295,10 @@ export function judgeUnlistedImage(inspection: InspectImageOutput | undefined): 
   ];
 }
 
+/**
+ * The stored bytes against the claims (judgeContent). An image is PASS only once its bytes were read
+ * to the end: no inspection, or one the deadline cut short, is CONTENT_UNVERIFIED (warn).
+ */
 export function judgeStoredContent(
   inspection: InspectImageOutput | undefined,
   claims: ContentClaims,
