@@ -41,6 +41,45 @@ larger() {
   awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", (a > b ? a : b) }'
 }
 
+# What the run will write to staging, whose filesystem has $1 bytes free: the mksysb image and one
+# savevg image per declared volume group (backup prunes the kept local copies only after all of them
+# are written). Each is estimated by the larger of what history expects (expectedSizeBytes, rootvg
+# only) and the newest local copy of that kind; a volume group with neither is unknown and counts 0.
+# Sets REQUIRED (the estimate times stagingSizeFactor).
+staging_requirement() {
+  _sr_mksysb=$(larger "$EXPECTED" "$(newest_local_size "${HOST}_mksysb_")")
+  kv mksysb_expected_bytes "$_sr_mksysb"
+  _sr_savevg=0
+  if [ -n "$VGS" ]; then
+    for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
+      [ "$vg" = rootvg ] && continue
+      vg_expected=$(newest_local_size "${HOST}_savevg_${vg}_")
+      if [ "$vg_expected" -gt 0 ]; then kv "vg.$vg.expected_bytes" "$vg_expected"; else kv "vg.$vg.expected_bytes" unknown; fi
+      _sr_savevg=$(awk -v a="$_sr_savevg" -v b="$vg_expected" 'BEGIN { printf "%.0f\n", a + b }')
+    done
+  fi
+  kv savevg_expected_bytes "$_sr_savevg"
+  REQUIRED=$(awk -v e="$_sr_mksysb" -v s="$_sr_savevg" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", (e + s) * f }')
+  kv staging_free_bytes "$1"
+  kv required_bytes "$REQUIRED"
+}
+
+# The lock: a live owner means a backup is running now (refused); a dead one is taken over.
+refuse_if_locked() {
+  lock_inspect "$STAGING/.mksysb-vault.lock"
+  kv lock "$LOCK_STATE"
+  case $LOCK_STATE in
+  held:*) finish refused "locked_by_pid:${LOCK_STATE#held:}" ;;
+  esac
+}
+
+# Staging with $1 bytes free is refused when it is smaller than REQUIRED.
+refuse_if_too_small() {
+  if awk -v f="$1" -v r="$REQUIRED" 'BEGIN { exit !(f < r) }'; then
+    finish refused "staging_too_small:free_${1}_required_$REQUIRED"
+  fi
+}
+
 valid_factor() {
   case $1 in
   '' | .* | *. | *.*.* | *[!0-9.]*) return 1 ;;
@@ -84,20 +123,10 @@ ioscli_preflight() {
   _ip_df=$(relay_df "$EXPORT_DIR")
   [ -n "$_ip_df" ] || finish refused "staging_df_unreadable:$EXPORT_DIR"
   kv staging_mount "${_ip_df#* }"
-  _ip_expected=$(larger "$EXPECTED" "$(newest_local_size "${HOST}_mksysb_")")
-  kv mksysb_expected_bytes "$_ip_expected"
-  kv savevg_expected_bytes 0
-  kv staging_free_bytes "${_ip_df%% *}"
-  _ip_required=$(awk -v e="$_ip_expected" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", e * f }')
-  kv required_bytes "$_ip_required"
-  lock_inspect "$STAGING/.mksysb-vault.lock"
-  kv lock "$LOCK_STATE"
-  case $LOCK_STATE in
-  held:*) finish refused "locked_by_pid:${LOCK_STATE#held:}" ;;
-  esac
-  if awk -v f="${_ip_df%% *}" -v r="$_ip_required" 'BEGIN { exit !(f < r) }'; then
-    finish refused "staging_too_small:free_${_ip_df%% *}_required_$_ip_required"
-  fi
+  # (a VIOS has no savevg images: VGS is empty)
+  staging_requirement "${_ip_df%% *}"
+  refuse_if_locked
+  refuse_if_too_small "${_ip_df%% *}"
   finish ok ''
 }
 
@@ -174,25 +203,7 @@ esac
 free=$(df_free_bytes "$STAGING")
 [ -n "$free" ] || finish refused "staging_df_unreadable:$STAGING"
 
-# What the run will write to this filesystem: the mksysb image and one savevg image per declared
-# volume group (backup prunes the kept local copies only after all of them are written). Each is
-# estimated by the larger of what history expects (expectedSizeBytes, rootvg only) and the newest
-# local copy of that kind; a volume group with neither is unknown and counts 0.
-mksysb_expected=$(larger "$EXPECTED" "$(newest_local_size "${HOST}_mksysb_")")
-kv mksysb_expected_bytes "$mksysb_expected"
-savevg_expected=0
-if [ -n "$VGS" ]; then
-  for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
-    [ "$vg" = rootvg ] && continue
-    vg_expected=$(newest_local_size "${HOST}_savevg_${vg}_")
-    if [ "$vg_expected" -gt 0 ]; then kv "vg.$vg.expected_bytes" "$vg_expected"; else kv "vg.$vg.expected_bytes" unknown; fi
-    savevg_expected=$(awk -v a="$savevg_expected" -v b="$vg_expected" 'BEGIN { printf "%.0f\n", a + b }')
-  done
-fi
-kv savevg_expected_bytes "$savevg_expected"
-required=$(awk -v e="$mksysb_expected" -v s="$savevg_expected" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", (e + s) * f }')
-kv staging_free_bytes "$free"
-kv required_bytes "$required"
+staging_requirement "$free"
 
 # /tmp holds the boot image while mksysb -i runs; -X lets mksysb grow /tmp itself.
 tmp_free=$(df_free_bytes /tmp)
@@ -238,13 +249,7 @@ else
   kv staging_vg other
 fi
 
-# The lock: a live owner means a backup is running now; a dead one is taken over.
-lock_inspect "$STAGING/.mksysb-vault.lock"
-kv lock "$LOCK_STATE"
-
-case $LOCK_STATE in
-held:*) finish refused "locked_by_pid:${LOCK_STATE#held:}" ;;
-esac
+refuse_if_locked
 printf '%s\n' "$online" | grep -qx rootvg || finish refused "rootvg_not_varied_on"
 if [ "${staging_excluded:-yes}" = no ]; then
   finish refused "staging_in_rootvg_not_excluded:$staging_rel:add_^.$staging_rel/_to_the_host_exclude_list"
@@ -254,9 +259,7 @@ if [ -n "$VGS" ]; then
     printf '%s\n' "$online" | grep -qx "$vg" || finish refused "volume_group_not_varied_on:$vg"
   done
 fi
-if awk -v f="$free" -v r="$required" 'BEGIN { exit !(f < r) }'; then
-  finish refused "staging_too_small:free_${free}_required_$required"
-fi
+refuse_if_too_small "$free"
 if [ "$grow_tmp" = no ] && [ -n "$tmp_free" ] && [ "$tmp_free" -lt "$TMP_REQUIRED" ]; then
   finish refused "tmp_too_small:free_${tmp_free}_required_$TMP_REQUIRED"
 fi
