@@ -84,39 +84,7 @@ describe('a VIOS through the local pipeline', () => {
     expect(readdirSync(local)).toContain(`vios2_mksysb_${dayOf(week(0))}`);
   });
 
-  describe('a week whose viosbr fails while backupios succeeds', () => {
-    let run: LocalRunResult<WeeklyOutput>;
-    beforeAll(async () => {
-      setFaults(rig, 'vios1', ['viosbr_error']);
-      run = await runWeek(rig, { date: week(1) });
-      setFaults(rig, 'vios1', []);
-    }, 120_000);
-
-    it('the VIOS is FAIL VIOSBR_MISSING, alerted by name; its mksysb is kept; nothing lost', async () => {
-      const image = `images/vios1/vios1_mksysb_${dayOf(week(1))}`;
-      const keys = (await listKeys(rig, image)).map((o) => o.key);
-      const j = await judgeFault(rig, {
-        fault: 'viosbr fails while backupios succeeds (vios1)',
-        expected: 'FAIL VIOSBR_MISSING, alert names the VIOS, its mksysb uploaded and kept, others PASS',
-        run,
-        host: 'vios1',
-        line: /^FAIL verified VIOSBR_MISSING$/,
-        alert: /^\[mksysb-vault\] FAIL vios1 VIOSBR_MISSING /,
-        extra: [
-          {
-            ok: keys.includes(image) && keys.includes(`${image}.record.json`),
-            problem: `the week's mksysb or its record is not in the store (${keys.join(', ')})`,
-          },
-          {
-            ok: !keys.includes(`${image}.viosbr.tar.gz`),
-            problem: 'a viosbr archive was stored although viosbr failed',
-          },
-        ],
-      });
-      expect({ ok: j.ok, observed: j.observed }).toEqual({ ok: true, observed: j.observed });
-      expect(j.lost).toEqual([]);
-    });
-  });
+  viosbrFailureWeek('vios1', 1, 'viosbr fails while backupios succeeds (vios1)');
 
   describe('a week whose ioscli VIOS cannot mount the relay export', () => {
     let run: LocalRunResult<WeeklyOutput>;
@@ -151,28 +119,40 @@ describe('a VIOS through the local pipeline', () => {
     });
   });
 
-  describe('a week whose ioscli VIOS viosbr fails while backupios succeeds', () => {
+  viosbrFailureWeek('vios2', 3, 'ioscli VIOS: viosbr fails while backupios succeeds (vios2)');
+});
+
+/**
+ * The week `n` whose viosbr fails on `host` while backupios succeeds (through either shell): the VIOS
+ * is FAIL VIOSBR_MISSING and alerted, its mksysb uploaded and kept, no viosbr archive stored.
+ */
+function viosbrFailureWeek(host: string, n: number, fault: string): void {
+  describe(`a week whose viosbr fails on ${host} while backupios succeeds`, () => {
     let run: LocalRunResult<WeeklyOutput>;
     beforeAll(async () => {
-      setFaults(rig, 'vios2', ['viosbr_error']);
-      run = await runWeek(rig, { date: week(3) });
-      setFaults(rig, 'vios2', []);
+      setFaults(rig, host, ['viosbr_error']);
+      run = await runWeek(rig, { date: week(n) });
+      setFaults(rig, host, []);
     }, 120_000);
 
-    it('vios2 is FAIL VIOSBR_MISSING, its mksysb uploaded and kept; nothing lost', async () => {
-      const image = `images/vios2/vios2_mksysb_${dayOf(week(3))}`;
+    it(`${host} is FAIL VIOSBR_MISSING, alerted by name; its mksysb is kept; nothing lost`, async () => {
+      const image = `images/${host}/${host}_mksysb_${dayOf(week(n))}`;
       const keys = (await listKeys(rig, image)).map((o) => o.key);
       const j = await judgeFault(rig, {
-        fault: 'ioscli VIOS: viosbr fails while backupios succeeds (vios2)',
+        fault,
         expected: 'FAIL VIOSBR_MISSING, alert names the VIOS, its mksysb uploaded and kept, others PASS',
         run,
-        host: 'vios2',
+        host,
         line: /^FAIL verified VIOSBR_MISSING$/,
-        alert: /^\[mksysb-vault\] FAIL vios2 VIOSBR_MISSING /,
+        alert: new RegExp(`^\\[mksysb-vault\\] FAIL ${host} VIOSBR_MISSING `),
         extra: [
           {
             ok: keys.includes(image) && keys.includes(`${image}.record.json`),
             problem: `the week's mksysb or its record is not in the store (${keys.join(', ')})`,
+          },
+          {
+            ok: !keys.includes(`${image}.viosbr.tar.gz`),
+            problem: 'a viosbr archive was stored although viosbr failed',
           },
         ],
       });
@@ -180,4 +160,4 @@ describe('a VIOS through the local pipeline', () => {
       expect(j.lost).toEqual([]);
     });
   });
-});
+}
