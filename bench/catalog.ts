@@ -85,25 +85,47 @@ function putFile(bucketDir: string, key: string, body: string, contentType: stri
   );
 }
 
-/** Each host's weekly records with their image stand-ins and, unless told not to, its catalog index. */
+interface SeedObject {
+  readonly key: string;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** Each host's objects, host by host: its weekly images' stand-ins and records, and its catalog index. */
+function* fleetObjects(fleet: Fleet): Generator<SeedObject[]> {
+  const dates = weeklyDates(NEWEST, fleet.weeks);
+  for (let h = 0; h < fleet.hosts; h += 1) {
+    const host = hostName(h);
+    const records = dates.map((date, w) => makeRecord({ host, date, verdict: verdictOf(h, w) }));
+    yield [
+      ...records.flatMap((record) => [
+        { key: record.key, body: '', contentType: 'application/octet-stream' },
+        // The record as verify writes it (renderImageRecord without its schema check, for speed).
+        {
+          key: recordKey(record.key),
+          body: `${JSON.stringify(record, null, 2)}\n`,
+          contentType: 'application/json',
+        },
+      ]),
+      {
+        key: catalogIndexKey(host),
+        body: `${JSON.stringify(rebuildIndex(host, records))}\n`,
+        contentType: 'application/json',
+      },
+    ];
+  }
+}
+
+/** The fleet written straight into the local store's directory. */
 function seed(s3: LocalS3, fleet: Fleet): { objects: number; seconds: number } {
   const started = performance.now();
   const bucketDir = join(s3.directory, s3.bucket);
-  const dates = weeklyDates(NEWEST, fleet.weeks);
   let objects = 0;
-  for (let h = 0; h < fleet.hosts; h += 1) {
-    const host = hostName(h);
-    mkdirSync(join(bucketDir, 'images', host), { recursive: true });
-    const records = dates.map((date, w) => makeRecord({ host, date, verdict: verdictOf(h, w) }));
-    for (const record of records) {
-      putFile(bucketDir, record.key, '', 'application/octet-stream');
-      // The record as verify writes it (renderImageRecord without its schema check, for speed).
-      putFile(bucketDir, recordKey(record.key), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
-    }
-    const indexKey = catalogIndexKey(host);
-    mkdirSync(dirname(join(bucketDir, indexKey)), { recursive: true });
-    putFile(bucketDir, indexKey, `${JSON.stringify(rebuildIndex(host, records))}\n`, 'application/json');
-    objects += records.length * 2 + 1;
+  for (const hostObjects of fleetObjects(fleet)) {
+    const folders = new Set(hostObjects.map((o) => dirname(join(bucketDir, o.key))));
+    for (const folder of folders) mkdirSync(folder, { recursive: true });
+    for (const o of hostObjects) putFile(bucketDir, o.key, o.body, o.contentType);
+    objects += hostObjects.length;
   }
   return { objects, seconds: (performance.now() - started) / 1000 };
 }
@@ -311,22 +333,17 @@ async function seedBucket(client: S3Client, bucket: string, fleet: Fleet): Promi
       `BENCH_CATALOG_BUCKET ${bucket}: not empty (${listed.Contents?.[0]?.Key} …): the bench seeds only an empty bucket and never deletes`,
     );
   const started = performance.now();
-  const dates = weeklyDates(NEWEST, fleet.weeks);
-  const puts: { key: string; body: string }[] = [];
-  for (let h = 0; h < fleet.hosts; h += 1) {
-    const host = hostName(h);
-    const records = dates.map((date, w) => makeRecord({ host, date, verdict: verdictOf(h, w) }));
-    for (const record of records)
-      puts.push(
-        { key: record.key, body: '' },
-        { key: recordKey(record.key), body: `${JSON.stringify(record, null, 2)}\n` },
-      );
-    puts.push({ key: catalogIndexKey(host), body: `${JSON.stringify(rebuildIndex(host, records))}\n` });
-  }
-  await inBatches(puts, SEED_CONCURRENCY, async ({ key, body }) => {
+  const puts = [...fleetObjects(fleet)].flat();
+  await inBatches(puts, SEED_CONCURRENCY, async ({ key, body, contentType }) => {
     // ContentLength told: the SDK takes an empty string for a stream of unknown length otherwise.
     await client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentLength: Buffer.byteLength(body),
+        ContentType: contentType,
+      }),
     );
   });
   await client.send(
