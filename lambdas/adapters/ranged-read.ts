@@ -57,7 +57,7 @@ export async function readRanges(
   if (!(rangeBytes > 0 && rangesInFlight > 0))
     throw new RangeError(`range size ${rangeBytes} and ranges in flight ${rangesInFlight} must be positive`);
   const abort = new AbortController();
-  const queue: { length: number; bytes: Promise<Uint8Array> }[] = [];
+  const queue: { length: number; bytes: Promise<Uint8Array[]> }[] = [];
   let requested = 0;
   let buffered = 0;
   let peakBufferedBytes = 0;
@@ -87,10 +87,10 @@ export async function readRanges(
       const outOfTime = new Promise<typeof OUT_OF_TIME>((resolve) => {
         if (budget <= MAX_TIMER_MS) timer = setTimeout(() => resolve(OUT_OF_TIME), budget);
       });
-      const chunk = await Promise.race([next.bytes, outOfTime]).finally(() => clearTimeout(timer));
-      if (chunk === OUT_OF_TIME) return { bytesRead, finished: false, ranges, peakBufferedBytes };
-      consume(chunk);
-      bytesRead += chunk.length;
+      const chunks = await Promise.race([next.bytes, outOfTime]).finally(() => clearTimeout(timer));
+      if (chunks === OUT_OF_TIME) return { bytesRead, finished: false, ranges, peakBufferedBytes };
+      for (const chunk of chunks) consume(chunk);
+      bytesRead += next.length;
       buffered -= next.length;
       ranges += 1;
       // The next range is asked for only once this one is consumed: at most `rangesInFlight` held.
@@ -108,7 +108,7 @@ async function fetchRange(
   end: number,
   signal: AbortSignal,
   attempts: number,
-): Promise<Uint8Array> {
+): Promise<Uint8Array[]> {
   const context = {
     action: `reading bytes ${start}-${end - 1} of the image`,
     key: source.key,
@@ -126,12 +126,13 @@ async function fetchRange(
           }),
           { abortSignal: signal },
         );
-        const bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
-        if (bytes.length !== end - start)
+        const chunks = await bodyChunks(object.Body);
+        const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+        if (length !== end - start)
           throw new RangeReadError(
-            `${source.host}: bytes ${start}-${end - 1} of ${source.key} came back as ${bytes.length} bytes, not ${end - start}: the object is not the ${source.sizeBytes} bytes it was`,
+            `${source.host}: bytes ${start}-${end - 1} of ${source.key} came back as ${length} bytes, not ${end - start}: the object is not the ${source.sizeBytes} bytes it was`,
           );
-        return bytes;
+        return chunks;
       });
     } catch (error) {
       const permanent =
@@ -141,4 +142,20 @@ async function fetchRange(
       if (permanent) throw error;
     }
   }
+}
+
+/**
+ * A body's bytes as the socket delivered them. Node's SDK body is a stream: its chunks are kept as
+ * they came, not copied into one new array per range (that copy, a fresh 8 MiB allocation each time,
+ * was 7% of the local pipeline process's CPU). A body that is no stream (a test's) is read whole.
+ */
+async function bodyChunks(body: unknown): Promise<Uint8Array[]> {
+  if (body === undefined || body === null) return [];
+  if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>)
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    return chunks;
+  }
+  return [await (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()];
 }

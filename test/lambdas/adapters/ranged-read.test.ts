@@ -10,8 +10,11 @@ import { accessDenied, mockedS3 } from '../s3-mock.js';
 const KiB = 1024;
 const OBJECT = randomBytes(100 * KiB + 17);
 
+/** A body the way Node's SDK gives it: a stream of several chunks (and a transformToByteArray). */
 function bytesBody(bytes: Uint8Array): GetObjectCommandOutput['Body'] {
-  return Object.assign(Readable.from([bytes]), {
+  const third = Math.ceil(bytes.length / 3);
+  const chunks = [0, 1, 2].map((i) => bytes.subarray(i * third, (i + 1) * third));
+  return Object.assign(Readable.from(chunks), {
     transformToByteArray: async () => bytes,
   }) as unknown as GetObjectCommandOutput['Body'];
 }
