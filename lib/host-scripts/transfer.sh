@@ -112,79 +112,93 @@ on_host() {
 }
 
 q_image=$(shell_quote "$IMAGE")
+CR=$(printf '\r')
 # A connection that stalls (under 1 KiB/s for two minutes) is given up and the part retried, rather
 # than holding the transfer until SSM's timeout.
 CURL_STALL='--speed-limit 1024 --speed-time 120'
 CURL_RATE=
 [ -n "$LIMIT_RATE" ] && CURL_RATE="--limit-rate $LIMIT_RATE"
 
-# The manifest: plain text, one part a line (see upload-manifest.ts).
 # shellcheck disable=SC2086 # CURL_STALL is four words
 if ! curl --fail -sS --retry 3 --connect-timeout 30 $CURL_STALL -o "$WORK/manifest" "$MANIFEST_URL" 2>"$WORK/curl.err"; then
   finish failed "manifest_download_failed:$(tr -c 'A-Za-z0-9._:() -' '_' <"$WORK/curl.err" | cut -c1-160)"
 fi
-[ "$(sed -n 1p "$WORK/manifest")" = '# mksysb-vault upload manifest v1' ] || finish failed manifest_unreadable
-SIZE=$(sed -n '2s/^# key=[^ ]* size=\([0-9][0-9]*\) .*/\1/p' "$WORK/manifest")
-PART_SIZE=$(sed -n '2s/^# key=[^ ]* size=[0-9]* parts=[0-9]* partSize=\([0-9][0-9]*\) .*/\1/p' "$WORK/manifest")
-if ! valid_uint "$SIZE" || ! valid_uint "$PART_SIZE"; then finish failed manifest_header_unreadable; fi
-# A part line has a fifth field when S3 holds that part already (a resumed upload): md5etag=<hex>
-# or etag=<hex>; "-" stands in for it otherwise.
-awk '$1 ~ /^[0-9]+$/ && (NF == 4 || (NF == 5 && $5 ~ /^(md5etag|etag)=[0-9a-f]+$/)) { print $1, $2, $3, $4, (NF == 5 ? $5 : "-") }' \
-  "$WORK/manifest" >"$WORK/parts"
-# A sidecar line's fourth field is the condition its URL was signed with (if-none-match=* or
-# if-match=<etag>): the PUT must send it, and S3 refuses a replay once the object has changed.
-awk '$1 == "sidecar" && (NF == 3 || NF == 4) { print $2, $3, (NF == 4 ? $4 : "-") }' "$WORK/manifest" >"$WORK/sidecars"
-PARTS=$(awk 'END { print NR }' "$WORK/parts")
-[ "$PARTS" -ge 1 ] || finish failed manifest_has_no_parts
-# Every URL in the manifest must go where the manifest came from (same scheme, host, port and
-# bucket) and be for this image: a part URL for its key, a sidecar URL beside it or in uploads/.
-# A tampered manifest cannot send the image's bytes anywhere else.
-KEY=$(sed -n '2s/^# key=\([^ ]*\) .*/\1/p' "$WORK/manifest")
-case $KEY in '' | *[!A-Za-z0-9._/-]* | *..*) finish failed manifest_header_unreadable ;; esac
+# One pass over the manifest (plain text, one part a line, see upload-manifest.ts) writes its part
+# lines to parts and its sidecar lines to sidecars, and prints what the checks below need: the first
+# line's verdict, size, partSize, the part count, the first part and sidecar whose URL goes elsewhere
+# ("-" for none) and the key (blanked when it holds a character no key has; the words are plain).
+# A part line has a fifth field when S3 holds that part already (a resumed upload): md5etag=<hex> or
+# etag=<hex>; "-" stands in for it otherwise. A sidecar line's fourth field is the condition its URL
+# was signed with (if-none-match=* or if-match=<etag>): the PUT must send it, and S3 refuses a replay
+# once the object has changed. Every URL must go where the manifest came from (same scheme, host,
+# port and bucket) and be for this image: a part URL for its key, a sidecar URL beside it or in
+# uploads/. A tampered manifest cannot send the image's bytes anywhere else.
 STORE=${MANIFEST_URL%%/uploads/*}
+awk -v store="$STORE" -v parts="$WORK/parts" -v sidecars="$WORK/sidecars" '
+  BEGIN { printf "" >parts; printf "" >sidecars }
+  NR == 1 { ok = ($0 == "# mksysb-vault upload manifest v1") }
+  NR == 2 {
+    if (match($0, /^# key=[^ ]* /)) key = substr($0, 7, RLENGTH - 7)
+    if (key ~ /[^A-Za-z0-9._\/-]/) key = ""
+    if (match($0, /^# key=[^ ]* size=[0-9]+ /)) { size = substr($0, 1, RLENGTH - 1); sub(/.* size=/, "", size) }
+    if (match($0, /^# key=[^ ]* size=[0-9]* parts=[0-9]* partSize=[0-9]+ /)) {
+      ps = substr($0, 1, RLENGTH - 1); sub(/.*partSize=/, "", ps)
+    }
+  }
+  $1 ~ /^[0-9]+$/ && (NF == 4 || (NF == 5 && $5 ~ /^(md5etag|etag)=[0-9a-f]+$/)) {
+    print $1, $2, $3, $4, (NF == 5 ? $5 : "-") >parts
+    n++
+    if (pe == "" && index($4, store "/" key "?") != 1) pe = "part_" $1
+  }
+  $1 == "sidecar" && (NF == 3 || NF == 4) {
+    print $2, $3, (NF == 4 ? $4 : "-") >sidecars
+    if (se == "" && index($3, store "/" key ".") != 1 && index($3, store "/uploads/") != 1) se = "sidecar_" $2
+  }
+  END { print ok + 0, (size == "" ? "-" : size), (ps == "" ? "-" : ps), n + 0, (pe == "" ? "-" : pe), (se == "" ? "-" : se), key }
+' "$WORK/manifest" >"$WORK/manifest.sum"
+read -r line1_ok SIZE PART_SIZE PARTS part_elsewhere sidecar_elsewhere KEY <"$WORK/manifest.sum"
+[ "$line1_ok" = 1 ] || finish failed manifest_unreadable
+if ! valid_uint "$SIZE" || ! valid_uint "$PART_SIZE"; then finish failed manifest_header_unreadable; fi
+[ "$PARTS" -ge 1 ] || finish failed manifest_has_no_parts
+case $KEY in '' | *[!A-Za-z0-9._/-]* | *..*) finish failed manifest_header_unreadable ;; esac
 [ "$STORE" != "$MANIFEST_URL" ] || finish failed manifest_url_unexpected
-elsewhere=$(awk -v p="$STORE/$KEY?" 'index($4, p) != 1 { print "part_" $1; exit }' "$WORK/parts")
-[ -z "$elsewhere" ] || finish failed "manifest_url_elsewhere:$elsewhere"
-elsewhere=$(awk -v a="$STORE/$KEY." -v b="$STORE/uploads/" \
-  'index($2, a) != 1 && index($2, b) != 1 { print "sidecar_" $1; exit }' "$WORK/sidecars")
-[ -z "$elsewhere" ] || finish failed "manifest_url_elsewhere:$elsewhere"
+[ "$part_elsewhere" = - ] || finish failed "manifest_url_elsewhere:$part_elsewhere"
+[ "$sidecar_elsewhere" = - ] || finish failed "manifest_url_elsewhere:$sidecar_elsewhere"
 kv parts_total "$PARTS"
 
 # The image must be the size the upload was planned for: a size that moved means something is
-# still writing it, and its parts would not add up.
-on_host "ls -ln $q_image" >"$WORK/ls.out" 2>"$WORK/ssh.err"
+# still writing it, and its parts would not add up. The same call reads the part MD5s backup wrote
+# beside the image, after the listing's line: one ssh for both.
+on_host "ls -ln $q_image && cat $q_image.partmd5 2>/dev/null" >"$WORK/image.out" 2>"$WORK/ssh.err"
 rc=$?
 if [ "$rc" -eq 255 ] && [ "$MODE" = relay ]; then
   cat "$WORK/ssh.err" >&2
   finish "$(ssh_failure_kind "$WORK/ssh.err")" "ssh:$(ssh_failure_reason "$WORK/ssh.err")"
 fi
-actual=$(awk 'NR == 1 { print $5 }' "$WORK/ls.out")
-[ -n "$actual" ] || finish failed "image_missing:$IMAGE"
-[ "$actual" = "$SIZE" ] || finish failed "size_mismatch:manifest_${SIZE}_image_$actual"
-kv bytes_total "$SIZE"
-
-# The part MD5s backup wrote beside the image count only when they describe this very cut of this
-# image: same size, same part size, one well-formed line per part. Each manifest line then gets
-# "<md5 hex> <md5 base64>" ("- -" without them). They are also the backup's word for what each part
+# The part MD5s count only when they were read and describe this very cut of this image: same size,
+# same part size, one well-formed line per part. Each manifest line then gets "<md5 hex> <md5
+# base64>" ("- -" without them), in parts.md5. They are also the backup's word for what each part
 # holds: when S3 refuses one (400 BadDigest) the part is read and hashed, and if its bytes are not
 # the ones the backup described (the image rewritten at the same size after backup) the part fails
 # as image_changed_since_backup: the transfer never uploads bytes the backup did not describe.
-MD5_SOURCE=computed
-if on_host "cat $q_image.partmd5" >"$WORK/partmd5" 2>/dev/null &&
-  awk -v hdr="$PART_MD5_HEADER size=$SIZE partSize=$PART_SIZE parts=$PARTS" -v parts="$PARTS" '
-    NR == 1 { if ($0 != hdr) bad = 1; next }
-    NF == 3 && $1 == NR - 1 && $2 ~ /^[0-9a-f]+$/ && length($2) == 32 && $3 ~ /^[A-Za-z0-9+\/]+==$/ &&
-      length($3) == 24 { n++; next }
-    { bad = 1 }
-    END { exit (bad || n != parts) }' "$WORK/partmd5"; then
-  MD5_SOURCE=sidecar
-fi
-if [ "$MD5_SOURCE" = sidecar ]; then
-  awk -v ps="$PART_SIZE" 'NR == FNR { if (FNR > 1) m[$1] = $2 " " $3; next }
-    { print $0, (($1 in m) && $2 == ($1 - 1) * ps ? m[$1] : "- -") }' "$WORK/partmd5" "$WORK/parts" >"$WORK/parts.md5"
-else
-  awk '{ print $0, "- -" }' "$WORK/parts" >"$WORK/parts.md5"
-fi
+# Prints where the MD5s come from and the image's size (field 5 of the listing).
+awk -v hdr="$PART_MD5_HEADER size=$SIZE partSize=$PART_SIZE parts=$PARTS" -v parts="$PARTS" \
+  -v ps="$PART_SIZE" -v read_rc="$rc" -v out="$WORK/parts.md5" '
+  FILENAME != ARGV[2] {
+    if (FNR == 1) size = $5
+    else if (FNR == 2) { if ($0 != hdr) bad = 1 }
+    else if (NF == 3 && $1 == FNR - 2 && $2 ~ /^[0-9a-f]+$/ && length($2) == 32 && $3 ~ /^[A-Za-z0-9+\/]+==$/ &&
+      length($3) == 24) { m[$1] = $2 " " $3; n++ }
+    else bad = 1
+    next
+  }
+  FNR == 1 { use = (read_rc == 0 && !bad && n == parts) }
+  { print $0, (use && ($1 in m) && $2 == ($1 - 1) * ps ? m[$1] : "- -") >out }
+  END { print (use ? "sidecar" : "computed"), size }' "$WORK/image.out" "$WORK/parts" >"$WORK/image.sum"
+read -r MD5_SOURCE actual <"$WORK/image.sum"
+[ -n "$actual" ] || finish failed "image_missing:$IMAGE"
+[ "$actual" = "$SIZE" ] || finish failed "size_mismatch:manifest_${SIZE}_image_$actual"
+kv bytes_total "$SIZE"
 kv md5_source "$MD5_SOURCE"
 
 # Reads part <n> (offset, length) into $WORK/p.<n> and hashes it ($WORK/p.<n>.b64 for Content-MD5,
@@ -211,37 +225,77 @@ read_part() {
   od -An -tx1 <"$_rp_file.md5" | tr -d ' \n' >"$_rp_file.hex"
 }
 
+# dd says "<full>+<partial> records in": with bs=1 MiB a whole part is exactly that many. True when
+# dd's messages $1 hold the line "$2 records in"; sets _dd_in to the last such line's "<full>_<partial>"
+# (empty without one), to say what came instead.
+dd_read_whole() {
+  _dd_in=
+  _dd_whole=1
+  while IFS= read -r _dd_l || [ -n "$_dd_l" ]; do
+    [ "$_dd_l" = "$2 records in" ] && _dd_whole=0
+    _dd_r=${_dd_l% records in}
+    case $_dd_r in
+    "$_dd_l" | *[!0-9+]* | *+*+*) ;;
+    *+*) _dd_in="${_dd_r%%+*}_${_dd_r#*+}" ;;
+    esac
+  done <"$1"
+  return $_dd_whole
+}
+
+# The ETag of a PUT's response headers $1 (the last ETag line's value, without its quotes and
+# carriage returns), in _etag; empty without one.
+etag_of() {
+  _etag=
+  while IFS= read -r _eo_l || [ -n "$_eo_l" ]; do
+    case $_eo_l in
+    [Ee][Tt][Aa][Gg]:*) _eo_v=${_eo_l#?????} ;;
+    *) continue ;;
+    esac
+    _eo_v=${_eo_v#"${_eo_v%%[! ]*}"}
+    _eo_v=${_eo_v#"${_eo_v%%[!\"]*}"}
+    _eo_v=${_eo_v%%\"*}
+    while :; do
+      case $_eo_v in
+      *"$CR"*) _eo_v=${_eo_v%%"$CR"*}${_eo_v#*"$CR"} ;;
+      *) break ;;
+      esac
+    done
+    _etag=$_eo_v
+  done <"$1"
+}
+
 # One attempt at part $1 (offset $2, length $3, MD5 base64 $4, URL $5) streamed straight from the
 # image: dd writes it into a FIFO that curl sends with the part's length as Content-Length (from a
 # pipe curl would send it chunked, which S3 refuses on presigned PUTs). No temp copy, no hashing: S3
 # checks the bytes against Content-MD5. A read that fails or comes up short kills curl at once, rather
 # than leave it waiting for bytes that never come. Sets _rc (curl's exit status) and _code (HTTP
-# status); after a kill, $WORK/p.<n>.why says what went wrong with the read.
+# status); after a kill, $WORK/p.<n>.why says what went wrong with the read. Each attempt ($6) has a
+# FIFO of its own, so that a reader an earlier attempt left behind cannot feed this one.
 put_streamed() {
   _ps_f="$WORK/p.$1"
-  rm -f "$_ps_f.fifo" "$_ps_f.why" "$_ps_f.code"
-  if ! mkfifo "$_ps_f.fifo" 2>/dev/null; then
+  _ps_fifo="$_ps_f.fifo.$6"
+  : >"$_ps_f.why"
+  if ! mkfifo "$_ps_fifo" 2>/dev/null; then
     echo fifo_failed >"$_ps_f.why"
     _rc=255
     _code=
     return
   fi
   # shellcheck disable=SC2086 # CURL_RATE is empty or two words, CURL_STALL four
-  curl --fail -sS -X PUT --upload-file "$_ps_f.fifo" -H "Content-Length: $3" -H 'Transfer-Encoding:' \
+  curl --fail -sS -X PUT --upload-file "$_ps_fifo" -H "Content-Length: $3" -H 'Transfer-Encoding:' \
     -H "Content-MD5: $4" $CURL_RATE --connect-timeout 30 $CURL_STALL -D "$_ps_f.hdr" -o /dev/null \
     -w '%{http_code}' "$5" >"$_ps_f.code" 2>"$_ps_f.err" &
   _ps_curl=$!
   (
-    # dd says "<full>+<partial> records in": with bs=1 MiB a whole part is exactly that many.
     on_host "dd if=$q_image bs=1048576 skip=$(($2 / 1048576)) count=$((($3 + 1048575) / 1048576))" \
-      >"$_ps_f.fifo" 2>"$_ps_f.dd"
+      >"$_ps_fifo" 2>"$_ps_f.dd"
     _ps_rc=$?
     _ps_partial=0
     [ $(($3 % 1048576)) -gt 0 ] && _ps_partial=1
     if [ "$_ps_rc" -ne 0 ]; then
       echo "read_exit_$_ps_rc" >"$_ps_f.why"
-    elif ! grep -qx "$(($3 / 1048576))+$_ps_partial records in" "$_ps_f.dd"; then
-      echo "short_read_records_$(sed -n 's/^\([0-9]*\)+\([0-9]*\) records in$/\1_\2/p' "$_ps_f.dd" | sed -n '$p')_of_$(($3 / 1048576))_$_ps_partial" >"$_ps_f.why"
+    elif ! dd_read_whole "$_ps_f.dd" "$(($3 / 1048576))+$_ps_partial"; then
+      echo "short_read_records_${_dd_in}_of_$(($3 / 1048576))_$_ps_partial" >"$_ps_f.why"
     else
       exit 0
     fi
@@ -250,7 +304,8 @@ put_streamed() {
   _ps_reader=$!
   wait "$_ps_curl"
   _rc=$?
-  _code=$(cat "$_ps_f.code" 2>/dev/null)
+  _code=
+  read -r _code 2>/dev/null <"$_ps_f.code"
   # A curl that failed before opening the FIFO leaves the reader blocked opening it: end it.
   [ "$_rc" -ne 0 ] && kill "$_ps_reader" 2>/dev/null
   wait "$_ps_reader"
@@ -279,7 +334,7 @@ do_part() {
     _put=no
     if [ "$_have" = stream ]; then
       _hex=$6
-      put_streamed "$_n" "$_off" "$_len" "$7" "$_url"
+      put_streamed "$_n" "$_off" "$_len" "$7" "$_url" "$_try"
       _put=yes
     else
       if [ "$_have" = no ]; then
@@ -302,7 +357,7 @@ do_part() {
     fi
     if [ "$_put" = yes ]; then
       if [ "$_rc" -eq 0 ]; then
-        _etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *"*\([^"]*\)"*.*$/\1/p' "$_file.hdr" | tr -d '\r' | sed -n '$p')
+        etag_of "$_file.hdr"
         if [ -n "$_etag" ]; then
           printf 'ok %s %s %s\n' "$_etag" "$_hex" "$_try" >"$WORK/r.$_n"
           rm -f "$_file" "$_file".*
@@ -345,17 +400,19 @@ part_held() {
   printf 'ok %s %s 0\n' "$_ph_etag" "$_ph_md5" >"$WORK/r.$1"
 }
 
-# PARALLEL workers share the parts: each goes down the list and takes the next part nobody has
-# claimed (mkdir is atomic), so a worker held up by a part's retries does not hold up the parts
-# behind it: at most PARALLEL PUTs in flight. A part with a sidecar MD5 is streamed from the image.
+# PARALLEL workers (no more than there are parts) share the parts: each goes down the list and takes
+# the next part nobody has claimed (mkdir is atomic; a claim already there is passed over without
+# one), so a worker held up by a part's retries does not hold up the parts behind it: at most
+# PARALLEL PUTs in flight. A part with a sidecar MD5 is streamed from the image.
 # Otherwise a worker reads and hashes its next part while its current part is still uploading, so
 # the read (ssh from the LPAR) and the upload (to S3) overlap, with at most 2 × PARALLEL parts in
 # the temp dir.
 w=0
-while [ "$w" -lt "$PARALLEL" ]; do
+while [ "$w" -lt "$PARALLEL" ] && [ "$w" -lt "$PARTS" ]; do
   (
     putting=
     while read -r n off len url held hex b64; do
+      [ -d "$WORK/claim.$n" ] && continue
       mkdir "$WORK/claim.$n" 2>/dev/null || continue
       if [ "$held" != - ] && part_held "$n" "$off" "$len" "$held" "$hex"; then continue; fi
       if [ "$b64" != - ]; then
@@ -383,7 +440,8 @@ RESUMED=0
 FAILED_LIST=
 : >"$WORK/transfer-report"
 while read -r n off len url; do
-  result=$(cat "$WORK/r.$n" 2>/dev/null)
+  result=
+  read -r result 2>/dev/null <"$WORK/r.$n"
   # shellcheck disable=SC2086 # the result line is "ok <etag> <md5> <tries>" or "failed <reason> <tries>"
   set -- $result
   if [ "${1:-}" = ok ]; then
@@ -450,8 +508,7 @@ while read -r name url cond; do
   viosbr) suffix=.viosbr.tar.gz ;;
   *) continue ;;
   esac
-  q_sidecar=$(shell_quote "$IMAGE$suffix")
-  if on_host "cat $q_sidecar" >"$WORK/sidecar" 2>/dev/null; then
+  if on_host "cat $q_image$suffix" >"$WORK/sidecar" 2>/dev/null; then
     if put_small "$WORK/sidecar" "$url" "$cond"; then
       SC_OK="$SC_OK${SC_OK:+,}$name"
     else
