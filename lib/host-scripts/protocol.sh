@@ -41,10 +41,12 @@ now_utc() {
   date -u +%Y-%m-%dT%H:%M:%SZ
 }
 
-epoch_seconds() {
+# The seconds since 1970 (UTC) in EPOCH_NOW: a variable, so that a caller pays date's fork alone,
+# not a subshell too (the relay reads the clock on every poll).
+epoch_now() {
   # POSIX date has no %s; ksh88 on AIX does not either, so count from the UTC calendar fields, in
-  # the shell's own arithmetic: one fork of date, no awk (the relay calls this on every poll, and a
-  # fork is dear on AIX). Leading zeros are cut first: to dash's arithmetic, 08 is bad octal.
+  # the shell's own arithmetic: one fork of date, no awk (a fork is dear on AIX). Leading zeros are
+  # cut first: to dash's arithmetic, 08 is bad octal.
   _es_t=$(date -u '+%Y %j %H %M %S')
   _es_y=${_es_t%% *} _es_t=${_es_t#* }
   _es_j=${_es_t%% *} _es_t=${_es_t#* }
@@ -52,7 +54,12 @@ epoch_seconds() {
   _es_m=${_es_t%% *} _es_s=${_es_t#* }
   _es_j=${_es_j#0} _es_h=${_es_h#0} _es_m=${_es_m#0} _es_s=${_es_s#0}
   _es_j=${_es_j#0} _es_y=$((_es_y - 1970))
-  echo $(((((_es_y * 365 + (_es_y + 1) / 4 + _es_j - 1) * 24 + _es_h) * 60 + _es_m) * 60 + _es_s))
+  EPOCH_NOW=$(((((_es_y * 365 + (_es_y + 1) / 4 + _es_j - 1) * 24 + _es_h) * 60 + _es_m) * 60 + _es_s))
+}
+
+epoch_seconds() {
+  epoch_now
+  echo "$EPOCH_NOW"
 }
 
 # Ends the step: the closing protocol lines, then the exit code that goes with the status.

@@ -80,7 +80,8 @@ remote=
 STAGING=
 DATE=
 for arg in "$@"; do
-  remote="$remote $(shell_quote "$arg")"
+  quote_word "$arg"
+  remote="$remote $QUOTED"
   case $arg in
   staging=*) STAGING=${arg#staging=} ;;
   date=*) DATE=${arg#date=} ;;
@@ -105,9 +106,9 @@ trap 'rm -rf "$out"' EXIT
 pass_through() {
   _pt_rc=$1
   cat "$out/stdout"
-  cat "$out/stderr" >&2
+  to_stderr "$out/stderr"
   step_exit_code "$_pt_rc" && exit "$_pt_rc"
-  grep -q '^mksysb-vault\.step=' "$out/stdout" || kv mksysb-vault.step "$STEP"
+  step_line_or_own
   kv relay_ssh_exit "$_pt_rc"
   if [ "$_pt_rc" -eq 255 ]; then
     ssh_failed "$out/stderr"
@@ -120,13 +121,26 @@ pass_through() {
   finish failed "remote_exit_$_pt_rc"
 }
 
-# The value of the last "$1=" line of file $2, in LAST_VALUE (empty without one). Read by the shell
-# itself, not by sed: the backup's wrapper reads its start and every poll this way, for hours.
+# The value of the last "$1=" line of file $2, in LAST_VALUE (empty without one; LAST_FOUND says
+# whether there was one). Read by the shell itself, not by sed or grep: the backup's wrapper reads
+# its start and every poll this way, for hours.
 last_value() {
   LAST_VALUE=
+  LAST_FOUND=no
   while IFS= read -r _lv_line || [ -n "$_lv_line" ]; do
-    case $_lv_line in "$1="*) LAST_VALUE=${_lv_line#"$1="} ;; esac
+    case $_lv_line in "$1="*) LAST_VALUE=${_lv_line#"$1="} LAST_FOUND=yes ;; esac
   done <"$2"
+}
+
+# The step's own mksysb-vault.step line, or the wrapper's when its output has none.
+step_line_or_own() {
+  last_value mksysb-vault.step "$out/stdout"
+  [ "$LAST_FOUND" = yes ] || kv mksysb-vault.step "$STEP"
+}
+
+# What a step printed on stderr, passed on; an empty file costs no cat.
+to_stderr() {
+  [ ! -s "$1" ] || cat "$1" >&2
 }
 
 ssh_failed() {
@@ -158,7 +172,8 @@ host_script "$SSH_ADDRESS" "$SCRIPT" "$remote" >"$out/start" 2>"$out/stderr"
 rc=$?
 # A start that ended with a status (invalid arguments, staging refused, a run of another date still
 # going) or that never reached the LPAR is the step's outcome as it stands.
-if grep -q '^status=' "$out/start" || [ "$rc" -ne 0 ]; then
+last_value status "$out/start"
+if [ "$LAST_FOUND" = yes ] || [ "$rc" -ne 0 ]; then
   cp "$out/start" "$out/stdout"
   pass_through "$rc"
 fi
@@ -175,12 +190,17 @@ started | attached | finished) ;;
   ;;
 esac
 
-q_status=$(shell_quote "$STAGING/.mksysb-vault.backup.status")
-q_out=$(shell_quote "$STAGING/.mksysb-vault.backup.out")
-q_err=$(shell_quote "$STAGING/.mksysb-vault.backup.err")
-# One poll: the status file and whether its pid is alive (kill -0), or phase=none without one.
-poll_cmd="s=$q_status; if [ -f \"\$s\" ]; then cat \"\$s\"; p=\$(sed -n 's/^pid=//p' \"\$s\"); if [ -n \"\$p\" ] && kill -0 \"\$p\" 2>/dev/null; then echo alive=yes; else echo alive=no; fi; else echo phase=none; fi"
-T_START=$(epoch_seconds)
+quote_word "$STAGING/.mksysb-vault.backup.status"
+q_status=$QUOTED
+quote_word "$STAGING/.mksysb-vault.backup.out"
+q_out=$QUOTED
+quote_word "$STAGING/.mksysb-vault.backup.err"
+q_err=$QUOTED
+# One poll: the status file and whether its pid is alive (kill -0), or phase=none without one. The
+# remote shell reads the file itself (no cat, no sed): a poll costs the LPAR no process.
+poll_cmd="s=$q_status; if [ -f \"\$s\" ]; then p=; while IFS= read -r l || [ -n \"\$l\" ]; do printf '%s\\n' \"\$l\"; case \$l in pid=*) p=\${l#pid=} ;; esac; done <\"\$s\"; if [ -n \"\$p\" ] && kill -0 \"\$p\" 2>/dev/null; then echo alive=yes; else echo alive=no; fi; else echo phase=none; fi"
+epoch_now
+T_START=$EPOCH_NOW
 T_LAST_OK=$T_START
 POLLS=0
 POLL_FAILURES=0
@@ -191,18 +211,20 @@ EXIT=
 while :; do
   # Waits of a quarter of the time spent so far, 1 s to pollMaxSeconds: a short backup is seen done
   # soon after it ends, an hour-long one costs a poll every pollMaxSeconds.
-  wait_s=$((($(epoch_seconds) - T_START) / 4))
+  wait_s=$(((EPOCH_NOW - T_START) / 4))
   [ "$wait_s" -lt 1 ] && wait_s=1
   [ "$wait_s" -gt "$POLL_MAX" ] && wait_s=$POLL_MAX
   [ "$FIRST_POLL$DETACHED" = yesfinished ] || sleep "$wait_s"
   POLLS=$((POLLS + 1))
   host_run "$SSH_ADDRESS" "$poll_cmd" </dev/null >"$out/poll" 2>"$out/poll.err"
   rc=$?
+  # One reading of the clock a poll: it dates this answer (or failure) and sets the next wait.
+  epoch_now
   if [ "$rc" -ne 0 ]; then
     # The link or the LPAR is gone for now; the backup is not. Try again until pollGiveUpSeconds
     # have passed without an answer.
     POLL_FAILURES=$((POLL_FAILURES + 1))
-    if [ $(($(epoch_seconds) - T_LAST_OK)) -ge "$POLL_GIVE_UP" ]; then
+    if [ $((EPOCH_NOW - T_LAST_OK)) -ge "$POLL_GIVE_UP" ]; then
       kv mksysb-vault.step "$STEP"
       kv detached "$DETACHED"
       kv detached_pid "$DETACHED_PID"
@@ -215,7 +237,7 @@ while :; do
     FIRST_POLL=no
     continue
   fi
-  T_LAST_OK=$(epoch_seconds)
+  T_LAST_OK=$EPOCH_NOW
   FIRST_POLL=no
   last_value phase "$out/poll"
   PHASE=$LAST_VALUE
@@ -228,9 +250,10 @@ while :; do
   [ "$ALIVE" = no ] && break
 done
 
-# The detached run's own output, then what the wrapper saw.
+# The detached run's own output, then what the wrapper saw. Its stderr file, empty as a rule, is
+# read only when it has something (one cat fewer on the LPAR); a missing one still fails the read.
 collected=no
-if host_run "$SSH_ADDRESS" "cat $q_out; cat $q_err >&2" </dev/null >"$out/stdout" 2>"$out/stderr"; then
+if host_run "$SSH_ADDRESS" "cat $q_out; [ -f $q_err ] && [ ! -s $q_err ] || cat $q_err >&2" </dev/null >"$out/stdout" 2>"$out/stderr"; then
   collected=yes
 fi
 {
@@ -245,14 +268,14 @@ if [ "$PHASE" = 'done' ] && [ "$collected" = yes ] && valid_uint "$EXIT"; then
   # Collected: a later start of this date makes a new backup rather than hand this one over again.
   host_run "$SSH_ADDRESS" "mv -f $q_status $q_status.collected" </dev/null >/dev/null 2>&1
   cat "$out/stdout"
-  cat "$out/stderr" >&2
+  to_stderr "$out/stderr"
   step_exit_code "$EXIT" && exit "$EXIT"
-  grep -q '^mksysb-vault\.step=' "$out/stdout" || kv mksysb-vault.step "$STEP"
+  step_line_or_own
   finish failed "remote_exit_$EXIT"
 fi
 cat "$out/stdout"
-cat "$out/stderr" >&2
-grep -q '^mksysb-vault\.step=' "$out/stdout" || kv mksysb-vault.step "$STEP"
+to_stderr "$out/stderr"
+step_line_or_own
 if [ "$PHASE" = none ]; then
   finish failed "detached_status_missing"
 elif [ "$PHASE" = 'done' ]; then

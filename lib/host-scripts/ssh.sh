@@ -51,10 +51,10 @@ valid_user() {
   [ ${#1} -le 32 ]
 }
 
-# Quotes one word for the remote shell: '…' with each ' written as '\''. The shell's own expansions
-# do it (no sed: the relay quotes every argument of every step, hundreds of times a run), and keep
-# trailing newlines as given.
-shell_quote() {
+# Quotes one word for the remote shell, in QUOTED: '…' with each ' written as '\''. The shell's own
+# expansions do it (no sed, and no subshell to take its output: the relay quotes every argument of
+# every step, hundreds of times a run), and keep trailing newlines as given.
+quote_word() {
   _q_rest=$1
   _q_out=
   while :; do
@@ -66,7 +66,13 @@ shell_quote() {
     *) break ;;
     esac
   done
-  printf "'%s'" "$_q_out$_q_rest"
+  QUOTED="'$_q_out$_q_rest'"
+}
+
+# The same, printed.
+shell_quote() {
+  quote_word "$1"
+  printf '%s' "$QUOTED"
 }
 
 # ssh with the options that make a relay safe: never prompt (BatchMode), never accept an unknown or

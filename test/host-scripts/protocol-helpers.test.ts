@@ -37,4 +37,15 @@ describe.each(SHELLS)('epoch_seconds under %s', (shell) => {
     expect(run.stderr).toBe('');
     expect(run.stdout.trim().split('\n').map(Number)).toEqual(INSTANTS.map((at) => at.getTime() / 1000));
   });
+
+  it('sets EPOCH_NOW in the calling shell itself (epoch_now: no subshell around date)', () => {
+    const script = [
+      `. '${PROTOCOL}'`,
+      `date() { printf '%s\\n' "$FIELDS"; }`,
+      ...INSTANTS.map((at) => `FIELDS='${calendarFields(at)}'; epoch_now; echo "$EPOCH_NOW"`),
+    ].join('\n');
+    const run = spawnSync(shell, ['-c', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim().split('\n').map(Number)).toEqual(INSTANTS.map((at) => at.getTime() / 1000));
+  });
 });
