@@ -276,10 +276,12 @@ function writeChecked(path: string, text: string, eof: string): string[] {
 }
 
 // Defined before the heredocs: fails the step with the protocol's lines, naming the script, its
-// size and the temp dir.
+// size and the temp dir. wc's padding (AIX's) is cut by the shell, not by a tr.
 const CHECK_SCRIPT = (step: HostStep): string[] => [
   'mv_check_script() {',
-  '  mv_bytes=$(wc -c <"$1" 2>/dev/null | tr -d " ")',
+  '  mv_bytes=$(wc -c <"$1" 2>/dev/null)',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a JS template.
+  '  mv_bytes=${mv_bytes##*[!0-9]}',
   '  [ -n "$mv_bytes" ] || mv_bytes=0',
   '  [ "$mv_bytes" = "$2" ] && return 0',
   `  printf 'mksysb-vault: %s has %s of %s bytes: is %s full?\\n' "$1" "$mv_bytes" "$2" "$(dirname "$MV_DIR")" >&2`,
@@ -303,6 +305,24 @@ function stepArguments(step: HostStep): string {
   }
 }
 
+/**
+ * MV_DATE (backup) and MV_IMAGE (transfer), where the step takes them: today's date is asked of
+ * `date` only when a step needs it and was given none (a fork on every step otherwise).
+ */
+function dateArguments(step: HostStep): string[] {
+  const today = '[ -n "$MV_DATE" ] || MV_DATE=$(date -u +%Y-%m-%d)';
+  if (step === 'backup') return ["MV_DATE='{{ date }}'", today];
+  if (step !== 'transfer') return [];
+  return [
+    "MV_IMAGE='{{ imagePath }}'",
+    'if [ -z "$MV_IMAGE" ]; then',
+    `  MV_DATE='{{ date }}'`,
+    `  ${today}`,
+    `  MV_IMAGE='{{ staging }}'/"$MV_HOST"_mksysb_"$MV_DATE"`,
+    'fi',
+  ];
+}
+
 function runCommand(step: HostStep): string[] {
   const sshArgs = `address="$MV_ADDRESS" sshUser='{{ sshUser }}' sshKeyPath='{{ sshKeyPath }}' knownHostsPath='{{ knownHostsPath }}' connectTimeout='{{ connectTimeout }}' viosShell='{{ viosShell }}' nfsExport='{{ nfsExport }}' nfsMountPoint='{{ nfsMountPoint }}'`;
   const run =
@@ -310,7 +330,7 @@ function runCommand(step: HostStep): string[] {
       ? [`sh "$MV_DIR/step.sh" ${stepArguments(step)}`]
       : [
           'if [ "$MV_MODE" = relay ]; then',
-          `  sh "$MV_DIR/relay.sh" step=${step} script="$MV_DIR/step.sh" ${sshArgs} -- ${stepArguments(step)}`,
+          `  MV_RELAY_DIR="$MV_DIR" sh "$MV_DIR/relay.sh" step=${step} script="$MV_DIR/step.sh" ${sshArgs} -- ${stepArguments(step)}`,
           'else',
           `  sh "$MV_DIR/step.sh" ${stepArguments(step)}`,
           'fi',
@@ -326,12 +346,9 @@ function runCommand(step: HostStep): string[] {
     ...(step === 'transfer' ? [] : writeChecked('$MV_DIR/relay.sh', HOST_SCRIPTS.relay, RELAY_EOF)),
     "MV_MODE='{{ mode }}'",
     "MV_HOST='{{ host }}'",
-    "MV_DATE='{{ date }}'",
-    '[ -n "$MV_DATE" ] || MV_DATE=$(date -u +%Y-%m-%d)',
     "MV_ADDRESS='{{ address }}'",
     '[ -n "$MV_ADDRESS" ] || MV_ADDRESS=$MV_HOST',
-    "MV_IMAGE='{{ imagePath }}'",
-    `[ -n "$MV_IMAGE" ] || MV_IMAGE='{{ staging }}'/"$MV_HOST"_mksysb_"$MV_DATE"`,
+    ...dateArguments(step),
     ...run,
     'MV_RC=$?',
     'rm -rf "$MV_DIR"',

@@ -94,12 +94,18 @@ if [ "$STEP" = backup ]; then
   remote="$remote run=start"
 fi
 
-out="${TMPDIR:-/tmp}/mksysb-vault-relay.$$"
-mkdir -m 700 "$out" 2>/dev/null || {
-  kv mksysb-vault.step "$STEP"
-  finish failed "workdir_unavailable:$out"
-}
-trap 'rm -rf "$out"' EXIT
+# The SSM document's own private temp dir (MV_RELAY_DIR, removed by the document after this ends)
+# serves as is: a second one would cost a mkdir and an rm on every step.
+if [ -n "${MV_RELAY_DIR:-}" ] && [ -d "$MV_RELAY_DIR" ]; then
+  out=$MV_RELAY_DIR
+else
+  out="${TMPDIR:-/tmp}/mksysb-vault-relay.$$"
+  mkdir -m 700 "$out" 2>/dev/null || {
+    kv mksysb-vault.step "$STEP"
+    finish failed "workdir_unavailable:$out"
+  }
+  trap 'rm -rf "$out"' EXIT
+fi
 
 # The step ended on its own terms: its output and exit code pass through. Otherwise say why, after
 # whatever it printed (the last status line wins, see docs/host-protocol.md).

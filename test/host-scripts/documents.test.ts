@@ -1,14 +1,15 @@
 // The SSM documents write the step script (and the relay wrapper) to a temp dir on the node before
 // running it: a full temp dir must fail the command loudly, naming the dir, never run a truncated
 // or empty script (which "succeeds" with no output, or runs half a script).
-import { chmodSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHostOutput } from '../../lambdas/core/host-output.js';
 import { documentContent, HOST_STEPS } from '../../lib/host-scripts/index.js';
 import { runCommandLocally } from '../../lib/local/ssm-run-command.js';
 import { simEnv } from '../../lib/sim-lpar/index.js';
-import { fleetOf, SMALL_HOST, tempDir } from './harness.js';
+import { fleetOf, SMALL_HOST, tempDir, writeScripts } from './harness.js';
 
 /**
  * A `cat` that, writing into the documents' temp dir (its stdout a file there), stops after `keep`
@@ -73,4 +74,38 @@ describe('the SSM documents write their script to a temp dir', () => {
     expect(written).toBeGreaterThan(0);
     expect(checked).toBe(written);
   });
+
+  it('hand the relay wrapper their own temp dir (MV_RELAY_DIR): it makes and removes none of its own', () => {
+    const fleet = fleetOf([SMALL_HOST]);
+    const scripts = writeScripts(tempDir('mvdocrelay'));
+    const documentDir = join(tempDir('mvdocdir'), 'mksysb-vault-ssm.1');
+    mkdirSync(documentDir, { mode: 0o700 });
+    const relayEnv = simEnv(fleet.dir, 'lpar01', { mode: 'relay' });
+    const env = { ...relayEnv, MV_RELAY_DIR: documentDir };
+    const args = [
+      ...[
+        'step=preflight',
+        `script=${scripts.preflight}`,
+        'address=lpar01',
+        `knownHostsPath=${fleet.knownHostsPath}`,
+      ],
+      ...['--', 'host=lpar01', `staging=${fleet.stagingDir('lpar01')}`],
+    ];
+    const run = spawnSync('dash', [scripts.relay, ...args], { env, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(parseHostOutput(run.stdout, 'preflight').status).toBe('ok');
+    expect(readdirSync(documentDir).sort()).toEqual(['stderr', 'stdout']);
+    expect(readdirSync(relayEnv.TMPDIR as string).filter((f) => f.startsWith('mksysb-vault-relay.'))).toEqual(
+      [],
+    );
+  });
+
+  it.each(['preflight', 'restore-test'] as const)(
+    'the %s document, which takes no date, asks date for none',
+    (step) => {
+      const lines = documentContent(step).mainSteps[0].inputs.runCommand;
+      // (the wrapper's own lines: the step scripts never name MV_DATE)
+      expect(lines.filter((l) => l.includes('MV_DATE'))).toEqual([]);
+    },
+  );
 });
