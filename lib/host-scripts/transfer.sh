@@ -201,8 +201,9 @@ read -r MD5_SOURCE actual <"$WORK/image.sum"
 kv bytes_total "$SIZE"
 kv md5_source "$MD5_SOURCE"
 
-# Reads part <n> (offset, length) into $WORK/p.<n> and hashes it ($WORK/p.<n>.b64 for Content-MD5,
-# .hex for the report). On failure the reason is in $WORK/p.<n>.why.
+# Reads part <n> (offset, length) into $WORK/p.<n> and hashes it: $WORK/p.<n>.md5 holds
+# "1 <md5 hex> <md5 base64>" (the report's form and Content-MD5's). On failure the reason is in
+# $WORK/p.<n>.why.
 read_part() {
   _rp_file="$WORK/p.$1"
   on_host "dd if=$q_image bs=1048576 skip=$(($2 / 1048576)) count=$((($3 + 1048575) / 1048576)) 2>/dev/null" \
@@ -217,12 +218,10 @@ read_part() {
     echo "short_read_${_rp_got}_of_$3" >"$_rp_file.why"
     return 1
   fi
-  if ! "$OPENSSL" dgst -md5 -binary <"$_rp_file" >"$_rp_file.md5"; then
+  if ! "$OPENSSL" dgst -md5 <"$_rp_file" | awk "$PART_MD5_AWK" >"$_rp_file.md5"; then
     echo md5_failed >"$_rp_file.why"
     return 1
   fi
-  "$OPENSSL" base64 -A <"$_rp_file.md5" >"$_rp_file.b64"
-  od -An -tx1 <"$_rp_file.md5" | tr -d ' \n' >"$_rp_file.hex"
 }
 
 # dd says "<full>+<partial> records in": with bs=1 MiB a whole part is exactly that many. True when
@@ -340,14 +339,13 @@ do_part() {
       if [ "$_have" = no ]; then
         if read_part "$_n" "$_off" "$_len"; then _have=yes; else _reason=$(cat "$_file.why"); fi
       fi
-      if [ "$_have" = yes ] && [ -n "$_described" ] && [ "$(cat "$_file.hex")" != "$_described" ]; then
-        printf 'failed %s %s\n' image_changed_since_backup "$_try" >"$WORK/r.$_n"
-        rm -f "$_file" "$_file".*
-        return 1
-      fi
       if [ "$_have" = yes ]; then
-        _b64=$(cat "$_file.b64")
-        _hex=$(cat "$_file.hex")
+        read -r _md5_n _hex _b64 <"$_file.md5"
+        if [ -n "$_described" ] && [ "$_hex" != "$_described" ]; then
+          printf 'failed %s %s\n' image_changed_since_backup "$_try" >"$WORK/r.$_n"
+          rm -f "$_file" "$_file".*
+          return 1
+        fi
         # shellcheck disable=SC2086 # CURL_RATE is empty or two words, CURL_STALL four
         _code=$(curl --fail -sS -X PUT --upload-file "$_file" -H "Content-MD5: $_b64" $CURL_RATE \
           --connect-timeout 30 $CURL_STALL -D "$_file.hdr" -o /dev/null -w '%{http_code}' "$_url" 2>"$_file.err")
@@ -391,7 +389,7 @@ part_held() {
   _ph_md5=$5
   if [ "$_ph_md5" = - ]; then
     read_part "$1" "$2" "$3" || return 1
-    _ph_md5=$(cat "$WORK/p.$1.hex")
+    read -r _md5_n _ph_md5 _md5_b64 <"$WORK/p.$1.md5"
     rm -f "$WORK/p.$1" "$WORK/p.$1".*
   fi
   case $4 in
@@ -466,9 +464,10 @@ kv bytes "$BYTES"
 # PUTs a small file with a few attempts of its own, with its Content-MD5 like every part: S3 refuses
 # a PUT without one (or an x-amz-checksum-*) into a bucket under Object Lock, and checks the bytes.
 # $3 is the URL's condition: a PUT refused 412 (the object changed since prepare-upload looked)
-# fails like any other.
+# fails like any other. The MD5 is in <file>.md5 (see below).
 put_small() {
-  _ps_md5=$("$OPENSSL" dgst -md5 -binary <"$1" | "$OPENSSL" base64 -A) || return 1
+  _ps_md5=
+  read -r _md5_n _md5_hex _ps_md5 2>/dev/null <"$1.md5" || return 1
   case ${3:--} in
   -) _ps_cond= ;;
   'if-none-match=*') _ps_cond='If-None-Match: *' ;;
@@ -494,6 +493,9 @@ SC_MISSING=
 SC_FAILED=
 REPORT_URL=
 REPORT_COND=
+# Each sidecar the host has is fetched first, so that one openssl hashes them all with the report.
+set -- "$WORK/transfer-report"
+: >"$WORK/fetched"
 while read -r name url cond; do
   case $name in
   transfer-report)
@@ -508,16 +510,21 @@ while read -r name url cond; do
   viosbr) suffix=.viosbr.tar.gz ;;
   *) continue ;;
   esac
-  if on_host "cat $q_image$suffix" >"$WORK/sidecar" 2>/dev/null; then
-    if put_small "$WORK/sidecar" "$url" "$cond"; then
-      SC_OK="$SC_OK${SC_OK:+,}$name"
-    else
-      SC_FAILED="$SC_FAILED${SC_FAILED:+,}$name"
-    fi
+  if on_host "cat $q_image$suffix" >"$WORK/sidecar.$name" 2>/dev/null; then
+    printf '%s %s %s\n' "$name" "$url" "$cond" >>"$WORK/fetched"
+    set -- "$@" "$WORK/sidecar.$name"
   else
     SC_MISSING="$SC_MISSING${SC_MISSING:+,}$name"
   fi
 done <"$WORK/sidecars"
+"$OPENSSL" dgst -md5 "$@" 2>/dev/null | awk -v files=1 "$PART_MD5_AWK"
+while read -r name url cond; do
+  if put_small "$WORK/sidecar.$name" "$url" "$cond"; then
+    SC_OK="$SC_OK${SC_OK:+,}$name"
+  else
+    SC_FAILED="$SC_FAILED${SC_FAILED:+,}$name"
+  fi
+done <"$WORK/fetched"
 kv sidecars_ok "$SC_OK"
 [ -n "$SC_MISSING" ] && kv sidecars_missing "$SC_MISSING"
 [ -n "$SC_FAILED" ] && kv sidecars_failed "$SC_FAILED"
