@@ -3,7 +3,13 @@
 # few hundred times a local run: they fork as little as they can (no dirname, basename, tr or sed
 # where the shell's own expansions do).
 # shellcheck shell=sh
-SIM_ROOT=$(cd "${0%/*}/../.." && pwd)
+# <root>/usr/bin/<cmd> less its last three names, without a subshell, when $0 is a plain absolute
+# path (as PATH and AIXROOT give it); else as cd and pwd make it.
+case $0 in
+*//* | */./* | */../*) SIM_ROOT=$(cd "${0%/*}/../.." && pwd) ;;
+/*/*/*/*) SIM_ROOT=${0%/*/*/*} ;;
+*) SIM_ROOT=$(cd "${0%/*}/../.." && pwd) ;;
+esac
 # shellcheck source=/dev/null
 . "$SIM_ROOT/profile.env"
 PATH=/usr/bin:/bin:/usr/sbin:/sbin
