@@ -92,7 +92,8 @@ fi
 kv image "$IMAGE"
 command -v curl >/dev/null 2>&1 || finish failed "command_missing:curl"
 OPENSSL=$(aixcmd openssl) || OPENSSL=$(command -v openssl) || finish failed "command_missing:openssl"
-T0=$(epoch_seconds)
+epoch_now
+T0=$EPOCH_NOW
 
 WORK="${TMPDIR:-/tmp}/mksysb-vault-transfer.$$"
 mkdir -m 700 "$WORK" 2>/dev/null || finish failed "workdir_unavailable:$WORK"
@@ -111,7 +112,8 @@ on_host() {
   fi
 }
 
-q_image=$(shell_quote "$IMAGE")
+quote_word "$IMAGE"
+q_image=$QUOTED
 CR=$(printf '\r')
 # A connection that stalls (under 1 KiB/s for two minutes) is given up and the part retried, rather
 # than holding the transfer until SSM's timeout.
@@ -534,7 +536,8 @@ if [ -n "$REPORT_URL" ]; then
   if put_small "$WORK/transfer-report" "$REPORT_URL" "$REPORT_COND"; then REPORT=uploaded; else REPORT=failed; fi
 fi
 kv transfer_report "$REPORT"
-kv seconds "$(($(epoch_seconds) - T0))"
+epoch_now
+kv seconds "$((EPOCH_NOW - T0))"
 
 if [ "$FAILED" -gt 0 ] && [ "$OK" -gt 0 ]; then
   finish partial "parts_failed:$FAILED"
