@@ -17,10 +17,51 @@ aixcmd() {
   return 1
 }
 
-# Size of a file in bytes (ls -l field 5 is portable; stat -c is GNU-only).
-file_size() {
+NL='
+'
+
+# Size of a file in bytes (ls -l field 5 is portable; stat -c is GNU-only), in FILE_SIZE (empty:
+# unreadable). The shell splits ls's first line into fields (set -f: no globbing), as awk would.
+size_of() {
   # shellcheck disable=SC2012 # ls is the portable way to read a size on AIX
-  ls -ln "$1" 2>/dev/null | awk 'NR == 1 { print $5 }'
+  _so_out=$(ls -ln "$1" 2>/dev/null)
+  set -f
+  # shellcheck disable=SC2086 # split on purpose
+  set -- ${_so_out%%"$NL"*}
+  set +f
+  FILE_SIZE=$5
+}
+
+file_size() {
+  size_of "$1"
+  printf '%s\n' "$FILE_SIZE"
+}
+
+# The SHA-256 of `openssl dgst -sha256` output $1 (lines ending "= <64 hex>"), lower-cased, in
+# SHA_HEX (empty: none): sed -n 's/^.*= *\([0-9A-Fa-f]\{64\}\)$/\1/p' | tr A-F a-f, in the shell.
+openssl_sha256_hex() {
+  SHA_HEX=
+  _oh_rest=$1
+  while [ -n "$_oh_rest" ]; do
+    _oh_line=${_oh_rest%%"$NL"*}
+    case $_oh_rest in
+    *"$NL"*) _oh_rest=${_oh_rest#*"$NL"} ;;
+    *) _oh_rest= ;;
+    esac
+    case $_oh_line in
+    *=*) _oh_hex=${_oh_line##*=} ;;
+    *) continue ;;
+    esac
+    _oh_hex=${_oh_hex#"${_oh_hex%%[! ]*}"}
+    case $_oh_hex in
+    *[!0-9A-Fa-f]*) continue ;;
+    esac
+    [ ${#_oh_hex} -eq 64 ] && SHA_HEX="$SHA_HEX${SHA_HEX:+
+}$_oh_hex"
+  done
+  case $SHA_HEX in
+  *[A-F]*) SHA_HEX=$(printf '%s\n' "$SHA_HEX" | tr 'A-F' 'a-f') ;;
+  esac
 }
 
 # A VIOS's ioscli (the command line padmin's commands are; from the root shell, backupios and viosbr

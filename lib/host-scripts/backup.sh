@@ -31,52 +31,56 @@ unlink_symlinks() {
   return 0
 }
 
-# SHA-256 of a file with whatever the host has, as "<tool> <hex>": openssl (openssl.base), else
-# AIX's own csum, else "none" — the caller says so rather than inventing a checksum.
+# SHA-256 of a file with whatever the host has, as "<tool> <hex>" in SHA256: openssl (openssl.base),
+# else AIX's own csum, else "none" — the caller says so rather than inventing a checksum.
 sha256_of() {
   if _s_cmd=$(aixcmd openssl); then
-    printf 'openssl %s\n' "$("$_s_cmd" dgst -sha256 "$1" </dev/null 2>/dev/null |
-      sed -n 's/^.*= *\([0-9A-Fa-f]\{64\}\)$/\1/p' | tr 'A-F' 'a-f')"
+    openssl_sha256_hex "$("$_s_cmd" dgst -sha256 "$1" </dev/null 2>/dev/null)"
+    SHA256="openssl $SHA_HEX"
   elif _s_cmd=$(aixcmd csum); then
-    printf 'csum %s\n' "$("$_s_cmd" -h SHA256 "$1" </dev/null 2>/dev/null | awk 'NR == 1 { print tolower($1) }')"
+    SHA256="csum $("$_s_cmd" -h SHA256 "$1" </dev/null 2>/dev/null | awk 'NR == 1 { print tolower($1) }')"
   else
-    echo none
+    SHA256=none
   fi
 }
 
-# The quick verdict of a mksysb/savevg log: success needs 0512-038 and no other message code
-# (0512-003, "some files may not have been archived", only makes it a warning). The verify Lambda
+# What a mksysb/savevg log says, read in one awk pass: LOG_CODES, every distinct AIX message code
+# (0512-038, 0511-432…) in order, comma-separated (grep -o is not on every AIX level; awk's match()
+# is); LOG_TO_BACK_UP and LOG_BACKED_UP, the last "Backing up N files" and "N of M files" counts;
+# and LOG_VERDICT: success needs 0512-038 and no other code (0512-003, "some files may not have been
+# archived", only makes it a warning), failed with another code, else unknown. The verify Lambda
 # reads the whole log again; this is what the step says at once.
-log_verdict() {
-  _lv_codes=$(log_codes "$1")
-  _lv_other=$(printf '%s\n' "$_lv_codes" | tr ',' '\n' | grep -v -e '^$' -e '^0512-038$' -e '^0512-003$' | sed -n 1p)
-  case ",$_lv_codes," in
-  *,0512-038,*)
-    if [ -n "$_lv_other" ]; then
-      echo failed
-    else
-      case ",$_lv_codes," in
-      *,0512-003,*) echo warning ;;
-      *) echo success ;;
-      esac
-    fi
-    ;;
-  *)
-    if [ -n "$_lv_other" ]; then echo failed; else echo unknown; fi
-    ;;
-  esac
-}
-
-# Every distinct AIX message code (0512-038, 0511-432…) in a log, in order, comma-separated.
-# (grep -o is not on every AIX level; awk's match() is.)
-log_codes() {
-  awk '{ while (match($0, /0[0-9][0-9][0-9]-[0-9][0-9][0-9]/)) {
+read_log() {
+  # (four words, "-" for none)
+  # shellcheck disable=SC2046 # split on purpose
+  set -- $(awk '{ if (match($0, /^Backing up [0-9][0-9]* files/)) t = substr($0, 12, RLENGTH - 17)
+    if (match($0, /^[0-9][0-9]* of [0-9][0-9]* files/)) b = substr($0, 1, index($0, " of ") - 1)
+    while (match($0, /0[0-9][0-9][0-9]-[0-9][0-9][0-9]/)) {
       c = substr($0, RSTART, RLENGTH); if (!(c in seen)) { seen[c] = 1; out = out (out == "" ? "" : ",") c }
-      $0 = substr($0, RSTART + RLENGTH) } } END { print out }' "$1" 2>/dev/null
+      if (c != "0512-038" && c != "0512-003") other = 1
+      $0 = substr($0, RSTART + RLENGTH) } }
+  END { v = other ? "failed" : (("0512-038" in seen) ? (("0512-003" in seen) ? "warning" : "success") : "unknown")
+    print v, (out == "" ? "-" : out), (t == "" ? "-" : t), (b == "" ? "-" : b) }' "$1" 2>/dev/null)
+  LOG_VERDICT=${1:-unknown}
+  LOG_CODES=${2#-}
+  LOG_TO_BACK_UP=${3#-}
+  LOG_BACKED_UP=${4#-}
 }
 
+# rm -f "$@" when one of them is there (a process fewer in the usual case, when none is).
+rm_present() {
+  for _rp in "$@"; do
+    if [ -e "$_rp" ] || [ -L "$_rp" ]; then
+      rm -f "$@"
+      return
+    fi
+  done
+}
+
+# The run's start: the first line's started=, the detached run's status file and its lock.
+RUN_STARTED=$(now_utc)
 kv mksysb-vault.step backup
-kv started "$(now_utc)"
+kv started "$RUN_STARTED"
 
 HOST=
 STAGING=
@@ -107,6 +111,7 @@ valid_name "$HOST" || invalid_arg host
 valid_path "$STAGING" || invalid_arg staging
 valid_date "$DATE" || invalid_arg date
 valid_vg_list "$VGS" || invalid_arg volumeGroups
+vg_words "$VGS"
 valid_flags "$FLAGS" || invalid_arg mksysbFlags
 valid_uint "$KEEP" || invalid_arg keepLocal
 valid_hex "$EXCLUDE_HEX" || invalid_arg excludeList
@@ -140,9 +145,9 @@ esac
 staging_system_dir "$STAGING" && finish refused "staging_is_system_filesystem:$STAGING"
 [ -d "$STAGING" ] || finish refused "staging_missing:$STAGING"
 # (preflight checked this too; checked again as root is about to write there)
-unsafe=$(staging_unsafe "$STAGING")
-[ -z "$unsafe" ] || finish refused "$unsafe"
-chmod 750 "$STAGING" 2>/dev/null
+staging_unsafe "$STAGING"
+[ -z "$UNSAFE" ] || finish refused "$UNSAFE"
+[ "$STAGING_MODE" = drwxr-x--- ] || chmod 750 "$STAGING" 2>/dev/null
 
 # Describes one finished image with sidecars beside it and key=value lines under prefix $1
 # ("" for the mksysb image, "vg.<name>." for a savevg image). Sets DESCRIBED_OK=no when the image
@@ -158,18 +163,20 @@ describe_image() {
   else
     "$_lister" -lf "$_img" </dev/null >"$_img.lsmksysb" 2>&1
     kv "${_p}lsmksysb_exit" $?
-    kv_opt "${_p}volume_group" "$(sed -n 's/^VOLUME GROUP: *//p' "$_img.lsmksysb" | sed -n 1p)"
-    kv_opt "${_p}backup_oslevel" "$(sed -n 's/^BACKUP OSLEVEL: *//p' "$_img.lsmksysb" | sed -n 1p)"
+    listing_fields "$_img.lsmksysb"
+    kv_opt "${_p}volume_group" "$LISTED_VG"
+    kv_opt "${_p}backup_oslevel" "$LISTED_OSLEVEL"
   fi
   if [ -n "$_lister" ] && [ "$_lister" = "$LSMKSYSB" ]; then
     "$_lister" -L -f "$_img" </dev/null >"$_img.filesets" 2>/dev/null || rm -f "$_img.filesets"
   fi
-  _size=$(file_size "$_img")
+  size_of "$_img"
+  _size=$FILE_SIZE
   kv_opt "${_p}size_bytes" "$_size"
-  _sha=$(sha256_of "$_img")
-  kv "${_p}sha256_tool" "${_sha%% *}"
-  case $_sha in
-  *' '[0-9a-f]*) kv "${_p}sha256" "${_sha#* }" ;;
+  sha256_of "$_img"
+  kv "${_p}sha256_tool" "${SHA256%% *}"
+  case $SHA256 in
+  *' '[0-9a-f]*) kv "${_p}sha256" "${SHA256#* }" ;;
   esac
   # The part MD5s now, while the image is fresh in the page cache: the transfer then sends each part
   # straight from the image instead of copying and hashing it first.
@@ -187,21 +194,39 @@ describe_image() {
   else
     kv "${_p}toc_files" unavailable
   fi
-  _after=$(file_size "$_img")
-  if [ "$_after" != "$_size" ]; then
-    kv "${_p}size_after_bytes" "$_after"
+  size_of "$_img"
+  if [ "$FILE_SIZE" != "$_size" ]; then
+    kv "${_p}size_after_bytes" "$FILE_SIZE"
     DESCRIBED_OK=no
   fi
   chmod 640 "$_img" "$_img".* 2>/dev/null
 }
 
+# The first VOLUME GROUP: and BACKUP OSLEVEL: values of an lsmksysb -lf listing $1, in LISTED_VG and
+# LISTED_OSLEVEL (what sed -n 's/^VOLUME GROUP: *//p' | sed -n 1p gives, read by the shell).
+listing_fields() {
+  LISTED_VG=
+  LISTED_OSLEVEL=
+  _lf_vg=
+  _lf_os=
+  [ -f "$1" ] || return 0
+  while IFS= read -r _lf_line || [ -n "$_lf_line" ]; do
+    case $_lf_line in
+    'VOLUME GROUP:'*) [ -n "$_lf_vg" ] || { _lf_vg=1 && LISTED_VG=${_lf_line#VOLUME GROUP:}; } ;;
+    'BACKUP OSLEVEL:'*) [ -n "$_lf_os" ] || { _lf_os=1 && LISTED_OSLEVEL=${_lf_line#BACKUP OSLEVEL:}; } ;;
+    esac
+  done <"$1"
+  LISTED_VG=${LISTED_VG#"${LISTED_VG%%[! ]*}"}
+  LISTED_OSLEVEL=${LISTED_OSLEVEL#"${LISTED_OSLEVEL%%[! ]*}"}
+}
+
+# The log's protocol lines; sets LOG_VERDICT (read_log).
 log_facts() {
-  _p=$1
-  _log=$2
-  kv "${_p}log_verdict" "$(log_verdict "$_log")"
-  kv "${_p}log_codes" "$(log_codes "$_log")"
-  kv_opt "${_p}files_to_back_up" "$(sed -n 's/^Backing up \([0-9][0-9]*\) files.*/\1/p' "$_log" | sed -n '$p')"
-  kv_opt "${_p}files_backed_up" "$(sed -n 's/^\([0-9][0-9]*\) of [0-9][0-9]* files.*/\1/p' "$_log" | sed -n '$p')"
+  read_log "$2"
+  kv "${1}log_verdict" "$LOG_VERDICT"
+  kv "${1}log_codes" "$LOG_CODES"
+  kv_opt "${1}files_to_back_up" "$LOG_TO_BACK_UP"
+  kv_opt "${1}files_backed_up" "$LOG_BACKED_UP"
 }
 
 # Removes local images of one kind beyond the newest $KEEP, with their sidecars. The names sort by
@@ -235,7 +260,7 @@ prune() {
 vios_config_backup() {
   status_write viosbr
   _vb="$IMAGE.viosbr"
-  rm -f "$_vb.tar.gz"
+  rm_present "$_vb.tar.gz"
   unlink_symlinks "$_vb.tar.gz" "$_vb.log"
   "$IOSCLI" viosbr -backup -file "$IOS_IMAGE.viosbr" </dev/null >"$_vb.log" 2>&1
   _vb_rc=$?
@@ -248,10 +273,11 @@ vios_config_backup() {
   fi
   chmod 640 "$_vb.tar.gz" "$_vb.log" 2>/dev/null
   kv viosbr.archive "$_vb.tar.gz"
-  kv_opt viosbr.size_bytes "$(file_size "$_vb.tar.gz")"
-  _vb_sha=$(sha256_of "$_vb.tar.gz")
-  case $_vb_sha in
-  *' '[0-9a-f]*) kv viosbr.sha256 "${_vb_sha#* }" ;;
+  size_of "$_vb.tar.gz"
+  kv_opt viosbr.size_bytes "$FILE_SIZE"
+  sha256_of "$_vb.tar.gz"
+  case $SHA256 in
+  *' '[0-9a-f]*) kv viosbr.sha256 "${SHA256#* }" ;;
   esac
   kv viosbr.status ok
 }
@@ -320,7 +346,7 @@ make_backup() {
   GZIP=$(aixcmd gzip) || GZIP=
 
   LOCK="$STAGING/.mksysb-vault.lock"
-  if ! lock_acquire "$LOCK"; then
+  if ! lock_acquire "$LOCK" "$RUN_STARTED"; then
     kv lock "$LOCK_STATE"
     finish refused "locked_by_pid:${LOCK_STATE#held:}"
   fi
@@ -363,7 +389,7 @@ make_backup() {
   kv exclude_list_source "$EXCLUDE_SOURCE"
   [ "$EXCLUDE_SOURCE" = none ] || exclude_report "$EXCLUDE_FILE"
   # A sidecar left by an earlier run of the same day describes an image about to be replaced.
-  rm -f "$IMAGE.partmd5"
+  rm_present "$IMAGE.partmd5"
   unlink_symlinks "$IMAGE" "$IMAGE.log" "$IMAGE.lsmksysb" "$IMAGE.filesets" "$IMAGE.toc.gz"
   status_write mksysb
   [ "$VIOS_SHELL" = ioscli ] && nfs_mount
@@ -376,7 +402,7 @@ make_backup() {
   rc=$?
   kv exit "$rc"
   log_facts '' "$IMAGE.log"
-  verdict=$(log_verdict "$IMAGE.log")
+  verdict=$LOG_VERDICT
   if [ "$rc" -eq 255 ] && [ "$VIOS_SHELL" = ioscli ]; then
     # The one session backupios ran in was lost: the run cannot know how it ended.
     STATUS=failed
@@ -384,7 +410,7 @@ make_backup() {
   elif [ "$rc" -ne 0 ] || [ ! -f "$IMAGE" ]; then
     STATUS=failed
     REASON="mksysb_exit_$rc"
-    [ -f "$IMAGE" ] && kv size_bytes "$(file_size "$IMAGE")"
+    [ -f "$IMAGE" ] && size_of "$IMAGE" && kv size_bytes "$FILE_SIZE"
     chmod 640 "$IMAGE" "$IMAGE".* 2>/dev/null
   elif [ "$verdict" = failed ] || [ "$verdict" = unknown ]; then
     STATUS=failed
@@ -403,18 +429,18 @@ make_backup() {
   if [ "$STATUS" = ok ] && [ -n "$VGS" ]; then
     SAVEVG=$(aixcmd savevg) || finish failed "command_missing:savevg"
     LSSAVEVG=$(aixcmd lssavevg) || LSSAVEVG=$LSMKSYSB
-    for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
+    for vg in $VG_WORDS; do
       [ "$vg" = rootvg ] && continue
       vimg="$STAGING/${HOST}_savevg_${vg}_$DATE"
       status_write "savevg.$vg"
       kv "vg.$vg.image" "$vimg"
-      rm -f "$vimg.partmd5"
+      rm_present "$vimg.partmd5"
       unlink_symlinks "$vimg" "$vimg.log" "$vimg.lsmksysb" "$vimg.filesets" "$vimg.toc.gz"
       "$SAVEVG" -i -f "$vimg" "$vg" </dev/null >"$vimg.log" 2>&1
       vrc=$?
       kv "vg.$vg.exit" "$vrc"
       log_facts "vg.$vg." "$vimg.log"
-      vverdict=$(log_verdict "$vimg.log")
+      vverdict=$LOG_VERDICT
       if [ "$vrc" -ne 0 ] || [ ! -f "$vimg" ] || [ "$vverdict" = failed ] || [ "$vverdict" = unknown ]; then
         SAVEVG_FAILED="$SAVEVG_FAILED${SAVEVG_FAILED:+,}$vg"
         kv "vg.$vg.status" failed
@@ -443,7 +469,7 @@ make_backup() {
   if [ "$STATUS" != failed ]; then
     prune "${HOST}_mksysb_"
     if [ -n "$VGS" ]; then
-      for vg in $(printf '%s\n' "$VGS" | tr ',' ' '); do
+      for vg in $VG_WORDS; do
         case ",$SAVEVG_FAILED," in
         *",$vg,"*) continue ;;
         esac
@@ -474,16 +500,17 @@ STATUS_FILE="$STAGING/.mksysb-vault.backup.status"
 RUN_OUT="$STAGING/.mksysb-vault.backup.out"
 RUN_ERR="$STAGING/.mksysb-vault.backup.err"
 MV_PID=
-RUN_STARTED=$(now_utc)
 LOCK_HELD=
 
 # Writes the status file of a detached run (a no-op in the foreground), atomically; $3: write this
-# file instead.
+# file instead. The started phase is updated at RUN_STARTED.
 status_write() {
   [ "$RUN" = start ] || return 0
   _sw_to=${3:-$STATUS_FILE.tmp}
+  _sw_at=$RUN_STARTED
+  [ "$1" = started ] || _sw_at=$(now_utc)
   {
-    printf 'pid=%s\ndate=%s\nphase=%s\nstarted=%s\nupdated=%s\n' "$MV_PID" "$DATE" "$1" "$RUN_STARTED" "$(now_utc)"
+    printf 'pid=%s\ndate=%s\nphase=%s\nstarted=%s\nupdated=%s\n' "$MV_PID" "$DATE" "$1" "$RUN_STARTED" "$_sw_at"
     if [ -n "${2:-}" ]; then printf 'exit=%s\n' "$2"; fi
   } >"$_sw_to" || return 1
   [ -n "${3:-}" ] || mv -f "$_sw_to" "$STATUS_FILE"
@@ -500,9 +527,20 @@ if [ "$RUN" = foreground ]; then
 fi
 
 if [ -f "$STATUS_FILE" ]; then
-  old_pid=$(sed -n 's/^pid=//p' "$STATUS_FILE" | sed -n 1p)
-  old_date=$(sed -n 's/^date=//p' "$STATUS_FILE" | sed -n 1p)
-  old_phase=$(sed -n 's/^phase=//p' "$STATUS_FILE" | sed -n 1p)
+  # (the first pid=, date= and phase= lines, read by the shell)
+  old_pid=
+  old_date=
+  old_phase=
+  old_p=
+  old_d=
+  old_h=
+  while IFS= read -r old_line || [ -n "$old_line" ]; do
+    case $old_line in
+    pid=*) [ -n "$old_p" ] || old_pid=${old_line#pid=} old_p=1 ;;
+    date=*) [ -n "$old_d" ] || old_date=${old_line#date=} old_d=1 ;;
+    phase=*) [ -n "$old_h" ] || old_phase=${old_line#phase=} old_h=1 ;;
+    esac
+  done <"$STATUS_FILE"
   if [ "$old_phase" = 'done' ]; then
     if [ "$old_date" = "$DATE" ]; then
       kv detached finished
@@ -522,15 +560,16 @@ if [ -f "$STATUS_FILE" ]; then
     kv previous_run "stale:pid_${old_pid:-none}_dead_phase_${old_phase:-none}"
   fi
 fi
-rm -f "$STATUS_FILE" "$STATUS_FILE.tmp" "$RUN_OUT" "$RUN_ERR"
+rm_present "$STATUS_FILE" "$STATUS_FILE.tmp" "$RUN_OUT" "$RUN_ERR"
 (
   trap '' HUP INT
   # This subshell's own pid ($$ is still the parent's here): the parent of a command it runs.
   MV_PID=$(sh -c 'echo "$PPID"')
-  status_write started
+  # (the same status as the parent's first below, when that is not there yet)
+  [ -f "$STATUS_FILE" ] || status_write started
   trap 'on_exit $?' EXIT
   kv mksysb-vault.step backup
-  kv started "$(now_utc)"
+  kv started "$RUN_STARTED"
   make_backup
 ) </dev/null >"$RUN_OUT" 2>"$RUN_ERR" &
 MV_PID=$!

@@ -10,8 +10,8 @@
 # anything under the ones no data filesystem is mounted below. The path is taken relative to
 # AIXROOT (empty on AIX; the simulated LPAR's root in tests).
 staging_system_dir() {
-  _sd=$(printf '%s\n' "${1#"${AIXROOT:-}"}" | sed -e 's#//*#/#g' -e 's#\(.\)/$#\1#')
-  case $_sd in
+  norm_path "${1#"${AIXROOT:-}"}"
+  case $NORM_PATH in
   '' | / | /tmp | /usr | /var | /opt | /home | /admin | /etc | /dev | /proc | /sbin | /bin | /lib | /lpp | /audit | /export | /mnt | /usr/* | /tmp/* | /etc/* | /dev/* | /proc/* | /sbin/* | /bin/* | /lib/* | /lpp/*)
     return 0
     ;;
@@ -19,28 +19,53 @@ staging_system_dir() {
   return 1
 }
 
-# Why a staging directory is unsafe for root to write in, as one reason word with the path, or
-# nothing when it is safe. Root writes the log, listings and images there: a symlink for the
+# $1 with each run of slashes made one and a trailing slash cut (/ stays /), in NORM_PATH: what
+# sed -e 's#//*#/#g' -e 's#\(.\)/$#\1#' makes of a (valid, one-line) path, in the shell.
+norm_path() {
+  NORM_PATH=$1
+  while :; do
+    case $NORM_PATH in
+    *//*) NORM_PATH="${NORM_PATH%%//*}/${NORM_PATH#*//}" ;;
+    *) break ;;
+    esac
+  done
+  case $NORM_PATH in
+  ?*/) NORM_PATH=${NORM_PATH%/} ;;
+  esac
+}
+
+# Why a staging directory is unsafe for root to write in, as one reason word with the path, in
+# UNSAFE (empty when it is safe); its mode as ls shows it in STAGING_MODE. Root writes the log, listings and images there: a symlink for the
 # directory, or a directory someone else owns or may write (and so plant symlinks in), would let
 # another user point root's writes at any file. The owner must be root or the user the step runs as
 # (root on AIX). Each reason says how to fix it.
+_su_me=
+# shellcheck disable=SC2034 # UNSAFE is read by the steps that include this piece
 staging_unsafe() {
-  if [ -L "$1" ]; then
-    printf 'staging_is_symlink:%s:use_the_real_directory\n' "$1"
+  UNSAFE=
+  _su_dir=$1
+  if [ -L "$_su_dir" ]; then
+    UNSAFE="staging_is_symlink:$_su_dir:use_the_real_directory"
     return 0
   fi
+  # Fields 1 and 3 of ls's first line (split by the shell, unglobbed); the user's id once a step.
   # shellcheck disable=SC2012 # ls is the portable way to read a mode and owner on AIX
-  _su_line=$(ls -ldn "$1" 2>/dev/null | sed -n 1p)
-  _su_mode=$(printf '%s\n' "$_su_line" | awk '{ print $1 }')
-  _su_uid=$(printf '%s\n' "$_su_line" | awk '{ print $3 }')
-  _su_me=$(id -u 2>/dev/null)
+  _su_out=$(ls -ldn "$_su_dir" 2>/dev/null)
+  set -f
+  # shellcheck disable=SC2086 # split on purpose
+  set -- ${_su_out%%"$NL"*}
+  set +f
+  _su_mode=${1:-}
+  _su_uid=${3:-}
+  STAGING_MODE=$_su_mode
+  [ -n "$_su_me" ] || _su_me=$(id -u 2>/dev/null)
   if [ -z "$_su_mode" ] || [ -z "$_su_uid" ] || [ -z "$_su_me" ]; then
-    printf 'staging_mode_unreadable:%s\n' "$1"
+    UNSAFE="staging_mode_unreadable:$_su_dir"
   elif [ "$_su_uid" != 0 ] && [ "$_su_uid" != "$_su_me" ]; then
-    printf 'staging_not_owned_by_root:%s:uid_%s:chown_root_it\n' "$1" "$_su_uid"
+    UNSAFE="staging_not_owned_by_root:$_su_dir:uid_$_su_uid:chown_root_it"
   else
     case $_su_mode in
-    ?????w* | ????????w*) printf 'staging_writable_by_others:%s:mode_%s:chmod_750_it\n' "$1" "$_su_mode" ;;
+    ?????w* | ????????w*) UNSAFE="staging_writable_by_others:$_su_dir:mode_$_su_mode:chmod_750_it" ;;
     esac
   fi
   return 0
@@ -76,7 +101,8 @@ lock_acquire() {
     return 1
   fi
   # MV_PID: a detached backup's own pid (in a subshell $$ is still its parent's).
-  printf 'pid=%s\nstarted=%s\n' "${MV_PID:-$$}" "$(now_utc)" >"$_la_dir/owner"
+  # ($2: the time to record, when the caller has it: a date process fewer)
+  printf 'pid=%s\nstarted=%s\n' "${MV_PID:-$$}" "${2:-$(now_utc)}" >"$_la_dir/owner"
   LOCK_STATE=$_la_prev
   return 0
 }

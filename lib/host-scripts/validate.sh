@@ -68,3 +68,14 @@ valid_vg_list() {
   done
   return 0
 }
+
+# A valid volume-group list as words, in VG_WORDS (its names hold no space nor glob character).
+vg_words() {
+  VG_WORDS=$1
+  while :; do
+    case $VG_WORDS in
+    *,*) VG_WORDS="${VG_WORDS%%,*} ${VG_WORDS#*,}" ;;
+    *) break ;;
+    esac
+  done
+}
