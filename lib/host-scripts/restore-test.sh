@@ -73,15 +73,19 @@ ALT_OP=$(aixcmd alt_rootvg_op) || finish refused "alt_disk_install_missing:alt_r
 CHROOT=$(aixcmd chroot) || finish refused "command_missing:chroot"
 CURL=$(aixcmd curl) || CURL=$(command -v curl) || finish refused "command_missing:curl"
 # lspv: `hdisk1  00f8…  None` (free), `hdisk0  00f8…  rootvg  active`; a disk without a PVID says
-# `none` in the second column. The third column is the volume group.
+# `none` in the second column. The third column is the volume group. (One awk reads both lines the
+# checks below need: the disk's volume group, and the disk of an altinst_rootvg.)
 lspv_out=$("$LSPV" </dev/null 2>&1) || finish failed "lspv_failed"
-disk_vg=$(printf '%s\n' "$lspv_out" | awk -v d="$DISK" '$1 == d { print $3; exit }')
+lspv_read=$(printf '%s\n' "$lspv_out" | awk -v d="$DISK" '!v && $1 == d { v = 1; vg = $3 }
+  !a && $3 == "altinst_rootvg" { a = 1; alt = $1 } END { print vg; print alt "." }')
+disk_vg=${lspv_read%%"$NL"*}
+alt_vg=${lspv_read#*"$NL"}
+alt_vg=${alt_vg%.}
 [ -n "$disk_vg" ] || finish refused "disk_not_found:$DISK"
 kv disk_vg "$disk_vg"
 [ "$disk_vg" = None ] || finish refused "disk_in_use:$DISK:$disk_vg"
 # Another alternate rootvg (of a test cut short, or the site's own alt_disk_copy) would make
 # alt_disk_mksysb fail, and the clean-up below would remove it: never touch one that is not ours.
-alt_vg=$(printf '%s\n' "$lspv_out" | awk '$3 == "altinst_rootvg" { print $1; exit }')
 [ -z "$alt_vg" ] || finish refused "altinst_rootvg_exists:$alt_vg"
 WD=${AIXROOT:-}$WORKDIR
 { [ -d "$WD" ] && [ ! -L "$WD" ]; } || finish refused "workdir_missing:$WORKDIR"
@@ -127,7 +131,8 @@ end_test() {
 # SHA-256 of a file with whatever the host has (openssl.base, else AIX's csum).
 sha256_of() {
   if _s_cmd=$(aixcmd openssl); then
-    "$_s_cmd" dgst -sha256 "$1" </dev/null 2>/dev/null | sed -n 's/^.*= *\([0-9A-Fa-f]\{64\}\)$/\1/p' | tr 'A-F' 'a-f'
+    openssl_sha256_hex "$("$_s_cmd" dgst -sha256 "$1" </dev/null 2>/dev/null)"
+    [ -z "$SHA_HEX" ] || printf '%s\n' "$SHA_HEX"
   elif _s_cmd=$(aixcmd csum); then
     "$_s_cmd" -h SHA256 "$1" </dev/null 2>/dev/null | awk 'NR == 1 { print tolower($1) }'
   fi
@@ -166,7 +171,8 @@ else
   end_test failed "wake_failed"
 fi
 ALT=${AIXROOT:-}/alt_inst
-kv oslevel "$("$CHROOT" "$ALT" /usr/bin/oslevel -s </dev/null 2>/dev/null | sed -n 1p)"
+alt_oslevel=$("$CHROOT" "$ALT" /usr/bin/oslevel -s </dev/null 2>/dev/null)
+kv oslevel "${alt_oslevel%%"$NL"*}"
 checked=0
 missing=
 for f in /unix /etc/filesystems /etc/inittab /etc/passwd /usr/lib/boot/unix_64 /sbin/rc.boot; do
