@@ -91,7 +91,7 @@ export function buildScript(name: string): string {
       `lib/host-scripts/${name}: expected exactly one "${EXIT_CODES_LINE}" line (from protocol.sh) among its pieces, found ${markers.length}`,
     );
   lines.splice(marker, 1, exitCodeShell());
-  const text = withoutCommentLines(lines.join('\n'));
+  const text = withoutIndentation(withoutCommentLines(lines.join('\n')), name);
   // SSM substitutes {{ name }} anywhere in runCommand, heredocs included; the heredoc ends at its
   // delimiter line. Neither may appear in an embedded script.
   if (text.includes('{{'))
@@ -99,6 +99,71 @@ export function buildScript(name: string): string {
   if (text.split('\n').some((l) => l === STEP_EOF || l === RELAY_EOF))
     throw new Error(`lib/host-scripts/${name}: contains a heredoc delimiter line`);
   return text;
+}
+
+/**
+ * The script as shipped, second pass: each line that starts outside any quoted string loses its
+ * indentation (a tenth of a document's bytes, JSON-escaped in SSM's runCommand). A line inside a
+ * quoted string spanning lines (an awk program, a message) or continued from the line before keeps
+ * it: its spaces are the string's, or the command's.
+ * Quotes are followed the way the shell does (backslash escapes, '…', "…", $(…) and `…` nested in
+ * them, # comments); if the walk does not end outside every quote, the text is shipped as it is.
+ */
+export function withoutIndentation(text: string, name: string): string {
+  const lines = text.split('\n');
+  // A stack of what we are inside: q single quotes, d double quotes, c $(…) (with its open parens), b `…`.
+  const stack: { kind: 'q' | 'd' | 'c' | 'b'; parens: number }[] = [];
+  const top = () => stack[stack.length - 1];
+  let continued = false;
+  const startsOutside = lines.map((line) => {
+    // A line continued from the one before (backslash-newline) keeps its spaces: `a\` then `  b` is `a  b`.
+    const outside = stack.length === 0 && !continued;
+    continued = false;
+    for (let i = 0; i < line.length; i += 1) {
+      const ch = line[i];
+      const inner = top();
+      if (inner?.kind === 'q') {
+        if (ch === "'") stack.pop();
+        continue;
+      }
+      if (ch === '\\') {
+        if (i === line.length - 1) continued = true;
+        i += 1;
+        continue;
+      }
+      if (inner?.kind === 'd') {
+        if (ch === '"') stack.pop();
+        else if (ch === '$' && line[i + 1] === '(') {
+          stack.push({ kind: 'c', parens: 0 });
+          i += 1;
+        } else if (ch === '`') stack.push({ kind: 'b', parens: 0 });
+        continue;
+      }
+      // Outside quotes (top level, $(…) or `…`).
+      if (ch === '#' && (i === 0 || /[\s;|&(]/.test(line[i - 1] ?? ''))) break;
+      if (ch === "'") stack.push({ kind: 'q', parens: 0 });
+      else if (ch === '"') stack.push({ kind: 'd', parens: 0 });
+      else if (ch === '`') {
+        if (inner?.kind === 'b') stack.pop();
+        else stack.push({ kind: 'b', parens: 0 });
+      } else if (ch === '$' && line[i + 1] === '(') {
+        stack.push({ kind: 'c', parens: 0 });
+        i += 1;
+      } else if (inner?.kind === 'c' && ch === '(') inner.parens += 1;
+      else if (inner?.kind === 'c' && ch === ')') {
+        if (inner.parens === 0) stack.pop();
+        else inner.parens -= 1;
+      }
+    }
+    return outside;
+  });
+  if (stack.length > 0) {
+    process.emitWarning(
+      `lib/host-scripts/${name}: quotes not followed to the end; shipped with its indentation`,
+    );
+    return text;
+  }
+  return lines.map((line, i) => (startsOutside[i] ? line.trimStart() : line)).join('\n');
 }
 
 /** The self-contained script texts, as they run on AIX and on the relay. */

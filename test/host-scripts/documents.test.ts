@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHostOutput } from '../../lambdas/core/host-output.js';
-import { documentContent, HOST_STEPS } from '../../lib/host-scripts/index.js';
+import { documentContent, HOST_STEPS, withoutIndentation } from '../../lib/host-scripts/index.js';
 import { runCommandLocally } from '../../lib/local/ssm-run-command.js';
 import { simEnv } from '../../lib/sim-lpar/index.js';
 import { fleetOf, SMALL_HOST, tempDir, writeScripts } from './harness.js';
@@ -108,4 +108,49 @@ describe('the SSM documents write their script to a temp dir', () => {
       expect(lines.filter((l) => l.includes('MV_DATE'))).toEqual([]);
     },
   );
+});
+
+describe('the shipped script loses its indentation, never a string', () => {
+  const script = [
+    'if [ -n "$a" ]; then',
+    '  echo "$a"  # a comment with a quote: it\'s',
+    "  x=$(awk '",
+    '    { print $1 }',
+    "  ' file)",
+    '  msg="two',
+    '    lines"',
+    "  y=$(printf '%s' \"$(echo \\",
+    '      nested)")',
+    '  cmd\\',
+    '  arg',
+    'fi',
+  ].join('\n');
+
+  it('strips lines outside quotes and keeps those inside a string, a $(…) or after a backslash-newline', () => {
+    expect(withoutIndentation(script, 'test.sh').split('\n')).toEqual([
+      'if [ -n "$a" ]; then',
+      'echo "$a"  # a comment with a quote: it\'s',
+      "x=$(awk '",
+      '    { print $1 }',
+      "  ' file)",
+      'msg="two',
+      '    lines"',
+      "y=$(printf '%s' \"$(echo \\",
+      '      nested)")',
+      'cmd\\',
+      '  arg',
+      'fi',
+    ]);
+    // The shell reads both the same way.
+    const run = (text: string) =>
+      spawnSync('sh', ['-c', `a=1; file=/dev/null; cmd() { echo "cmd[$1]"; }; ${text}; echo "$msg|$y"`], {
+        encoding: 'utf8',
+      }).stdout;
+    expect(run(withoutIndentation(script, 'test.sh'))).toBe(run(script));
+  });
+
+  it('ships a text whose quotes it cannot follow to the end as it is', () => {
+    const open = "  echo 'never closed\n  done";
+    expect(withoutIndentation(open, 'test.sh')).toBe(open);
+  });
 });

@@ -9,10 +9,10 @@ const doc = readFileSync(new URL('../../docs/host-protocol.md', import.meta.url)
 const script = (name: string) =>
   readFileSync(new URL(`../../lib/host-scripts/${name}`, import.meta.url), 'utf8');
 
-/** Keys printed with kv/kv_opt, the `${_p}` and `vg.$vg.` prefixes taken off. */
+/** Keys printed with kv/kv_opt, the `${_p}` and `vg.$vg.` (or `vg.${…}.`) prefixes taken off. */
 function printedKeys(text: string): string[] {
   const keys = new Set<string>();
-  for (const m of text.matchAll(/\bkv(?:_opt)? "?(?:\$\{_p\}|vg\.\$vg\.)?([a-z][a-z0-9_.-]*)/g))
+  for (const m of text.matchAll(/\bkv(?:_opt)? "?(?:\$\{_p\}|vg\.\$vg\.|vg\.\$\{[^}]*\}\.)?([a-z][a-z0-9_.-]*)/g))
     keys.add(m[1] as string);
   return [...keys].sort();
 }
