@@ -12,7 +12,9 @@ const script = (name: string) =>
 /** Keys printed with kv/kv_opt, the `${_p}` and `vg.$vg.` (or `vg.${…}.`) prefixes taken off. */
 function printedKeys(text: string): string[] {
   const keys = new Set<string>();
-  for (const m of text.matchAll(/\bkv(?:_opt)? "?(?:\$\{_p\}|vg\.\$vg\.|vg\.\$\{[^}]*\}\.)?([a-z][a-z0-9_.-]*)/g))
+  for (const m of text.matchAll(
+    /\bkv(?:_opt)? "?(?:\$\{_p\}|vg\.\$vg\.|vg\.\$\{[^}]*\}\.)?([a-z][a-z0-9_.-]*)/g,
+  ))
     keys.add(m[1] as string);
   return [...keys].sort();
 }
