@@ -20,21 +20,27 @@ aixcmd() {
 NL='
 '
 
-# Size of a file in bytes (ls -l field 5 is portable; stat -c is GNU-only), in FILE_SIZE (empty:
-# unreadable). The shell splits ls's first line into fields (set -f: no globbing), as awk would.
-size_of() {
-  # shellcheck disable=SC2012 # ls is the portable way to read a size on AIX
-  _so_out=$(ls -ln "$1" 2>/dev/null)
+# Fields 1, 3 and 5 of `ls $1 $2`'s first line (-ln: a file, -ldn: a directory itself) in LS_MODE,
+# LS_UID and LS_SIZE, each empty when unreadable: ls is the portable way to read them on AIX (stat
+# is GNU-only). The shell splits the line into fields (set -f: no globbing), as awk would.
+# shellcheck disable=SC2034 # LS_* are read by the callers
+ls_fields() {
+  # shellcheck disable=SC2012 # see above
+  _lf_out=$(ls "$1" "$2" 2>/dev/null)
   set -f
   # shellcheck disable=SC2086 # split on purpose
-  set -- ${_so_out%%"$NL"*}
+  set -- ${_lf_out%%"$NL"*}
   set +f
-  FILE_SIZE=$5
+  LS_MODE=${1:-}
+  LS_UID=${3:-}
+  LS_SIZE=${5:-}
 }
 
-file_size() {
-  size_of "$1"
-  printf '%s\n' "$FILE_SIZE"
+# Size of a file in bytes in FILE_SIZE (empty: unreadable).
+# shellcheck disable=SC2034 # FILE_SIZE is read by the steps that include this piece
+size_of() {
+  ls_fields -ln "$1"
+  FILE_SIZE=$LS_SIZE
 }
 
 # The SHA-256 of `openssl dgst -sha256` output $1 (lines ending "= <64 hex>"), lower-cased, in
@@ -62,6 +68,20 @@ openssl_sha256_hex() {
   case $SHA_HEX in
   *[A-F]*) SHA_HEX=$(printf '%s\n' "$SHA_HEX" | tr 'A-F' 'a-f') ;;
   esac
+}
+
+# SHA-256 of a file with whatever the host has, as "<tool> <hex>" in FILE_SHA256: openssl (openssl.base),
+# else AIX's own csum, else "none" — the caller says so rather than inventing a checksum.
+# shellcheck disable=SC2034 # FILE_SHA256 is read by the steps that include this piece
+sha256_of() {
+  if _s_cmd=$(aixcmd openssl); then
+    openssl_sha256_hex "$("$_s_cmd" dgst -sha256 "$1" </dev/null 2>/dev/null)"
+    FILE_SHA256="openssl $SHA_HEX"
+  elif _s_cmd=$(aixcmd csum); then
+    FILE_SHA256="csum $("$_s_cmd" -h SHA256 "$1" </dev/null 2>/dev/null | awk 'NR == 1 { print tolower($1) }')"
+  else
+    FILE_SHA256=none
+  fi
 }
 
 # A VIOS's ioscli (the command line padmin's commands are; from the root shell, backupios and viosbr

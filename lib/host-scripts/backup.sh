@@ -31,19 +31,6 @@ unlink_symlinks() {
   return 0
 }
 
-# SHA-256 of a file with whatever the host has, as "<tool> <hex>" in SHA256: openssl (openssl.base),
-# else AIX's own csum, else "none" — the caller says so rather than inventing a checksum.
-sha256_of() {
-  if _s_cmd=$(aixcmd openssl); then
-    openssl_sha256_hex "$("$_s_cmd" dgst -sha256 "$1" </dev/null 2>/dev/null)"
-    SHA256="openssl $SHA_HEX"
-  elif _s_cmd=$(aixcmd csum); then
-    SHA256="csum $("$_s_cmd" -h SHA256 "$1" </dev/null 2>/dev/null | awk 'NR == 1 { print tolower($1) }')"
-  else
-    SHA256=none
-  fi
-}
-
 # What a mksysb/savevg log says, read in one awk pass: LOG_CODES, every distinct AIX message code
 # (0512-038, 0511-432…) in order, comma-separated (grep -o is not on every AIX level; awk's match()
 # is); LOG_TO_BACK_UP and LOG_BACKED_UP, the last "Backing up N files" and "N of M files" counts;
@@ -174,9 +161,9 @@ describe_image() {
   _size=$FILE_SIZE
   kv_opt "${_p}size_bytes" "$_size"
   sha256_of "$_img"
-  kv "${_p}sha256_tool" "${SHA256%% *}"
-  case $SHA256 in
-  *' '[0-9a-f]*) kv "${_p}sha256" "${SHA256#* }" ;;
+  kv "${_p}sha256_tool" "${FILE_SHA256%% *}"
+  case $FILE_SHA256 in
+  *' '[0-9a-f]*) kv "${_p}sha256" "${FILE_SHA256#* }" ;;
   esac
   # The part MD5s now, while the image is fresh in the page cache: the transfer then sends each part
   # straight from the image instead of copying and hashing it first.
@@ -276,8 +263,8 @@ vios_config_backup() {
   size_of "$_vb.tar.gz"
   kv_opt viosbr.size_bytes "$FILE_SIZE"
   sha256_of "$_vb.tar.gz"
-  case $SHA256 in
-  *' '[0-9a-f]*) kv viosbr.sha256 "${SHA256#* }" ;;
+  case $FILE_SHA256 in
+  *' '[0-9a-f]*) kv viosbr.sha256 "${FILE_SHA256#* }" ;;
   esac
   kv viosbr.status ok
 }

@@ -31,7 +31,8 @@ write_part_md5s() {
   _pm_part=$2
   _pm_ssl=$3
   _pm_tmp="$_pm_img.partmd5.tmp"
-  _pm_size=$(file_size "$_pm_img")
+  size_of "$_pm_img"
+  _pm_size=$FILE_SIZE
   if ! valid_uint "$_pm_size" || [ "$_pm_size" -eq 0 ]; then return 1; fi
   _pm_mib=$((_pm_part / 1048576))
   _pm_count=$(((_pm_size + _pm_part - 1) / _pm_part))
@@ -50,7 +51,8 @@ write_part_md5s() {
     return 1
   fi
   rm -f "$_pm_tmp.hex"
-  if [ "$(file_size "$_pm_img")" != "$_pm_size" ]; then
+  size_of "$_pm_img"
+  if [ "$FILE_SIZE" != "$_pm_size" ]; then
     rm -f "$_pm_tmp"
     return 1
   fi

@@ -43,6 +43,7 @@ now_utc() {
 
 # The seconds since 1970 (UTC) in EPOCH_NOW: a variable, so that a caller pays date's fork alone,
 # not a subshell too (the relay reads the clock on every poll).
+# shellcheck disable=SC2034 # EPOCH_NOW is read by the steps that include this piece
 epoch_now() {
   # POSIX date has no %s; ksh88 on AIX does not either, so count from the UTC calendar fields, in
   # the shell's own arithmetic: one fork of date, no awk (a fork is dear on AIX). Leading zeros are
@@ -55,11 +56,6 @@ epoch_now() {
   _es_j=${_es_j#0} _es_h=${_es_h#0} _es_m=${_es_m#0} _es_s=${_es_s#0}
   _es_j=${_es_j#0} _es_y=$((_es_y - 1970))
   EPOCH_NOW=$(((((_es_y * 365 + (_es_y + 1) / 4 + _es_j - 1) * 24 + _es_h) * 60 + _es_m) * 60 + _es_s))
-}
-
-epoch_seconds() {
-  epoch_now
-  echo "$EPOCH_NOW"
 }
 
 # Ends the step: the closing protocol lines, then the exit code that goes with the status.

@@ -128,25 +128,20 @@ end_test() {
   finish "$@"
 }
 
-# SHA-256 of a file with whatever the host has (openssl.base, else AIX's csum).
-sha256_of() {
-  if _s_cmd=$(aixcmd openssl); then
-    openssl_sha256_hex "$("$_s_cmd" dgst -sha256 "$1" </dev/null 2>/dev/null)"
-    [ -z "$SHA_HEX" ] || printf '%s\n' "$SHA_HEX"
-  elif _s_cmd=$(aixcmd csum); then
-    "$_s_cmd" -h SHA256 "$1" </dev/null 2>/dev/null | awk 'NR == 1 { print tolower($1) }'
-  fi
-}
-
-T0=$(epoch_seconds)
+epoch_now
+T0=$EPOCH_NOW
 if "$CURL" -fsS --retry 3 -o "$IMG" "$IMAGE_URL" </dev/null 2>>"$LOG"; then
   kv download ok
-  kv download_bytes "$(file_size "$IMG")"
+  size_of "$IMG"
+  kv download_bytes "$FILE_SIZE"
 else
   kv download failed
   end_test failed "download_failed:$(tail -1 "$LOG" 2>/dev/null | cut -c1-120)"
 fi
-got=$(sha256_of "$IMG")
+# (aix.sh's sha256_of: openssl.base, else AIX's csum; nothing with neither)
+sha256_of "$IMG"
+got=
+[ "$FILE_SHA256" = none ] || got=${FILE_SHA256#* }
 kv_opt sha256 "$got"
 [ -n "$got" ] || end_test failed "sha256_unavailable"
 [ -z "$SHA256" ] || [ "$got" = "$SHA256" ] || end_test failed "sha256_mismatch"
@@ -154,7 +149,8 @@ kv_opt sha256 "$got"
 RESTORE_BEGUN=yes
 "$ALT_MKSYSB" -m "$IMG" -d "$DISK" -B </dev/null >>"$LOG" 2>&1
 rc=$?
-T1=$(epoch_seconds)
+epoch_now
+T1=$EPOCH_NOW
 kv alt_disk_mksysb_exit "$rc"
 kv restore_seconds $((T1 - T0))
 if [ "$rc" -ne 0 ]; then

@@ -54,6 +54,7 @@ valid_user() {
 # Quotes one word for the remote shell, in QUOTED: '…' with each ' written as '\''. The shell's own
 # expansions do it (no sed, and no subshell to take its output: the relay quotes every argument of
 # every step, hundreds of times a run), and keep trailing newlines as given.
+# shellcheck disable=SC2034 # QUOTED is read by the steps that include this piece
 quote_word() {
   _q_rest=$1
   _q_out=
@@ -67,12 +68,6 @@ quote_word() {
     esac
   done
   QUOTED="'$_q_out$_q_rest'"
-}
-
-# The same, printed.
-shell_quote() {
-  quote_word "$1"
-  printf '%s' "$QUOTED"
 }
 
 # ssh with the options that make a relay safe: never prompt (BatchMode), never accept an unknown or

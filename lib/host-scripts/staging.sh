@@ -35,9 +35,9 @@ norm_path() {
 }
 
 # Why a staging directory is unsafe for root to write in, as one reason word with the path, in
-# UNSAFE (empty when it is safe); its mode as ls shows it in STAGING_MODE. Root writes the log, listings and images there: a symlink for the
-# directory, or a directory someone else owns or may write (and so plant symlinks in), would let
-# another user point root's writes at any file. The owner must be root or the user the step runs as
+# UNSAFE (empty when it is safe); its mode as ls shows it in STAGING_MODE. Root writes the log,
+# listings and images there: a symlink for the directory, or a directory someone else owns or may
+# write (and so plant symlinks in), would let another user point root's writes at any file. The owner must be root or the user the step runs as
 # (root on AIX). Each reason says how to fix it.
 _su_me=
 # shellcheck disable=SC2034 # UNSAFE is read by the steps that include this piece
@@ -48,15 +48,10 @@ staging_unsafe() {
     UNSAFE="staging_is_symlink:$_su_dir:use_the_real_directory"
     return 0
   fi
-  # Fields 1 and 3 of ls's first line (split by the shell, unglobbed); the user's id once a step.
-  # shellcheck disable=SC2012 # ls is the portable way to read a mode and owner on AIX
-  _su_out=$(ls -ldn "$_su_dir" 2>/dev/null)
-  set -f
-  # shellcheck disable=SC2086 # split on purpose
-  set -- ${_su_out%%"$NL"*}
-  set +f
-  _su_mode=${1:-}
-  _su_uid=${3:-}
+  # The directory's own mode and owner (aix.sh's ls_fields); the user's id once a step.
+  ls_fields -ldn "$_su_dir"
+  _su_mode=$LS_MODE
+  _su_uid=$LS_UID
   STAGING_MODE=$_su_mode
   [ -n "$_su_me" ] || _su_me=$(id -u 2>/dev/null)
   if [ -z "$_su_mode" ] || [ -z "$_su_uid" ] || [ -z "$_su_me" ]; then

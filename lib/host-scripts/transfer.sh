@@ -211,7 +211,8 @@ read_part() {
   on_host "dd if=$q_image bs=1048576 skip=$(($2 / 1048576)) count=$((($3 + 1048575) / 1048576)) 2>/dev/null" \
     >"$_rp_file" 2>"$_rp_file.err"
   _rp_rc=$?
-  _rp_got=$(file_size "$_rp_file")
+  size_of "$_rp_file"
+  _rp_got=$FILE_SIZE
   if [ "$_rp_rc" -ne 0 ]; then
     echo "read_exit_$_rp_rc" >"$_rp_file.why"
     return 1

@@ -308,7 +308,7 @@ describe('a hostile name cannot reach a shell', () => {
         ok: true,
       });
 
-      // A trailing newline survives relay.sh's quoting (shell_quote keeps what $(…) would drop), so
+      // A trailing newline survives relay.sh's quoting (quote_word keeps what $(…) would drop), so
       // the LPAR's step sees the value as given and refuses it, as when it is run directly.
       const r = relayBackup('lpar01\n');
       expect(r.code).toBe(HOST_EXIT_CODES.invalid);
