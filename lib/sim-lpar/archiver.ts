@@ -3,7 +3,8 @@
 // volume groups rootvg.ts plans, lists them the way `restore -Tqf` does and describes them the way
 // `lsmksysb -lf` does, reading them with the same streaming reader the content check uses, and
 // damages them for the faults. createSimulatedFleet bundles it with esbuild into the fleet
-// directory, and the stand-ins run it with plain node (see profile.env's SIM_NODE and SIM_TOOL).
+// directory, and the stand-ins run it with plain node (see profile.env's SIM_NODE and SIM_TOOL), or
+// ask the process that runs their scripts, which serves it (archiver-server.ts).
 //
 //   write-mksysb|write-savevg --root R --out FILE --hostname H --oslevel O --date D --vg VG
 //       --vgs "rootvg datavg" --size BYTES --files N [--no-pack] [--exclude FILE] [--tiny]
@@ -622,20 +623,30 @@ function required(values: Map<string, string>, name: string): string {
   return v;
 }
 
-export function main(argv: readonly string[]): number {
+/** Where a command's lines go: the process's stdout and stderr, or the server's reply (archiver-server.ts). */
+export interface ArchiverOutput {
+  write(text: string): void;
+}
+
+/** Runs one command (the list above); returns its exit code. */
+export function main(
+  argv: readonly string[],
+  stdout: ArchiverOutput = process.stdout,
+  stderr: ArchiverOutput = process.stderr,
+): number {
   try {
-    return run(argv);
+    return run(argv, stdout, stderr);
   } catch (error) {
-    process.stderr.write(`sim-archiver: ${(error as Error).message}\n`);
+    stderr.write(`sim-archiver: ${(error as Error).message}\n`);
     return 1;
   }
 }
 
-function run(argv: readonly string[]): number {
+function run(argv: readonly string[], stdout: ArchiverOutput, stderr: ArchiverOutput): number {
   const [command, ...args] = argv;
   const { values, switches, rest } = flags(args);
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  const err = (line: string) => process.stderr.write(`${line}\n`);
+  const out = (line: string) => stdout.write(`${line}\n`);
+  const err = (line: string) => stderr.write(`${line}\n`);
   switch (command) {
     case 'write-mksysb':
     case 'write-savevg': {

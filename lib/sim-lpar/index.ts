@@ -2,6 +2,8 @@
 // usr/bin with stand-in AIX commands that print AIX's real formats) plus a fleet-wide bin/ with the
 // relay's ssh and a curl wrapper. Tests and the local pipeline build a fleet here, run the real host
 // scripts against it, and inject faults through each host's profile.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -194,6 +196,7 @@ function profileEnv(dir: string, p: HostProfile): string {
   const lines: Record<string, string | number> = {
     SIM_NODE: process.execPath,
     SIM_TOOL: join(dir, ARCHIVER),
+    SIM_TOOL_SERVER: join(dir, SERVER_FILE),
     SIM_HOST: p.host,
     SIM_HOSTNAME: p.hostname ?? p.host,
     SIM_ADDRESS: p.address ?? p.host,
@@ -253,6 +256,91 @@ function installArchiver(dir: string): void {
   const target = join(dir, ARCHIVER);
   if (existsSync(target) && readFileSync(target, 'utf8') === archiverBundle) return;
   replaceFile(target, archiverBundle);
+}
+
+/** Where a fleet's stand-ins find the archiver server (`<port> <token>`), while one serves it. */
+const SERVER_FILE = 'run/sim-tool';
+
+/**
+ * The archiver running as a server (archiver-server.ts), one per process, for every fleet this
+ * process runs scripts against (simEnv announces them): the stand-ins then ask it over HTTP instead
+ * of starting a node each (_profile.sh sim_tool). It is started on the first announcement and ends
+ * with this process; until it listens, and whenever its file is missing or stale, the stand-ins run
+ * the archiver themselves, so nothing waits for it and nothing depends on it.
+ */
+class ArchiverServer {
+  private child: ChildProcess | null = null;
+  private line: string | null = null;
+  private readonly token = randomBytes(18).toString('base64url');
+  private readonly fleets = new Set<string>();
+  private hooked = false;
+
+  announce(dir: string): void {
+    this.fleets.add(dir);
+    if (this.line === null) this.start(join(dir, ARCHIVER));
+    else this.advertise(dir);
+  }
+
+  private start(bundle: string): void {
+    if (this.child) return;
+    const child = spawn(process.execPath, [bundle, 'serve'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Nothing of the caller's node options (a loader, an inspector) belongs in the server.
+      env: { ...process.env, NODE_OPTIONS: '', SIM_TOOL_TOKEN: this.token },
+    });
+    child.on('message', (m: { port?: unknown }) => {
+      if (typeof m?.port !== 'number') return;
+      this.line = `${m.port} ${this.token}\n`;
+      for (const dir of this.fleets) this.advertise(dir);
+    });
+    child.on('exit', () => {
+      if (this.child === child) this.stopped();
+    });
+    child.on('error', () => undefined);
+    child.unref();
+    child.channel?.unref();
+    this.child = child;
+    if (!this.hooked) process.once('exit', () => this.withdraw());
+    this.hooked = true;
+  }
+
+  private advertise(dir: string): void {
+    const file = join(dir, SERVER_FILE);
+    if (!existsSync(dir) || (existsSync(file) && readFileSync(file, 'utf8') === this.line)) return;
+    mkdirSync(join(dir, 'run'), { recursive: true });
+    replaceFile(file, this.line ?? '', { mode: 0o600 });
+  }
+
+  /** Removes this server's files (a file another process's server wrote stays). */
+  private withdraw(): void {
+    for (const dir of this.fleets) {
+      const file = join(dir, SERVER_FILE);
+      try {
+        if (readFileSync(file, 'utf8') === this.line) rmSync(file, { force: true });
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  private stopped(): void {
+    this.withdraw();
+    this.child = null;
+    this.line = null;
+  }
+
+  /** Ends the server (tests): the stand-ins run the archiver themselves until the next announcement. */
+  stop(): void {
+    this.child?.kill('SIGKILL');
+    this.stopped();
+  }
+}
+
+const archiverServer = new ArchiverServer();
+
+/** Ends this process's archiver server (tests of the stand-ins' fallback). */
+export function stopArchiverServer(): void {
+  archiverServer.stop();
 }
 
 /**
@@ -401,6 +489,7 @@ export interface SimEnvOptions {
 /** The environment a document or script needs to run against one simulated host. */
 export function simEnv(dir: string, host: string, options: SimEnvOptions): Record<string, string> {
   const fleet = fleetHandle(dir);
+  archiverServer.announce(dir);
   const env: Record<string, string> = {
     PATH: simPath(dir),
     SIM_TARGET_HOST: host,

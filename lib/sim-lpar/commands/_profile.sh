@@ -31,9 +31,30 @@ has_fault() {
 }
 
 # Runs the simulated LPAR's archiver (lib/sim-lpar/archiver.ts, bundled into the fleet as
-# SIM_TOOL) with the node the fleet was built by: it writes, lists and describes the real archives.
-# shellcheck disable=SC2153 # SIM_NODE and SIM_TOOL come from profile.env
+# SIM_TOOL): it writes, lists and describes the real archives. While the process running the
+# scripts serves it (SIM_TOOL_SERVER holds `<port> <token>`, see archiver-server.ts), one curl asks
+# the server; else (no file, no server listening there, or another's) it runs in a node of its own.
+# shellcheck disable=SC2153 # SIM_NODE, SIM_TOOL and SIM_TOOL_SERVER come from profile.env
 sim_tool() {
+  if [ -f "$SIM_TOOL_SERVER" ] && read -r _st_port _st_token <"$SIM_TOOL_SERVER"; then
+    _st_reply=$(printf '%s\000' "$_st_token" "$PWD" "$(umask)" "$@" |
+      curl -s --data-binary @- "http://127.0.0.1:$_st_port/")
+    _st_curl=$?
+    case $_st_curl:$_st_reply in
+    "0:# sim-tool reply"*)
+      _st_out= _st_err= _st_rc=1
+      eval "$_st_reply"
+      printf '%s' "$_st_out"
+      [ -z "$_st_err" ] || printf '%s' "$_st_err" >&2
+      return "$_st_rc"
+      ;;
+    7:* | 127:* | "0:# sim-tool refused"*) ;;
+    *)
+      echo "sim-tool: the archiver server on port $_st_port failed (curl exit $_st_curl)" >&2
+      return 1
+      ;;
+    esac
+  fi
   "$SIM_NODE" "$SIM_TOOL" "$@"
 }
 
