@@ -96,7 +96,8 @@ epoch_now
 T0=$EPOCH_NOW
 
 WORK="${TMPDIR:-/tmp}/mksysb-vault-transfer.$$"
-mkdir -m 700 "$WORK" 2>/dev/null || finish failed "workdir_unavailable:$WORK"
+# (sc/: the sidecars from the host, kept apart from the transfer's own files)
+mkdir -m 700 "$WORK" "$WORK/sc" 2>/dev/null || finish failed "workdir_unavailable:$WORK"
 trap 'rm -rf "$WORK"' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
@@ -464,41 +465,18 @@ kv parts_resumed "$RESUMED"
 kv bytes "$BYTES"
 [ -n "$FAILED_LIST" ] && kv failed_parts "$FAILED_LIST"
 
-# PUTs a small file with a few attempts of its own, with its Content-MD5 like every part: S3 refuses
-# a PUT without one (or an x-amz-checksum-*) into a bucket under Object Lock, and checks the bytes.
-# $3 is the URL's condition: a PUT refused 412 (the object changed since prepare-upload looked)
-# fails like any other. The MD5 is in <file>.md5 (see below).
-put_small() {
-  _ps_md5=
-  read -r _md5_n _md5_hex _ps_md5 2>/dev/null <"$1.md5" || return 1
-  case ${3:--} in
-  -) _ps_cond= ;;
-  'if-none-match=*') _ps_cond='If-None-Match: *' ;;
-  if-match=[0-9a-f]*)
-    # shellcheck disable=SC2089 # the quotes are the header's: an ETag is sent quoted
-    _ps_cond="If-Match: \"${3#if-match=}\""
-    ;;
-  *) return 1 ;;
-  esac
-  _ps_try=1
-  while [ "$_ps_try" -le 3 ]; do
-    # shellcheck disable=SC2086,SC2090 # CURL_STALL is four words; _ps_cond one header, quotes and all
-    curl --fail -sS -X PUT --upload-file "$1" -H "Content-MD5: $_ps_md5" ${_ps_cond:+-H "$_ps_cond"} --connect-timeout 30 \
-      $CURL_STALL -o /dev/null "$2" 2>/dev/null && return 0
-    sleep "$DELAY"
-    _ps_try=$((_ps_try + 1))
-  done
-  return 1
-}
-
+# The sidecars the manifest names come from the host in one call: it tars those it has beside the
+# image (tested there with [ -f ]; -h reads through a link, as cat did), the relay unpacks them into
+# sc/. A call or an unpacking that fails gives none of them (a cut-off stream could leave a short
+# file): each counts as missing, as a failed read of one did. Only a plain file is taken from the
+# stream (a link in it could name a file of the relay's own).
 SC_OK=
 SC_MISSING=
 SC_FAILED=
 REPORT_URL=
 REPORT_COND=
-# Each sidecar the host has is fetched first, so that one openssl hashes them all with the report.
-set -- "$WORK/transfer-report"
-: >"$WORK/fetched"
+SC_FILES=
+: >"$WORK/wanted"
 while read -r name url cond; do
   case $name in
   transfer-report)
@@ -513,16 +491,89 @@ while read -r name url cond; do
   viosbr) suffix=.viosbr.tar.gz ;;
   *) continue ;;
   esac
-  if on_host "cat $q_image$suffix" >"$WORK/sidecar.$name" 2>/dev/null; then
-    printf '%s %s %s\n' "$name" "$url" "$cond" >>"$WORK/fetched"
-    set -- "$@" "$WORK/sidecar.$name"
+  printf '%s %s %s %s\n' "$name" "${IMAGE##*/}$suffix" "$url" "$cond" >>"$WORK/wanted"
+  # (a valid_path name needs no quotes; ./ keeps one starting with - from reading as an option)
+  SC_FILES="$SC_FILES ./${IMAGE##*/}$suffix"
+done <"$WORK/sidecars"
+quote_word "${IMAGE%/*}/"
+got=no
+if [ -n "$SC_FILES" ] &&
+  on_host "cd $QUOTED || exit; f=; for n in$SC_FILES; do [ -f \$n ] && f=\"\$f \$n\"; done; [ -z \"\$f\" ] || tar -chf - \$f" \
+    >"$WORK/sc.tar" 2>/dev/null; then
+  got=yes
+  [ -s "$WORK/sc.tar" ] && ! (cd "$WORK/sc" && exec tar -xf ../sc.tar) >/dev/null 2>&1 && got=no
+fi
+# One openssl hashes the sidecars obtained and the report; fetched lists what is to go up.
+set -- "$WORK/transfer-report"
+: >"$WORK/fetched"
+while read -r name file url cond; do
+  if [ "$got" = yes ] && [ -f "$WORK/sc/$file" ] && [ ! -h "$WORK/sc/$file" ]; then
+    printf '%s %s %s %s\n' "$name" "$WORK/sc/$file" "$url" "$cond" >>"$WORK/fetched"
+    set -- "$@" "$WORK/sc/$file"
   else
     SC_MISSING="$SC_MISSING${SC_MISSING:+,}$name"
   fi
-done <"$WORK/sidecars"
+done <"$WORK/wanted"
+[ -n "$REPORT_URL" ] &&
+  printf 'transfer-report %s %s %s\n' "$WORK/transfer-report" "$REPORT_URL" "$REPORT_COND" >>"$WORK/fetched"
 "$OPENSSL" dgst -md5 "$@" 2>/dev/null | awk -v files=1 "$PART_MD5_AWK"
-while read -r name url cond; do
-  if put_small "$WORK/sidecar.$name" "$url" "$cond"; then
+
+# One round: one curl PUTs every file of fetched not yet accepted (put.<line>.ok), each with its
+# Content-MD5 like every part (S3 refuses a PUT without one, or an x-amz-checksum-*, into a bucket
+# under Object Lock, and checks the bytes) and the condition its URL was signed with: a PUT refused
+# 412 (the object changed since prepare-upload looked) fails like any other. --next between them,
+# no --fail-early: every one is tried and prints its HTTP status (000: no answer) on a line of its
+# own, in order; 2xx is accepted. One without an MD5 or with an unknown condition is never sent.
+# Sets PUT_LEFT to the number sent and not accepted.
+put_round() {
+  set -- -sS
+  _pr_i=0
+  : >"$WORK/put.sent"
+  while read -r _pr_name _pr_file _pr_url _pr_cond; do
+    _pr_i=$((_pr_i + 1))
+    [ -f "$WORK/put.$_pr_i.ok" ] && continue
+    read -r _md5_n _md5_hex _pr_md5 2>/dev/null <"$_pr_file.md5" || continue
+    case $_pr_cond in
+    -) _pr_h= ;;
+    'if-none-match=*') _pr_h='If-None-Match: *' ;;
+    if-match=[0-9a-f]*) _pr_h="If-Match: \"${_pr_cond#if-match=}\"" ;;
+    *) continue ;;
+    esac
+    [ -s "$WORK/put.sent" ] && set -- "$@" --next
+    set -- "$@" -X PUT --upload-file "$_pr_file" -H "Content-MD5: $_pr_md5"
+    [ -n "$_pr_h" ] && set -- "$@" -H "$_pr_h"
+    # shellcheck disable=SC2086 # CURL_STALL is four words
+    set -- "$@" --connect-timeout 30 $CURL_STALL -o /dev/null -w '%{http_code}\n' "$_pr_url"
+    echo "$_pr_i" >>"$WORK/put.sent"
+  done <"$WORK/fetched"
+  PUT_LEFT=0
+  [ -s "$WORK/put.sent" ] || return 0
+  curl "$@" >"$WORK/put.codes" 2>/dev/null
+  while read -r _pr_i; do
+    _pr_code=
+    read -r _pr_code <&3
+    case $_pr_code in
+    2[0-9][0-9]) : >"$WORK/put.$_pr_i.ok" ;;
+    *) PUT_LEFT=$((PUT_LEFT + 1)) ;;
+    esac
+  done <"$WORK/put.sent" 3<"$WORK/put.codes"
+}
+# Up to 3 rounds, DELAY apart; a round sends only what the ones before did not get through.
+try=1
+put_round
+while [ "$PUT_LEFT" -gt 0 ] && [ "$try" -lt 3 ]; do
+  sleep "$DELAY"
+  try=$((try + 1))
+  put_round
+done
+REPORT=none
+i=0
+while read -r name file url cond; do
+  i=$((i + 1))
+  if [ "$name" = transfer-report ]; then
+    REPORT=failed
+    [ -f "$WORK/put.$i.ok" ] && REPORT=uploaded
+  elif [ -f "$WORK/put.$i.ok" ]; then
     SC_OK="$SC_OK${SC_OK:+,}$name"
   else
     SC_FAILED="$SC_FAILED${SC_FAILED:+,}$name"
@@ -531,11 +582,6 @@ done <"$WORK/fetched"
 kv sidecars_ok "$SC_OK"
 [ -n "$SC_MISSING" ] && kv sidecars_missing "$SC_MISSING"
 [ -n "$SC_FAILED" ] && kv sidecars_failed "$SC_FAILED"
-
-REPORT=none
-if [ -n "$REPORT_URL" ]; then
-  if put_small "$WORK/transfer-report" "$REPORT_URL" "$REPORT_COND"; then REPORT=uploaded; else REPORT=failed; fi
-fi
 kv transfer_report "$REPORT"
 epoch_now
 kv seconds "$((EPOCH_NOW - T0))"

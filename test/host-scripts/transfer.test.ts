@@ -142,11 +142,20 @@ async function closedPort(): Promise<number> {
  */
 async function startSink(
   s: Staged,
-  options: { closeAfterManifest?: boolean } = {},
-): Promise<{ staged: Staged; partPuts(part: number): number; close(): Promise<void> }> {
+  options: {
+    closeAfterManifest?: boolean;
+    refuse?: { suffix: string; status: number; times: number }[];
+  } = {},
+): Promise<{
+  staged: Staged;
+  partPuts(part: number): number;
+  putsTo(suffix: string): number;
+  close(): Promise<void>;
+}> {
   const original = new URL(s.upload.manifestUrl);
   const text = await (await fetch(s.upload.manifestUrl)).text();
   const puts: number[] = [];
+  const paths: string[] = [];
   let manifest = '';
   const server = createHttpServer((req, res) => {
     if (req.method === 'GET') {
@@ -155,11 +164,16 @@ async function startSink(
       if (options.closeAfterManifest) server.close();
       return;
     }
-    const part = new URL(req.url ?? '/', 'http://sink').searchParams.get('partNumber');
+    const url = new URL(req.url ?? '/', 'http://sink');
+    const part = url.searchParams.get('partNumber');
     if (part !== null) puts.push(Number(part));
+    paths.push(url.pathname);
+    const refusal = options.refuse?.find(
+      (r) => url.pathname.endsWith(r.suffix) && paths.filter((p) => p.endsWith(r.suffix)).length <= r.times,
+    );
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { ETag: '"sink"' });
+      res.writeHead(refusal ? refusal.status : 200, refusal ? {} : { ETag: '"sink"' });
       res.end();
     });
   });
@@ -172,10 +186,41 @@ async function startSink(
       upload: { ...s.upload, manifestUrl: s.upload.manifestUrl.replace(original.origin, endpoint) },
     },
     partPuts: (part) => puts.filter((p) => p === part).length,
+    putsTo: (suffix) => paths.filter((p) => p.endsWith(suffix)).length,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * A directory to put first on PATH whose `ssh`, `curl` (each logging a line, then running the
+ * fleet's stand-in) and, when given, `tar` (this script) stand in front of the fleet's commands.
+ */
+function callCounter(
+  s: Staged,
+  tar?: string,
+): { env: Record<string, string>; calls(command: string): number } {
+  const bin = join(s.fleet.dir, 'counted');
+  const log = join(bin, 'calls.log');
+  mkdirSync(bin);
+  for (const command of ['ssh', 'curl'])
+    writeFileSync(
+      join(bin, command),
+      `#!/bin/sh\necho ${command} >>${log}\nexec ${join(s.fleet.dir, 'bin', command)} "$@"\n`,
+      { mode: 0o755 },
+    );
+  if (tar) writeFileSync(join(bin, 'tar'), `#!/bin/sh\n${tar}\n`, { mode: 0o755 });
+  const path = simEnv(s.fleet.dir, s.upload.host, { mode: 'direct' }).PATH;
+  return {
+    env: { PATH: `${bin}:${path}` },
+    calls: (command) =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((l) => l === command).length
+        : 0,
   };
 }
 
@@ -196,6 +241,105 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
     expect(sha(await objectBytes(store, s.upload.key))).toBe(sha(s.bytes));
     expect((await objectBytes(store, `${s.upload.key}.log`)).toString()).toContain('0512-038');
   });
+
+  it('fetches the sidecars in one ssh and PUTs them with the transfer report in one curl', async () => {
+    const s = await staged();
+    const counter = callCounter(s);
+    const r = await runOnRelayAsync(shell, scripts.transfer, s.fleet, 'lpar01', relayArgs(s), counter.env);
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(out).toMatchObject({ status: 'ok', partsOk: 3, transferReport: 'uploaded' });
+    expect(out.sidecarsOk).toEqual(['log', 'lsmksysb']);
+    expect(out.sidecarsMissing).toEqual(['filesets', 'toc']);
+    // ssh: the image's listing, a read of each of the 3 parts, the sidecars. curl: the manifest, the
+    // 3 parts, the sidecars and the report.
+    expect(counter.calls('ssh')).toBe(5);
+    expect(counter.calls('curl')).toBe(5);
+    expect((await objectBytes(store, `${s.upload.key}.lsmksysb`)).toString()).toContain('rootvg');
+    const report = await objectBytes(
+      store,
+      `uploads/${s.upload.runId}/lpar01/${s.image.split('/').pop()}.parts`,
+    );
+    expect(report.toString().trim().split('\n')).toHaveLength(3);
+  });
+
+  it('PUTs again only the sidecar S3 refused, in a second curl, and the others once', async () => {
+    const sink = await startSink(await staged(), {
+      refuse: [{ suffix: '.lsmksysb', status: 412, times: 1 }],
+    });
+    const counter = callCounter(sink.staged);
+    const r = await runOnHostAsync(
+      shell,
+      scripts.transfer,
+      sink.staged.fleet,
+      'lpar01',
+      args(sink.staged, 'mode=direct'),
+      counter.env,
+    );
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(out).toMatchObject({ status: 'ok', transferReport: 'uploaded' });
+    expect(out.sidecarsOk).toEqual(['log', 'lsmksysb']);
+    expect(out.sidecarsFailed).toEqual([]);
+    expect([sink.putsTo('.log'), sink.putsTo('.lsmksysb'), sink.putsTo('.parts')]).toEqual([1, 2, 1]);
+    // the manifest, 3 parts, then the sidecars and the report, then lsmksysb alone
+    expect(counter.calls('curl')).toBe(6);
+    await sink.close();
+  });
+
+  it('names a sidecar refused 3 times as failed and a refused report as the reason, after 3 attempts each', async () => {
+    const sink = await startSink(await staged(), {
+      refuse: [
+        { suffix: '.log', status: 500, times: 9 },
+        { suffix: '.parts', status: 412, times: 9 },
+      ],
+    });
+    const r = await runOnHostAsync(
+      shell,
+      scripts.transfer,
+      sink.staged.fleet,
+      'lpar01',
+      args(sink.staged, 'mode=direct'),
+    );
+    const out = parseHostOutput(r.stdout, 'transfer');
+    expect(r.code).toBe(HOST_EXIT_CODES.failed);
+    expect(out).toMatchObject({
+      status: 'failed',
+      reason: 'transfer_report_upload_failed',
+      partsOk: 3,
+      transferReport: 'failed',
+    });
+    expect(out.sidecarsOk).toEqual(['lsmksysb']);
+    expect(out.sidecarsFailed).toEqual(['log']);
+    expect([sink.putsTo('.log'), sink.putsTo('.lsmksysb'), sink.putsTo('.parts')]).toEqual([3, 1, 3]);
+    await sink.close();
+  });
+
+  it.each([
+    ['fails', 'exit 1'],
+    ['comes up short', 'exit 0'],
+  ])(
+    'takes no sidecar when the call that fetches them %s: each is missing, none is sent',
+    async (_what, ending) => {
+      const s = await staged();
+      // A tar whose archive of the sidecars stops within the first one's bytes.
+      const counter = callCounter(
+        s,
+        `case $1 in -chf) /usr/bin/tar "$@" | head -c 530; ${ending} ;; esac\nexec /usr/bin/tar "$@"`,
+      );
+      const r = await runOnHostAsync(
+        shell,
+        scripts.transfer,
+        s.fleet,
+        'lpar01',
+        args(s, 'mode=direct'),
+        counter.env,
+      );
+      const out = parseHostOutput(r.stdout, 'transfer');
+      expect(out).toMatchObject({ status: 'ok', partsOk: 3, transferReport: 'uploaded' });
+      expect(out.sidecarsOk).toEqual([]);
+      expect(out.sidecarsMissing).toEqual(['log', 'lsmksysb', 'filesets', 'toc']);
+      await expect(objectBytes(store, `${s.upload.key}.log`)).rejects.toThrow();
+    },
+  );
 
   it('resumes: a part S3 holds whose ETag is its MD5 on the host is not sent again, one whose ETag differs is', async () => {
     const s = await staged();
