@@ -263,7 +263,8 @@ const SERVER_FILE = 'run/sim-tool';
 
 /**
  * The archiver running as a server (archiver-server.ts), one per process, for every fleet this
- * process runs scripts against (simEnv announces them): the stand-ins then ask it over HTTP instead
+ * process builds or runs scripts against (createSimulatedFleet and simEnv announce them): the
+ * stand-ins then ask it over HTTP instead
  * of starting a node each (_profile.sh sim_tool). It is started on the first announcement and ends
  * with this process; until it listens, and whenever its file is missing or stale, the stand-ins run
  * the archiver themselves, so nothing waits for it and nothing depends on it.
@@ -456,6 +457,7 @@ export function createSimulatedFleet(dir: string, hosts: readonly HostProfileInp
   for (const p of parsed) writeHost(dir, p);
   replaceFile(join(dir, 'fleet.json'), `${JSON.stringify(all, null, 2)}\n`);
   writeKnownHosts(dir, all);
+  archiverServer.announce(dir);
   return fleetHandle(dir);
 }
 

@@ -83,7 +83,9 @@ function restoreList(image: string) {
 
 describe('the archiver server', () => {
   it('runs a stand-in mksysb for it: the same archive, log, exit code and file mode as a node of its own', async () => {
-    // Run by the stand-in's own node first: no server announced for this fleet yet.
+    // Run by the stand-in's own node first: building the fleet announced it to this process's
+    // server, which is stopped for this run.
+    stopArchiverServer();
     expect(existsSync(serverFile)).toBe(false);
     const own = mksysb('lpar01_mksysb_2025-01-05');
     expect(own.code).toBe(0);
