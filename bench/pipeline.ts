@@ -1,4 +1,4 @@
-// The CLI's start (issue 15: `--help` under half a second) and the local pipeline's figures (issue 8): the bundled scenario's eight weekly runs of ten hosts, as a
+// The CLI's start (issue 15: `--help` under half a second) and the local pipeline's figures (issue 8): the bundled scenario's eight weekly runs (13 hosts), as a
 // user starts them (`mksysb-vault run --local --weeks 8 --reset`), and one weekly run of 200 simulated
 // hosts with the peak memory of the Node process. Each run is a separate process timed by
 // /usr/bin/time (wall time and maximum resident set), so synthesis, the local S3 server and the
