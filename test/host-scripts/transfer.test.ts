@@ -225,6 +225,10 @@ function callCounter(
 }
 
 describe.each(SHELLS)('transfer under %s', (shell) => {
+  /** The transfer in direct mode, with extra environment. */
+  const directTransfer = (s: Staged, env?: Record<string, string>) =>
+    runOnHostAsync(shell, scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'), env);
+
   it('uploads every part from the relay over ssh, parts in parallel, and the completed object equals the image', async () => {
     const s = await staged();
     store.gate(3);
@@ -267,14 +271,7 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
       refuse: [{ suffix: '.lsmksysb', status: 412, times: 1 }],
     });
     const counter = callCounter(sink.staged);
-    const r = await runOnHostAsync(
-      shell,
-      scripts.transfer,
-      sink.staged.fleet,
-      'lpar01',
-      args(sink.staged, 'mode=direct'),
-      counter.env,
-    );
+    const r = await directTransfer(sink.staged, counter.env);
     const out = parseHostOutput(r.stdout, 'transfer');
     expect(out).toMatchObject({ status: 'ok', transferReport: 'uploaded' });
     expect(out.sidecarsOk).toEqual(['log', 'lsmksysb']);
@@ -292,13 +289,7 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
         { suffix: '.parts', status: 412, times: 9 },
       ],
     });
-    const r = await runOnHostAsync(
-      shell,
-      scripts.transfer,
-      sink.staged.fleet,
-      'lpar01',
-      args(sink.staged, 'mode=direct'),
-    );
+    const r = await directTransfer(sink.staged);
     const out = parseHostOutput(r.stdout, 'transfer');
     expect(r.code).toBe(HOST_EXIT_CODES.failed);
     expect(out).toMatchObject({
@@ -325,14 +316,7 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
         s,
         `case $1 in -chf) /usr/bin/tar "$@" | head -c 530; ${ending} ;; esac\nexec /usr/bin/tar "$@"`,
       );
-      const r = await runOnHostAsync(
-        shell,
-        scripts.transfer,
-        s.fleet,
-        'lpar01',
-        args(s, 'mode=direct'),
-        counter.env,
-      );
+      const r = await directTransfer(s, counter.env);
       const out = parseHostOutput(r.stdout, 'transfer');
       expect(out).toMatchObject({ status: 'ok', partsOk: 3, transferReport: 'uploaded' });
       expect(out.sidecarsOk).toEqual([]);
@@ -382,7 +366,7 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
 
   it('uploads locally in direct mode and reports each part with the MD5 of its bytes', async () => {
     const s = await staged();
-    const r = await runOnHostAsync(shell, scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'));
+    const r = await directTransfer(s);
     expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({ status: 'ok', partsOk: 3 });
     const report = (
       await objectBytes(store, `uploads/${s.upload.runId}/lpar01/${s.image.split('/').pop()}.parts`)
@@ -456,7 +440,7 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
         p.partNumber === 2 ? { ...p, url: p.url.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`) } : p,
       ),
     }));
-    const r = await runOnHostAsync(shell, scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'));
+    const r = await directTransfer(s);
     expect(parseHostOutput(r.stdout, 'transfer')).toMatchObject({
       status: 'failed',
       reason: 'manifest_url_elsewhere:part_2',
@@ -506,7 +490,7 @@ describe.each(SHELLS)('transfer under %s', (shell) => {
 
   it('streams in direct mode too, reporting each part with the MD5 from the sidecar', async () => {
     const s = await staged(SMALL_HOST, IMAGE_SIZE, 'random', true);
-    const r = await runOnHostAsync(shell, scripts.transfer, s.fleet, 'lpar01', args(s, 'mode=direct'));
+    const r = await directTransfer(s);
     const out = parseHostOutput(r.stdout, 'transfer');
     expect(out).toMatchObject({ status: 'ok', partsOk: 3, partRetries: 0 });
     expect(out.other.md5_source).toBe('sidecar');
