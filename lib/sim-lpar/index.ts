@@ -264,10 +264,10 @@ const SERVER_FILE = 'run/sim-tool';
 /**
  * The archiver running as a server (archiver-server.ts), one per process, for every fleet this
  * process builds or runs scripts against (createSimulatedFleet and simEnv announce them): the
- * stand-ins then ask it over HTTP instead
- * of starting a node each (_profile.sh sim_tool). It is started on the first announcement and ends
- * with this process; until it listens, and whenever its file is missing or stale, the stand-ins run
- * the archiver themselves, so nothing waits for it and nothing depends on it.
+ * stand-ins then ask it over HTTP instead of starting a node each (_profile.sh sim_tool). It is
+ * started on the first announcement and ends with this process; until it listens, and whenever its
+ * file is missing or stale, the stand-ins run the archiver themselves, so nothing waits for it and
+ * nothing depends on it.
  */
 class ArchiverServer {
   private child: ChildProcess | null = null;
@@ -290,7 +290,8 @@ class ArchiverServer {
       env: { ...process.env, NODE_OPTIONS: '', SIM_TOOL_TOKEN: this.token },
     });
     child.on('message', (m: { port?: unknown }) => {
-      if (typeof m?.port !== 'number') return;
+      // (a server stopped meanwhile says nothing for this one)
+      if (this.child !== child || typeof m?.port !== 'number') return;
       this.line = `${m.port} ${this.token}\n`;
       for (const dir of this.fleets) this.advertise(dir);
     });
