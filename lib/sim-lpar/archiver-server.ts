@@ -1,9 +1,9 @@
 // The archiver as a server: one long-lived process that runs the stand-ins' archiver commands
 // (archiver.ts) for every simulated host, so that a mksysb, savevg, restore or alt_disk_mksysb
 // costs the stand-in one curl instead of a node start (measured: a 24 MiB mksysb took 0.66 CPU s in
-// a node of its own, 0.15-0.25 s in a warm server). Started by simulatedFleetServer (index.ts) as
-// `node sim-archiver.mjs serve`; it listens on 127.0.0.1, tells its parent the port and the token
-// over IPC, and ends when its parent does.
+// a node of its own, 0.15-0.25 s in a warm server). Started by index.ts's ArchiverServer as
+// `node sim-archiver.mjs serve` with a token in SIM_TOOL_TOKEN; it listens on 127.0.0.1, tells its
+// parent the port over IPC, and ends when its parent does.
 //
 // A request's body is NUL-separated: the token, the caller's working directory, its umask (octal,
 // as `umask` prints it), then the command's arguments. The command runs in that directory under
