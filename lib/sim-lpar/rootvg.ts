@@ -861,6 +861,21 @@ function prose(r: () => number, n: number, style: number): string {
 
 const TEXT_CORPUS_BYTES = 256 * 1024;
 
+/**
+ * Each text file is a slice of one generated corpus per style: generating every file's prose afresh
+ * cost most of the simulated mksysb's time. The corpora depend on nothing but the style, so a process
+ * that writes many images (the archiver server, archiver-server.ts) generates them once.
+ */
+const corpora = new Map<number, Uint8Array>();
+function corpus(style: number): Uint8Array {
+  let c = corpora.get(style);
+  if (!c) {
+    c = enc.encode(prose(prng(`corpus/${style}`), TEXT_CORPUS_BYTES, style));
+    corpora.set(style, c);
+  }
+  return c;
+}
+
 interface Subtree {
   readonly base: string;
   /** Share of the bulk's entries. */
@@ -1091,17 +1106,6 @@ export function planEntries(o: EntryPlanOptions, vgDataFiles: readonly string[])
   // Text files share the text budget, each 64 B to 64 KiB.
   const perText =
     texts.length > 0 ? Math.max(64, Math.min(65536, Math.floor(o.textBudget / texts.length))) : 0;
-  // Each text file is a slice of one generated corpus per style: generating every file's prose
-  // afresh cost most of the simulated mksysb's time.
-  const corpora = new Map<number, Uint8Array>();
-  const corpus = (style: number) => {
-    let c = corpora.get(style);
-    if (!c) {
-      c = enc.encode(prose(prng(`corpus/${style}`), TEXT_CORPUS_BYTES, style));
-      corpora.set(style, c);
-    }
-    return c;
-  };
   for (const { subtree, index } of texts) {
     const e = out[index];
     if (!e) continue;
