@@ -105,12 +105,19 @@ export function prng(seed: string): () => number {
 /**
  * `n` incompressible bytes from a seed: the AES-128-CTR keystream under a key derived from the seed
  * (deterministic, and far faster than a PRNG in JavaScript). The binary bulk and the faults' garbage.
+ * Enciphered 64 KiB at a time (the same keystream): one update of 4 MiB took 40-175 ms here, 64
+ * updates of 64 KiB under 3 ms.
  */
 export function noise(seed: string, n: number): Uint8Array {
   const key = createHash('sha256').update(seed).digest();
   const cipher = createCipheriv('aes-128-ctr', key.subarray(0, 16), key.subarray(16, 32));
-  return new Uint8Array(cipher.update(Buffer.alloc(n)));
+  const out = new Uint8Array(n);
+  const zeros = Buffer.alloc(Math.min(n, NOISE_CHUNK));
+  for (let at = 0; at < n; at += NOISE_CHUNK)
+    out.set(cipher.update(zeros.subarray(0, Math.min(NOISE_CHUNK, n - at))), at);
+  return out;
 }
+const NOISE_CHUNK = 64 * 1024;
 
 /** What `oslevel -s` says, as image.data and lsmksysb write it: 7200-05-03-2148 -> 7.2.5.3, 7200-05. */
 export function osLevelParts(oslevel: string): {
