@@ -125,8 +125,11 @@ export async function fileSha256(path: string): Promise<string> {
 
 /**
  * A pass-through proxy in front of the local S3 server that watches the part PUTs (UploadPart URLs):
- * how many were in flight at once, at most. `gate(n)` holds each part PUT until n are in flight (or
- * a few seconds pass), so a test can tell parallel parts from one part after another without timing.
+ * how many were in flight at once, at most. `gate(n)` holds the part PUTs until n are in flight, so a
+ * test can tell parallel parts from one part after another without timing. Held parts go on anyway
+ * once no new part has come for `holdMs`: a transfer that sends one part after another then ends
+ * (and its test fails on the count) instead of waiting forever. The wait restarts with each part,
+ * since on a loaded machine the parts of a parallel transfer can start seconds apart.
  */
 export interface PartWatch extends UploadTarget {
   readonly endpoint: string;
@@ -136,12 +139,18 @@ export interface PartWatch extends UploadTarget {
   close(): Promise<void>;
 }
 
-export async function startPartWatch(upstream: string, bucket: string, holdMs = 5000): Promise<PartWatch> {
+export async function startPartWatch(upstream: string, bucket: string, holdMs = 15_000): Promise<PartWatch> {
   const to = new URL(upstream);
   let inFlight = 0;
   let max = 0;
   let gateAt = 0;
   let waiting: (() => void)[] = [];
+  let quiet: NodeJS.Timeout | undefined;
+  const release = () => {
+    clearTimeout(quiet);
+    for (const go of waiting) go();
+    waiting = [];
+  };
   const server = createServer((req, res) => {
     const isPart = req.method === 'PUT' && /[?&]partNumber=\d+/.test(req.url ?? '');
     let forwarded = false;
@@ -169,10 +178,11 @@ export async function startPartWatch(upstream: string, bucket: string, holdMs = 
     });
     if (gateAt <= 1) return forward();
     waiting.push(forward);
-    if (inFlight >= gateAt) {
-      for (const go of waiting) go();
-      waiting = [];
-    } else setTimeout(forward, holdMs).unref();
+    if (inFlight >= gateAt) release();
+    else {
+      clearTimeout(quiet);
+      quiet = setTimeout(release, holdMs).unref();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -185,6 +195,7 @@ export async function startPartWatch(upstream: string, bucket: string, holdMs = 
       gateAt = parts;
     },
     reset: () => {
+      clearTimeout(quiet);
       max = 0;
       gateAt = 0;
       waiting = [];
