@@ -37,8 +37,8 @@ norm_path() {
 # Why a staging directory is unsafe for root to write in, as one reason word with the path, in
 # UNSAFE (empty when it is safe); its mode as ls shows it in STAGING_MODE. Root writes the log,
 # listings and images there: a symlink for the directory, or a directory someone else owns or may
-# write (and so plant symlinks in), would let another user point root's writes at any file. The owner must be root or the user the step runs as
-# (root on AIX). Each reason says how to fix it.
+# write (and so plant symlinks in), would let another user point root's writes at any file. The
+# owner must be root or the user the step runs as (root on AIX). Each reason says how to fix it.
 _su_me=
 # shellcheck disable=SC2034 # UNSAFE is read by the steps that include this piece
 staging_unsafe() {
