@@ -102,6 +102,8 @@ export function prng(seed: string): () => number {
   };
 }
 
+const NOISE_CHUNK = 64 * 1024;
+
 /**
  * `n` incompressible bytes from a seed: the AES-128-CTR keystream under a key derived from the seed
  * (deterministic, and far faster than a PRNG in JavaScript). The binary bulk and the faults' garbage.
@@ -117,7 +119,6 @@ export function noise(seed: string, n: number): Uint8Array {
     out.set(cipher.update(zeros.subarray(0, Math.min(NOISE_CHUNK, n - at))), at);
   return out;
 }
-const NOISE_CHUNK = 64 * 1024;
 
 /** What `oslevel -s` says, as image.data and lsmksysb write it: 7200-05-03-2148 -> 7.2.5.3, 7200-05. */
 export function osLevelParts(oslevel: string): {
