@@ -1,9 +1,17 @@
 // The one judgement of a host's state — ok, warn, fail, stale, never, disabled — that `status`, its
 // exit code and the HTML report's headline all use, so the report can never look greener than
 // status: a host whose latest run failed, whose newest image is too old or whose newest image object
-// is gone is not counted by the verdict its last record happens to carry. A host's savevg images
-// count too: the newest image of each volume group must be there, fresh and not FAIL. Pure.
+// is gone is not counted by the verdict its last record happens to carry, nor is one whose newest
+// image a restore test proved wrong. A host's savevg images count too: the newest image of each
+// volume group must be there, fresh and not FAIL. Pure.
 
+import type { AnomalyCode } from './anomaly.js';
+import {
+  type RestoreTestResult,
+  type RestoreTestSummary,
+  restoreTestDisproves,
+  restoreTestOfImage,
+} from './restore-test.js';
 import { FINDING, type Verdict } from './vocabulary.js';
 
 export const HOST_STATES = ['ok', 'warn', 'fail', 'stale', 'never', 'disabled'] as const;
@@ -22,7 +30,13 @@ export interface StateImage {
   readonly key: string;
   readonly date: string;
   readonly verdict: Verdict;
+  /** Its restore tests: an index entry's newest (restoreTest), or a record's (restoreTests). */
+  readonly restoreTest?: RestoreTestSummary | undefined;
+  readonly restoreTests?: readonly RestoreTestResult[] | undefined;
 }
+
+/** The newest mksysb image's restore test proved it wrong: the host has no image known to restore. */
+export const RESTORE_FAILED = 'RESTORE_FAILED' satisfies AnomalyCode;
 
 export interface StateRun {
   readonly date: string;
@@ -127,16 +141,19 @@ export function judgeHost(input: HostStateInput, now: Date, maxAgeDays: number):
     lastRun.verdict === 'FAIL' &&
     lastRun.outcome !== 'verified' &&
     (!last || Date.parse(lastRun.date) > Date.parse(last.date));
+  // Its newest image was restored on a test LPAR and is not what the record says (restoreTestDisproves).
+  const disproved = last !== null && restoreTestDisproves(restoreTestOfImage(last));
   const age = last ? ageDays(last.date, now) : null;
   const findings = [
     ...(missing.size > 0 ? [IMAGE_MISSING] : []),
+    ...(disproved ? [RESTORE_FAILED] : []),
     ...(lastRunFailed ? [...lastRun.codes] : []),
     ...volumeGroups.flatMap((vg) => volumeGroupFinding(vg) ?? []),
   ];
   const rootvg: Severity =
     last === null
       ? 'fail'
-      : last.verdict === 'FAIL' || lastRunFailed || newestGone
+      : last.verdict === 'FAIL' || lastRunFailed || newestGone || disproved
         ? 'fail'
         : (age ?? 0) > maxAgeDays
           ? 'stale'

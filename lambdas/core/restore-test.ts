@@ -163,9 +163,36 @@ export const RestoreTestSummarySchema = z
     target: z.object({ host: HostNameSchema, disk: DiskNameSchema }).strict(),
     /** The newest PASS test's end; null: never passed. */
     lastPassAt: IsoDateSchema.nullable(),
+    /**
+     * The newest test's first failed check, the one its reason names (failedCheckOf); null for a PASS
+     * or a test that stopped before any check failed. Absent in an index entry written before it was
+     * kept: such a FAIL is not known to disprove the image.
+     */
+    failedCheck: RestoreCheckSchema.shape.name.nullable().optional(),
   })
   .strict();
 export type RestoreTestSummary = z.infer<typeof RestoreTestSummarySchema>;
+
+/**
+ * The checks whose failure proves the image itself wrong, not the test rig: the bytes S3 holds are not
+ * the ones recorded (sha256), or the system they restore is not the one recorded (oslevel) or lacks
+ * what boots it (key_files). An unreachable test LPAR, a disk in use, a failed download or an
+ * alt_disk_mksysb or wake that failed (the spare disk, the test LPAR's filesets) only leave the image
+ * unproven.
+ */
+export const IMAGE_DISPROVING_CHECKS: readonly RestoreCheck['name'][] = ['sha256', 'oslevel', 'key_files'];
+
+/** The first failed check of a test, clean-up aside (a failed clean-up does not fail the image). */
+export function failedCheckOf(checks: readonly RestoreCheck[]): RestoreCheck | undefined {
+  return checks.find((c) => c.name !== 'cleanup' && !c.ok);
+}
+
+/** Whether an image's newest restore test proved the image wrong (IMAGE_DISPROVING_CHECKS). */
+export function restoreTestDisproves(test: RestoreTestSummary | null): boolean {
+  return (
+    test?.result === 'FAIL' && test.failedCheck != null && IMAGE_DISPROVING_CHECKS.includes(test.failedCheck)
+  );
+}
 
 /** The summary of a record's tests; null when it has none. */
 export function restoreTestSummaryOf(
@@ -182,6 +209,7 @@ export function restoreTestSummaryOf(
     rtoSeconds: last.rtoSeconds,
     target: last.target,
     lastPassAt: pass?.finishedAt ?? null,
+    failedCheck: last.result === 'FAIL' ? (failedCheckOf(last.checks)?.name ?? null) : null,
   };
 }
 
@@ -533,8 +561,7 @@ export function judgeRestoreTest(
       `${facts.cleanup}${facts.cleanupMessage ? `: ${facts.cleanupMessage}` : ''}`,
     );
 
-  const imageChecks = checks.filter((c) => c.name !== 'cleanup');
-  const failed = imageChecks.find((c) => !c.ok);
+  const failed = failedCheckOf(checks);
   const reached = new Set(checks.map((c) => c.name));
   const complete = ['alt_disk_mksysb', 'wake', 'oslevel', 'key_files'].every((n) =>
     reached.has(n as RestoreCheck['name']),

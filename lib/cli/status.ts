@@ -7,7 +7,7 @@ import {
   isActive,
 } from '../../lambdas/core/acknowledgement.js';
 import { formatBytes } from '../../lambdas/core/anomaly.js';
-import { type HostState, IMAGE_MISSING, judgeHost } from '../../lambdas/core/host-state.js';
+import { type HostState, IMAGE_MISSING, judgeHost, RESTORE_FAILED } from '../../lambdas/core/host-state.js';
 import { historyEntryOf } from '../../lambdas/core/image-record.js';
 import { nextCronRun } from '../../lambdas/core/next-run.js';
 import { DEFAULT_VERIFICATION_POLICY } from '../../lambdas/core/policy.js';
@@ -38,7 +38,9 @@ checked with its viosbr archive). Hosts in the fleet without any image show as "
 saves whose newest savevg image is missing or FAIL makes the host FAIL; a stale one, STALE.
 Below the table, each host's last restore test (restoreTests: its newest PASS mksysb put on a test
 LPAR's spare disk with alt_disk_mksysb): PASS or FAIL, when, on which LPAR and disk, the RTO, why it
-failed ("restoreTest" of each host in --json).
+failed ("restoreTest" of each host in --json). A host whose newest mksysb image failed its test on
+the image itself (its SHA-256, OS level or boot files are not the record's) is FAIL, RESTORE_FAILED,
+until a newer image is stored; a test the test LPAR could not run leaves the state alone.
 
 Options:
   --max-age DAYS     an image older than this many days (8 or 8d) is STALE (default: the
@@ -73,7 +75,7 @@ export interface HostStatus {
   readonly verdict: Verdict | null;
   readonly state: HostState;
   readonly anomalies: readonly string[];
-  /** Why the state is worse than the last image's verdict: IMAGE_MISSING, the failed run's codes. */
+  /** Why the state is worse than the last image's verdict: IMAGE_MISSING, RESTORE_FAILED, the failed run's codes. */
   readonly findings: readonly string[];
   readonly trendPercentPerWeek: number | null;
   readonly osLevel: string | null;
@@ -297,7 +299,11 @@ export const statusCommand: Command = {
                 : r.lastRun.outcome === 'verified'
                   ? r.lastRun.verdict
                   : `${r.lastRun.outcome} ${r.lastRun.codes.join(' ')}`.trim(),
-              [...(r.missingImages.length > 0 ? [IMAGE_MISSING] : []), ...r.anomalies].join(' ') || '-',
+              [
+                ...(r.missingImages.length > 0 ? [IMAGE_MISSING] : []),
+                ...(r.findings.includes(RESTORE_FAILED) ? [RESTORE_FAILED] : []),
+                ...r.anomalies,
+              ].join(' ') || '-',
             ]),
           ),
         );

@@ -11,7 +11,6 @@ import { compareIndex } from '../../lambdas/core/catalog-index.js';
 import { rebuildHost } from '../../lib/cli/catalog.js';
 import { readFleet } from '../../lib/cli/fleet-view.js';
 import { hostStatus } from '../../lib/cli/status.js';
-import type { OpenStore } from '../../lib/cli/store.js';
 import type { S3Request } from '../../lib/local/s3-server.js';
 import { recordOutcome } from './outcomes.js';
 import {
@@ -19,6 +18,7 @@ import {
   imagesLost,
   judgeFault,
   MiB,
+  openRigStore,
   runWeek,
   startFaultRig,
   stopFaultRig,
@@ -42,23 +42,6 @@ afterAll(async () => {
 });
 
 const store = () => ({ client: rig.store.client(), bucket: rig.store.bucket });
-
-function openStore(now: string): OpenStore {
-  const client = rig.store.client();
-  return {
-    client,
-    bucket: rig.store.bucket,
-    description: 'fault rig store',
-    local: true,
-    presignClient: client,
-    fleet: null,
-    config: rig.config,
-    configSource: 'fault rig',
-    nextLocalRun: null,
-    clock: new Date(now),
-    close: async () => undefined,
-  };
-}
 
 /** The image keys of the host's index entries, and those of its records the index lacks. */
 async function indexState(host: string): Promise<{ entries: string[]; missing: string[] }> {
@@ -91,7 +74,7 @@ describe('a crash between a record write and its index update', () => {
     const afterCrash = await indexState(HOST);
     // Meanwhile: status's newest image and retention's plan include the image the index lacks.
     const now = weekAfter(week(1), 0.1);
-    const [view] = (await readFleet(openStore(now), [HOST])).hosts;
+    const [view] = (await readFleet(openRigStore(rig.store, rig.config, now), [HOST])).hosts;
     const status = view ? hostStatus(view, new Date(now), 8) : null;
     const plan = await applyRetention(
       { hosts: [HOST], dryRun: true },

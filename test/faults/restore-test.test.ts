@@ -12,6 +12,8 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImageRecord, parseImageRecord } from '../../lambdas/core/image-record.js';
 import type { RestoreTestResult } from '../../lambdas/core/restore-test.js';
+import { readFleet } from '../../lib/cli/fleet-view.js';
+import { hostStatus } from '../../lib/cli/status.js';
 import { type DeployConfig, parseDeployConfig } from '../../lib/config.js';
 import { LocalSns } from '../../lib/local/local-sns.js';
 import { synthesizeLocalStack } from '../../lib/local/pipeline.js';
@@ -19,6 +21,7 @@ import { LocalWorkflow } from '../../lib/local/workflow-runner.js';
 import { createSimulatedFleet, type SimulatedFleet, setHostProfile } from '../../lib/sim-lpar/index.js';
 import { startTestStore, type TestStore } from '../support/local-store.js';
 import { recordOutcome } from './outcomes.js';
+import { openRigStore } from './support.js';
 
 const MiB = 1024 * 1024;
 const NODE = 'mi-0123456789abcdef0';
@@ -177,10 +180,20 @@ describe('restore tests through the local pipeline', () => {
     ).toBe(true);
     expect((await readRecord('aixprd01')).restoreTests?.map((t) => t.result)).toEqual(['PASS', 'FAIL']);
     nothingTouched('tlpar01');
+    // status, from the catalog index the test wrote: the host has no image known to restore. The
+    // unreachable test LPAR's FAIL (aixprd03) proved nothing about its image.
+    const now = '2026-12-07T12:00:00.000Z';
+    const views = (await readFleet(openRigStore(store, config, now), ['aixprd01', 'aixprd03'])).hosts;
+    const states = views.map((v) => {
+      const s = hostStatus(v, new Date(now), 45);
+      return `${v.host} ${s.state} ${s.findings.join(' ')}`.trim();
+    });
+    expect(states).toEqual(['aixprd01 fail RESTORE_FAILED', 'aixprd03 ok']);
     recordOutcome({
       fault: 'image damaged in the store after verification (aixprd01)',
-      expected: 'its restore test FAILs, RESTORE_FAILED, both tests kept in the record',
-      observed: `${damaged?.result}: ${damaged?.reason?.slice(0, 60)}`,
+      expected:
+        'its restore test FAILs, RESTORE_FAILED, both tests kept in the record; status FAIL until a newer image',
+      observed: `${damaged?.result}: ${damaged?.reason?.slice(0, 60)}; status ${states.join(', ')}`,
       imagesLost: 0,
       ok: true,
     });

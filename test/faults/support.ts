@@ -11,6 +11,7 @@ import { parseImageKey, parseRecordKey } from '../../lambdas/core/catalog-keys.j
 import { type ImageRecord, parseImageRecord } from '../../lambdas/core/image-record.js';
 import { planRetention } from '../../lambdas/core/retention-plan.js';
 import { type RunReport, RunReportSchema } from '../../lambdas/core/run-summary.js';
+import type { OpenStore } from '../../lib/cli/store.js';
 import { type DeployConfig, parseDeployConfig } from '../../lib/config.js';
 import { LocalSns, type SnsMessage } from '../../lib/local/local-sns.js';
 import { synthesizeLocalStack } from '../../lib/local/pipeline.js';
@@ -46,6 +47,24 @@ export interface FaultRig {
   readonly workflow: LocalWorkflow;
   /** Every PASS image seen after a run, by key, with its SHA-256: what must never change or go. */
   readonly passImages: Map<string, PassImage>;
+}
+
+/** A test store as the CLI's store commands (status, catalog) open it, with its clock at `now`. */
+export function openRigStore(store: TestStore, config: DeployConfig | null, now: string): OpenStore {
+  const client = store.client();
+  return {
+    client,
+    bucket: store.bucket,
+    description: 'fault rig store',
+    local: true,
+    presignClient: client,
+    fleet: null,
+    config,
+    configSource: 'fault rig',
+    nextLocalRun: null,
+    clock: new Date(now),
+    close: async () => undefined,
+  };
 }
 
 /** The date `weeks` weeks after `start` (ISO). */

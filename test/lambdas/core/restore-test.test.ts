@@ -14,6 +14,8 @@ import {
   type RestoreTestResult,
   RestoreTestSettingsSchema,
   type RestoreTestTarget,
+  restoreTestDisproves,
+  restoreTestSummaryOf,
   withRestoreTest,
 } from '../../../lambdas/core/restore-test.js';
 
@@ -192,6 +194,42 @@ describe('judging a restore test', () => {
     ].join('\n');
     const judged = judgeRestoreTest(parseRestoreTestOutput(out), { sha256: SHA, osLevel: null });
     expect(judged).toMatchObject({ result: 'FAIL', reason: 'disk_free: hdisk1 is in volume group datavg' });
+  });
+
+  it('names the failed check in the summary, and only a wrong image disproves it', () => {
+    const judged = (out: string, expected = { sha256: SHA, osLevel: '7.2.5.3' }) => {
+      const { result, reason, checks } = judgeRestoreTest(parseRestoreTestOutput(out), expected);
+      return restoreTestSummaryOf([{ ...test('2026-12-05T10:00:00Z', result), reason, checks }]);
+    };
+    const refused = ['mksysb-vault.step=restore-test', 'disk=hdisk1', 'disk_vg=datavg', 'status=refused'];
+    const cases = [
+      { out: PASS_OUTPUT, failedCheck: null, disproves: false },
+      { out: PASS_OUTPUT, sha256: 'b'.repeat(64), failedCheck: 'sha256', disproves: true },
+      { out: PASS_OUTPUT, osLevel: '7.3.2.1', failedCheck: 'oslevel', disproves: true },
+      {
+        out: PASS_OUTPUT.replace('key_files_missing=', 'key_files_missing=/sbin/rc.boot'),
+        failedCheck: 'key_files',
+        disproves: true,
+      },
+      { out: refused.join('\n'), failedCheck: 'disk_free', disproves: false },
+    ];
+    for (const c of cases) {
+      const summary = judged(c.out, { sha256: c.sha256 ?? SHA, osLevel: c.osLevel ?? '7.2.5.3' });
+      expect(summary?.failedCheck, JSON.stringify(c)).toBe(c.failedCheck);
+      expect(restoreTestDisproves(summary), JSON.stringify(c)).toBe(c.disproves);
+    }
+    // A test that never ran (the test LPAR unreachable), or an index entry written before the check was kept.
+    const unreachable = restoreTestSummaryOf([
+      {
+        ...test('2026-12-05T10:00:00Z', 'FAIL'),
+        checks: [{ name: 'target_reachable', ok: false, detail: 'x' }],
+      },
+    ]);
+    expect(unreachable?.failedCheck).toBe('target_reachable');
+    expect(restoreTestDisproves(unreachable)).toBe(false);
+    expect(
+      restoreTestDisproves({ ...(unreachable as NonNullable<typeof unreachable>), failedCheck: undefined }),
+    ).toBe(false);
   });
 
   it('compares oslevel -s with BACKUP OSLEVEL on version, release, TL and SP', () => {
