@@ -257,6 +257,15 @@ export function backupImages(
         }),
       );
   }
+  if (backup.nfsUnmount === 'failed')
+    anomalies.push(
+      anomaly(
+        'NFS_UNMOUNT_FAILED',
+        'warn',
+        `ioscli unmount ${backup.nfsMountPoint ?? '(the mount point)'} failed on ${input.host}: ${backup.nfsMount ?? "the relay's export"} is still mounted there, and next week's mount of it will be refused: unmount it as padmin (unmount ${backup.nfsMountPoint ?? '<dir>'}) once nothing uses it`,
+        { mountPoint: backup.nfsMountPoint ?? null, export: backup.nfsMount ?? null },
+      ),
+    );
   return { images, anomalies };
 }
 

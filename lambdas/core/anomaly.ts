@@ -40,6 +40,9 @@ export const ANOMALY_CODES = [
   // not a readable tar.gz with its XML, or not what the VIOS hashed.
   'VIOSBR_MISSING',
   'VIOSBR_INVALID',
+  // An ioscli-only VIOS whose backup could not unmount the relay's export (await-command): the image
+  // is good, but the mount left behind refuses next week's.
+  'NFS_UNMOUNT_FAILED',
   // Raised outside the verdict, by the workflow and the freshness check.
   'HOST_UNREACHABLE',
   'AUTH_FAILED',

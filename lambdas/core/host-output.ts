@@ -90,6 +90,9 @@ const BACKUP_FIELDS: FieldMap = {
   exclude_list_source: ['excludeListSource', z.enum(['config', 'host', 'none'])],
   exclude_list_lines: ['excludeListLines', uint],
   pruned: ['pruned', list],
+  nfs_mount: ['nfsMount', text],
+  nfs_mount_point: ['nfsMountPoint', text],
+  nfs_unmount: ['nfsUnmount', z.enum(['ok', 'failed'])],
 };
 
 const TRANSFER_FIELDS: FieldMap = {
@@ -193,6 +196,10 @@ export const BackupOutputSchema = z.object({
   savevg: z.array(SavevgResultSchema).default([]),
   /** A VIOS only: its viosbr archive; absent for an LPAR. */
   viosbr: ViosbrResultSchema.optional(),
+  /** An ioscli-only VIOS: the relay's export it mounted (`relay:/dir`), where, and whether it was unmounted. */
+  nfsMount: z.string().optional(),
+  nfsMountPoint: z.string().optional(),
+  nfsUnmount: z.enum(['ok', 'failed']).optional(),
   other,
 });
 export type BackupOutput = z.infer<typeof BackupOutputSchema>;

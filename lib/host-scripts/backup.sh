@@ -280,6 +280,7 @@ nfs_mount() {
   [ "$_nm_rc" -eq 0 ] || finish failed "nfs_mount_failed:exit_${_nm_rc}:$(first_words "$STAGING/.mksysb-vault.mount.log")"
   MOUNTED=yes
   kv nfs_mount "$NFS_SOURCE"
+  kv nfs_mount_point "$NFS_MOUNT_POINT"
 }
 
 # Unmounts it, whatever happened since (on_exit too): a mount left behind would be reused by nobody

@@ -42,12 +42,13 @@ const GiB = 1024 * MiB;
  * lines of a savevg of /etc/hosts (a hostile host). `unicode_oslevel`: the level ends in non-ASCII text.
  * `viosbr_error` (a VIOS): viosbr -backup fails and writes no archive, while backupios succeeds.
  * `nfs_mount_refused` (an ioscli VIOS): `ioscli mount` of the relay's export fails (not exported to it).
+ * `nfs_unmount_busy` (an ioscli VIOS): `ioscli unmount` fails (busy), the export stays mounted.
  */
 export const SimFaultSchema = z
   .string()
   .regex(
-    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short|forged_listing|unicode_oslevel|viosbr_error|nfs_mount_refused)$/,
-    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short, forged_listing, unicode_oslevel, viosbr_error, nfs_mount_refused',
+    /^(disk_full|tmp_full|tiny_image|unreachable|auth_failure|slow:\d{1,4}|size_change|part_fail:\d{1,3}(:\d{1,5})?|wrong_vg|mksysb_error|relay_down|bit_flip|replaced_after_backup|cut_short|forged_listing|unicode_oslevel|viosbr_error|nfs_mount_refused|nfs_unmount_busy)$/,
+    'a fault: disk_full, tmp_full, tiny_image, unreachable, auth_failure, slow:<s>, size_change, part_fail:<n>[:<part>], wrong_vg, mksysb_error, relay_down, bit_flip, replaced_after_backup, cut_short, forged_listing, unicode_oslevel, viosbr_error, nfs_mount_refused, nfs_unmount_busy',
   );
 export type SimFault = z.infer<typeof SimFaultSchema>;
 

@@ -4,8 +4,9 @@
 // by name), its mksysb of that week is uploaded, verified and kept, no earlier image is lost, and the
 // LPAR beside it PASSes. Beside it vios2, whose padmin may use ioscli alone: preflight and backup run
 // on the relay, backupios writes into the relay's NFS export, and the image, which nobody can list,
-// is judged on the stored archive; its mount refused or its viosbr failing lose nothing.
-import { readdirSync } from 'node:fs';
+// is judged on the stored archive; its mount refused or its viosbr failing lose nothing, and an
+// unmount that fails is alerted (the export left mounted on the VIOS).
+import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayOf } from '../../lambdas/core/catalog-keys.js';
@@ -120,6 +121,45 @@ describe('a VIOS through the local pipeline', () => {
   });
 
   viosbrFailureWeek('vios2', 3, 'ioscli VIOS: viosbr fails while backupios succeeds (vios2)');
+
+  describe('a week whose ioscli VIOS cannot unmount the relay export', () => {
+    let run: LocalRunResult<WeeklyOutput>;
+    let leftMounted = false;
+    beforeAll(async () => {
+      setFaults(rig, 'vios2', ['nfs_unmount_busy']);
+      run = await runWeek(rig, { date: week(4) });
+      setFaults(rig, 'vios2', []);
+      // What the alert asks of the operator: unmount it (the stand-in's mount is a link).
+      const mountPoint = join(rig.sim.hostRoot('vios2'), 'mnt');
+      leftMounted = lstatSync(mountPoint).isSymbolicLink();
+      rmSync(mountPoint);
+      mkdirSync(mountPoint);
+    }, 120_000);
+
+    it('vios2 PASSes with a WARN alert NFS_UNMOUNT_FAILED naming the mount point; its image kept, nothing lost', async () => {
+      const image = `images/vios2/vios2_mksysb_${dayOf(week(4))}`;
+      const keys = (await listKeys(rig, image)).map((o) => o.key);
+      const alert = alertsOf(run, 'vios2')[0];
+      const j = await judgeFault(rig, {
+        fault: 'ioscli VIOS: unmount of the relay NFS export fails, busy (vios2)',
+        expected: 'PASS, WARN NFS_UNMOUNT_FAILED alert naming the mount point, image stored, nothing lost',
+        run,
+        host: 'vios2',
+        line: /^PASS verified NFS_UNMOUNT_FAILED$/,
+        alert: /^\[mksysb-vault\] WARN vios2 NFS_UNMOUNT_FAILED /,
+        extra: [
+          { ok: leftMounted, problem: 'the export was not left mounted: the fault did not happen' },
+          { ok: keys.includes(image), problem: `the week's image is not in the store (${keys.join(', ')})` },
+          {
+            ok: /ioscli unmount \/mnt failed on vios2/.test(alert?.message ?? ''),
+            problem: `the alert does not name the mount point: ${alert?.message}`,
+          },
+        ],
+      });
+      expect({ ok: j.ok, observed: j.observed }).toEqual({ ok: true, observed: j.observed });
+      expect(j.lost).toEqual([]);
+    });
+  });
 });
 
 /**

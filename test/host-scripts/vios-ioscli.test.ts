@@ -116,8 +116,9 @@ describe.each(SHELLS)('an ioscli-only VIOS under %s', (shell) => {
     expect(out.filesBackedUp).toBeGreaterThan(0);
     expect(out.listing).toBe('none');
     expect(out.lsmksysbExit).toBeUndefined();
-    expect(out.other.nfs_mount).toBe(`${NFS_EXPORT}/vios2`);
-    expect(out.other.nfs_unmount).toBe('ok');
+    expect(out.nfsMount).toBe(`${NFS_EXPORT}/vios2`);
+    expect(out.nfsMountPoint).toBe('/mnt');
+    expect(out.nfsUnmount).toBe('ok');
     const bytes = readFileSync(image);
     expect(out.sizeBytes).toBe(bytes.length);
     const sha = spawnSync('sha256sum', [image], { encoding: 'utf8' }).stdout.split(' ')[0];
@@ -141,7 +142,7 @@ describe.each(SHELLS)('an ioscli-only VIOS under %s', (shell) => {
     const fleet = fleetOf([{ ...VIOS, faults: ['mksysb_error'] }]);
     const { out } = backup(shell, fleet);
     expect([out.status, out.reason]).toEqual(['failed', 'mksysb_exit_1']);
-    expect(out.other.nfs_unmount).toBe('ok');
+    expect(out.nfsUnmount).toBe('ok');
     expect(lstatSync(join(fleet.hostRoot('vios2'), 'mnt')).isDirectory()).toBe(true);
     expect(ioscliCommands(fleet)).toEqual(['ioscli mount', 'ioscli backupios', 'ioscli unmount']);
   });
@@ -153,7 +154,22 @@ describe.each(SHELLS)('an ioscli-only VIOS under %s', (shell) => {
     expect(out.viosbr).toMatchObject({ status: 'failed', exit: 1 });
     expect(out.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(existsSync(join(exportDir(fleet), `vios2_mksysb_${DATE}`))).toBe(true);
-    expect(out.other.nfs_unmount).toBe('ok');
+    expect(out.nfsUnmount).toBe('ok');
+  });
+
+  it('says so when the unmount fails, the image good and described (the export left mounted)', () => {
+    const fleet = fleetOf([{ ...VIOS, faults: ['nfs_unmount_busy'] }]);
+    const { out, stderr } = backup(shell, fleet);
+    expect(out.status, stderr).toBe('ok');
+    expect([out.nfsUnmount, out.nfsMountPoint]).toEqual(['failed', '/mnt']);
+    expect(out.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(lstatSync(join(fleet.hostRoot('vios2'), 'mnt')).isSymbolicLink()).toBe(true);
+    expect(ioscliCommands(fleet)).toEqual([
+      'ioscli mount',
+      'ioscli backupios',
+      'ioscli viosbr',
+      'ioscli unmount',
+    ]);
   });
 
   it('fails, naming the refused mount, when the VIOS cannot mount the export: nothing written', () => {

@@ -50,3 +50,40 @@ describe('the listing of a backup that has none', () => {
     expect(images('')[0]?.listing).toBe('host');
   });
 });
+
+describe("the relay's export left mounted on an ioscli-only VIOS", () => {
+  const withUnmount = (result: string) =>
+    backup(
+      'image=/export/mksysb-vault/vios2/vios2_mksysb_2026-11-23',
+      'size_bytes=1048576',
+      'nfs_mount=relay1:/export/mksysb-vault/vios2',
+      'nfs_mount_point=/mnt',
+      'viosbr.exit=0',
+      'viosbr.status=ok',
+      `nfs_unmount=${result}`,
+    );
+
+  it('is a WARN NFS_UNMOUNT_FAILED naming the mount point and the export; the image is kept', () => {
+    const { images, anomalies } = backupImages(
+      { host: 'vios2', viosShell: 'ioscli' },
+      withUnmount('failed'),
+      60,
+    );
+    expect(images).toHaveLength(1);
+    expect(anomalies).toEqual([
+      expect.objectContaining({
+        code: 'NFS_UNMOUNT_FAILED',
+        severity: 'warn',
+        message: expect.stringMatching(
+          /^ioscli unmount \/mnt failed on vios2: relay1:\/export\/mksysb-vault\/vios2 is still mounted there/,
+        ),
+      }),
+    ]);
+  });
+
+  it('is nothing when the unmount worked, or for a host that mounted nothing', () => {
+    expect(backupImages({ host: 'vios2', viosShell: 'ioscli' }, withUnmount('ok'), 60).anomalies).toEqual([]);
+    const lpar = backup('image=/staging/aixprd01_mksysb_2026-11-23', 'size_bytes=1048576');
+    expect(backupImages({ host: 'aixprd01', viosShell: '' }, lpar, 60).anomalies).toEqual([]);
+  });
+});
