@@ -2,7 +2,11 @@
 // failed after its last image is FAIL even while that image is still fresh.
 import { describe, expect, it } from 'vitest';
 import { catalogImageOf, indexEntryOf } from '../../lambdas/core/catalog-index.js';
-import type { RestoreCheck, RestoreTestResult } from '../../lambdas/core/restore-test.js';
+import {
+  type RestoreCheck,
+  RestoreCheckSchema,
+  type RestoreTestResult,
+} from '../../lambdas/core/restore-test.js';
 import { buildRunReport, type RunReport } from '../../lambdas/core/run-summary.js';
 import { lastRunOf } from '../../lib/cli/fleet-view.js';
 import { hostStatus } from '../../lib/cli/status.js';
@@ -64,16 +68,10 @@ describe('status of one host', () => {
 
 describe("status after a restore test of the host's newest image", () => {
   const now = new Date('2026-11-23T08:00:00Z');
-  const CHECKS: RestoreCheck['name'][] = [
-    'target_reachable',
-    'disk_free',
-    'download',
-    'sha256',
-    'alt_disk_mksysb',
-    'wake',
-    'oslevel',
-    'key_files',
-  ];
+  // The checks in the order a test makes them (the schema's), up to the clean-up.
+  const CHECKS: RestoreCheck['name'][] = RestoreCheckSchema.shape.name.options.filter(
+    (name) => name !== 'cleanup',
+  );
   /** An image record with one restore test: its checks held up to `failed`, which did not (null: PASS). */
   const tested = (date: string, failed: RestoreCheck['name'] | null) => {
     const reached = failed === null ? CHECKS : CHECKS.slice(0, CHECKS.indexOf(failed) + 1);
