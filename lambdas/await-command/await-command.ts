@@ -262,7 +262,7 @@ export function backupImages(
       anomaly(
         'NFS_UNMOUNT_FAILED',
         'warn',
-        `ioscli unmount ${backup.nfsMountPoint ?? '(the mount point)'} failed on ${input.host}: ${backup.nfsMount ?? "the relay's export"} is still mounted there, and next week's mount of it will be refused: unmount it as padmin (unmount ${backup.nfsMountPoint ?? '<dir>'}) once nothing uses it`,
+        `ioscli unmount ${backup.nfsMountPoint ?? '(the mount point)'} failed on ${input.host}: ${backup.nfsMount ?? "the relay's export"} is still mounted there: unmount it as padmin (unmount ${backup.nfsMountPoint ?? '<dir>'}) once nothing uses it, before next week's backup mounts it again`,
         { mountPoint: backup.nfsMountPoint ?? null, export: backup.nfsMount ?? null },
       ),
     );

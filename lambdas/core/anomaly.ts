@@ -41,7 +41,7 @@ export const ANOMALY_CODES = [
   'VIOSBR_MISSING',
   'VIOSBR_INVALID',
   // An ioscli-only VIOS whose backup could not unmount the relay's export (await-command): the image
-  // is good, but the mount left behind refuses next week's.
+  // is good, the export is left mounted on the VIOS.
   'NFS_UNMOUNT_FAILED',
   // Raised outside the verdict, by the workflow and the freshness check.
   'HOST_UNREACHABLE',
