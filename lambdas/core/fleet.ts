@@ -15,6 +15,8 @@ const MKSYSB_FLAGS = /^-[A-Za-z]{1,3}( -[A-Za-z]{1,3}){0,7}$/;
 const NFS_EXPORT = /^[A-Za-z0-9][A-Za-z0-9.-]{0,254}:\/[A-Za-z0-9._/-]{0,1023}$/;
 /** An SSM managed node: an EC2 instance (i-…) or a hybrid-activated server (mi-…). */
 const MANAGED_NODE = /^(i|mi)-[0-9a-f]{8,17}$/;
+/** Where an LPAR stages its images unless its fleet entry says otherwise. */
+const DEFAULT_STAGING = '/mksysb';
 
 export const FleetHostSchema = z
   .object({
@@ -80,7 +82,7 @@ export const FleetHostSchema = z
         const problem = stagingProblem(p);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .default('/mksysb'),
+      .default(DEFAULT_STAGING),
     /**
      * The lines of the LPAR's /etc/exclude.rootvg: grep patterns on the names mksysb lists (`./path`),
      * e.g. `^./tmp/`. When set, the backup step writes them there (the file it replaces is kept as
@@ -114,8 +116,15 @@ export const FleetHostSchema = z
         `host "${h.host}": a VIOS with viosShell "ioscli" needs nfsExport: the relay's NFS export backupios writes to, <relay>:<directory> (e.g. relay1.example.com:/export/mksysb-vault)`,
       );
     else {
-      const problem = stagingProblem(ioscliStaging(h.nfsExport, h.host));
+      const staging = ioscliStaging(h.nfsExport, h.host);
+      const problem = stagingProblem(staging);
       if (problem) issue('nfsExport', `host "${h.host}": its directory of the export: ${problem}`);
+      // Its staging is that directory, on the relay: one given too would be silently ignored.
+      if (h.staging !== DEFAULT_STAGING && h.staging !== staging)
+        issue(
+          'staging',
+          `host "${h.host}": a VIOS with viosShell "ioscli" stages in its directory of nfsExport on the relay (${staging}), not ${h.staging}: remove staging`,
+        );
     }
     if (ioscli && h.nfsMountPoint === '/')
       issue('nfsMountPoint', `host "${h.host}": not /, a directory the export is mounted on`);

@@ -178,6 +178,22 @@ describe('an ioscli-only VIOS in the fleet', () => {
     ).toMatch(/^host "vios2": its directory of the export: /);
   });
 
+  it('refuses a staging of its own, naming the directory it stages in instead', () => {
+    const nfs = { ...vios, nfsExport: 'relay1:/export/mksysb-vault' };
+    const bad = FleetHostSchema.safeParse({ ...nfs, staging: '/backup' });
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      [
+        'staging',
+        'host "vios2": a VIOS with viosShell "ioscli" stages in its directory of nfsExport on the relay (/export/mksysb-vault/vios2), not /backup: remove staging',
+      ],
+    ]);
+    // The default, or that very directory, is no contradiction.
+    expect(FleetHostSchema.parse(nfs).staging).toBe('/export/mksysb-vault/vios2');
+    expect(FleetHostSchema.parse({ ...nfs, staging: '/export/mksysb-vault/vios2' }).staging).toBe(
+      '/export/mksysb-vault/vios2',
+    );
+  });
+
   it('is the only host with an nfsExport or nfsMountPoint', () => {
     const lpar = FleetHostSchema.safeParse({
       host: 'lpar1',
