@@ -5,14 +5,15 @@ import { z } from 'zod';
 import { HostNameSchema, hostNameProblem, VolumeGroupSchema } from './catalog-keys.js';
 import { ExcludeListSchema } from './exclude-list.js';
 import { stagingProblem } from './staging.js';
+import { PARAMETER_PATTERNS } from './vocabulary.js';
 
-/** Values substituted into SSM document parameters must match the documents' allowedPatterns. */
-const ADDRESS = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,254}$/;
-const PATH = /^\/[A-Za-z0-9._/-]{0,1023}$/;
-const SSH_USER = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$/;
-const MKSYSB_FLAGS = /^-[A-Za-z]{1,3}( -[A-Za-z]{1,3}){0,7}$/;
-/** An NFS export as a VIOS's `mount` takes it: `<host>:<absolute directory>`. */
-const NFS_EXPORT = /^[A-Za-z0-9][A-Za-z0-9.-]{0,254}:\/[A-Za-z0-9._/-]{0,1023}$/;
+// Values substituted into SSM document parameters must match the documents' allowedPatterns.
+const whole = (pattern: string) => new RegExp(`^${pattern}$`);
+const ADDRESS = whole(PARAMETER_PATTERNS.address);
+const PATH = whole(PARAMETER_PATTERNS.path);
+const SSH_USER = whole(PARAMETER_PATTERNS.sshUser);
+const MKSYSB_FLAGS = whole(PARAMETER_PATTERNS.mksysbFlags);
+const NFS_EXPORT = whole(PARAMETER_PATTERNS.nfsExport);
 /** An SSM managed node: an EC2 instance (i-…) or a hybrid-activated server (mi-…). */
 const MANAGED_NODE = /^(i|mi)-[0-9a-f]{8,17}$/;
 /** Where an LPAR stages its images unless its fleet entry says otherwise. */

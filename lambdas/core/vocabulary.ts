@@ -2,8 +2,9 @@
 // and of a host, the host steps and the statuses they end with (each with its exit code), and the
 // codes of what the store's readers find. The Lambdas, the CLI, the CDK state machines and the
 // shipped shell (lib/host-scripts/index.ts writes the exit codes into each script) all take them
-// from here. Anomaly codes live in anomaly.ts, the host-result line (one encoder, one decoder, the
-// state machine's template) in run-summary.ts, the CLI's exit codes in lib/cli/command.ts.
+// from here, and so do the fleet and the SSM documents their parameters' patterns. Anomaly codes
+// live in anomaly.ts, the host-result line (one encoder, one decoder, the state machine's template)
+// in run-summary.ts, the CLI's exit codes in lib/cli/command.ts.
 // Pure: no AWS SDK.
 import { z } from 'zod';
 
@@ -66,3 +67,17 @@ export const FINDING_CODES = ['IMAGE_MISSING', 'STRAY_KEY', ...SAVEVG_FINDINGS] 
 export const FindingCodeSchema = z.enum(FINDING_CODES);
 export type FindingCode = z.infer<typeof FindingCodeSchema>;
 export const FINDING: Readonly<{ [C in FindingCode]: C }> = FindingCodeSchema.enum;
+
+/**
+ * Values substituted into SSM document parameters must match the documents' allowedPatterns: these
+ * are both (lambdas/core/fleet.ts checks fleet entries with them, lib/host-scripts/index.ts builds the
+ * documents' from them), unanchored.
+ */
+export const PARAMETER_PATTERNS = {
+  address: '[A-Za-z0-9][A-Za-z0-9.:-]{0,254}',
+  path: '/[A-Za-z0-9._/-]{0,1023}',
+  sshUser: '[A-Za-z0-9._][A-Za-z0-9._-]{0,31}',
+  mksysbFlags: '-[A-Za-z]{1,3}( -[A-Za-z]{1,3}){0,7}',
+  /** An NFS export as a VIOS's `mount` takes it: `<host>:<absolute directory>`. */
+  nfsExport: '[A-Za-z0-9][A-Za-z0-9.-]{0,254}:/[A-Za-z0-9._/-]{0,1023}',
+} as const;

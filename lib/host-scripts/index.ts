@@ -4,7 +4,13 @@
 // script and the relay wrapper to a private temp dir and runs them: in relay mode through ssh to
 // the LPAR (transfer runs on the relay and reads parts over ssh), in direct mode locally.
 import { readFileSync } from 'node:fs';
-import { HOST_EXIT_CODE, HOST_STEPS, type HostStep, STEP_STATUSES } from '../../lambdas/core/vocabulary.js';
+import {
+  HOST_EXIT_CODE,
+  HOST_STEPS,
+  type HostStep,
+  PARAMETER_PATTERNS,
+  STEP_STATUSES,
+} from '../../lambdas/core/vocabulary.js';
 import { packagePath } from '../package-root.js';
 
 export { HOST_STEPS, type HostStep };
@@ -210,7 +216,13 @@ export const EXECUTION_TIMEOUT_SECONDS: Readonly<Record<HostStep, number>> = {
 // Patterns: plain shapes only. No quote, space (except between flags), $, `, ;, |, &, <, >, (, ),
 // backslash or newline can pass, so a value substituted into '…' in the script stays one word.
 const NAME = '[A-Za-z0-9][A-Za-z0-9._-]{0,63}';
-const PATH = '/[A-Za-z0-9._/-]{0,1023}';
+const {
+  address: ADDRESS,
+  path: PATH,
+  sshUser: SSH_USER,
+  mksysbFlags: MKSYSB_FLAGS,
+  nfsExport: NFS_EXPORT,
+} = PARAMETER_PATTERNS;
 
 function parameters(step: HostStep): Record<string, DocumentParameter> {
   const p = (description: string, allowedPattern: string, def?: string): DocumentParameter =>
@@ -224,12 +236,8 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
       'relay',
     ),
     host: p('The LPAR host name (as `hostname` prints it); names the images.', `^${NAME}$`),
-    address: p(
-      'Address ssh connects to (relay mode); empty: the host name.',
-      '^$|^[A-Za-z0-9][A-Za-z0-9.:-]{0,254}$',
-      '',
-    ),
-    sshUser: p('User on the LPAR (relay mode).', '^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$', 'root'),
+    address: p('Address ssh connects to (relay mode); empty: the host name.', `^$|^${ADDRESS}$`, ''),
+    sshUser: p('User on the LPAR (relay mode).', `^${SSH_USER}$`, 'root'),
     sshKeyPath: p(
       'Private key on the relay (relay mode); empty: ssh defaults.',
       `^$|^${PATH}$`,
@@ -248,7 +256,7 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
     ),
     nfsExport: p(
       "An ioscli VIOS: the relay's NFS export backupios writes to, <relay>:<dir> (the image lands in <dir>/<host> on the relay); empty: none.",
-      '^$|^[A-Za-z0-9][A-Za-z0-9.-]{0,254}:/[A-Za-z0-9._/-]{0,1023}$',
+      `^$|^${NFS_EXPORT}$`,
       '',
     ),
     nfsMountPoint: p('An ioscli VIOS: where it mounts the export.', `^${PATH}$`, '/mnt'),
@@ -265,11 +273,7 @@ function parameters(step: HostStep): Record<string, DocumentParameter> {
       '1.5',
     ),
     volumeGroups: p('Non-root volume groups to savevg, comma-separated.', `^$|^${NAME}(,${NAME}){0,31}$`, ''),
-    mksysbFlags: p(
-      'Extra mksysb flags (letters only), e.g. "-e -X".',
-      '^$|^-[A-Za-z]{1,3}( -[A-Za-z]{1,3}){0,7}$',
-      '-X',
-    ),
+    mksysbFlags: p('Extra mksysb flags (letters only), e.g. "-e -X".', `^$|^${MKSYSB_FLAGS}$`, '-X'),
     keepLocal: p('Local images of each kind to keep in staging (at least 1).', '^[0-9]{1,2}$', '2'),
     excludeList: p(
       'Lines of /etc/exclude.rootvg as hex of the file (backup writes it and runs mksysb -e); empty: the host file is left alone.',
