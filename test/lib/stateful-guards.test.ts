@@ -1,12 +1,10 @@
 // Guards on what a refactor must never change by accident. A stateful resource's logical ID is its
 // identity to CloudFormation: renaming a construct on its path makes the next deploy create a new
 // bucket, key or log group and orphan the old one (Retain keeps its data, but the stack stops using
-// it: the images and their history would silently live in a bucket nothing reads). And an SSM
-// Command document is refused above 64 KB, a quota that also counts the parameters given at run
-// time, so each host document keeps a margin below it.
+// it: the images and their history would silently live in a bucket nothing reads). (The SSM
+// documents' margin under their 64,000-byte quota is test/lib/local/stack-limits.test.ts's.)
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonBytes, SSM_DOCUMENT_LIMIT } from '../../lambdas/core/aws-limits.js';
 import { MksysbVaultStack } from '../../lib/mksysb-vault-stack.js';
 import { testApp, testConfig } from './harness.js';
 
@@ -47,12 +45,6 @@ const PINNED_IDS = [
   'VaultWorkflowRestoreTestStateMachineLogsA8AF4199',
 ];
 
-/**
- * Room kept under SSM's quota (SSM_DOCUMENT_LIMIT, which local mode also enforces at synthesis) for
- * the run-time parameters (URLs, host lists) and for the scripts to grow.
- */
-const SSM_DOCUMENT_BUDGET = 56 * 1024;
-
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
@@ -78,22 +70,6 @@ describe('stateful resources', () => {
     for (const id of PINNED_IDS) {
       expect({ id, policy: resources[id]?.DeletionPolicy }).toEqual({ id, policy: 'Retain' });
       expect({ id, policy: resources[id]?.UpdateReplacePolicy }).toEqual({ id, policy: 'Retain' });
-    }
-  });
-});
-
-describe('SSM host documents', () => {
-  it(`each stays under ${SSM_DOCUMENT_BUDGET / 1024} KiB of the ${SSM_DOCUMENT_LIMIT.max.toLocaleString('en-US')}-byte quota`, () => {
-    const documents = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SSM::Document');
-    expect(documents.length).toBeGreaterThanOrEqual(3);
-    for (const [id, r] of documents) {
-      // SSM measures the content as submitted: CloudFormation sends it as compact JSON.
-      const bytes = jsonBytes(r.Properties.Content);
-      expect({ id, bytes, overBudget: bytes > SSM_DOCUMENT_BUDGET }).toEqual({
-        id,
-        bytes,
-        overBudget: false,
-      });
     }
   });
 });
