@@ -5,7 +5,7 @@
 // the retention handler feeds it the catalog and carries out the plan; the CLI shows it.
 import { z } from 'zod';
 import type { Verdict } from './anomaly.js';
-import { type ImageKind, imageObjectKeys, owningImage, seriesOf } from './catalog-keys.js';
+import { dayOf, type ImageKind, imageObjectKeys, owningImage, seriesOf } from './catalog-keys.js';
 
 export const RetentionPolicySchema = z
   .object({
@@ -87,13 +87,22 @@ export interface RetentionPlan {
 
 const DAY_MS = 86_400_000;
 
-/** Monday (UTC) of the ISO week a date falls in. */
+// An image's week and month are those of its day as its date is written: a run's date is written in
+// the schedule's time zone (zonedIsoTime), so a Tokyo image of Monday 1 June 02:00 is June's and that
+// week's, though it was 31 May in UTC. `now` is an instant: its month is UTC's.
+
+/** Monday of the ISO week of the day a date is written with. */
 export function weekOf(date: string): string {
-  return weekOfMs(Date.parse(date));
+  return weekOfDay(dayOf(date));
 }
 
+function weekOfDay(day: string): string {
+  return weekOfMs(Date.parse(day));
+}
+
+/** The month (`2026-06`) of the day a date is written with. */
 export function monthOf(date: string): string {
-  return monthOfMs(Date.parse(date));
+  return dayOf(date).slice(0, 7);
 }
 
 /** Monday (UTC) of the ISO week of a time in ms. */
@@ -115,16 +124,17 @@ function monthOfMs(ms: number): string {
  */
 export function keepUntilOf(
   rules: readonly KeepRule[],
-  at: number,
+  image: { readonly at: number; readonly month: string },
   nowMs: number,
   policy: RetentionPolicy,
 ): number | null {
+  const { at, month } = image;
   const until: number[] = [];
   if (rules.includes('WEEKLY_WINDOW') || rules.includes('WEEKLY'))
     until.push(at + policy.weekly * 7 * DAY_MS);
-  if (rules.includes('MONTHLY') && monthOfMs(at) < monthOfMs(nowMs)) {
-    const d = new Date(at);
-    until.push(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + policy.monthly, 1));
+  if (rules.includes('MONTHLY') && month < monthOfMs(nowMs)) {
+    const [year, monthNumber] = month.split('-').map(Number) as [number, number];
+    until.push(Date.UTC(year, monthNumber - 1 + policy.monthly, 1));
   }
   if (rules.includes('FAILED_FORENSICS')) until.push(at + policy.failedKeepDays * DAY_MS);
   return until.length > 0 ? Math.max(...until) : null;
@@ -134,20 +144,24 @@ export function keepUntilOf(
 interface DatedImage {
   readonly image: RetentionImage;
   readonly at: number;
+  /** Its week (Monday) and month, as its date is written (weekOf, monthOf). */
+  readonly week: string;
+  readonly month: string;
 }
 
 /** The newest good image of each of the `count` most recent periods that have one. */
 function periodKeepers(
   newestFirst: readonly DatedImage[],
-  periodOf: (ms: number) => string,
+  periodOf: (dated: DatedImage) => string,
   count: number,
 ): Map<string, string> {
   const keepers = new Map<string, string>();
   const periods = new Set<string>();
   if (count === 0) return keepers;
-  for (const { image, at } of newestFirst) {
+  for (const dated of newestFirst) {
+    const { image } = dated;
     if (image.verdict === 'FAIL') continue;
-    const period = periodOf(at);
+    const period = periodOf(dated);
     if (periods.has(period)) continue;
     if (periods.size >= count) break;
     periods.add(period);
@@ -171,7 +185,8 @@ export function planRetention(
   const bySeries = new Map<string, DatedImage[]>();
   for (const image of images) {
     const series = seriesOf(image);
-    const dated = { image, at: Date.parse(image.date) };
+    const day = dayOf(image.date);
+    const dated = { image, at: Date.parse(image.date), week: weekOfDay(day), month: day.slice(0, 7) };
     const list = bySeries.get(series);
     if (list) list.push(dated);
     else bySeries.set(series, [dated]);
@@ -185,9 +200,10 @@ export function planRetention(
   for (const [series, list] of bySeries) {
     const newestFirst = list.sort((a, b) => b.at - a.at);
     const newestPass = newestFirst.find((d) => d.image.verdict === 'PASS')?.image.key;
-    const weekly = periodKeepers(newestFirst, weekOfMs, policy.weekly);
-    const monthly = periodKeepers(newestFirst, monthOfMs, policy.monthly);
-    for (const { image, at } of newestFirst) {
+    const weekly = periodKeepers(newestFirst, (d) => d.week, policy.weekly);
+    const monthly = periodKeepers(newestFirst, (d) => d.month, policy.monthly);
+    for (const dated of newestFirst) {
+      const { image, at } = dated;
       const rules: KeepRule[] = [];
       const why: string[] = [];
       if (image.key === newestPass) {
@@ -218,7 +234,7 @@ export function planRetention(
       }
       const { key, host, date, verdict } = image;
       if (rules.length > 0) {
-        const until = keepUntilOf(rules, at, nowMs, policy);
+        const until = keepUntilOf(rules, dated, nowMs, policy);
         keep.push({
           key,
           host,

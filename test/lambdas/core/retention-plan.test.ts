@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  monthOf,
   planRetention,
   type RetentionImage,
   RetentionPolicySchema,
@@ -30,6 +31,16 @@ function image(
     ...extra,
   };
 }
+
+/** lpar01's mksysb image of a date written with its zone, as a run writes it. */
+const imageAt = (date: string): RetentionImage => ({
+  key: `images/lpar01/lpar01_mksysb_${date.slice(0, 10)}`,
+  host: 'lpar01',
+  kind: 'mksysb',
+  volumeGroup: 'rootvg',
+  date,
+  verdict: 'PASS',
+});
 
 const weekly = (
   host: string,
@@ -124,6 +135,33 @@ describe('retention planning', () => {
     expect(plan.strays.map((s) => s.key)).toEqual([
       'images/h/h_mksysb_2026-11-01',
       'images/h/h_mksysb_2026-11-01.log',
+    ]);
+  });
+
+  it("buckets an image by its day as written, the schedule's: a run of the 1st in Tokyo or of the 31st in New York", () => {
+    // Weekly runs on Monday 02:00 in Tokyo: 1 June is a Monday, 31 May 17:00 in UTC.
+    const tokyo = ['2026-05-18', '2026-05-25', '2026-06-01', '2026-06-08'].map((day) =>
+      imageAt(`${day}T02:00:00.000+09:00`),
+    );
+    // And Sunday 22:00 in New York: 31 May, which is 1 June 02:00 in UTC.
+    const newYork = ['2026-05-17', '2026-05-24', '2026-05-31', '2026-06-07'].map((day) =>
+      imageAt(`${day}T22:00:00.000-04:00`),
+    );
+    const now = new Date('2026-11-23T12:00:00Z');
+    const monthly = RetentionPolicySchema.parse({ weekly: 1, monthly: 6 });
+    const keepers = (images: RetentionImage[]) =>
+      planRetention(images, now, monthly)
+        .keep.filter((d) => d.rules.includes('MONTHLY'))
+        .map((d) => `${d.date.slice(0, 10)} ${d.reason.match(/monthly keeper of (\S+)/)?.[1]}`)
+        .sort();
+    expect(keepers(tokyo)).toEqual(['2026-05-25 2026-05', '2026-06-08 2026-06']);
+    expect(keepers(newYork)).toEqual(['2026-05-31 2026-05', '2026-06-07 2026-06']);
+    // Its Object Lock date counts from that month too.
+    const lock = planRetention(tokyo, now, monthly).keep.find((d) => d.date.startsWith('2026-05-25'));
+    expect(lock?.keepUntil).toBe('2026-11-01T00:00:00.000Z');
+    expect([weekOf('2026-06-01T02:00:00.000+09:00'), monthOf('2026-05-31T22:00:00.000-04:00')]).toEqual([
+      '2026-06-01',
+      '2026-05',
     ]);
   });
 
