@@ -32,14 +32,14 @@ function image(
   };
 }
 
-/** lpar01's mksysb image of a date written with its zone, as a run writes it. */
-const imageAt = (date: string): RetentionImage => ({
+/** lpar01's mksysb image of a date as a run writes it (in the schedule's zone, or UTC). */
+const imageAt = (date: string, verdict: RetentionImage['verdict'] = 'PASS'): RetentionImage => ({
   key: `images/lpar01/lpar01_mksysb_${date.slice(0, 10)}`,
   host: 'lpar01',
   kind: 'mksysb',
   volumeGroup: 'rootvg',
   date,
-  verdict: 'PASS',
+  verdict,
 });
 
 const weekly = (
@@ -250,20 +250,12 @@ describe('retention planning, for any history', () => {
 
 describe('keepUntil: how long the policy keeps each kept image (its Object Lock date)', () => {
   const policy = RetentionPolicySchema.parse({ weekly: 3, monthly: 6, failedKeepDays: 14 });
-  const image = (date: string, verdict: 'PASS' | 'WARN' | 'FAIL' = 'PASS') => ({
-    key: `images/lpar01/lpar01_mksysb_${date.slice(0, 10)}`,
-    host: 'lpar01',
-    kind: 'mksysb' as const,
-    volumeGroup: 'rootvg',
-    date,
-    verdict,
-  });
   const weeklyDates = (from: string, count: number) =>
     Array.from({ length: count }, (_, i) => new Date(Date.parse(from) + i * 7 * 86_400_000).toISOString());
   const plan = planRetention(
     [
-      ...weeklyDates('2026-06-01T02:00:00.000Z', 26).map((d) => image(d)),
-      image('2026-11-23T03:00:00.000Z', 'FAIL'),
+      ...weeklyDates('2026-06-01T02:00:00.000Z', 26).map((d) => imageAt(d)),
+      imageAt('2026-11-23T03:00:00.000Z', 'FAIL'),
     ],
     new Date('2026-11-23T12:00:00Z'),
     policy,
@@ -287,7 +279,7 @@ describe('keepUntil: how long the policy keeps each kept image (its Object Lock 
 
   it('gives no future date to what only NEWEST_PASS keeps', () => {
     const lone = planRetention(
-      [image('2025-01-06T02:00:00.000Z')],
+      [imageAt('2025-01-06T02:00:00.000Z')],
       new Date('2026-11-23T12:00:00Z'),
       RetentionPolicySchema.parse({ monthly: 0 }),
     );
