@@ -197,7 +197,7 @@ describe('judging a restore test', () => {
   });
 
   it('names the failed check in the summary, and only a wrong image disproves it', () => {
-    const judged = (out: string, expected = { sha256: SHA, osLevel: '7.2.5.3' }) => {
+    const judged = (out: string, expected: { sha256: string; osLevel: string }) => {
       const { result, reason, checks } = judgeRestoreTest(parseRestoreTestOutput(out), expected);
       return restoreTestSummaryOf([{ ...test('2026-12-05T10:00:00Z', result), reason, checks }]);
     };
@@ -218,7 +218,7 @@ describe('judging a restore test', () => {
       expect(summary?.failedCheck, JSON.stringify(c)).toBe(c.failedCheck);
       expect(restoreTestDisproves(summary), JSON.stringify(c)).toBe(c.disproves);
     }
-    // A test that never ran (the test LPAR unreachable), or an index entry written before the check was kept.
+    // A test that never ran (the test LPAR unreachable).
     const unreachable = restoreTestSummaryOf([
       {
         ...test('2026-12-05T10:00:00Z', 'FAIL'),
@@ -227,8 +227,11 @@ describe('judging a restore test', () => {
     ]);
     expect(unreachable?.failedCheck).toBe('target_reachable');
     expect(restoreTestDisproves(unreachable)).toBe(false);
+    // A SHA-256 failure as an index entry written before the failed check was kept has it.
+    const wrongBytes = judged(PASS_OUTPUT, { sha256: 'b'.repeat(64), osLevel: '7.2.5.3' });
+    expect(restoreTestDisproves(wrongBytes)).toBe(true);
     expect(
-      restoreTestDisproves({ ...(unreachable as NonNullable<typeof unreachable>), failedCheck: undefined }),
+      restoreTestDisproves({ ...(wrongBytes as NonNullable<typeof wrongBytes>), failedCheck: undefined }),
     ).toBe(false);
   });
 
